@@ -1,0 +1,152 @@
+"""Versioned JSON files in the user's config directory that never lose the user's data.
+
+Loading a missing file gives the default quietly. Loading a damaged, hand-broken or too-new file
+gives the default plus a plain-words problem, and the file is kept byte for byte: a copy named
+`<name>.damaged-<time>` is written next to it before anything could replace it. Saving writes a
+temporary file and renames it over the old one, so a crash mid-save leaves the old file whole.
+These functions block (file I/O): call them from an executor, not the GUI thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class FileFormatError(ValueError):
+    """The JSON parsed but does not describe what it should; the message names the place."""
+
+
+@dataclass(frozen=True)
+class LoadResult(Generic[T]):
+    value: T
+    problem: str | None = None  # plain words for the operator, None when all is well
+    kept_copy: Path | None = None
+
+
+def config_dir() -> Path:
+    """Where Tessera keeps settings and layouts (`TESSERA_CONFIG_DIR` overrides)."""
+    override = os.environ.get("TESSERA_CONFIG_DIR")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        return Path(os.environ.get("APPDATA", Path.home())) / "Tessera"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "Tessera"
+    return Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "tessera"
+
+
+def load_versioned(
+    path: Path,
+    kind: str,
+    version: int,
+    parse: Callable[[dict[str, Any]], T],
+    default: Callable[[], T],
+) -> LoadResult[T]:
+    """Read `path` as `{"format": kind, "version": version, ...}` and parse it."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return LoadResult(default())
+    except OSError as e:
+        return LoadResult(default(), f"{path} could not be read ({e.strerror}); using defaults.")
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+        if not isinstance(doc, dict):
+            raise FileFormatError("the file does not hold a JSON object")
+        if doc.get("format") != kind:
+            raise FileFormatError(f'it is not a {kind} file (no "format": "{kind}")')
+        found = doc.get("version")
+        if not isinstance(found, int):
+            raise FileFormatError('"version" is missing or not a number')
+        if found > version:
+            raise FileFormatError(
+                f"it was written by a newer Tessera (format version {found}; "
+                f"this one reads {version})"
+            )
+        value = parse(doc)
+    except (
+        UnicodeDecodeError,
+        json.JSONDecodeError,
+        FileFormatError,
+        KeyError,
+        TypeError,
+        ValueError,
+    ) as e:
+        kept = _keep_copy(path)
+        where = f"kept as {kept}" if kept else "left untouched"
+        reason = _describe(e)
+        log.warning("damaged %s file %s: %s (%s)", kind, path, reason, where)
+        return LoadResult(
+            default(),
+            f"{path.name} is damaged: {reason}. Tessera started with the defaults; "
+            f"your file was {where}.",
+            kept,
+        )
+    return LoadResult(value)
+
+
+def _describe(e: Exception) -> str:
+    if isinstance(e, json.JSONDecodeError):
+        return f"it is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})"
+    if isinstance(e, UnicodeDecodeError):
+        return "it is not UTF-8 text"
+    if isinstance(e, KeyError):
+        return f"the entry {e.args[0]!r} is missing"
+    return str(e)
+
+
+def _keep_copy(path: Path) -> Path | None:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    try:
+        shutil.copy2(path, target)
+    except OSError:
+        log.exception("could not keep a copy of %s", path)
+        return None
+    return target
+
+
+def save_versioned(path: Path, kind: str, version: int, body: dict[str, Any]) -> None:
+    """Write atomically: a temporary file in the same folder, fsync, then rename over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc = {"format": kind, "version": version, **body}
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=2, ensure_ascii=False)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def expect(doc: dict[str, Any], key: str, typ: type | tuple[type, ...], where: str) -> Any:
+    """Fetch `doc[key]` and check its type, with a message that says where it went wrong."""
+    if key not in doc:
+        raise FileFormatError(f'{where}: "{key}" is missing')
+    value = doc[key]
+    if not isinstance(value, typ) or (isinstance(value, bool) and typ is int):
+        raise FileFormatError(f'{where}: "{key}" has the wrong type')
+    return value

@@ -1,0 +1,88 @@
+"""Console settings (`settings.json`): which hub, how to decode, how to render.
+
+Secrets never live here: hub credentials belong in the OS keyring. The file is versioned JSON
+and a damaged one is kept and reported, never overwritten in silence (see `console.jsonfile`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from console.jsonfile import FileFormatError, LoadResult, load_versioned, save_versioned
+from console.wall.model import RenderPath
+
+KIND = "tessera.settings"
+VERSION = 1
+HW_DECODING_CHOICES = ("auto", "off", "vaapi", "vdpau", "nvdec", "d3d11va", "dxva2", "videotoolbox")
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    driver: str = "tessera"
+    url: str | None = None  # None: start the embedded demo hub
+    operator: str | None = None
+
+
+@dataclass(frozen=True)
+class VideoSettings:
+    hw_decoding: str = "auto"
+    render_path: str = RenderPath.COMPOSITED  # for new walls; each wall keeps its own
+    network_caching_ms: int = 300
+
+
+@dataclass(frozen=True)
+class Settings:
+    hub: HubSettings = field(default_factory=HubSettings)
+    video: VideoSettings = field(default_factory=VideoSettings)
+
+
+def _section(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    value = doc.get(name, {})
+    if not isinstance(value, dict):
+        raise FileFormatError(f'"{name}" must be an object')
+    return value
+
+
+def _typed(d: dict[str, Any], key: str, typ: type, default: Any, where: str) -> Any:
+    value = d.get(key, default)
+    if value is not None and (
+        not isinstance(value, typ) or isinstance(value, bool) != (typ is bool)
+    ):
+        raise FileFormatError(f'"{where}.{key}" has the wrong type')
+    return value
+
+
+def parse(doc: dict[str, Any]) -> Settings:
+    h, v = _section(doc, "hub"), _section(doc, "video")
+    hub = HubSettings(
+        driver=_typed(h, "driver", str, "tessera", "hub"),
+        url=_typed(h, "url", str, None, "hub"),
+        operator=_typed(h, "operator", str, None, "hub"),
+    )
+    hw = _typed(v, "hw_decoding", str, "auto", "video")
+    if hw not in HW_DECODING_CHOICES:
+        raise FileFormatError(
+            f'"video.hw_decoding" must be one of {", ".join(HW_DECODING_CHOICES)}'
+        )
+    path = _typed(v, "render_path", str, RenderPath.COMPOSITED, "video")
+    if path not in RenderPath.ALL:
+        raise FileFormatError(f'"video.render_path" must be one of {", ".join(RenderPath.ALL)}')
+    caching = _typed(v, "network_caching_ms", int, 300, "video")
+    if not 0 <= caching <= 10_000:
+        raise FileFormatError('"video.network_caching_ms" must be between 0 and 10000')
+    return Settings(hub, VideoSettings(hw, path, caching))
+
+
+class SettingsStore:
+    """Loads and saves `settings.json`. Blocking: run it in an executor from the GUI."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> LoadResult[Settings]:
+        return load_versioned(self.path, KIND, VERSION, parse, Settings)
+
+    def save(self, settings: Settings) -> None:
+        save_versioned(self.path, KIND, VERSION, asdict(settings))

@@ -1,0 +1,141 @@
+"""The live state of one wall window (one per screen): its layout, selection and maximised tile.
+
+Views subscribe to the signals; they change the wall only by calling these methods. A signal is
+emitted only once the model is consistent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from console.signals import Signal
+from console.wall import layout as grid
+from console.wall.layout import CellRect, Direction, GridLayout
+
+
+class RenderPath:
+    """How a wall shows video: painted by Qt from decoded frames, or by libvlc into a window."""
+
+    COMPOSITED = "composited"
+    NATIVE = "native"
+    ALL = (COMPOSITED, NATIVE)
+
+
+@dataclass(frozen=True)
+class WallState:
+    """What a saved layout keeps of a wall."""
+
+    screen: int
+    layout: GridLayout
+    render_path: str = RenderPath.COMPOSITED
+    fullscreen: bool = False
+
+
+class WallModel:
+    """One wall: a grid layout plus the operator's selection and maximised tile."""
+
+    def __init__(self, state: WallState) -> None:
+        self._state = state
+        self._selected: int | None = state.layout.tiles[0].id
+        self._maximized: int | None = None
+        self.layout_changed = Signal()  # (GridLayout)
+        self.selection_changed = Signal()  # (tile id | None)
+        self.maximized_changed = Signal()  # (tile id | None)
+        self.fullscreen_changed = Signal()  # (bool)
+
+    # -- reading -------------------------------------------------------------------------------
+    @property
+    def state(self) -> WallState:
+        return self._state
+
+    @property
+    def layout(self) -> GridLayout:
+        return self._state.layout
+
+    @property
+    def screen(self) -> int:
+        return self._state.screen
+
+    @property
+    def render_path(self) -> str:
+        return self._state.render_path
+
+    @property
+    def selected(self) -> int | None:
+        return self._selected
+
+    @property
+    def maximized(self) -> int | None:
+        return self._maximized
+
+    # -- editing -------------------------------------------------------------------------------
+    def set_layout(self, new: GridLayout) -> None:
+        if new == self._state.layout:
+            return
+        self._state = WallState(
+            self._state.screen, new, self._state.render_path, self._state.fullscreen
+        )
+        ids = {t.id for t in new.tiles}
+        selection_moved = self._selected not in ids
+        max_gone = self._maximized is not None and self._maximized not in ids
+        if selection_moved:
+            self._selected = new.tiles[0].id
+        if max_gone:
+            self._maximized = None
+        self.layout_changed.emit(new)
+        if selection_moved:
+            self.selection_changed.emit(self._selected)
+        if max_gone:
+            self.maximized_changed.emit(None)
+
+    def apply_preset(self, name: str) -> None:
+        self._maximized_off()
+        self.set_layout(grid.apply_preset(self.layout, name))
+
+    def assign(self, tile_id: int, camera_id: str | None) -> None:
+        self.set_layout(grid.assign(self.layout, tile_id, camera_id))
+
+    def clear(self, tile_id: int) -> None:
+        self.set_layout(grid.clear(self.layout, tile_id))
+
+    def swap(self, a: int, b: int) -> None:
+        if a != b:
+            self.set_layout(grid.swap(self.layout, a, b))
+
+    def can_merge(self, rect: CellRect) -> bool:
+        return grid.can_merge(self.layout, rect)
+
+    def merge(self, rect: CellRect) -> None:
+        self.set_layout(grid.merge(self.layout, rect))
+
+    def split(self, tile_id: int) -> None:
+        self.set_layout(grid.split(self.layout, tile_id))
+
+    def select(self, tile_id: int | None) -> None:
+        if tile_id is not None:
+            self.layout.tile(tile_id)
+        if tile_id != self._selected:
+            self._selected = tile_id
+            self.selection_changed.emit(tile_id)
+
+    def select_neighbor(self, direction: Direction) -> None:
+        if self._selected is None:
+            self.select(self.layout.tiles[0].id)
+        else:
+            self.select(grid.neighbor(self.layout, self._selected, direction))
+
+    def toggle_maximize(self, tile_id: int) -> None:
+        self.layout.tile(tile_id)
+        self._maximized = None if self._maximized == tile_id else tile_id
+        self.maximized_changed.emit(self._maximized)
+
+    def _maximized_off(self) -> None:
+        if self._maximized is not None:
+            self._maximized = None
+            self.maximized_changed.emit(None)
+
+    def set_fullscreen(self, on: bool) -> None:
+        if on != self._state.fullscreen:
+            s = self._state
+            self._state = WallState(s.screen, s.layout, s.render_path, on)
+            self.fullscreen_changed.emit(on)

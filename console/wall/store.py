@@ -1,0 +1,152 @@
+"""Named layouts, saved as versioned JSON (`layouts.json`) with each wall's screen assignment.
+
+File format (version 1):
+
+    {"format": "tessera.layouts", "version": 1, "current": "Default",
+     "layouts": [{"name": "Default",
+                  "walls": [{"screen": 0, "columns": 3, "rows": 3,
+                             "render_path": "composited", "fullscreen": false,
+                             "tiles": [{"id": 1, "col": 0, "row": 0, "cols": 1, "rows": 1,
+                                        "camera": "cam-01"}, ...]}]}]}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from console.jsonfile import FileFormatError, LoadResult, expect, load_versioned, save_versioned
+from console.wall.layout import CellRect, GridLayout, LayoutError, Tile, preset
+from console.wall.model import RenderPath, WallState
+
+KIND = "tessera.layouts"
+VERSION = 1
+DEFAULT_NAME = "Default"
+
+
+@dataclass(frozen=True)
+class NamedLayout:
+    name: str
+    walls: tuple[WallState, ...]
+
+
+@dataclass(frozen=True)
+class SavedLayouts:
+    layouts: tuple[NamedLayout, ...] = field(default_factory=tuple)
+    current: str = DEFAULT_NAME
+
+    def get(self, name: str) -> NamedLayout | None:
+        return next((n for n in self.layouts if n.name == name), None)
+
+    def names(self) -> list[str]:
+        return [n.name for n in self.layouts]
+
+    def with_layout(self, named: NamedLayout) -> SavedLayouts:
+        rest = tuple(n for n in self.layouts if n.name != named.name)
+        return SavedLayouts((*rest, named), named.name)
+
+    def without(self, name: str) -> SavedLayouts:
+        rest = tuple(n for n in self.layouts if n.name != name)
+        current = self.current if self.current != name else (rest[0].name if rest else DEFAULT_NAME)
+        return SavedLayouts(rest, current)
+
+
+def default_wall(cameras: list[str], grid: str = "3x3", screen: int = 0) -> WallState:
+    return WallState(screen, preset(grid, cameras))
+
+
+def wall_to_json(w: WallState) -> dict[str, Any]:
+    return {
+        "screen": w.screen,
+        "columns": w.layout.columns,
+        "rows": w.layout.rows,
+        "render_path": w.render_path,
+        "fullscreen": w.fullscreen,
+        "tiles": [
+            {
+                "id": t.id,
+                "col": t.rect.col,
+                "row": t.rect.row,
+                "cols": t.rect.cols,
+                "rows": t.rect.rows,
+                "camera": t.camera_id,
+            }
+            for t in w.layout.tiles
+        ],
+    }
+
+
+def wall_from_json(d: Any, where: str) -> WallState:
+    if not isinstance(d, dict):
+        raise FileFormatError(f"{where} is not an object")
+    tiles = []
+    for i, td in enumerate(expect(d, "tiles", list, where)):
+        tw = f"{where}, tile {i + 1}"
+        if not isinstance(td, dict):
+            raise FileFormatError(f"{tw} is not an object")
+        camera = td.get("camera")
+        if camera is not None and not isinstance(camera, str):
+            raise FileFormatError(f'{tw}: "camera" must be a camera id or null')
+        rect = CellRect(
+            expect(td, "col", int, tw),
+            expect(td, "row", int, tw),
+            expect(td, "cols", int, tw),
+            expect(td, "rows", int, tw),
+        )
+        tiles.append(Tile(expect(td, "id", int, tw), rect, camera))
+    render_path = d.get("render_path", RenderPath.COMPOSITED)
+    if render_path not in RenderPath.ALL:
+        raise FileFormatError(f'{where}: "render_path" must be one of {", ".join(RenderPath.ALL)}')
+    try:
+        layout = GridLayout(
+            expect(d, "columns", int, where), expect(d, "rows", int, where), tuple(tiles)
+        )
+    except LayoutError as e:
+        raise FileFormatError(f"{where}: {e}") from e
+    screen = expect(d, "screen", int, where)
+    if screen < 0:
+        raise FileFormatError(f'{where}: "screen" must be 0 or more')
+    return WallState(screen, layout, render_path, bool(d.get("fullscreen", False)))
+
+
+def parse(doc: dict[str, Any]) -> SavedLayouts:
+    named = []
+    for i, nd in enumerate(expect(doc, "layouts", list, "the file")):
+        where = f"layout {i + 1}"
+        if not isinstance(nd, dict):
+            raise FileFormatError(f"{where} is not an object")
+        name = expect(nd, "name", str, where)
+        walls = tuple(
+            wall_from_json(w, f'layout "{name}", wall {j + 1}')
+            for j, w in enumerate(expect(nd, "walls", list, f'layout "{name}"'))
+        )
+        if not walls:
+            raise FileFormatError(f'layout "{name}" has no walls')
+        named.append(NamedLayout(name, walls))
+    current = doc.get("current", DEFAULT_NAME)
+    if not isinstance(current, str):
+        raise FileFormatError('"current" must be a layout name')
+    return SavedLayouts(tuple(named), current)
+
+
+def to_json(saved: SavedLayouts) -> dict[str, Any]:
+    return {
+        "current": saved.current,
+        "layouts": [
+            {"name": n.name, "walls": [wall_to_json(w) for w in n.walls]} for n in saved.layouts
+        ],
+    }
+
+
+class LayoutStore:
+    """Loads and saves `layouts.json`. Blocking: run it in an executor from the GUI."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> LoadResult[SavedLayouts]:
+        return load_versioned(self.path, KIND, VERSION, parse, SavedLayouts)
+
+    def save(self, saved: SavedLayouts) -> None:
+        save_versioned(self.path, KIND, VERSION, to_json(saved))

@@ -1,0 +1,28 @@
+import json
+
+from console.settings import HubSettings, Settings, SettingsStore, VideoSettings
+
+
+def test_settings_round_trip(tmp_path):
+    store = SettingsStore(tmp_path / "settings.json")
+    s = Settings(HubSettings(url="http://10.0.0.5:8554", operator="ana"), VideoSettings("off"))
+    store.save(s)
+    assert store.load().value == s
+
+
+def test_unknown_values_are_reported_and_the_file_kept(tmp_path):
+    path = tmp_path / "settings.json"
+    text = json.dumps({"format": "tessera.settings", "version": 1,
+                       "video": {"hw_decoding": "magic"}})
+    path.write_text(text)
+    loaded = SettingsStore(path).load()
+    assert loaded.value == Settings()
+    assert "hw_decoding" in loaded.problem
+    assert path.read_text() == text
+
+
+def test_booleans_are_not_numbers(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text('{"format": "tessera.settings", "version": 1, '
+                    '"video": {"network_caching_ms": true}}')
+    assert "wrong type" in SettingsStore(path).load().problem
