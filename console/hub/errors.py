@@ -1,0 +1,114 @@
+"""Typed errors of the hub client library.
+
+Every driver raises only these. Each error carries a technical message (for logs; any URL in it
+is redacted) and an `operator_message` in plain words for the UI: no jargon, no secrets.
+`retryable` says whether trying again later can help.
+"""
+
+from __future__ import annotations
+
+from console.redact import redact_text
+
+
+class HubError(Exception):
+    """Base of all hub client errors."""
+
+    default_operator_message = "Something went wrong while talking to the video hub."
+
+    def __init__(self, message: str, *, operator_message: str | None = None) -> None:
+        self.message = redact_text(message)
+        self.operator_message = redact_text(operator_message or self.default_operator_message)
+        super().__init__(self.message)
+
+    @property
+    def retryable(self) -> bool:
+        return False
+
+
+class HubUnreachable(HubError):  # noqa: N818 (names of the public API)
+    """The hub could not be reached: connection refused, DNS failure, or no answer in time."""
+
+    default_operator_message = (
+        "The video hub cannot be reached. Check that it is running and that this workstation "
+        "is connected to the network."
+    )
+
+    @property
+    def retryable(self) -> bool:
+        return True
+
+
+class HubConnectionLost(HubError):  # noqa: N818 (names of the public API)
+    """The connection dropped in the middle of an answer, or the event channel went away."""
+
+    default_operator_message = "The connection to the video hub was lost. Reconnecting."
+
+    @property
+    def retryable(self) -> bool:
+        return True
+
+
+class HubProtocolError(HubError):
+    """The hub answered something this console does not understand (never retried)."""
+
+    default_operator_message = (
+        "The video hub sent an answer this console does not understand. The hub may need an "
+        "update, or it is not a supported hub."
+    )
+
+    def __init__(
+        self, message: str, *, field: str | None = None, operator_message: str | None = None
+    ) -> None:
+        self.field = field
+        super().__init__(message, operator_message=operator_message)
+
+
+class HubHttpError(HubError):
+    """The hub answered with an HTTP error status. 5xx can be retried, 4xx cannot."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str | None = None,
+        message: str = "",
+        *,
+        operator_message: str | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        detail = (
+            f"HTTP {status}" + (f" {code}" if code else "") + (f": {message}" if message else "")
+        )
+        if operator_message is None:
+            operator_message = (
+                "The video hub had a problem answering. It may recover by itself."
+                if status >= 500
+                else "The video hub refused the request."
+            )
+        super().__init__(detail, operator_message=operator_message)
+        # Keep the hub's own words (redacted) apart from the composed detail.
+        self.server_message = redact_text(message)
+
+    @property
+    def retryable(self) -> bool:
+        return self.status >= 500
+
+
+class HubNotFound(HubHttpError):  # noqa: N818 (names of the public API)
+    """The hub does not know the camera, profile or resource that was asked for (HTTP 404)."""
+
+    def __init__(
+        self,
+        status: int = 404,
+        code: str | None = "not_found",
+        message: str = "",
+        *,
+        operator_message: str | None = None,
+    ) -> None:
+        super().__init__(
+            status,
+            code,
+            message,
+            operator_message=operator_message
+            or "The video hub does not have this camera or stream (any more).",
+        )

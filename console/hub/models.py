@@ -1,0 +1,120 @@
+"""The project's own typed models for what a hub knows: itself, cameras, streams and events.
+
+Drivers turn vendor payloads into these frozen dataclasses; nothing above the driver layer ever
+sees a vendor dictionary. The models are plain Python (no Qt, no aiohttp).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from console.redact import redact_url
+
+# Event types of hub API v1. Later versions add more; clients ignore the types they do not know.
+EVENT_HUB_HELLO = "hub.hello"
+EVENT_CAMERA_STATUS = "camera.status"
+EVENT_STREAM_VIEWERS = "stream.viewers"
+KNOWN_EVENT_TYPES = frozenset({EVENT_HUB_HELLO, EVENT_CAMERA_STATUS, EVENT_STREAM_VIEWERS})
+
+
+@dataclass(frozen=True, slots=True)
+class HubInfo:
+    """Who the hub is and what it can do (capabilities such as "live", "events")."""
+
+    api_version: int
+    name: str
+    software: str
+    version: str
+    capabilities: frozenset[str]
+    time: datetime | None = None
+
+    def has(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+
+@dataclass(frozen=True, slots=True)
+class StreamProfile:
+    """One encoding a camera offers (typically "main" and "sub")."""
+
+    name: str
+    width: int
+    height: int
+    fps: float
+    codec: str
+
+
+@dataclass(frozen=True, slots=True)
+class Camera:
+    id: str
+    name: str
+    group: str
+    location: str
+    vendor: str
+    model: str
+    firmware: str
+    capabilities: frozenset[str]
+    profiles: tuple[StreamProfile, ...]
+
+    def profile(self, name: str) -> StreamProfile | None:
+        """The profile called `name`, or None when the camera does not offer it."""
+        for p in self.profiles:
+            if p.name == name:
+                return p
+        return None
+
+    def has(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEndpoint:
+    """Where to play one camera profile from. `url` may carry credentials: never log it raw."""
+
+    camera_id: str
+    profile: str
+    url: str
+    container: str
+    transport: str
+    codec: str
+    width: int
+    height: int
+    fps: float
+
+    def __repr__(self) -> str:
+        return (
+            f"StreamEndpoint(camera_id={self.camera_id!r}, profile={self.profile!r}, "
+            f"url={redact_url(self.url)!r}, container={self.container!r}, "
+            f"transport={self.transport!r}, codec={self.codec!r}, width={self.width}, "
+            f"height={self.height}, fps={self.fps})"
+        )
+
+    __str__ = __repr__
+
+    @property
+    def safe_url(self) -> str:
+        """The url with credentials replaced, for logs and the UI."""
+        return redact_url(self.url)
+
+
+def _frozen_mapping(data: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(data or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class HubEvent:
+    """One event from the hub's event channel. `seq` is hub-wide and strictly increasing."""
+
+    seq: int
+    type: str
+    time: datetime
+    camera_id: str | None = None
+    # Read-only view; excluded from hashing because mappings are not hashable.
+    data: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.data, MappingProxyType):
+            object.__setattr__(self, "data", _frozen_mapping(self.data))

@@ -1,0 +1,102 @@
+"""A resilient event subscription over any `HubClient`.
+
+It reconnects with backoff after a drop and resumes with `since=<last seq seen>`, so no event
+is lost while the hub still retains it, and it drops any event whose seq it already delivered,
+so none is yielded twice. Driver-independent: every driver gets this for free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from console.hub.errors import HubConnectionLost, HubError
+from console.hub.models import EVENT_HUB_HELLO, HubEvent
+from console.hub.retry import Backoff
+from console.signals import Signal
+
+if TYPE_CHECKING:
+    from console.hub.base import HubClient
+
+log = logging.getLogger(__name__)
+
+# A connection that stayed up this long counts as healthy: the next drop starts backoff afresh.
+STABLE_AFTER_S = 10.0
+
+
+class EventSubscription:
+    """Async-iterate it for a gapless, duplicate-free stream of hub events.
+
+    `hub.hello` is not yielded (it describes the connection, not the hub's history): it is
+    emitted on `connected(hello_event)`. `disconnected(error, delay)` is emitted before each
+    wait, so a view can show "reconnecting in N s". Non-retryable errors (a protocol error, a
+    4xx) end the iteration by raising; retryable ones never do unless `max_failures` is set.
+    """
+
+    def __init__(
+        self,
+        client: HubClient,
+        *,
+        since: int | None = None,
+        backoff: Backoff | None = None,
+        max_failures: int | None = None,
+    ) -> None:
+        self._client = client
+        self._backoff = backoff or Backoff()
+        self._max_failures = max_failures
+        self.last_seq: int | None = since
+        self.reconnects = 0
+        self.connected = Signal()
+        self.disconnected = Signal()
+
+    def __aiter__(self) -> AsyncIterator[HubEvent]:
+        return self._run()
+
+    async def _run(self) -> AsyncIterator[HubEvent]:
+        loop = asyncio.get_running_loop()
+        failures = 0
+        while True:
+            started = loop.time()
+            try:
+                stream = self._client.events(since=self.last_seq)
+                try:
+                    async for event in stream:
+                        if event.type == EVENT_HUB_HELLO:
+                            # Its seq may equal the hub's latest seq while replay follows, so it
+                            # must not move the resume point.
+                            self.connected.emit(event)
+                            continue
+                        if self.last_seq is not None and event.seq <= self.last_seq:
+                            log.debug("skipping event seq %s already delivered", event.seq)
+                            continue
+                        self.last_seq = event.seq
+                        failures = 0
+                        self._backoff.reset()
+                        yield event
+                finally:
+                    # Close the connection now, also when our consumer stops iterating.
+                    aclose = getattr(stream, "aclose", None)
+                    if aclose is not None:
+                        await aclose()
+                error: HubError = HubConnectionLost("the hub closed the event channel")
+            except HubError as exc:
+                if not exc.retryable:
+                    raise
+                error = exc
+            failures += 1
+            if self._max_failures is not None and failures > self._max_failures:
+                raise error
+            if loop.time() - started >= STABLE_AFTER_S:
+                self._backoff.reset()
+            delay = self._backoff.next_delay()
+            self.reconnects += 1
+            log.warning(
+                "event channel lost after seq %s: %s; reconnecting in %.2f s",
+                self.last_seq,
+                error,
+                delay,
+            )
+            self.disconnected.emit(error, delay)
+            await asyncio.sleep(delay)
