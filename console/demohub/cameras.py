@@ -1,0 +1,78 @@
+"""The demo hub's camera catalogue: ten synthetic cameras and their two stream profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from console.demohub.scenes import Scene, scene_for
+
+__all__ = ["CAMERAS", "FPS", "PROFILES", "CameraSpec", "Profile"]
+
+FPS = 15
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    width: int
+    height: int
+    fps: int = FPS
+    codec: str = "h264"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "width": self.width,
+            "height": self.height,
+            "fps": self.fps,
+            "codec": self.codec,
+        }
+
+
+PROFILES: dict[str, Profile] = {
+    "main": Profile("main", 1280, 720),
+    "sub": Profile("sub", 640, 360),
+}
+
+
+@dataclass(frozen=True)
+class CameraSpec:
+    id: str
+    name: str
+    group: str
+    location: str
+    scene: str
+    model: str = "SYN-720"
+    vendor: str = "Tessera Synthetic"
+    firmware: str = "1.0.0"
+
+    def make_scene(self) -> Scene:
+        return scene_for(self.scene, self.name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "group": self.group,
+            "location": self.location,
+            "vendor": self.vendor,
+            "model": self.model,
+            "firmware": self.firmware,
+            "capabilities": ["live"],
+            "profiles": [p.to_json() for p in PROFILES.values()],
+        }
+
+
+CAMERAS: tuple[CameraSpec, ...] = (
+    CameraSpec("cam-01", "Main Street", "Outdoor", "North gate", "street"),
+    CameraSpec("cam-02", "Car Park Level 2", "Outdoor", "Car park", "car_park"),
+    CameraSpec("cam-03", "Reception Entrance", "Indoor", "Main building", "entrance"),
+    CameraSpec("cam-04", "East Corridor", "Indoor", "Main building, floor 1", "corridor"),
+    CameraSpec("cam-05", "Loading Dock", "Outdoor", "Rear yard", "loading_dock"),
+    CameraSpec("cam-06", "Lobby", "Indoor", "Main building", "lobby"),
+    CameraSpec("cam-07", "Perimeter Fence West", "Outdoor", "West boundary", "perimeter"),
+    CameraSpec("cam-08", "Rooftop", "Outdoor", "Main building roof", "rooftop"),
+    CameraSpec("cam-09", "Platform 2", "Transit", "Central station", "platform"),
+    CameraSpec("cam-10", "Warehouse Aisle 4", "Indoor", "Warehouse", "warehouse"),
+)

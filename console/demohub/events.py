@@ -1,0 +1,105 @@
+"""The demo hub's event log: hub-wide sequence numbers, retention for `since` replay, fan-out.
+
+Loop thread only. Every published event gets the next `seq` (starting at 1) and is kept in a
+ring of at least `retain` events; subscribers (WebSocket connections) each have a bounded queue,
+and one that falls `max_pending` events behind is dropped rather than growing memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from datetime import datetime, timezone
+from typing import Any
+
+__all__ = ["Event", "EventLog", "Subscription", "iso_time"]
+
+log = logging.getLogger(__name__)
+
+Event = dict[str, Any]
+
+
+def iso_time(when: datetime | None = None) -> str:
+    """UTC time as `2026-11-22T10:00:00.000Z` (millisecond precision)."""
+    when = when or datetime.now(timezone.utc)
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + (
+        f"{when.microsecond // 1000:03d}Z"
+    )
+
+
+class Subscription:
+    """One listener's queue of live events; `None` marks the end (dropped or closing)."""
+
+    def __init__(self, max_pending: int) -> None:
+        self.queue: asyncio.Queue[Event | None] = asyncio.Queue(maxsize=max_pending + 1)
+        self._max_pending = max_pending
+        self.dropped = False
+        self.ended = False
+
+    def push(self, event: Event) -> None:
+        if self.ended:
+            return
+        if self.queue.qsize() >= self._max_pending:
+            log.warning("event listener too slow, dropping it")
+            self.dropped = True
+            self.end()
+            return
+        self.queue.put_nowait(event)
+
+    def end(self) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(None)
+
+
+class EventLog:
+    """Assigns sequence numbers, retains recent events and fans them out to subscribers."""
+
+    def __init__(self, retain: int = 1000, max_pending: int = 1000) -> None:
+        self._seq = 0
+        self._retained: deque[Event] = deque(maxlen=max(retain, 1000))
+        self._subscribers: set[Subscription] = set()
+        self._max_pending = max_pending
+
+    @property
+    def last_seq(self) -> int:
+        """The seq of the newest event (0 before the first)."""
+        return self._seq
+
+    def publish(
+        self, type_: str, camera_id: str | None = None, data: dict[str, Any] | None = None
+    ) -> Event:
+        self._seq += 1
+        event: Event = {"seq": self._seq, "type": type_, "time": iso_time()}
+        if camera_id is not None:
+            event["camera_id"] = camera_id
+        event["data"] = data or {}
+        self._retained.append(event)
+        for sub in list(self._subscribers):
+            sub.push(event)
+            if sub.ended:
+                self._subscribers.discard(sub)
+        return event
+
+    def since(self, seq: int) -> list[Event]:
+        """Retained events with a seq larger than `seq`, oldest first."""
+        if seq >= self._seq:
+            return []
+        return [e for e in self._retained if e["seq"] > seq]
+
+    def subscribe(self) -> Subscription:
+        sub = Subscription(self._max_pending)
+        self._subscribers.add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        self._subscribers.discard(sub)
+
+    def close(self) -> None:
+        for sub in list(self._subscribers):
+            sub.end()
+        self._subscribers.clear()

@@ -1,0 +1,112 @@
+"""The WebSocket event channel: hello first, `since` replay, increasing seq, live events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.request
+from typing import Any
+
+import aiohttp
+
+
+async def _next(ws: aiohttp.ClientWebSocketResponse, timeout: float = 5.0) -> dict[str, Any]:
+    msg = await asyncio.wait_for(ws.receive(), timeout)
+    assert msg.type == aiohttp.WSMsgType.TEXT, msg
+    return json.loads(msg.data)
+
+
+def test_hello_then_live_events(hub):
+    async def main() -> None:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(f"{hub.url}/api/v1/events") as ws,
+        ):
+            hello = await _next(ws)
+            assert hello["type"] == "hub.hello"
+            assert hello["data"]["api_version"] == 1
+            assert hello["seq"] == 10  # one camera.status per camera so far
+            assert hello["time"].endswith("Z")
+            # A viewer joining and leaving produces stream.viewers events, live.
+            with urllib.request.urlopen(f"{hub.url}/streams/cam-07/sub.ts", timeout=5) as r:
+                r.read(1000)
+            joined = await _next(ws)
+            left = await _next(ws)
+            assert joined["type"] == left["type"] == "stream.viewers"
+            assert joined["camera_id"] == "cam-07"
+            assert joined["data"] == {"profile": "sub", "viewers": 1}
+            assert left["data"] == {"profile": "sub", "viewers": 0}
+            assert hello["seq"] < joined["seq"] < left["seq"]
+
+    asyncio.run(main())
+
+
+def test_since_replays_retained_events_in_order(hub_factory):
+    hub = hub_factory(heartbeat_s=0.5)
+
+    async def main() -> None:
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(f"{hub.url}/api/v1/events?since=0") as ws:
+                hello = await _next(ws)
+                replay = [await _next(ws) for _ in range(hello["seq"])]
+            seqs = [e["seq"] for e in replay]
+            assert seqs == list(range(1, hello["seq"] + 1))
+            assert {e["type"] for e in replay} == {"camera.status"}
+            assert {e["camera_id"] for e in replay} == {f"cam-{i:02d}" for i in range(1, 11)}
+            assert all(e["data"] == {"status": "online"} for e in replay)
+
+            async with session.ws_connect(f"{hub.url}/api/v1/events?since=7") as ws:
+                hello = await _next(ws)
+                replay = [await _next(ws) for _ in range(hello["seq"] - 7)]
+                assert [e["seq"] for e in replay] == list(range(8, hello["seq"] + 1))
+                # Nothing else is pending: the next message is live (here a heartbeat).
+                beat = await _next(ws, 3.0)
+                assert beat["type"] == "heartbeat" and "seq" not in beat
+
+            # A since beyond the hub's latest seq (the hub restarted) replays nothing.
+            async with session.ws_connect(f"{hub.url}/api/v1/events?since=999") as ws:
+                assert (await _next(ws))["type"] == "hub.hello"
+                assert (await _next(ws, 3.0))["type"] == "heartbeat"
+
+    asyncio.run(main())
+
+
+def test_seq_is_strictly_increasing_across_replay_and_live(hub_factory):
+    hub = hub_factory(heartbeat_s=0.3)
+
+    async def main() -> None:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(f"{hub.url}/api/v1/events?since=5") as ws,
+        ):
+            hello = await _next(ws)
+            for _ in range(3):
+                hub.call(
+                    lambda: hub.hub.events.publish("camera.status", "cam-01", {"status": "offline"})
+                )
+            seqs = []
+            heartbeats = 0
+            while len(seqs) < hello["seq"] - 5 + 3 or heartbeats == 0:
+                event = await _next(ws)
+                if event["type"] == "heartbeat":
+                    heartbeats += 1
+                    continue
+                seqs.append(event["seq"])
+            assert seqs == list(range(6, hello["seq"] + 4))
+
+    asyncio.run(main())
+
+
+def test_retains_at_least_1000_events(hub):
+    def flood() -> int:
+        for i in range(1500):
+            hub.hub.events.publish(
+                "camera.status", "cam-01", {"status": "online" if i % 2 else "offline"}
+            )
+        return hub.hub.events.last_seq
+
+    last = hub.call(flood)
+    replay = hub.call(lambda: hub.hub.events.since(0))
+    assert len(replay) >= 1000
+    assert replay[-1]["seq"] == last
+    assert [e["seq"] for e in replay] == list(range(last - len(replay) + 1, last + 1))
