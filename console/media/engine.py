@@ -1,0 +1,250 @@
+"""The media engine: owns the libvlc instances and creates one `TilePlayer` per visible tile.
+
+Two instances at most: the composited path (video callbacks into numpy buffers) runs with
+`--no-xlib` so libvlc never touches the display server; the native-window path needs Xlib for
+`set_xwindow`, so its instance is created lazily on first use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from console.marshal import Marshal
+from console.media.player import RenderPath, TilePlayer
+from console.media.reaper import PlayerReaper
+
+log = logging.getLogger(__name__)
+
+INSTALL_ADVICE = (
+    "install libvlc: on Debian/Ubuntu `apt install libvlc5 vlc-plugin-base "
+    "vlc-plugin-video-output`; on Windows and macOS install VLC 3 (same bitness as Python)"
+)
+
+
+class MediaUnavailable(RuntimeError):  # noqa: N818 (name from the design)
+    """libvlc cannot be loaded or started; the message says how to install it."""
+
+
+class HardwareDecoding(enum.Enum):
+    """Which decoder libvlc should use. AUTO lets libvlc try hardware and fall back by itself."""
+
+    AUTO = "auto"
+    OFF = "off"
+    VAAPI = "vaapi"
+    VDPAU = "vdpau"
+    NVDEC = "nvdec"
+    D3D11VA = "d3d11va"
+    DXVA2 = "dxva2"
+    VIDEOTOOLBOX = "videotoolbox"
+
+    @classmethod
+    def parse(cls, value: str | HardwareDecoding) -> HardwareDecoding:
+        if isinstance(value, HardwareDecoding):
+            return value
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            names = ", ".join(m.value for m in cls)
+            raise ValueError(f"unknown hardware decoding mode {value!r} (one of {names})") from None
+
+    def vlc_options(self) -> tuple[str, ...]:
+        """libvlc options (without the leading `--` or `:`) selecting this mode.
+
+        VLC 3 has two kinds of hardware decoding: avcodec acceleration modules (`avcodec-hw`:
+        vaapi, vdpau_avcodec, d3d11va, dxva2) and whole decoder modules (nvdec, videotoolbox),
+        chosen with `codec=` and falling back to any other decoder.
+        """
+        return _HW_OPTIONS[self]
+
+    @property
+    def uses_hardware(self) -> bool:
+        return self is not HardwareDecoding.OFF
+
+
+_HW_OPTIONS: dict[HardwareDecoding, tuple[str, ...]] = {
+    HardwareDecoding.AUTO: ("avcodec-hw=any",),
+    HardwareDecoding.OFF: ("avcodec-hw=none",),
+    HardwareDecoding.VAAPI: ("avcodec-hw=vaapi",),
+    HardwareDecoding.VDPAU: ("avcodec-hw=vdpau_avcodec",),
+    HardwareDecoding.NVDEC: ("codec=nvdec,any", "avcodec-hw=none"),
+    HardwareDecoding.D3D11VA: ("avcodec-hw=d3d11va",),
+    HardwareDecoding.DXVA2: ("avcodec-hw=dxva2",),
+    HardwareDecoding.VIDEOTOOLBOX: ("codec=videotoolbox,any", "avcodec-hw=none"),
+}
+
+
+@dataclass(frozen=True)
+class MediaSettings:
+    hw_decoding: HardwareDecoding = HardwareDecoding.AUTO
+    network_caching_ms: int = 300
+    stop_timeout_s: float = 3.0
+    extra_options: tuple[str, ...] = (
+        "--clock-jitter=0",
+        "--no-audio",
+        "--aout=dummy",
+        "--no-video-title-show",
+        "--no-osd",
+        "--no-snapshot-preview",
+        "--no-sub-autodetect-file",
+        "--quiet",
+    )
+
+    def __post_init__(self) -> None:
+        # Accept plain strings from configuration files.
+        object.__setattr__(self, "hw_decoding", HardwareDecoding.parse(self.hw_decoding))
+
+    def instance_args(self, render_path: RenderPath) -> list[str]:
+        args = [f"--network-caching={self.network_caching_ms}"]
+        args += [f"--{opt}" for opt in self.hw_decoding.vlc_options()]
+        args += list(self.extra_options)
+        if render_path is RenderPath.COMPOSITED:
+            args.append("--no-xlib")
+        return args
+
+    def media_options(self, *, software: bool) -> list[str]:
+        """Per-media options (`:opt`); `software=True` forces software decoding for one stream."""
+        mode = HardwareDecoding.OFF if software else self.hw_decoding
+        opts = [f":network-caching={self.network_caching_ms}"]
+        opts += [f":{opt}" for opt in mode.vlc_options()]
+        return opts
+
+    def decoding_label(self, *, software: bool) -> str:
+        """What we can honestly say: libvlc 3 does not report whether hardware decoding is used."""
+        if software or self.hw_decoding is HardwareDecoding.OFF:
+            return "SW"
+        if self.hw_decoding is HardwareDecoding.AUTO:
+            return "auto (unknown)"
+        return f"{self.hw_decoding.value} (requested)"
+
+
+def _load_vlc() -> ModuleType:
+    try:
+        import vlc
+    except (ImportError, OSError) as exc:  # python-vlc raises OSError when it finds no libvlc
+        raise MediaUnavailable(f"libvlc could not be loaded ({exc}); {INSTALL_ADVICE}") from exc
+    return vlc
+
+
+class MediaEngine:
+    """Owns libvlc instances, the player reaper and every `TilePlayer` it created."""
+
+    def __init__(
+        self, settings: MediaSettings | None = None, marshal: Marshal | None = None
+    ) -> None:
+        if marshal is None:
+            raise ValueError("MediaEngine needs a Marshal")
+        self._settings = settings or MediaSettings()
+        self._marshal = marshal
+        self._vlc = _load_vlc()
+        self._instances: dict[RenderPath, Any] = {}
+        self._instances[RenderPath.COMPOSITED] = self._new_instance(RenderPath.COMPOSITED)
+        self._reaper = PlayerReaper(self._settings.stop_timeout_s)
+        self._players: list[TilePlayer] = []
+        self._shut_down = False
+        try:
+            self._version = self._vlc.libvlc_get_version().decode("utf-8", "replace")
+        except Exception:
+            self._version = "unknown"
+        log.info(
+            "libvlc %s ready (hardware decoding: %s)",
+            self._version,
+            self._settings.hw_decoding.value,
+        )
+
+    def _new_instance(self, render_path: RenderPath) -> Any:
+        args = self._settings.instance_args(render_path)
+        try:
+            instance = self._vlc.Instance(args)
+        except Exception as exc:  # missing libvlc shows up as NameError/AttributeError/OSError
+            raise MediaUnavailable(f"libvlc failed to start ({exc}); {INSTALL_ADVICE}") from exc
+        if instance is None:
+            raise MediaUnavailable(
+                f"libvlc failed to start (libvlc_new returned nothing; plugins missing?); "
+                f"{INSTALL_ADVICE}"
+            )
+        return instance
+
+    @property
+    def libvlc_version(self) -> str:
+        return self._version
+
+    @property
+    def settings(self) -> MediaSettings:
+        return self._settings
+
+    @property
+    def reaper(self) -> PlayerReaper:
+        return self._reaper
+
+    @property
+    def players(self) -> tuple[TilePlayer, ...]:
+        return tuple(self._players)
+
+    def create_player(
+        self, render_path: RenderPath = RenderPath.COMPOSITED, *, name: str = ""
+    ) -> TilePlayer:
+        if self._shut_down:
+            raise RuntimeError("media engine is shut down")
+        instance = self._instances.get(render_path)
+        if instance is None:
+            instance = self._instances[render_path] = self._new_instance(render_path)
+        player = TilePlayer(
+            instance,
+            self._marshal,
+            self._reaper,
+            self._settings,
+            render_path=render_path,
+            name=name or f"tile-{len(self._players) + 1}",
+            on_close=self._forget,
+        )
+        self._players.append(player)
+        return player
+
+    def _forget(self, player: TilePlayer) -> None:
+        with contextlib.suppress(ValueError):
+            self._players.remove(player)
+
+    def shutdown(self, timeout_s: float | None = None) -> bool:
+        """Close every player and release libvlc, returning within `timeout_s` whatever happens.
+
+        Returns True when everything was released in time; False when something was abandoned
+        (hung libvlc threads are daemon threads and will not keep the process alive).
+        """
+        if self._shut_down:
+            return True
+        self._shut_down = True
+        timeout = self._settings.stop_timeout_s if timeout_s is None else timeout_s
+        deadline = time.monotonic() + timeout
+        for player in list(self._players):
+            player.close()
+        self._players.clear()
+        instances = list(self._instances.values())
+        self._instances.clear()
+        finished = threading.Event()
+
+        def release_all() -> None:
+            self._reaper.drain(max(0.0, deadline - time.monotonic()))
+            for instance in instances:
+                try:
+                    instance.release()
+                except Exception:
+                    log.exception("libvlc instance release failed")
+            finished.set()
+
+        threading.Thread(target=release_all, name="tessera-media-shutdown", daemon=True).start()
+        ok = finished.wait(max(0.0, deadline - time.monotonic()))
+        if not ok or self._reaper.abandoned:
+            log.warning(
+                "media shutdown left work behind (%d reaper jobs pending, %d abandoned)",
+                self._reaper.pending,
+                self._reaper.abandoned,
+            )
+            return False
+        return True

@@ -1,0 +1,349 @@
+"""`LiveFeed`: the per-tile health state machine (headless core).
+
+IDLE -> CONNECTING -> LIVE(fps) -> SIGNAL_LOST(reason, retry_in_s, attempt) -> CONNECTING ...
+
+One asyncio task per started feed runs the whole machine on the loop thread; it ticks every
+~250 ms (watchdog) and wakes at once on player events. Each attempt asks the hub for the URL
+again (the hub may have restarted) and calls `player.play(url)`, which hands the previous libvlc
+player to the reaper. libvlc may never report a dead network stream, so silence is detected
+here: no new frame for max(3 frame intervals, 2 s) means SIGNAL_LOST.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import NoReturn, Protocol
+
+from console.marshal import Marshal
+from console.media.player import PlayerEvent, PlayerEventKind
+from console.redact import redact_text, redact_url
+from console.signals import Signal
+
+log = logging.getLogger(__name__)
+
+
+class FeedPlayer(Protocol):
+    """What a feed needs from a player (`TilePlayer` fits)."""
+
+    frame_ready: Signal
+    state_changed: Signal
+
+    @property
+    def generation(self) -> int: ...
+
+    @property
+    def frame_count(self) -> int: ...
+
+    @property
+    def last_frame_at(self) -> float | None: ...
+
+    @property
+    def hardware_decoding_requested(self) -> bool: ...
+
+    @property
+    def decoding(self) -> str: ...
+
+    def play(self, url: str, *, software: bool = False) -> int: ...
+
+    def stop(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class FeedStatus(enum.Enum):
+    IDLE = "idle"
+    CONNECTING = "connecting"
+    LIVE = "live"
+    SIGNAL_LOST = "signal_lost"
+
+
+@dataclass(frozen=True)
+class FeedState:
+    status: FeedStatus
+    attempt: int = 0  # consecutive failed attempts so far (0 while healthy)
+    fps: float | None = None  # LIVE: measured over the last ~2 s (None until measurable)
+    reason: str | None = None  # SIGNAL_LOST: plain words for the operator
+    retry_in_s: float | None = None  # SIGNAL_LOST: countdown to the next attempt
+    decoding: str | None = None  # "SW", "auto (unknown)", "vaapi (requested)", ...
+
+    @classmethod
+    def idle(cls) -> FeedState:
+        return cls(FeedStatus.IDLE)
+
+
+@dataclass(frozen=True)
+class FeedTiming:
+    tick_s: float = 0.25
+    connect_timeout_s: float = 8.0
+    resolve_timeout_s: float = 5.0
+    min_silence_s: float = 2.0
+    silence_frames: int = 3
+    backoff_first_s: float = 0.5
+    backoff_cap_s: float = 5.0
+    stable_after_s: float = 10.0
+    hw_fallback_s: float = 4.0
+    fps_window_s: float = 2.0
+    fps_publish_s: float = 1.0
+
+
+def backoff_delay(attempt: int, first_s: float = 0.5, cap_s: float = 5.0) -> float:
+    """Delay before retry number `attempt` (1-based): 0.5, 1, 2, 4, 5, 5, ... seconds."""
+    if attempt < 1:
+        return 0.0
+    return min(cap_s, first_s * 2 ** min(attempt - 1, 32))
+
+
+def silence_limit_s(expected_fps: float, timing: FeedTiming = FeedTiming()) -> float:
+    """How long a LIVE feed may go without a frame: max(3 frame intervals, 2 s)."""
+    interval = 1.0 / expected_fps if expected_fps > 0 else 0.0
+    return max(timing.silence_frames * interval, timing.min_silence_s)
+
+
+class _SignalLostError(Exception):
+    """An attempt ended: `reason` in plain words; `stable` when it had been LIVE long enough."""
+
+    def __init__(self, reason: str, stable: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.stable = stable
+
+
+class LiveFeed:
+    """Keeps one tile's stream alive. All methods and signals: loop thread only."""
+
+    def __init__(
+        self,
+        player_factory: Callable[[], FeedPlayer],
+        resolve_url: Callable[[], Awaitable[str]],
+        marshal: Marshal,
+        expected_fps: float = 15.0,
+        *,
+        timing: FeedTiming | None = None,
+        name: str = "feed",
+    ) -> None:
+        self._factory = player_factory
+        self._resolve_url = resolve_url
+        self._marshal = marshal
+        self._expected_fps = expected_fps
+        self._timing = timing or FeedTiming()
+        self._name = name
+        self._player: FeedPlayer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._state = FeedState.idle()
+        self._wake = asyncio.Event()
+        self._generation = -1
+        self._event: PlayerEvent | None = None  # first error/end of the current generation
+        self._playing_at: float | None = None
+        self._software = False
+        self._closed = False
+        self.state_changed = Signal()
+
+    @property
+    def state(self) -> FeedState:
+        return self._state
+
+    @property
+    def player(self) -> FeedPlayer | None:
+        return self._player
+
+    @property
+    def expected_fps(self) -> float:
+        return self._expected_fps
+
+    @property
+    def silence_limit_s(self) -> float:
+        return silence_limit_s(self._expected_fps, self._timing)
+
+    def start(self) -> None:
+        if self._closed:
+            raise RuntimeError(f"{self._name}: feed is closed")
+        if self._task is not None:
+            return
+        if self._player is None:
+            self._player = self._factory()
+            self._player.frame_ready.connect(self._on_frame)
+            self._player.state_changed.connect(self._on_player_event)
+        self._task = self._marshal.loop.create_task(self._run(), name=f"{self._name}-feed")
+        self._publish(FeedState(FeedStatus.CONNECTING))
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        if self._player is not None:
+            self._player.stop()
+        self._generation = -1
+        self._publish(FeedState.idle())
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self.stop()
+        self._closed = True
+        if self._player is not None:
+            self._player.frame_ready.disconnect(self._on_frame)
+            self._player.state_changed.disconnect(self._on_player_event)
+            self._player.close()
+            self._player = None
+
+    # --- player notifications (loop thread) --------------------------------------------------
+    def _on_frame(self) -> None:
+        self._wake.set()
+
+    def _on_player_event(self, event: PlayerEvent) -> None:
+        if event.generation != self._generation:
+            return
+        if event.kind is PlayerEventKind.PLAYING and self._playing_at is None:
+            self._playing_at = time.monotonic()
+        elif event.kind in (PlayerEventKind.ERROR, PlayerEventKind.ENDED) and self._event is None:
+            self._event = event
+        self._wake.set()
+
+    # --- the machine ---------------------------------------------------------------------
+    def _publish(self, state: FeedState) -> None:
+        if state == self._state:
+            return
+        self._state = state
+        self.state_changed.emit(state)
+
+    async def _tick(self) -> None:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self._timing.tick_s)
+        self._wake.clear()
+
+    async def _run(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                await self._attempt(attempt)
+            except _SignalLostError as lost:
+                reason, stable = lost.reason, lost.stable
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a bug must not kill the tile forever
+                log.exception("%s: feed attempt failed", self._name)
+                reason = f"internal error: {type(exc).__name__}"
+                stable = False
+            if self._player is not None:
+                self._player.stop()  # off-thread; the last picture stays on the tile
+            self._generation = -1
+            attempt = 1 if stable else attempt + 1
+            delay = backoff_delay(attempt, self._timing.backoff_first_s, self._timing.backoff_cap_s)
+            log.info("%s: signal lost (%s); retry %d in %.1f s", self._name, reason, attempt, delay)
+            await self._countdown(reason, attempt, delay)
+
+    async def _countdown(self, reason: str, attempt: int, delay: float) -> None:
+        end = time.monotonic() + delay
+        while True:
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                return
+            shown = float(math.ceil(remaining)) if remaining >= 1 else round(remaining, 2)
+            self._publish(
+                FeedState(
+                    FeedStatus.SIGNAL_LOST,
+                    attempt=attempt,
+                    reason=reason,
+                    retry_in_s=shown,
+                    decoding=self._state.decoding,
+                )
+            )
+            # Wake on whole seconds of the remaining time, so the countdown reads 3, 2, 1.
+            step = remaining - math.floor(remaining - 1e-6) if remaining > 1 else remaining
+            await asyncio.sleep(max(step, 0.01))
+
+    async def _resolve(self) -> str:
+        try:
+            url = await asyncio.wait_for(self._resolve_url(), self._timing.resolve_timeout_s)
+        except asyncio.TimeoutError:
+            raise _SignalLostError(
+                f"hub unreachable: no answer in {self._timing.resolve_timeout_s:.0f} s"
+            ) from None
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            detail = redact_text(str(exc)) or type(exc).__name__
+            raise _SignalLostError(f"hub unreachable: {detail}") from exc
+        if not url:
+            raise _SignalLostError("hub has no stream for this camera")
+        return url
+
+    def _play(self, url: str) -> None:
+        player = self._player
+        assert player is not None
+        self._event = None
+        self._playing_at = None
+        self._generation = player.play(url, software=self._software)
+
+    async def _attempt(self, attempt: int) -> NoReturn:
+        """One connection: returns only by raising `_SignalLostError(reason, was_stable)`."""
+        t = self._timing
+        player = self._player
+        assert player is not None
+        self._publish(FeedState(FeedStatus.CONNECTING, attempt=attempt))
+        url = await self._resolve()
+        log.info("%s: connecting to %s (attempt %d)", self._name, redact_url(url), attempt)
+        self._play(url)
+        started = time.monotonic()
+        live_since: float | None = None
+        samples: deque[tuple[float, int]] = deque()
+        last_fps_publish = 0.0
+        limit = self.silence_limit_s
+        while True:
+            await self._tick()
+            now = time.monotonic()
+            stable = live_since is not None and now - live_since >= t.stable_after_s
+            if self._event is not None:
+                raise _SignalLostError(self._event.reason or "stream error", stable)
+            count = player.frame_count
+            if live_since is None:
+                if count > 0:
+                    live_since = now
+                    samples.append((now, count))
+                    last_fps_publish = now
+                    self._publish(FeedState(FeedStatus.LIVE, decoding=player.decoding))
+                    continue
+                if (
+                    not self._software
+                    and player.hardware_decoding_requested
+                    and self._playing_at is not None
+                    and now - self._playing_at >= t.hw_fallback_s
+                ):
+                    log.warning(
+                        "%s: no picture %.1f s after playing with hardware decoding; "
+                        "retrying with software decoding",
+                        self._name,
+                        now - self._playing_at,
+                    )
+                    self._software = True
+                    self._play(url)
+                    started = now
+                    continue
+                if now - started >= t.connect_timeout_s:
+                    raise _SignalLostError(f"no video within {t.connect_timeout_s:.0f} s")
+                continue
+            last = player.last_frame_at
+            silent = now - (last if last is not None else live_since)
+            if silent > limit:
+                raise _SignalLostError(f"no video for {silent:.1f} s", stable)
+            samples.append((now, count))
+            while len(samples) > 2 and samples[1][0] <= now - t.fps_window_s:
+                samples.popleft()
+            if self._state.fps is None or now - last_fps_publish >= t.fps_publish_s:
+                (t0, c0), (t1, c1) = samples[0], samples[-1]
+                if t1 - t0 >= 0.5:
+                    last_fps_publish = now
+                    fps = round((c1 - c0) / (t1 - t0), 1)
+                    self._publish(
+                        replace(self._state, status=FeedStatus.LIVE, fps=fps, attempt=0)
+                        if self._state.status is FeedStatus.LIVE
+                        else FeedState(FeedStatus.LIVE, fps=fps, decoding=player.decoding)
+                    )

@@ -1,0 +1,547 @@
+"""`TilePlayer`: one libvlc player per visible tile, driven only from the GUI/loop thread.
+
+Threads (see README.md): libvlc decodes on its own threads and calls our video callbacks there.
+Those callbacks only touch a `_FrameSink` (numpy buffers under a small lock) and, at most once per
+painted frame, ask the `Marshal` to run `_notify_frame` on the loop thread. Every public method
+runs on the loop thread and never blocks: libvlc `stop()`/`release()` go to the `PlayerReaper`.
+
+Every `play(url)` creates a fresh libvlc MediaPlayer (a *generation*); the previous one goes to
+the reaper. Callbacks and events carry their generation and are ignored once it is stale, so a
+player that is still winding down can never disturb the new one.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import enum
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from console.marshal import Marshal
+from console.media.reaper import PlayerReaper
+from console.redact import redact_url
+from console.signals import Signal
+
+if TYPE_CHECKING:
+    from console.media.engine import MediaSettings
+
+log = logging.getLogger(__name__)
+
+STATS_POLL_S = 0.25
+_ALIGN = 32
+_MAX_BUFFERS = 8
+
+# Our own ctypes prototypes: python-vlc declares `chroma` as c_char_p, which ctypes turns into an
+# immutable bytes copy, so the format callback could not write "RV32" back through it.
+_FormatCb = ctypes.CFUNCTYPE(
+    ctypes.c_uint,
+    ctypes.POINTER(ctypes.c_void_p),
+    ctypes.c_void_p,
+    ctypes.POINTER(ctypes.c_uint),
+    ctypes.POINTER(ctypes.c_uint),
+    ctypes.POINTER(ctypes.c_uint),
+    ctypes.POINTER(ctypes.c_uint),
+)
+_CleanupCb = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+_LockCb = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p))
+_UnlockCb = ctypes.CFUNCTYPE(
+    None, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)
+)
+_DisplayCb = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
+
+_c_functions: dict[str, Any] = {}
+
+
+def _libvlc_fn(name: str) -> Any:
+    """Our own prototypes of the two callback setters, bound to python-vlc's loaded libvlc."""
+    fn = _c_functions.get(name)
+    if fn is None:
+        import vlc
+
+        if name == "libvlc_video_set_format_callbacks":
+            proto = ctypes.CFUNCTYPE(None, ctypes.c_void_p, _FormatCb, _CleanupCb)
+        else:
+            proto = ctypes.CFUNCTYPE(
+                None, ctypes.c_void_p, _LockCb, _UnlockCb, _DisplayCb, ctypes.c_void_p
+            )
+        fn = _c_functions[name] = proto((name, vlc.dll))
+    return fn
+
+
+def _align(value: int) -> int:
+    return (value + _ALIGN - 1) // _ALIGN * _ALIGN
+
+
+class RenderPath(enum.Enum):
+    COMPOSITED = "composited"  # video callbacks into numpy buffers, painted by Qt
+    NATIVE = "native"  # libvlc renders into a native window (set_window)
+
+
+def window_setter_name(platform: str = sys.platform) -> str:
+    """Name of the MediaPlayer method that binds a native window on `platform`."""
+    if platform.startswith("win"):
+        return "set_hwnd"
+    if platform == "darwin":
+        return "set_nsobject"
+    return "set_xwindow"
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A decoded picture. `image` is an HxWx4 uint8 view in BGRA byte order (libvlc RV32).
+
+    libvlc 3 negotiates the buffer at the decoder's padded size (360p arrives as 640x368 or
+    640x386) and scales the whole visible picture into it, so nothing is cropped: paint `image`
+    into a rectangle of `display_width`:`display_height` aspect (the stream's visible size, once
+    libvlc reports it; until then the buffer size).
+
+    The view is valid until the next `latest_frame()` call on the same player: paint or copy it
+    before asking again.
+    """
+
+    image: npt.NDArray[np.uint8]
+    width: int
+    height: int
+    stride: int
+    seq: int
+    received_at: float
+    generation: int
+    display_width: int
+    display_height: int
+
+
+class PlayerEventKind(enum.Enum):
+    OPENING = "opening"
+    PLAYING = "playing"
+    VOUT = "vout"
+    ERROR = "error"
+    ENDED = "ended"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class PlayerEvent:
+    kind: PlayerEventKind
+    generation: int
+    reason: str | None = None
+
+
+class _FrameSink:
+    """Triple-buffered frame store for one libvlc MediaPlayer (one generation).
+
+    libvlc's vout thread locks a free buffer (neither published nor held by the GUI), writes,
+    unlocks and displays it; display publishes it as the newest frame. The GUI takes the newest
+    published buffer as its front buffer. A frame displayed before the GUI took the previous one
+    simply replaces it: frames are dropped, never queued.
+    """
+
+    def __init__(self, generation: int, on_frame: Callable[[_FrameSink], None]) -> None:
+        self.generation = generation
+        self._on_frame = on_frame
+        self._lock = threading.Lock()
+        self._buffers: list[npt.NDArray[np.uint8]] = []
+        self._addrs: list[int] = []
+        self._width = 0
+        self._height = 0
+        self._pitch = 0
+        self._locked: set[int] = set()
+        self._published: int | None = None
+        self._front: int | None = None
+        self._published_seq = 0
+        self._published_at = 0.0
+        self._notify_pending = False
+        self.count = 0  # frames displayed by libvlc in this generation
+        self.last_frame_at: float | None = None
+        self.formats: list[tuple[int, int]] = []
+        self.display_size: tuple[int, int] | None = None  # set on the loop thread
+        # Keep the ctypes callback objects alive as long as libvlc may call them.
+        self._callbacks = (
+            _FormatCb(self._format),
+            _CleanupCb(self._cleanup),
+            _LockCb(self._lock_cb),
+            _UnlockCb(self._unlock_cb),
+            _DisplayCb(self._display_cb),
+        )
+
+    def attach(self, media_player: Any) -> None:
+        fmt, cleanup, lock, unlock, display = self._callbacks
+        handle = media_player._as_parameter_
+        _libvlc_fn("libvlc_video_set_callbacks")(handle, lock, unlock, display, None)
+        _libvlc_fn("libvlc_video_set_format_callbacks")(handle, fmt, cleanup)
+
+    def _new_buffer(self) -> None:
+        buf = np.zeros((_align(self._height), self._pitch // 4, 4), dtype=np.uint8)
+        self._buffers.append(buf)
+        self._addrs.append(buf.ctypes.data)
+
+    # --- libvlc threads -------------------------------------------------------------------
+    def _format(
+        self,
+        opaque: Any,
+        chroma: int,
+        width: Any,
+        height: Any,
+        pitches: Any,
+        lines: Any,
+    ) -> int:
+        try:
+            w, h = int(width[0]), int(height[0])
+            ctypes.memmove(chroma, b"RV32", 4)
+            with self._lock:
+                self._width, self._height, self._pitch = w, h, _align(w * 4)
+                self._buffers, self._addrs = [], []
+                self._locked.clear()
+                self._published = self._front = None
+                for _ in range(3):
+                    self._new_buffer()
+                self.formats.append((w, h))
+                self.display_size = None
+                pitch, nlines = self._pitch, _align(h)
+            pitches[0] = pitch
+            lines[0] = nlines
+            # One picture in libvlc's pool: lock/unlock/display of frames never overlap.
+            return 1
+        except Exception:
+            log.exception("video format callback failed")
+            return 0
+
+    def _cleanup(self, opaque: Any) -> None:
+        return None
+
+    def _lock_cb(self, opaque: Any, planes: Any) -> int:
+        with self._lock:
+            busy = self._locked | {self._published, self._front}
+            index = next((i for i in range(len(self._buffers)) if i not in busy), None)
+            if index is None:
+                if len(self._buffers) < _MAX_BUFFERS:
+                    self._new_buffer()
+                    index = len(self._buffers) - 1
+                else:  # cannot happen with a pool of one; write over the oldest spare
+                    index = next(i for i in range(len(self._buffers)) if i != self._front)
+            self._locked.add(index)
+            planes[0] = self._addrs[index]
+        return index + 1
+
+    def _unlock_cb(self, opaque: Any, picture: Any, planes: Any) -> None:
+        return None
+
+    def _display_cb(self, opaque: Any, picture: Any) -> None:
+        index = (picture or 0) - 1
+        now = time.monotonic()
+        with self._lock:
+            self._locked.discard(index)
+            if not 0 <= index < len(self._buffers):
+                return
+            self.count += 1
+            self._published = index
+            self._published_seq = self.count
+            self._published_at = now
+            self.last_frame_at = now
+            notify = not self._notify_pending
+            self._notify_pending = True
+        if notify:
+            self._on_frame(self)
+
+    # --- loop thread ----------------------------------------------------------------------
+    def clear_pending(self) -> None:
+        with self._lock:
+            self._notify_pending = False
+
+    def take(self) -> Frame | None:
+        """The newest published frame; its buffer becomes the front buffer (not overwritten)."""
+        with self._lock:
+            index = self._published
+            if index is None:
+                return None
+            self._front = index
+            buf = self._buffers[index]
+            dw, dh = self.display_size or (self._width, self._height)
+            return Frame(
+                image=buf[: self._height, : self._width, :],
+                width=self._width,
+                height=self._height,
+                stride=self._pitch,
+                seq=self._published_seq,
+                received_at=self._published_at,
+                generation=self.generation,
+                display_width=dw,
+                display_height=dh,
+            )
+
+
+@dataclass
+class _Session:
+    generation: int
+    url: str
+    software: bool
+    media_player: Any
+    media: Any
+    events: Any
+    sink: _FrameSink | None
+    stats_count: int = 0
+    stats_last_at: float | None = None
+
+
+_EVENTS = (
+    ("MediaPlayerOpening", PlayerEventKind.OPENING),
+    ("MediaPlayerPlaying", PlayerEventKind.PLAYING),
+    ("MediaPlayerVout", PlayerEventKind.VOUT),
+    ("MediaPlayerEncounteredError", PlayerEventKind.ERROR),
+    ("MediaPlayerEndReached", PlayerEventKind.ENDED),
+    ("MediaPlayerStopped", PlayerEventKind.STOPPED),
+)
+
+
+class TilePlayer:
+    """Plays one stream for one tile. Public methods: loop thread only, never blocking.
+
+    Signals (emitted on the loop thread): `frame_ready()` when a new frame can be taken with
+    `latest_frame()` (coalesced: at most one pending at a time), `state_changed(PlayerEvent)`.
+    """
+
+    def __init__(
+        self,
+        instance: Any,
+        marshal: Marshal,
+        reaper: PlayerReaper,
+        settings: MediaSettings,
+        *,
+        render_path: RenderPath = RenderPath.COMPOSITED,
+        name: str = "tile",
+        on_close: Callable[[TilePlayer], None] | None = None,
+    ) -> None:
+        self._instance = instance
+        self._marshal = marshal
+        self._reaper = reaper
+        self._settings = settings
+        self._render_path = render_path
+        self._name = name
+        self._on_close = on_close
+        self._generation = 0
+        self._session: _Session | None = None
+        self._last_frame: Frame | None = None
+        self._window: int | None = None
+        self._closed = False
+        self._playing = False
+        self._software = False
+        self.frame_ready = Signal()
+        self.state_changed = Signal()
+
+    # --- properties -------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def render_path(self) -> RenderPath:
+        return self._render_path
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    @property
+    def url(self) -> str | None:
+        """The current stream URL, redacted (safe to show or log)."""
+        return redact_url(self._session.url) if self._session else None
+
+    @property
+    def is_playing(self) -> bool:
+        return self._playing
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def hardware_decoding_requested(self) -> bool:
+        """True when this player's current stream may use hardware decoding."""
+        return self._settings.hw_decoding.uses_hardware and not self._software
+
+    @property
+    def decoding(self) -> str:
+        """ "SW", "auto (unknown)" or "<method> (requested)": libvlc 3 cannot tell us more."""
+        return self._settings.decoding_label(software=self._software)
+
+    @property
+    def frame_count(self) -> int:
+        """New pictures shown in the current generation (0 right after `play` and after `stop`).
+
+        Taken from libvlc's media statistics, polled every STATS_POLL_S on the loop thread: the
+        video callbacks cannot tell liveness, because libvlc keeps re-displaying the last
+        picture at the stream's rate while a network stream has stalled.
+        """
+        s = self._session
+        return s.stats_count if s is not None else 0
+
+    @property
+    def last_frame_at(self) -> float | None:
+        """`time.monotonic()` when `frame_count` last grew, or None."""
+        s = self._session
+        return s.stats_last_at if s is not None else None
+
+    @property
+    def callback_count(self) -> int:
+        """Display callbacks in the current generation (composited; includes re-displays)."""
+        s = self._session
+        return s.sink.count if s is not None and s.sink is not None else 0
+
+    @property
+    def formats(self) -> list[tuple[int, int]]:
+        """(width, height) formats libvlc negotiated in the current generation (composited)."""
+        s = self._session
+        return list(s.sink.formats) if s is not None and s.sink is not None else []
+
+    # --- commands ---------------------------------------------------------------------------
+    def play(self, url: str, *, software: bool = False) -> int:
+        """Start playing `url` in a new libvlc player; the old one goes to the reaper.
+
+        The last picture stays available from `latest_frame()` until the new stream's first
+        frame. Returns the new generation number.
+        """
+        if self._closed:
+            raise RuntimeError(f"{self._name}: player is closed")
+        self._retire()
+        self._generation += 1
+        gen = self._generation
+        self._software = software
+        media = self._instance.media_new(url)
+        for opt in self._settings.media_options(software=software):
+            media.add_option(opt)
+        mp = self._instance.media_player_new()
+        mp.set_media(media)
+        sink: _FrameSink | None = None
+        if self._render_path is RenderPath.COMPOSITED:
+            sink = _FrameSink(gen, self._on_sink_frame)
+            sink.attach(mp)
+        elif self._window is not None:
+            self._bind_window(mp, self._window)
+        events = mp.event_manager()
+        import vlc
+
+        for attr, kind in _EVENTS:
+            events.event_attach(getattr(vlc.EventType, attr), self._on_vlc_event, gen, kind)
+        self._session = _Session(gen, url, software, mp, media, events, sink)
+        log.info(
+            "%s: play %s (gen %d, %s, %s)",
+            self._name,
+            redact_url(url),
+            gen,
+            self._render_path.value,
+            self.decoding,
+        )
+        if mp.play() == -1:
+            self._marshal.call(self._deliver_event, gen, PlayerEventKind.ERROR)
+        self._marshal.loop.call_later(STATS_POLL_S, self._poll_stats, gen)
+        return gen
+
+    def stop(self) -> None:
+        """Stop playing (off-thread); the last picture stays available."""
+        self._retire()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._retire()
+        self._closed = True
+        self.frame_ready = Signal()
+        self.state_changed = Signal()
+        if self._on_close is not None:
+            self._on_close(self)
+
+    def set_window(self, window_id: int) -> None:
+        """NATIVE path: render into `window_id` (X11 window, HWND or NSView).
+
+        Set it before `play`; setting it while playing restarts the stream in a new player.
+        """
+        if self._render_path is not RenderPath.NATIVE:
+            raise RuntimeError("set_window needs render_path=NATIVE")
+        self._window = int(window_id)
+        s = self._session
+        if s is not None:
+            self.play(s.url, software=s.software)
+
+    def latest_frame(self) -> Frame | None:
+        """The newest frame (valid until the next call), else the last one seen, else None."""
+        s = self._session
+        if s is not None and s.sink is not None:
+            frame = s.sink.take()
+            if frame is not None:
+                self._last_frame = frame
+        return self._last_frame
+
+    # --- internals --------------------------------------------------------------------------
+    def _retire(self) -> None:
+        s = self._session
+        if s is None:
+            return
+        self._session = None
+        self._playing = False
+        if s.sink is not None:
+            frame = s.sink.take()
+            if frame is not None:
+                self._last_frame = frame
+        self._reaper.reap(
+            s.media_player,
+            s.media,
+            keepalive=(s.sink, s.events),
+            label=f"{self._name} gen {s.generation}",
+        )
+
+    def _bind_window(self, media_player: Any, window_id: int) -> None:
+        getattr(media_player, window_setter_name())(window_id)
+
+    def _on_sink_frame(self, sink: _FrameSink) -> None:  # libvlc thread
+        self._marshal.call(self._notify_frame, sink)
+
+    def _notify_frame(self, sink: _FrameSink) -> None:
+        sink.clear_pending()
+        s = self._session
+        if self._closed or s is None or s.sink is not sink:
+            return
+        if sink.display_size is None:
+            size = s.media_player.video_get_size(0)  # quick, and we are not on a libvlc thread
+            if size and size[0] > 0 and size[1] > 0:
+                sink.display_size = (int(size[0]), int(size[1]))
+        self.frame_ready.emit()
+
+    def _on_vlc_event(self, event: Any, generation: int, kind: PlayerEventKind) -> None:
+        # libvlc thread: libvlc is not re-entrant here, so only hand the news over.
+        self._marshal.call(self._deliver_event, generation, kind)
+
+    def _deliver_event(self, generation: int, kind: PlayerEventKind) -> None:
+        if self._closed or generation != self._generation or self._session is None:
+            return
+        if kind is PlayerEventKind.PLAYING:
+            self._playing = True
+        elif kind in (PlayerEventKind.ERROR, PlayerEventKind.ENDED, PlayerEventKind.STOPPED):
+            self._playing = False
+        reason = {
+            PlayerEventKind.ERROR: "stream error",
+            PlayerEventKind.ENDED: "stream ended",
+        }.get(kind)
+        if reason:
+            log.info("%s: gen %d %s", self._name, generation, reason)
+        self.state_changed.emit(PlayerEvent(kind, generation, reason))
+
+    def _poll_stats(self, generation: int) -> None:
+        s = self._session
+        if self._closed or s is None or s.generation != generation:
+            return
+        import vlc
+
+        stats = vlc.MediaStats()
+        if s.media.get_stats(stats) and stats.displayed_pictures > s.stats_count:
+            s.stats_count = stats.displayed_pictures
+            s.stats_last_at = time.monotonic()
+            if s.sink is None:  # native path: no callbacks tell us about frames
+                self.frame_ready.emit()
+        self._marshal.loop.call_later(STATS_POLL_S, self._poll_stats, generation)

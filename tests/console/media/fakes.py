@@ -1,0 +1,53 @@
+"""A scripted stand-in for TilePlayer, for fast state-machine tests of LiveFeed."""
+
+from __future__ import annotations
+
+import time
+
+from console.media.player import PlayerEvent, PlayerEventKind
+from console.signals import Signal
+
+
+class FakePlayer:
+    def __init__(self, hardware: bool = False) -> None:
+        self.frame_ready = Signal()
+        self.state_changed = Signal()
+        self.generation = 0
+        self.frame_count = 0
+        self.last_frame_at: float | None = None
+        self.hardware = hardware
+        self.software = False
+        self.plays: list[tuple[str, bool, float]] = []
+        self.stops = 0
+        self.closed = False
+
+    @property
+    def hardware_decoding_requested(self) -> bool:
+        return self.hardware and not self.software
+
+    @property
+    def decoding(self) -> str:
+        return "SW" if not self.hardware_decoding_requested else "auto (unknown)"
+
+    def play(self, url: str, *, software: bool = False) -> int:
+        self.generation += 1
+        self.software = software
+        self.frame_count = 0
+        self.last_frame_at = None
+        self.plays.append((url, software, time.monotonic()))
+        return self.generation
+
+    def stop(self) -> None:
+        self.stops += 1
+        self.frame_count = 0
+
+    def close(self) -> None:
+        self.closed = True
+
+    def frame(self) -> None:
+        self.frame_count += 1
+        self.last_frame_at = time.monotonic()
+        self.frame_ready.emit()
+
+    def event(self, kind: PlayerEventKind, reason: str | None = None) -> None:
+        self.state_changed.emit(PlayerEvent(kind, self.generation, reason))

@@ -1,0 +1,294 @@
+"""LiveFeed state machine with a scripted player (no libvlc): schedule, reasons, timing."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+import pytest
+
+from console.marshal import Marshal
+from console.media.feed import (
+    FeedState,
+    FeedStatus,
+    FeedTiming,
+    LiveFeed,
+    backoff_delay,
+    silence_limit_s,
+)
+from console.media.player import PlayerEventKind
+from tests.console.media.fakes import FakePlayer
+
+FAST = FeedTiming(
+    tick_s=0.02,
+    connect_timeout_s=0.3,
+    resolve_timeout_s=0.2,
+    min_silence_s=0.2,
+    backoff_first_s=0.05,
+    backoff_cap_s=0.25,
+    stable_after_s=0.3,
+    hw_fallback_s=0.15,
+)
+
+
+def test_backoff_schedule_is_capped_exponential() -> None:
+    assert [backoff_delay(n) for n in range(1, 9)] == [0.5, 1, 2, 4, 5, 5, 5, 5]
+    assert backoff_delay(1000) == 5.0
+    assert backoff_delay(0) == 0.0
+
+
+def test_silence_limit() -> None:
+    assert silence_limit_s(15) == 2.0
+    assert silence_limit_s(1) == 3.0
+    assert silence_limit_s(0.5) == 6.0
+
+
+async def _until(pred: Callable[[], bool], timeout: float) -> None:
+    end = time.monotonic() + timeout
+    while not pred():
+        assert time.monotonic() < end, "condition not reached in time"
+        await asyncio.sleep(0.01)
+
+
+def _feed(player: FakePlayer, resolve, timing: FeedTiming = FAST) -> tuple[LiveFeed, list]:
+    marshal = Marshal(asyncio.get_running_loop())
+    feed = LiveFeed(lambda: player, resolve, marshal, 15.0, timing=timing, name="unit")
+    log: list[tuple[float, FeedState]] = []
+    feed.state_changed.connect(lambda s: log.append((time.monotonic(), s)))
+    return feed, log
+
+
+def test_connecting_live_lost_and_reconnect_with_reresolve() -> None:
+    async def body() -> None:
+        player = FakePlayer()
+        urls = iter(f"http://hub/cam?token=t{i}" for i in range(100))
+
+        async def resolve() -> str:
+            return next(urls)
+
+        feed, _ = _feed(player, resolve)
+        feed.start()
+        await _until(lambda: len(player.plays) == 1, 1)
+        assert feed.state.status is FeedStatus.CONNECTING
+        for _ in range(20):
+            player.frame()
+            await asyncio.sleep(1 / 30)
+        assert feed.state.status is FeedStatus.LIVE
+        assert feed.state.fps is not None and 20 < feed.state.fps < 40
+        t_last = player.last_frame_at
+        await _until(lambda: feed.state.status is FeedStatus.SIGNAL_LOST, 1)
+        lost_after = time.monotonic() - t_last
+        assert FAST.min_silence_s < lost_after < FAST.min_silence_s + 0.15
+        assert feed.state.reason.startswith("no video for ")
+        assert feed.state.attempt == 1 and feed.state.retry_in_s == pytest.approx(0.05, abs=0.01)
+        assert player.stops >= 1
+        await _until(lambda: len(player.plays) == 2, 1)
+        assert player.plays[1][0].endswith("t1")  # asked the hub again
+        feed.close()
+        assert player.closed and feed.state.status is FeedStatus.IDLE
+
+    asyncio.run(body())
+
+
+def test_backoff_sequence_observed_and_capped() -> None:
+    async def body() -> None:
+        player = FakePlayer()
+
+        async def resolve() -> str:
+            return "http://hub/cam"
+
+        feed, log = _feed(player, resolve)
+        feed.start()
+
+        def fail_each_play() -> None:
+            # Every play fails at once, as a 404 does.
+            asyncio.get_running_loop().call_soon(
+                player.event, PlayerEventKind.ERROR, "stream error"
+            )
+
+        orig = player.play
+
+        def play(url: str, *, software: bool = False) -> int:
+            gen = orig(url, software=software)
+            fail_each_play()
+            return gen
+
+        player.play = play  # type: ignore[method-assign]
+        await _until(lambda: len(player.plays) >= 7, 3)
+        feed.stop()
+        gaps = [b[2] - a[2] for a, b in zip(player.plays, player.plays[1:], strict=False)]
+        expected = [0.05, 0.1, 0.2, 0.25, 0.25, 0.25]
+        for gap, exp in zip(gaps, expected, strict=False):
+            assert exp <= gap < exp + 0.08, (gaps, expected)
+        lost = [s for _, s in log if s.status is FeedStatus.SIGNAL_LOST]
+        assert {s.reason for s in lost} == {"stream error"}
+        assert [
+            s.attempt
+            for s in lost
+            if s.retry_in_s == max(x.retry_in_s for x in lost if x.attempt == s.attempt)
+        ][:4] == [1, 2, 3, 4]
+
+    asyncio.run(body())
+
+
+def test_countdown_published_about_once_a_second() -> None:
+    async def body() -> None:
+        player = FakePlayer()
+
+        async def resolve() -> str:
+            raise OSError("connection refused")
+
+        timing = FeedTiming(tick_s=0.02, backoff_first_s=2.5, backoff_cap_s=5)
+        feed, log = _feed(player, resolve, timing)
+        feed.start()
+        await asyncio.sleep(2.7)
+        feed.stop()
+        countdown = [s.retry_in_s for _, s in log if s.status is FeedStatus.SIGNAL_LOST]
+        assert countdown[:3] == [3.0, 2.0, 1.0]
+        assert log[1][1].reason == "hub unreachable: connection refused"
+
+    asyncio.run(body())
+
+
+def test_resolve_failure_timeout_and_redaction() -> None:
+    async def body() -> None:
+        player = FakePlayer()
+        calls = 0
+
+        async def resolve() -> str:
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                raise ConnectionError("cannot reach http://admin:secret@hub:8000/api?token=abc")
+            if calls == 2:
+                await asyncio.sleep(10)  # hub hangs
+            return "http://hub/cam"
+
+        feed, log = _feed(player, resolve)
+        feed.start()
+        await _until(lambda: calls >= 3 and len(player.plays) == 1, 2)
+        reasons = [s.reason for _, s in log if s.status is FeedStatus.SIGNAL_LOST]
+        assert "secret" not in reasons[0] and "abc" not in reasons[0]
+        assert reasons[0].startswith("hub unreachable: cannot reach http://***@hub:8000")
+        assert any(r.startswith("hub unreachable: no answer in") for r in reasons)
+        assert not player.plays[:0]
+        feed.close()
+
+    asyncio.run(body())
+
+
+def test_connect_timeout_and_error_event_and_ended() -> None:
+    async def body() -> None:
+        player = FakePlayer()
+
+        async def resolve() -> str:
+            return "http://hub/cam"
+
+        feed, _ = _feed(player, resolve)
+        feed.start()
+        t0 = time.monotonic()
+        await _until(lambda: feed.state.status is FeedStatus.SIGNAL_LOST, 1)
+        assert FAST.connect_timeout_s <= time.monotonic() - t0 < FAST.connect_timeout_s + 0.15
+        assert feed.state.reason == "no video within 0 s" or feed.state.reason.startswith(
+            "no video within"
+        )
+        await _until(lambda: len(player.plays) == 2, 1)
+        player.frame()
+        await _until(lambda: feed.state.status is FeedStatus.LIVE, 1)
+        t1 = time.monotonic()
+        player.event(PlayerEventKind.ENDED, "stream ended")
+        await _until(lambda: feed.state.status is FeedStatus.SIGNAL_LOST, 1)
+        assert time.monotonic() - t1 < 0.05  # at once, not after the silence limit
+        assert feed.state.reason == "stream ended"
+        # A stale event from an old generation is ignored.
+        await _until(lambda: len(player.plays) == 3, 1)
+        player.frame()
+        await _until(lambda: feed.state.status is FeedStatus.LIVE, 1)
+        from console.media.player import PlayerEvent
+
+        player.state_changed.emit(PlayerEvent(PlayerEventKind.ERROR, 1, "stream error"))
+        await asyncio.sleep(0.1)
+        player.frame()
+        assert feed.state.status is FeedStatus.LIVE
+        feed.close()
+
+    asyncio.run(body())
+
+
+def test_attempts_reset_after_stable_live() -> None:
+    async def body() -> None:
+        player = FakePlayer()
+
+        async def resolve() -> str:
+            return "http://hub/cam"
+
+        feed, _ = _feed(player, resolve)
+        feed.start()
+        for _ in range(3):  # three failures in a row: attempts 1, 2, 3
+            n = len(player.plays)
+            await _until(lambda n=n: len(player.plays) == n + 1, 2)
+            player.event(PlayerEventKind.ERROR, "stream error")
+            await _until(lambda: feed.state.status is FeedStatus.SIGNAL_LOST, 1)
+        assert feed.state.attempt == 3
+        await _until(lambda: len(player.plays) == 4, 2)
+        end = time.monotonic() + FAST.stable_after_s + 0.1
+        while time.monotonic() < end:  # stays LIVE long enough to count as stable
+            player.frame()
+            await asyncio.sleep(0.02)
+        assert feed.state.status is FeedStatus.LIVE and feed.state.attempt == 0
+        player.event(PlayerEventKind.ERROR, "stream error")
+        await _until(lambda: feed.state.status is FeedStatus.SIGNAL_LOST, 1)
+        assert feed.state.attempt == 1  # back to the shortest delay
+        feed.close()
+
+    asyncio.run(body())
+
+
+def test_hardware_fallback_to_software_when_no_picture() -> None:
+    async def body() -> None:
+        player = FakePlayer(hardware=True)
+
+        async def resolve() -> str:
+            return "http://hub/cam"
+
+        feed, log = _feed(player, resolve)
+        feed.start()
+        await _until(lambda: len(player.plays) == 1, 1)
+        player.event(PlayerEventKind.PLAYING)
+        await _until(lambda: len(player.plays) == 2, 1)
+        assert player.plays[0][1] is False and player.plays[1][1] is True
+        assert player.plays[1][2] - player.plays[0][2] >= FAST.hw_fallback_s
+        player.frame()
+        await _until(lambda: feed.state.status is FeedStatus.LIVE, 1)
+        assert feed.state.decoding == "SW"
+        assert all(s.status is not FeedStatus.SIGNAL_LOST for _, s in log)
+        feed.close()
+
+    asyncio.run(body())
+
+
+def test_states_are_emitted_on_the_loop_thread_and_stop_cancels() -> None:
+    async def body() -> None:
+        import threading
+
+        player = FakePlayer()
+
+        async def resolve() -> str:
+            return "http://hub/cam"
+
+        feed, _ = _feed(player, resolve)
+        threads = set()
+        feed.state_changed.connect(lambda s: threads.add(threading.current_thread().name))
+        feed.start()
+        await _until(lambda: len(player.plays) == 1, 1)
+        feed.stop()
+        n = len(player.plays)
+        await asyncio.sleep(FAST.connect_timeout_s + 0.2)
+        assert len(player.plays) == n and feed.state.status is FeedStatus.IDLE
+        assert threads == {threading.current_thread().name}
+        feed.start()  # restartable
+        await _until(lambda: len(player.plays) == n + 1, 1)
+        feed.close()
+
+    asyncio.run(body())
