@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
+import threading
 
 from console.demohub.hub import run_hub
 
@@ -19,13 +22,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=0, help="port (0 = any free port)")
     parser.add_argument("--log-level", default="WARNING", help="logging level (stderr)")
+    parser.add_argument(
+        "--stop-with-parent",
+        action="store_true",
+        help="exit when standard input closes (the console that started the hub has gone)",
+    )
     args = parser.parse_args(argv)
+    if args.stop_with_parent:
+        threading.Thread(target=_exit_when_stdin_closes, name="parent-watch", daemon=True).start()
     logging.basicConfig(
         level=args.log_level.upper(),
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     return run_hub(args.host, args.port)
+
+
+def _exit_when_stdin_closes() -> None:
+    """A console killed without warning must not leave its hub encoding forever."""
+    # os.read, not sys.stdin: a daemon thread blocked inside the buffered reader holds its lock
+    # and makes interpreter shutdown abort.
+    fd = sys.stdin.fileno()
+    while os.read(fd, 4096):
+        pass
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,284 @@
+"""The composition root: the one place that wires the core to the Qt views and starts the loop.
+
+It is the only module of `console` that imports Qt (lazily, in `run_console`), so `tessera hub`
+and the core stay importable without a display.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from console.cameras import CameraDirectory
+from console.hub.base import HubClient
+from console.hub.errors import HubError
+from console.hub.registry import HubConfig, create_client
+from console.hubprocess import EmbeddedHub, HubStartError
+from console.jsonfile import config_dir
+from console.marshal import Marshal
+from console.media.engine import HardwareDecoding, MediaEngine, MediaSettings, MediaUnavailable
+from console.media.feed import LiveFeed
+from console.media.player import RenderPath as MediaRenderPath
+from console.notices import Level, Notices
+from console.redact import redact_url
+from console.settings import Settings, SettingsStore
+from console.stall import StallMonitor
+from console.wall.feeds import FeedKey
+from console.wall.model import RenderPath, WallModel
+from console.wall.store import LayoutStore, SavedLayouts
+from console.workstation import Workstation, initial_walls
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from widgets.wall_window import WallWindow
+
+log = logging.getLogger(__name__)
+
+EXIT_NO_VIDEO = 2
+EXIT_STARTUP_FAILED = 3
+
+
+@dataclass(frozen=True)
+class ConsoleOptions:
+    hub_url: str | None = None
+    demo: bool = False
+    layout: str | None = None
+    screenshot: Path | None = None
+    after_s: float = 5.0
+    hw_decoding: str | None = None
+    render_path: str | None = None
+
+
+def screenshot_path(base: Path, index: int) -> Path:
+    """`wall.png` for the first screen, `wall-2.png`, `wall-3.png` for the others."""
+    return base if index == 0 else base.with_name(f"{base.stem}-{index + 1}{base.suffix}")
+
+
+class ConsoleApp:
+    """Owns everything the console runs: hub, client, media engine, workstation, windows."""
+
+    def __init__(self, options: ConsoleOptions, app: QApplication) -> None:
+        self._opts = options
+        self._app = app
+        self._loop = asyncio.get_event_loop()
+        self._marshal = Marshal(self._loop)
+        self.notices = Notices()
+        self.stall = StallMonitor(self._loop)
+        self._quit = asyncio.Event()
+        self._hub: EmbeddedHub | None = None
+        self._client: HubClient | None = None
+        self._engine: MediaEngine | None = None
+        self.station: Workstation | None = None
+        self.windows: list[WallWindow] = []
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._layout_store: LayoutStore | None = None
+        self._directory: CameraDirectory | None = None
+
+    def quit(self) -> None:
+        self._quit.set()
+
+    async def _blocking(self, fn: Any, *args: Any) -> Any:
+        return await self._loop.run_in_executor(None, fn, *args)
+
+    async def run(self) -> int:
+        try:
+            code = await self.start()
+            if code != 0:
+                return code
+            if self._opts.screenshot is not None:
+                return await self._screenshots(self._opts.screenshot, self._opts.after_s)
+            await self._quit.wait()
+            await self.save_session()
+            return 0
+        finally:
+            await self.shutdown()
+
+    async def start(self) -> int:
+        """Load settings, reach the hub, open the walls. Returns 0, or an exit code on failure."""
+        opts = self._opts
+        folder = config_dir()
+        settings_store = SettingsStore(folder / "settings.json")
+        self._layout_store = LayoutStore(folder / "layouts.json")
+        loaded_settings = await self._blocking(settings_store.load)
+        loaded_layouts = await self._blocking(self._layout_store.load)
+        for problem in (loaded_settings.problem, loaded_layouts.problem):
+            if problem:
+                self.notices.post(problem, Level.WARNING)
+        settings: Settings = loaded_settings.value
+        saved: SavedLayouts = loaded_layouts.value
+
+        url = None if opts.demo else (opts.hub_url or settings.hub.url)
+        if url is None:
+            self._hub = EmbeddedHub()
+            try:
+                url = await self._blocking(self._hub.start)
+            except HubStartError as e:
+                return self._fatal(str(e))
+        self._client = create_client(
+            HubConfig(url=url, driver=settings.hub.driver, operator=settings.hub.operator)
+        )
+        log.info("hub: %s", redact_url(url))
+        media_settings = MediaSettings(
+            hw_decoding=HardwareDecoding.parse(opts.hw_decoding or settings.video.hw_decoding),
+            network_caching_ms=settings.video.network_caching_ms,
+        )
+        try:
+            # Creating the libvlc instance loads its plugins: not on the GUI thread.
+            self._engine = await self._blocking(MediaEngine, media_settings, self._marshal)
+        except MediaUnavailable as e:
+            return self._fatal(str(e))
+
+        directory = self._directory = CameraDirectory(self._client, self.notices)
+        screens = max(1, len(self._app.screens()))
+        walls = initial_walls(saved, screens, opts.layout, opts.render_path)
+        self.station = Workstation(
+            directory, self.notices, self._layout_store, saved, walls, self._make_feed
+        )
+        self._open_windows()
+        self._tasks.append(self._loop.create_task(directory.load(), name="camera-directory"))
+        # Measure stalls of the running console, not the one-off creation of the windows.
+        await asyncio.sleep(0.3)
+        self.stall.start()
+        return 0
+
+    async def save_session(self) -> None:
+        """Keep the walls as they are for the next start (under the current layout name)."""
+        if self.station is not None:
+            await self.station.save_layout()
+
+    def _make_feed(self, wall_index: int, key: FeedKey, wall: WallModel) -> LiveFeed:
+        # Called while the Workstation is being built (saved walls start their feeds at once).
+        assert self._engine is not None and self._client is not None and self._directory
+        engine, client, directory = self._engine, self._client, self._directory
+        render = (
+            MediaRenderPath.NATIVE
+            if wall.render_path == RenderPath.NATIVE
+            else MediaRenderPath.COMPOSITED
+        )
+        camera = directory.get(key.camera_id)
+        profile = camera.profile(key.profile) if camera else None
+        if camera is not None and profile is None and camera.profiles:
+            profile = camera.profiles[0]  # a hub without this profile: take what it has
+        profile_name = profile.name if profile else key.profile
+        name = f"wall{wall_index + 1}:{key.camera_id}:{profile_name}"
+
+        async def resolve() -> str:
+            try:
+                return (await client.stream(key.camera_id, profile_name)).url
+            except HubError as e:
+                raise RuntimeError(e.operator_message) from e
+
+        return LiveFeed(
+            lambda: engine.create_player(render, name=name),
+            resolve,
+            self._marshal,
+            profile.fps if profile else 15.0,
+            name=name,
+        )
+
+    def _open_windows(self) -> None:
+        from widgets.wall_window import WallWindow
+
+        assert self.station is not None
+        screens = self._app.screens()
+        for index, wall in enumerate(self.station.walls):
+            window = WallWindow(self.station, index, self.quit)
+            screen = screens[min(wall.screen, len(screens) - 1)]
+            window.setScreen(screen)
+            geometry = screen.availableGeometry()
+            window.move(geometry.topLeft())
+            if index > 0 or wall.state.fullscreen:
+                window.resize(geometry.size())
+            if wall.state.fullscreen:
+                window.showFullScreen()
+            else:
+                window.show()
+            self.windows.append(window)
+
+    async def _screenshots(self, base: Path, after_s: float) -> int:
+        await asyncio.sleep(after_s)
+        missing = []
+        for index, window in enumerate(self.windows):
+            path = screenshot_path(base, index)
+            pixmap = window.wall_view.grab_wall()
+            saved = await self._blocking(pixmap.toImage().save, str(path), "PNG")
+            if not saved:
+                return self._fatal(f"Could not write the screenshot {path}.")
+            print(f"wrote {path}", flush=True)
+            for view in window.wall_view.tiles_without_video():
+                assert self.station is not None
+                cam = view.tile.camera_id or ""
+                state = view.feed.state if view.feed else None
+                why = f" ({state.status.value}: {state.reason})" if state and state.reason else ""
+                missing.append(
+                    f"wall {index + 1}, tile {view.tile.id} ({self.station.camera_name(cam)}){why}"
+                )
+        if self.station is not None and not any(w.layout.camera_ids() for w in self.station.walls):
+            missing.append("no camera is on the wall (the hub offered none in time)")
+        print(f"longest GUI-thread stall: {self.stall.max_stall_ms:.0f} ms", flush=True)
+        if missing:
+            print("Tessera: these tiles never showed video:", file=sys.stderr)
+            for line in missing:
+                print(f"  - {line}", file=sys.stderr)
+            return EXIT_NO_VIDEO
+        return 0
+
+    def _fatal(self, message: str) -> int:
+        print(f"Tessera: {message}", file=sys.stderr, flush=True)
+        self.notices.post(message, Level.ERROR)
+        if self._opts.screenshot is None and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.critical(None, "Tessera cannot start", message)
+        return EXIT_STARTUP_FAILED
+
+    async def shutdown(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        if self.station is not None:
+            self.station.close()
+        for window in self.windows:
+            window.hide()
+        if self._engine is not None:
+            engine = self._engine
+            await self._blocking(engine.shutdown, 3.0)
+        if self._client is not None:
+            await self._client.close()
+        if self._hub is not None:
+            await self._blocking(self._hub.stop)
+        self.stall.stop()
+
+
+def run_console(options: ConsoleOptions) -> int:
+    """Start the Qt application and the asyncio loop (qasync), run until the operator quits."""
+    if options.screenshot is not None and "QT_QPA_PLATFORM" not in os.environ:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from widgets.theme import apply_dark_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Tessera")
+    app.setQuitOnLastWindowClosed(False)
+    apply_dark_theme(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    console = ConsoleApp(options, app)
+    # Ctrl+C in the terminal quits cleanly (streams stopped, layout saved, hub stopped).
+    signal.signal(signal.SIGINT, lambda *_: loop.call_soon_threadsafe(console.quit))
+    signal.signal(signal.SIGTERM, lambda *_: loop.call_soon_threadsafe(console.quit))
+    try:
+        code = loop.run_until_complete(console.run())
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    return int(code)

@@ -1,0 +1,94 @@
+"""The `tessera` command: the console, or `tessera hub` to run the demo hub alone."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from console import __version__
+from console.settings import HW_DECODING_CHOICES
+from console.wall.layout import PRESETS
+from console.wall.model import RenderPath
+
+
+def _console_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="tessera",
+        description="Tessera video-wall operator console. `tessera hub --help` for the demo hub.",
+    )
+    p.add_argument("--hub", metavar="URL", help="connect to this hub instead of the embedded one")
+    p.add_argument("--demo", action="store_true", help="use the embedded demo hub (default)")
+    p.add_argument(
+        "--layout", metavar="GRID", help=f"grid of the first wall: {', '.join(PRESETS)} or CxR"
+    )
+    p.add_argument(
+        "--screenshot",
+        metavar="FILE",
+        type=Path,
+        help="run offscreen, save the wall grid as PNG after --after seconds, exit",
+    )
+    p.add_argument(
+        "--after",
+        metavar="SECONDS",
+        type=float,
+        default=5.0,
+        help="wait this long before --screenshot (default 5)",
+    )
+    p.add_argument(
+        "--hw-decoding",
+        choices=HW_DECODING_CHOICES,
+        help="hardware decoding for libvlc (default from settings: auto)",
+    )
+    p.add_argument(
+        "--render-path",
+        choices=RenderPath.ALL,
+        help="composited (Qt paints frames; default) or native (libvlc window)",
+    )
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    p.add_argument("--version", action="version", version=f"tessera {__version__}")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["hub"]:
+        from console.demohub.__main__ import main as hub_main
+
+        return hub_main(args[1:])
+    opts = _console_parser().parse_args(args)
+    if opts.hub and opts.demo:
+        _console_parser().error("--hub and --demo exclude each other")
+    if opts.layout:
+        from console.wall.layout import LayoutError, preset
+
+        try:
+            preset(opts.layout)
+        except LayoutError as e:
+            _console_parser().error(str(e))
+    logging.basicConfig(
+        level=logging.DEBUG
+        if opts.verbose > 1
+        else logging.INFO
+        if opts.verbose
+        else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    from console.app import ConsoleOptions, run_console
+
+    return run_console(
+        ConsoleOptions(
+            hub_url=opts.hub,
+            demo=opts.demo,
+            layout=opts.layout,
+            screenshot=opts.screenshot,
+            after_s=opts.after,
+            hw_decoding=opts.hw_decoding,
+            render_path=opts.render_path,
+        )
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""The operator's workstation, headless: walls per screen, their feeds, cameras, named layouts.
+
+This is the core the Qt windows subscribe to. It owns no threads; blocking file I/O goes through
+the loop's executor; feeds come from a factory so tests and other front ends can supply theirs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from console.cameras import CameraDirectory
+from console.hub.models import Camera
+from console.notices import Level, Notices
+from console.signals import Signal
+from console.wall.feeds import Feed, FeedKey, WallFeeds
+from console.wall.layout import LayoutError, apply_preset, assign, preset
+from console.wall.model import WallModel, WallState
+from console.wall.store import DEFAULT_NAME, LayoutStore, NamedLayout, SavedLayouts
+
+log = logging.getLogger(__name__)
+
+FeedFactory = Callable[[int, FeedKey, WallModel], Feed]
+
+
+def initial_walls(
+    saved: SavedLayouts, screens: int, grid: str | None, render_path: str | None
+) -> list[WallState]:
+    """The walls to open: the current saved layout, else one default wall per screen.
+
+    A wall saved for a screen that is not connected now moves to the last screen; `grid`
+    (from `--layout`) replaces the first wall's grid and keeps its cameras.
+    """
+    current = saved.get(saved.current)
+    if current is not None:
+        walls = [replace(w, screen=min(w.screen, screens - 1)) for w in current.walls]
+    else:
+        walls = [WallState(i, preset("3x3" if i == 0 else "2x2")) for i in range(screens)]
+    if grid is not None:
+        walls[0] = replace(walls[0], layout=apply_preset(walls[0].layout, grid))
+    if render_path is not None:
+        walls = [replace(w, render_path=render_path) for w in walls]
+    return walls
+
+
+def fill_empty_walls(walls: Sequence[WallModel], cameras: Sequence[Camera]) -> None:
+    """Put cameras on walls that show none yet (a first start).
+
+    Cameras go in order across the walls and wrap around, so every screen shows video; a camera
+    appears at most once on one wall.
+    """
+    if not cameras or any(w.layout.camera_ids() for w in walls):
+        return
+    ids = [c.id for c in cameras]
+    start = 0
+    for wall in walls:
+        layout = wall.layout
+        count = min(len(layout.tiles), len(ids))
+        for offset, tile in enumerate(layout.tiles[:count]):
+            layout = assign(layout, tile.id, ids[(start + offset) % len(ids)])
+        start += count
+        wall.set_layout(layout)  # one change, one rebuild of the wall's feeds
+
+
+def _bound_factory(make_feed: FeedFactory, index: int, wall: WallModel, key: FeedKey) -> Feed:
+    return make_feed(index, key, wall)
+
+
+class Workstation:
+    def __init__(
+        self,
+        directory: CameraDirectory,
+        notices: Notices,
+        store: LayoutStore,
+        saved: SavedLayouts,
+        walls: Sequence[WallState],
+        make_feed: FeedFactory,
+    ) -> None:
+        self.directory = directory
+        self.notices = notices
+        self._store = store
+        self._saved = saved
+        self.walls = [WallModel(w) for w in walls]
+        self.feeds = [
+            WallFeeds(wall, functools.partial(_bound_factory, make_feed, i, wall))
+            for i, wall in enumerate(self.walls)
+        ]
+        self.saved_changed = Signal()  # (SavedLayouts)
+        directory.changed.connect(self._on_cameras)
+
+    @property
+    def saved(self) -> SavedLayouts:
+        return self._saved
+
+    def camera_name(self, camera_id: str) -> str:
+        cam = self.directory.get(camera_id)
+        return cam.name if cam else camera_id
+
+    def _on_cameras(self, cameras: list[Camera]) -> None:
+        fill_empty_walls(self.walls, cameras)
+
+    # -- operator actions ----------------------------------------------------------------------
+    def drop_camera(self, wall_index: int, tile_id: int, camera_id: str) -> None:
+        if self.directory.get(camera_id) is None and self.directory.cameras:
+            self.notices.post(f"The hub has no camera {camera_id!r}.", Level.WARNING)
+            return
+        self.walls[wall_index].assign(tile_id, camera_id)
+
+    def show_on_selected_tile(self, camera_id: str, wall_index: int = 0) -> None:
+        wall = self.walls[wall_index]
+        target = wall.selected
+        if target is None:
+            empty = [t.id for t in wall.layout.tiles if t.camera_id is None]
+            target = empty[0] if empty else wall.layout.tiles[0].id
+        self.drop_camera(wall_index, target, camera_id)
+
+    def current_named(self, name: str) -> NamedLayout:
+        return NamedLayout(name, tuple(w.state for w in self.walls))
+
+    async def save_layout(self, name: str | None = None) -> bool:
+        """Save the walls as `name` (default: the current name). File I/O in the executor."""
+        name = (name or self._saved.current or DEFAULT_NAME).strip()
+        if not name:
+            self.notices.post("A layout needs a name.", Level.WARNING)
+            return False
+        saved = self._saved.with_layout(self.current_named(name))
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, self._store.save, saved)
+        except OSError as e:
+            self.notices.post(
+                f"The layout could not be saved to {self._store.path}: {e.strerror}.",
+                Level.ERROR,
+            )
+            return False
+        self._saved = saved
+        self.notices.post(f"Layout “{name}” saved.", key="layout-saved")
+        self.saved_changed.emit(saved)
+        return True
+
+    async def delete_layout(self, name: str) -> None:
+        saved = self._saved.without(name)
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, self._store.save, saved)
+        except OSError as e:
+            self.notices.post(f"The layout could not be deleted: {e.strerror}.", Level.ERROR)
+            return
+        self._saved = saved
+        self.saved_changed.emit(saved)
+
+    def load_layout(self, name: str) -> None:
+        named = self._saved.get(name)
+        if named is None:
+            self.notices.post(f"There is no layout called “{name}”.", Level.WARNING)
+            return
+        by_screen = {w.screen: w for w in named.walls}
+        for wall in self.walls:
+            state = by_screen.get(wall.screen)
+            if state is not None:
+                try:
+                    wall.set_layout(state.layout)
+                except LayoutError as e:  # pragma: no cover - validated on load
+                    self.notices.post(f"Layout “{name}” cannot be shown: {e}", Level.ERROR)
+        missing = sorted(set(by_screen) - {w.screen for w in self.walls})
+        if missing:
+            self.notices.post(
+                f"Layout “{name}” has walls for screens that are not connected: "
+                f"{', '.join(str(s + 1) for s in missing)}.",
+                Level.WARNING,
+            )
+        self._saved = replace(self._saved, current=name)
+        self.saved_changed.emit(self._saved)
+
+    def close(self) -> None:
+        for feeds in self.feeds:
+            feeds.close()

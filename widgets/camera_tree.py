@@ -1,0 +1,114 @@
+"""The camera tree: the hub's cameras by group, with search, dragged onto wall tiles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import (
+    QByteArray,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeView, QVBoxLayout, QWidget
+
+from console.hub.models import Camera
+from widgets.mime import CAMERA_MIME
+
+CAMERA_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+class CameraModel(QStandardItemModel):
+    """Groups of cameras; a camera item drags as `CAMERA_MIME`."""
+
+    def set_cameras(self, cameras: Sequence[Camera]) -> None:
+        self.clear()
+        groups: dict[str, QStandardItem] = {}
+        bold = QFont()
+        bold.setBold(True)
+        for cam in sorted(cameras, key=lambda c: (c.group.lower(), c.name.lower())):
+            group = groups.get(cam.group)
+            if group is None:
+                group = QStandardItem(cam.group or "Ungrouped")
+                group.setFont(bold)
+                group.setEditable(False)
+                group.setDragEnabled(False)
+                group.setData(cam.group, SEARCH_ROLE)
+                groups[cam.group] = group
+                self.appendRow(group)
+            item = QStandardItem(cam.name)
+            item.setEditable(False)
+            item.setData(cam.id, CAMERA_ID_ROLE)
+            item.setData(" ".join((cam.name, cam.id, cam.location, cam.group)), SEARCH_ROLE)
+            profiles = ", ".join(f"{p.name} {p.width}x{p.height}@{p.fps:g}" for p in cam.profiles)
+            item.setToolTip(
+                f"<b>{cam.name}</b><br>{cam.location}<br>{cam.vendor} {cam.model} "
+                f"(firmware {cam.firmware})<br>{profiles}"
+            )
+            group.appendRow(item)
+
+    def mimeTypes(self) -> list[str]:
+        return [CAMERA_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex | QPersistentModelIndex]) -> QMimeData:
+        mime = QMimeData()
+        for index in indexes:
+            camera_id = index.data(CAMERA_ID_ROLE)
+            if camera_id:
+                mime.setData(CAMERA_MIME, QByteArray(str(camera_id).encode()))
+                break
+        return mime
+
+
+class CameraTree(QWidget):
+    """Search box plus tree. `activate(camera_id)` is called on double-click or Enter."""
+
+    def __init__(self, activate: Callable[[str], None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._activate = activate
+        self.model = CameraModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterRole(SEARCH_ROLE)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setRecursiveFilteringEnabled(True)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search cameras")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._on_search)
+        self.tree = QTreeView(self)
+        self.tree.setModel(self.proxy)
+        self.tree.setHeaderHidden(True)
+        self.tree.setDragEnabled(True)
+        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.activated.connect(self._on_activated)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(4, 4, 4, 4)
+        box.addWidget(self.search)
+        box.addWidget(self.tree)
+
+    def set_cameras(self, cameras: Sequence[Camera]) -> None:
+        self.model.set_cameras(cameras)
+        self.tree.expandAll()
+
+    def visible_camera_ids(self) -> list[str]:
+        found: list[str] = []
+        for g in range(self.proxy.rowCount()):
+            group = self.proxy.index(g, 0)
+            for r in range(self.proxy.rowCount(group)):
+                found.append(self.proxy.index(r, 0, group).data(CAMERA_ID_ROLE))
+        return found
+
+    def _on_search(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text.strip())
+        self.tree.expandAll()
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        camera_id = index.data(CAMERA_ID_ROLE)
+        if camera_id:
+            self._activate(str(camera_id))

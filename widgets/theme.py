@@ -1,0 +1,53 @@
+"""A quiet dark theme for a dim control room: the video gets the light, the chrome stays low."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+BACKGROUND = QColor(16, 18, 21)
+SURFACE = QColor(26, 29, 33)
+RAISED = QColor(36, 40, 46)
+TEXT = QColor(200, 205, 212)
+MUTED = QColor(120, 127, 137)
+ACCENT = QColor(64, 140, 220)
+LIVE = QColor(70, 190, 110)
+WARN = QColor(230, 170, 50)
+ALARM = QColor(225, 70, 60)
+
+STYLESHEET = f"""
+QMainWindow, QDockWidget, QWidget#wall {{ background: {BACKGROUND.name()}; }}
+QToolBar {{ background: {SURFACE.name()}; border: none; spacing: 6px; padding: 2px 6px; }}
+QStatusBar {{ background: {SURFACE.name()}; color: {MUTED.name()}; }}
+QStatusBar QLabel#notice[level="warning"] {{ color: {WARN.name()}; }}
+QStatusBar QLabel#notice[level="error"] {{ color: {ALARM.name()}; }}
+QDockWidget::title {{ background: {SURFACE.name()}; padding: 4px; color: {MUTED.name()}; }}
+QTreeView, QLineEdit, QComboBox {{
+    background: {SURFACE.name()}; color: {TEXT.name()}; border: 1px solid {RAISED.name()};
+    selection-background-color: {ACCENT.darker(160).name()};
+}}
+QLineEdit {{ padding: 3px 6px; }}
+QToolButton, QPushButton {{ color: {TEXT.name()}; background: transparent; padding: 3px 8px; }}
+QToolButton:hover, QPushButton:hover {{ background: {RAISED.name()}; }}
+QMenu {{ background: {SURFACE.name()}; color: {TEXT.name()}; }}
+QMenu::item:selected {{ background: {ACCENT.darker(160).name()}; }}
+"""
+
+
+def apply_dark_theme(app: QApplication) -> None:
+    app.setStyle("Fusion")
+    pal = QPalette()
+    pal.setColor(QPalette.ColorRole.Window, BACKGROUND)
+    pal.setColor(QPalette.ColorRole.WindowText, TEXT)
+    pal.setColor(QPalette.ColorRole.Base, SURFACE)
+    pal.setColor(QPalette.ColorRole.AlternateBase, RAISED)
+    pal.setColor(QPalette.ColorRole.Text, TEXT)
+    pal.setColor(QPalette.ColorRole.Button, SURFACE)
+    pal.setColor(QPalette.ColorRole.ButtonText, TEXT)
+    pal.setColor(QPalette.ColorRole.Highlight, ACCENT.darker(150))
+    pal.setColor(QPalette.ColorRole.HighlightedText, QColor(255, 255, 255))
+    pal.setColor(QPalette.ColorRole.ToolTipBase, RAISED)
+    pal.setColor(QPalette.ColorRole.ToolTipText, TEXT)
+    pal.setColor(QPalette.ColorRole.PlaceholderText, MUTED)
+    app.setPalette(pal)
+    app.setStyleSheet(STYLESHEET)

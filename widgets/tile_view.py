@@ -1,0 +1,316 @@
+"""One tile of the wall: the picture, the camera's name and the feed's state.
+
+The view only subscribes: it repaints when its feed's player says a frame is ready, and it
+changes the wall only through `WallModel` methods. On a composited wall it paints the newest
+decoded frame itself (so overlays and masks can later be drawn over and into it); on a native
+wall libvlc draws into a child window and the view shows name and state in a strip above it.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QMimeData, QPoint, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QContextMenuEvent,
+    QDrag,
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
+from PySide6.QtWidgets import QApplication, QLabel, QMenu, QVBoxLayout, QWidget
+
+from console.media.feed import FeedState, FeedStatus, LiveFeed
+from console.wall.layout import CellRect, Direction, Tile
+from console.wall.model import WallModel
+from widgets import theme
+from widgets.mime import CAMERA_MIME, TILE_MIME
+
+
+def describe_state(state: FeedState | None) -> tuple[str, QColor]:
+    """The tile's state line in plain words, and its colour."""
+    if state is None or state.status is FeedStatus.IDLE:
+        return "", theme.MUTED
+    if state.status is FeedStatus.CONNECTING:
+        return "Connecting…", theme.WARN
+    if state.status is FeedStatus.LIVE:
+        fps = f" · {state.fps:.0f} fps" if state.fps is not None else ""
+        return f"Live{fps}", theme.LIVE
+    retry = ""
+    if state.retry_in_s is not None:
+        retry = f" · reconnecting in {state.retry_in_s:.0f} s"
+    return f"Signal lost: {state.reason or 'no video'}{retry}", theme.ALARM
+
+
+class TileView(QWidget):
+    """A tile. `wall_index` identifies the wall in drag-and-drop between screens."""
+
+    camera_dropped = Signal(int, str)  # tile id, camera id (from the camera tree or a wall)
+
+    def __init__(
+        self,
+        wall: WallModel,
+        wall_index: int,
+        tile: Tile,
+        camera_name: Any,
+        native: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._wall = wall
+        self._wall_index = wall_index
+        self._tile = tile
+        self._camera_name = camera_name  # callable: camera id -> display name
+        self._feed: LiveFeed | None = None
+        self._state: FeedState | None = None
+        self._native = native
+        self._drag_from: QPoint | None = None
+        self._drop_hover = False
+        self.frames_painted = 0
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setMinimumSize(64, 36)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, not native)
+        self.video: QWidget | None = None
+        self._strip: QLabel | None = None
+        if native:
+            box = QVBoxLayout(self)
+            box.setContentsMargins(2, 2, 2, 2)
+            box.setSpacing(0)
+            self._strip = QLabel(self)
+            self._strip.setStyleSheet(f"color: {theme.TEXT.name()}; padding: 1px 4px;")
+            self.video = QWidget(self)
+            self.video.setAttribute(Qt.WidgetAttribute.WA_NativeWindow, True)
+            self.video.setAttribute(Qt.WidgetAttribute.WA_DontCreateNativeAncestors, True)
+            self.video.setStyleSheet("background: black;")
+            box.addWidget(self._strip)
+            box.addWidget(self.video, 1)
+
+    # -- binding -------------------------------------------------------------------------------
+    @property
+    def tile(self) -> Tile:
+        return self._tile
+
+    @property
+    def feed(self) -> LiveFeed | None:
+        return self._feed
+
+    @property
+    def has_shown_video(self) -> bool:
+        if self._native:
+            player = self._feed.player if self._feed else None
+            return player is not None and (self.frames_painted > 0 or player.frame_count > 0)
+        return self.frames_painted > 0
+
+    def set_tile(self, tile: Tile) -> None:
+        self._tile = tile
+        self._refresh_strip()
+        self.update()
+
+    def bind(self, feed: LiveFeed | None) -> None:
+        if feed is self._feed:
+            return
+        if self._feed is not None:
+            self._feed.state_changed.disconnect(self._on_state)
+            if self._feed.player is not None:
+                self._feed.player.frame_ready.disconnect(self._on_frame)
+        self._feed = feed
+        self._state = feed.state if feed else None
+        if feed is not None:
+            feed.state_changed.connect(self._on_state)
+            if feed.player is not None:
+                feed.player.frame_ready.connect(self._on_frame)
+                if self._native and self.video is not None:
+                    feed.player.set_window(int(self.video.winId()))  # type: ignore[attr-defined]
+        self._refresh_strip()
+        self.update()
+
+    def _on_frame(self) -> None:
+        if self._native:
+            self.frames_painted += 1
+        elif self.isVisible():
+            self.update()
+
+    def _on_state(self, state: FeedState) -> None:
+        self._state = state
+        self._refresh_strip()
+        self.update()
+
+    def _refresh_strip(self) -> None:
+        if self._strip is None:
+            return
+        text, colour = describe_state(self._state)
+        name = self._camera_name(self._tile.camera_id) if self._tile.camera_id else "Empty"
+        self._strip.setText(f"{name}   <span style='color:{colour.name()}'>{text}</span>")
+
+    # -- painting ------------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        rect = self.rect()
+        if not self._native:
+            p.fillRect(rect, QColor(0, 0, 0))
+            self._paint_video(p, rect)
+            self._paint_labels(p, rect)
+        else:
+            p.fillRect(rect, theme.BACKGROUND)
+        selected = self._wall.selected == self._tile.id
+        if self._drop_hover or selected:
+            pen = QPen(theme.ACCENT if self._drop_hover else theme.ACCENT.darker(130))
+            pen.setWidth(2)
+            p.setPen(pen)
+            p.drawRect(rect.adjusted(1, 1, -1, -1))
+        p.end()
+
+    def _paint_video(self, p: QPainter, rect: QRect) -> None:
+        player = self._feed.player if self._feed else None
+        frame = player.latest_frame() if player is not None else None  # type: ignore[attr-defined]
+        if frame is None:
+            return
+        image = QImage(
+            frame.image.data, frame.width, frame.height, frame.stride, QImage.Format.Format_RGB32
+        )
+        target = _fit(rect, frame.display_width, frame.display_height)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        p.drawImage(QRectF(target), image)
+        self.frames_painted += 1
+
+    def _paint_labels(self, p: QPainter, rect: QRect) -> None:
+        font = QFont(self.font())
+        font.setPointSizeF(max(7.0, min(11.0, rect.height() / 22)))
+        p.setFont(font)
+        metrics = p.fontMetrics()
+        pad = 4
+        line = metrics.height() + 2
+        if self._tile.camera_id is None:
+            p.setPen(theme.MUTED)
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Drop a camera here")
+            return
+        name = self._camera_name(self._tile.camera_id)
+        text, colour = describe_state(self._state)
+        band = QRect(rect.left(), rect.top(), rect.width(), line + pad)
+        p.fillRect(band, QColor(0, 0, 0, 150))
+        p.setPen(theme.TEXT)
+        p.drawText(band.adjusted(pad, 0, -pad, 0), Qt.AlignmentFlag.AlignVCenter, name)
+        if text:
+            p.setPen(colour)
+            elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width() // 2)
+            p.drawText(
+                band.adjusted(pad, 0, -pad, 0),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                elided,
+            )
+        if self._state is not None and self._state.status is FeedStatus.SIGNAL_LOST:
+            p.setPen(theme.ALARM)
+            p.drawText(
+                rect.adjusted(pad, line, -pad, -pad),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                text,
+            )
+
+    # -- interaction ---------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._wall.select(self._tile.id)
+            self._drag_from = event.position().toPoint()
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        start = self._drag_from
+        if (
+            start is None
+            or self._tile.camera_id is None
+            or (event.position().toPoint() - start).manhattanLength()
+            < QApplication.startDragDistance()
+        ):
+            return
+        self._drag_from = None
+        mime = QMimeData()
+        mime.setData(TILE_MIME, QByteArray(f"{self._wall_index}:{self._tile.id}".encode()))
+        mime.setData(CAMERA_MIME, QByteArray(self._tile.camera_id.encode()))
+        drag = QDrag(self)
+        drag.setMimeData(mime)
+        drag.exec(Qt.DropAction.MoveAction | Qt.DropAction.CopyAction)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._drag_from = None
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self._wall.toggle_maximize(self._tile.id)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasFormat(CAMERA_MIME) or mime.hasFormat(TILE_MIME):
+            self._drop_hover = True
+            self.update()
+            event.acceptProposedAction()
+
+    def dragLeaveEvent(self, event: Any) -> None:
+        self._drop_hover = False
+        self.update()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self._drop_hover = False
+        self.update()
+        mime = event.mimeData()
+        if mime.hasFormat(TILE_MIME):
+            wall_index, _, tile_id = bytes(mime.data(TILE_MIME).data()).decode().partition(":")
+            if int(wall_index) == self._wall_index:
+                self._wall.swap(int(tile_id), self._tile.id)
+                event.acceptProposedAction()
+                return
+        if mime.hasFormat(CAMERA_MIME):
+            camera_id = bytes(mime.data(CAMERA_MIME).data()).decode()
+            self.camera_dropped.emit(self._tile.id, camera_id)
+            event.acceptProposedAction()
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        menu = QMenu(self)
+        tid = self._tile.id
+        maximized = self._wall.maximized == tid
+        menu.addAction(
+            "Restore" if maximized else "Maximize", lambda: self._wall.toggle_maximize(tid)
+        )
+        clear = menu.addAction("Clear tile", lambda: self._wall.clear(tid))
+        clear.setEnabled(self._tile.camera_id is not None)
+        menu.addSeparator()
+        for label, direction in (
+            ("Join with tile to the right", Direction.RIGHT),
+            ("Join with tile below", Direction.DOWN),
+        ):
+            span = self._join_span(direction)
+            act = menu.addAction(label, functools.partial(self._merge, span))
+            act.setEnabled(span is not None and not maximized)
+        split = menu.addAction("Split into single tiles", lambda: self._wall.split(tid))
+        split.setEnabled(self._tile.rect.cols * self._tile.rect.rows > 1 and not maximized)
+        menu.exec(event.globalPos())
+
+    def _merge(self, span: CellRect | None) -> None:
+        if span is not None:
+            self._wall.merge(span)
+
+    def _join_span(self, direction: Direction) -> CellRect | None:
+        from console.wall.layout import neighbor
+
+        layout = self._wall.layout
+        other = neighbor(layout, self._tile.id, direction)
+        if other == self._tile.id:
+            return None
+        span = CellRect.bounding([self._tile.rect, layout.tile(other).rect])
+        return span if self._wall.can_merge(span) else None
+
+
+def _fit(rect: QRect, width: int, height: int) -> QRect:
+    """The largest rectangle of `width`:`height` aspect centred in `rect`."""
+    if width <= 0 or height <= 0:
+        return rect
+    scale = min(rect.width() / width, rect.height() / height)
+    w, h = round(width * scale), round(height * scale)
+    return QRect(rect.left() + (rect.width() - w) // 2, rect.top() + (rect.height() - h) // 2, w, h)

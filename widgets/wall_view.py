@@ -1,0 +1,149 @@
+"""The wall grid of one screen: tile views placed by the wall model's integer cells.
+
+Tile views persist by tile id across layout edits (a native video window must outlive a swap),
+double-click maximises a tile and back, and the arrow keys move the selection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtGui import QKeyEvent, QPixmap
+from PySide6.QtWidgets import QGridLayout, QWidget
+
+from console.wall.feeds import WallFeeds
+from console.wall.layout import Direction, GridLayout
+from console.wall.model import RenderPath, WallModel
+from widgets.tile_view import TileView
+
+NATIVE_WINDOW_GRACE_MS = 5000  # keep a removed native window until libvlc has let go of it
+
+_KEYS = {
+    Qt.Key.Key_Left: Direction.LEFT,
+    Qt.Key.Key_Right: Direction.RIGHT,
+    Qt.Key.Key_Up: Direction.UP,
+    Qt.Key.Key_Down: Direction.DOWN,
+}
+
+
+class WallView(QWidget):
+    def __init__(
+        self,
+        wall: WallModel,
+        wall_index: int,
+        feeds: WallFeeds,
+        camera_name: Callable[[str], str],
+        on_camera_dropped: Callable[[int, str], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("wall")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._wall = wall
+        self._index = wall_index
+        self._feeds = feeds
+        self._camera_name = camera_name
+        self._on_camera_dropped = on_camera_dropped
+        self._native = wall.render_path == RenderPath.NATIVE
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(2)
+        self._views: dict[int, TileView] = {}
+        wall.layout_changed.connect(self._on_layout)
+        wall.maximized_changed.connect(self._on_maximized)
+        wall.selection_changed.connect(self._on_selection)
+        feeds.changed.connect(self._bind_feeds)
+        self._on_layout(wall.layout)
+
+    @property
+    def tile_views(self) -> list[TileView]:
+        return [self._views[t.id] for t in self._wall.layout.tiles]
+
+    def tiles_without_video(self) -> list[TileView]:
+        return [v for v in self.tile_views if v.tile.camera_id and not v.has_shown_video]
+
+    def grab_wall(self) -> QPixmap:
+        """The wall grid as shown. libvlc's native windows are not Qt-painted, so for a native
+        wall the picture is read back from the screen instead of rendered by Qt."""
+        if not self._native:
+            return self.grab()
+        top = self.window()
+        at = self.mapTo(top, QPoint(0, 0))
+        return self.screen().grabWindow(top.winId(), at.x(), at.y(), self.width(), self.height())
+
+    # -- model -> view -------------------------------------------------------------------------
+    def _on_layout(self, layout: GridLayout) -> None:
+        ids = {t.id for t in layout.tiles}
+        for tid in [tid for tid in self._views if tid not in ids]:
+            self._retire(self._views.pop(tid))
+        for tile in layout.tiles:
+            view = self._views.get(tile.id)
+            if view is None:
+                view = TileView(
+                    self._wall, self._index, tile, self._camera_name, self._native, self
+                )
+                view.camera_dropped.connect(self._on_camera_dropped)
+                self._views[tile.id] = view
+            else:
+                view.set_tile(tile)
+        self._place()
+        self._bind_feeds()
+
+    def _bind_feeds(self) -> None:
+        for view in self._views.values():
+            view.bind(self._feeds.feed_for(view.tile))  # type: ignore[arg-type]
+
+    def _place(self) -> None:
+        layout = self._wall.layout
+        for view in self._views.values():
+            self._grid.removeWidget(view)
+        for i in range(max(self._grid.rowCount(), layout.rows)):
+            self._grid.setRowStretch(i, 1 if i < layout.rows else 0)
+        for i in range(max(self._grid.columnCount(), layout.columns)):
+            self._grid.setColumnStretch(i, 1 if i < layout.columns else 0)
+        maximized = self._wall.maximized
+        for tile in layout.tiles:
+            view = self._views[tile.id]
+            if maximized is not None and tile.id != maximized:
+                view.hide()
+                continue
+            r = tile.rect
+            if maximized is not None:
+                self._grid.addWidget(view, 0, 0, layout.rows, layout.columns)
+            else:
+                self._grid.addWidget(view, r.row, r.col, r.rows, r.cols)
+            view.show()
+        self._grid.activate()
+
+    def _retire(self, view: TileView) -> None:
+        view.bind(None)
+        self._grid.removeWidget(view)
+        view.hide()
+        if self._native:
+            # libvlc may still draw into this window until the reaper has stopped its player.
+            QTimer.singleShot(NATIVE_WINDOW_GRACE_MS, view.deleteLater)
+        else:
+            view.deleteLater()
+
+    def _on_maximized(self, _tile_id: int | None) -> None:
+        self._place()
+
+    def _on_selection(self, _tile_id: int | None) -> None:
+        for view in self._views.values():
+            view.update()
+
+    # -- keyboard ------------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        selected = self._wall.selected
+        if key in _KEYS and self._wall.maximized is None:
+            self._wall.select_neighbor(_KEYS[Qt.Key(key)])
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and selected is not None:
+            self._wall.toggle_maximize(selected)
+        elif key == Qt.Key.Key_Escape and self._wall.maximized is not None:
+            self._wall.toggle_maximize(self._wall.maximized)
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and selected is not None:
+            self._wall.clear(selected)
+        else:
+            super().keyPressEvent(event)

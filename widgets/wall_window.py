@@ -1,0 +1,190 @@
+"""A wall window: one per screen, with the grid, a quiet toolbar and the operator's notices.
+
+The first window also carries the camera tree and the named-layout menu.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QToolButton,
+    QWidget,
+)
+
+from console.hub.models import Camera
+from console.notices import Notice
+from console.wall.layout import PRESETS, GridLayout
+from console.wall.store import SavedLayouts
+from console.workstation import Workstation
+from widgets.camera_tree import CameraTree
+from widgets.wall_view import WallView
+
+
+class WallWindow(QMainWindow):
+    def __init__(
+        self,
+        station: Workstation,
+        wall_index: int,
+        on_close: Callable[[], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._station = station
+        self._index = wall_index
+        self._wall = station.walls[wall_index]
+        self._on_close = on_close
+        self._tasks: set[asyncio.Task[object]] = set()
+        self.setWindowTitle(f"Tessera · Wall {wall_index + 1}")
+        self.resize(1280, 760)
+
+        self.wall_view = WallView(
+            self._wall,
+            wall_index,
+            station.feeds[wall_index],
+            station.camera_name,
+            lambda tile_id, cam: station.drop_camera(wall_index, tile_id, cam),
+            self,
+        )
+        self.setCentralWidget(self.wall_view)
+
+        bar = self.addToolBar("Wall")
+        bar.setMovable(False)
+        bar.setObjectName("wall-toolbar")
+        self.grid_box = QComboBox(self)
+        self.grid_box.setToolTip("Grid of this wall")
+        self.grid_box.addItems(PRESETS)
+        self.grid_box.textActivated.connect(self._wall.apply_preset)
+        bar.addWidget(self.grid_box)
+        self.fullscreen_action = QAction("Full screen", self)
+        self.fullscreen_action.setCheckable(True)
+        self.fullscreen_action.setShortcut(QKeySequence(Qt.Key.Key_F11))
+        self.fullscreen_action.toggled.connect(self._wall.set_fullscreen)
+        bar.addAction(self.fullscreen_action)
+
+        self.camera_tree: CameraTree | None = None
+        if wall_index == 0:
+            self.layouts_menu = QMenu("Layouts", self)
+            button = QToolButton(self)
+            button.setText("Layouts")
+            button.setMenu(self.layouts_menu)
+            button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+            bar.addWidget(button)
+            self.layouts_menu.aboutToShow.connect(self._fill_layouts_menu)
+            self.camera_tree = CameraTree(lambda cam: station.show_on_selected_tile(cam, 0), self)
+            dock = QDockWidget("Cameras", self)
+            dock.setObjectName("cameras-dock")
+            dock.setWidget(self.camera_tree)
+            dock.setFeatures(
+                QDockWidget.DockWidgetFeature.DockWidgetMovable
+                | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            )
+            self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+            self.resizeDocks([dock], [220], Qt.Orientation.Horizontal)
+            station.directory.changed.connect(self._on_cameras)
+            self._on_cameras(station.directory.cameras)
+
+        self.notice_label = QLabel(self)
+        self.notice_label.setObjectName("notice")
+        self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.statusBar().addWidget(self.notice_label, 1)
+        station.notices.posted.connect(self._on_notice)
+        station.notices.withdrawn.connect(self._on_withdrawn)
+        for notice in station.notices.items:
+            self._on_notice(notice)
+
+        self._wall.layout_changed.connect(self._on_layout)
+        self._wall.fullscreen_changed.connect(self._on_fullscreen)
+        self._on_layout(self._wall.layout)
+        self.wall_view.setFocus()
+
+    # -- model -> view -------------------------------------------------------------------------
+    def _on_cameras(self, cameras: list[Camera]) -> None:
+        if self.camera_tree is not None:
+            self.camera_tree.set_cameras(cameras)
+
+    def _on_layout(self, layout: GridLayout) -> None:
+        name = f"{layout.columns}x{layout.rows}"
+        spans = any(t.rect.cols * t.rect.rows > 1 for t in layout.tiles)
+        index = self.grid_box.findText(name) if not spans else -1
+        if index < 0:
+            label = "custom"
+            if self.grid_box.findText(label) < 0:
+                self.grid_box.addItem(label)
+            index = self.grid_box.findText(label)
+        self.grid_box.setCurrentIndex(index)
+
+    def _on_fullscreen(self, on: bool) -> None:
+        self.fullscreen_action.setChecked(on)
+        if on:
+            self.showFullScreen()
+        else:
+            self.showNormal()
+
+    def _on_notice(self, notice: Notice) -> None:
+        self.notice_label.setText(notice.text)
+        self.notice_label.setProperty("level", notice.level.value)
+        self.notice_label.style().unpolish(self.notice_label)
+        self.notice_label.style().polish(self.notice_label)
+        self._notice_key = notice.key
+
+    def _on_withdrawn(self, key: str) -> None:
+        if getattr(self, "_notice_key", None) == key:
+            remaining = self._station.notices.items
+            if remaining:
+                self._on_notice(remaining[-1])
+            else:
+                self.notice_label.setText("")
+
+    # -- layouts menu --------------------------------------------------------------------------
+    def _fill_layouts_menu(self) -> None:
+        menu = self.layouts_menu
+        menu.clear()
+        saved: SavedLayouts = self._station.saved
+        menu.addAction("Save", lambda: self._run(self._station.save_layout()))
+        menu.addAction("Save as…", self._save_as)
+        if saved.layouts:
+            menu.addSeparator()
+            for name in saved.names():
+                act = menu.addAction(name, functools.partial(self._station.load_layout, name))
+                act.setCheckable(True)
+                act.setChecked(name == saved.current)
+            menu.addSeparator()
+            delete = menu.addMenu("Delete")
+            for name in saved.names():
+                delete.addAction(name, functools.partial(self._delete, name))
+
+    def _delete(self, name: str) -> None:
+        self._run(self._station.delete_layout(name))
+
+    def _save_as(self) -> None:
+        name, ok = QInputDialog.getText(self, "Save layout", "Name of the layout:")
+        if ok and name.strip():
+            self._run(self._station.save_layout(name.strip()))
+
+    def _run(self, coro: Coroutine[Any, Any, object]) -> None:
+        task: asyncio.Task[object] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.isFullScreen():
+            self._wall.set_fullscreen(False)
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        event.accept()
+        if self._index == 0:
+            self._on_close()
