@@ -12,8 +12,9 @@ def test_settings_round_trip(tmp_path):
 
 def test_unknown_values_are_reported_and_the_file_kept(tmp_path):
     path = tmp_path / "settings.json"
-    text = json.dumps({"format": "tessera.settings", "version": 1,
-                       "video": {"hw_decoding": "magic"}})
+    text = json.dumps(
+        {"format": "tessera.settings", "version": 1, "video": {"hw_decoding": "magic"}}
+    )
     path.write_text(text)
     loaded = SettingsStore(path).load()
     assert loaded.value == Settings()
@@ -23,6 +24,7 @@ def test_unknown_values_are_reported_and_the_file_kept(tmp_path):
 
 def test_booleans_are_not_numbers(tmp_path):
     path = tmp_path / "settings.json"
-    path.write_text('{"format": "tessera.settings", "version": 1, '
-                    '"video": {"network_caching_ms": true}}')
+    path.write_text(
+        '{"format": "tessera.settings", "version": 1, "video": {"network_caching_ms": true}}'
+    )
     assert "wrong type" in SettingsStore(path).load().problem

@@ -58,3 +58,17 @@ def test_big_tile_of_one_plus_five_gets_main():
     layout = preset("1+5")
     assert choose_profile(layout, layout.tiles[0]) == "main"
     assert choose_profile(layout, layout.tiles[1]) == "sub"
+
+
+def test_first_start_fills_every_wall_wrapping_around_the_camera_list():
+    from console.hub.models import Camera
+    from console.workstation import fill_empty_walls
+
+    cams = [Camera(f"c{i}", f"C{i}", "g", "", "", "", "", frozenset(), ()) for i in range(5)]
+    walls = [WallModel(WallState(0, preset("2x2"))), WallModel(WallState(1, preset("2x2")))]
+    fill_empty_walls(walls, cams)
+    assert walls[0].layout.camera_ids() == ["c0", "c1", "c2", "c3"]
+    assert walls[1].layout.camera_ids() == ["c4", "c0", "c1", "c2"]
+    walls[1].clear(walls[1].layout.tiles[0].id)
+    fill_empty_walls(walls, cams[:1])  # walls that show cameras are left as they are
+    assert walls[1].layout.camera_ids() == ["c0", "c1", "c2"]

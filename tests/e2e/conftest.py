@@ -1,0 +1,106 @@
+"""End-to-end fixtures: the real console, the real demo hub, the real libvlc, real X servers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def wait_until(predicate: Callable[[], bool], timeout_s: float, what: str) -> float:
+    """Poll `predicate` on the loop; return the seconds it took, fail with `what` on timeout."""
+    start = time.monotonic()
+    while not predicate():
+        if time.monotonic() - start > timeout_s:
+            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        await asyncio.sleep(0.05)
+    return time.monotonic() - start
+
+
+def qimage_to_array(image) -> np.ndarray:
+    """A QImage as an HxWx3 uint8 array (RGB)."""
+    from PySide6.QtGui import QImage
+
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, stride = rgb.width(), rgb.height(), rgb.bytesPerLine()
+    raw = np.frombuffer(rgb.constBits(), np.uint8, count=stride * h).reshape(h, stride)
+    return raw[:, : w * 3].reshape(h, w, 3).copy()
+
+
+def run_tessera(
+    args: list[str], env: dict[str, str] | None = None, timeout_s: float = 90
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `tessera` command line (as `python -m console.cli`)."""
+    return subprocess.run(
+        [sys.executable, "-m", "console.cli", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
+
+
+class Xvfb:
+    """A real X server (Xvfb) on a free display number, optionally with several screens."""
+
+    def __init__(self, screens: int = 1, size: str = "1280x720x24") -> None:
+        binary = shutil.which("Xvfb")
+        if binary is None:
+            raise RuntimeError("Xvfb is not installed: run ./packaging/setup.sh test")
+        self.display = self._free_display()
+        args = [binary, f":{self.display}", "-nolisten", "tcp", "-noreset"]
+        for i in range(screens):
+            args += ["-screen", str(i), size]
+        if screens > 1:
+            args.append("+xinerama")
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sock = Path(f"/tmp/.X11-unix/X{self.display}")
+        deadline = time.monotonic() + 15
+        while not sock.exists():
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("Xvfb did not start")
+            time.sleep(0.05)
+
+    @staticmethod
+    def _free_display() -> int:
+        for n in range(90, 200):
+            if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists():
+                return n
+        raise RuntimeError("no free X display number")
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"DISPLAY": f":{self.display}", "QT_QPA_PLATFORM": "xcb"}
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture
+def xvfb() -> Iterator[Callable[..., Xvfb]]:
+    servers: list[Xvfb] = []
+
+    def start(screens: int = 1) -> Xvfb:
+        server = Xvfb(screens)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -1,0 +1,140 @@
+"""The wall end to end: the real console in-process, the real demo hub, the real libvlc."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+
+import numpy as np
+import pytest
+
+from console.app import ConsoleApp, ConsoleOptions
+from console.media.feed import FeedStatus
+from tests.e2e.conftest import qimage_to_array, wait_until
+from tests.support.hubproc import HubProcess
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+
+
+def tiles_of(app: ConsoleApp):
+    return app.windows[0].wall_view.tile_views
+
+
+def all_live(app: ConsoleApp) -> bool:
+    views = tiles_of(app)
+    return all(
+        v.feed is not None and v.feed.state.status is FeedStatus.LIVE and v.has_shown_video
+        for v in views
+    )
+
+
+def tile_pictures(app: ConsoleApp) -> list[np.ndarray]:
+    wall_view = app.windows[0].wall_view
+    shot = qimage_to_array(wall_view.grab_wall().toImage())
+    crops = []
+    for view in tiles_of(app):
+        g = view.geometry()
+        # Below the name band: the picture itself.
+        crops.append(shot[g.y() + 30 : g.y() + g.height(), g.x() : g.x() + g.width()].astype(int))
+    return crops
+
+
+def test_a_3x3_demo_wall_shows_nine_distinct_moving_feeds(qloop, qapp):
+    async def scenario():
+        app = ConsoleApp(ConsoleOptions(demo=True, layout="3x3"), qapp)
+        assert await app.start() == 0
+        try:
+            took = await wait_until(
+                lambda: len(tiles_of(app)) == 9 and all_live(app), 30, "all nine tiles live"
+            )
+            print(f"all nine tiles live after {took:.1f} s")
+            app.stall.reset()
+            first = tile_pictures(app)
+            await asyncio.sleep(1.0)
+            second = tile_pictures(app)
+            for i, (a, b) in enumerate(zip(first, second, strict=True)):
+                assert np.abs(a - b).mean() > 0.5, f"tile {i + 1} did not change in 1 s"
+            for (i, a), (j, b) in itertools.combinations(enumerate(second), 2):
+                h, w = min(a.shape[0], b.shape[0]), min(a.shape[1], b.shape[1])
+                assert np.abs(a[:h, :w] - b[:h, :w]).mean() > 8, f"tiles {i + 1} and {j + 1} alike"
+            names = {app.station.camera_name(v.tile.camera_id) for v in tiles_of(app)}
+            assert len(names) == 9
+            assert app.stall.max_stall_ms < 100, f"GUI blocked {app.stall.max_stall_ms:.0f} ms"
+        finally:
+            await app.shutdown()
+
+    qloop.run_until_complete(scenario())
+
+
+def test_every_tile_comes_back_after_the_hub_is_killed_and_restarted(qloop, qapp):
+    hub = HubProcess().start()
+    try:
+
+        async def scenario():
+            app = ConsoleApp(ConsoleOptions(hub_url=hub.url, layout="2x2"), qapp)
+            assert await app.start() == 0
+            try:
+                await wait_until(
+                    lambda: len(tiles_of(app)) == 4 and all_live(app), 30, "four live tiles"
+                )
+                hub.kill()
+                killed = time.monotonic()
+                await wait_until(
+                    lambda: all(
+                        v.feed.state.status is FeedStatus.SIGNAL_LOST for v in tiles_of(app)
+                    ),
+                    8,
+                    "signal lost on every tile",
+                )
+                lost_after = time.monotonic() - killed
+                # max(3 frame intervals, 2 s) of silence, then shown within 2 s.
+                assert lost_after < 4.5, f"signal lost shown {lost_after:.1f} s after the kill"
+                reasons = {v.feed.state.reason for v in tiles_of(app)}
+                assert all(reasons), reasons
+                hub.start()
+                took = await wait_until(
+                    lambda: (
+                        all_live(app)
+                        and all(v.feed.state.status is FeedStatus.LIVE for v in tiles_of(app))
+                    ),
+                    30,
+                    "every tile live again",
+                )
+                print(f"signal lost after {lost_after:.1f} s; back {took:.1f} s after restart")
+            finally:
+                await app.shutdown()
+
+        qloop.run_until_complete(scenario())
+    finally:
+        hub.stop()
+
+
+def test_layout_changes_are_saved_and_restored(qloop, qapp, private_config_dir):
+    async def first_run():
+        app = ConsoleApp(ConsoleOptions(demo=True, layout="2x2"), qapp)
+        assert await app.start() == 0
+        try:
+            await wait_until(lambda: app.station.directory.cameras, 20, "the camera list")
+            await wait_until(lambda: tiles_of(app)[0].tile.camera_id, 5, "cameras on the wall")
+            wall = app.station.walls[0]
+            wall.swap(wall.layout.tiles[0].id, wall.layout.tiles[3].id)
+            assert await app.station.save_layout("Night shift")
+            return [t.camera_id for t in wall.layout.tiles]
+        finally:
+            await app.shutdown()
+
+    cameras = qloop.run_until_complete(first_run())
+    doc = json.loads((private_config_dir / "layouts.json").read_text())
+    assert doc["current"] == "Night shift"
+
+    async def second_run():
+        app = ConsoleApp(ConsoleOptions(demo=True), qapp)
+        assert await app.start() == 0
+        try:
+            return [t.camera_id for t in app.station.walls[0].layout.tiles]
+        finally:
+            await app.shutdown()
+
+    assert qloop.run_until_complete(second_run()) == cameras

@@ -1,0 +1,34 @@
+from PySide6.QtCore import Qt
+
+from tests.widgets.conftest import CAMERAS
+from widgets.camera_tree import CAMERA_ID_ROLE, CameraTree
+from widgets.mime import CAMERA_MIME
+
+
+def test_cameras_are_grouped_and_search_filters_by_name_or_location(qtbot):
+    activated = []
+    tree = CameraTree(activated.append)
+    qtbot.addWidget(tree)
+    tree.set_cameras(CAMERAS)
+    assert tree.model.rowCount() == 2  # Indoor, Outdoor
+    assert sorted(tree.visible_camera_ids()) == [c.id for c in CAMERAS]
+    qtbot.keyClicks(tree.search, "site 3")
+    assert tree.visible_camera_ids() == ["cam-03"]
+    tree.search.clear()
+    qtbot.keyClicks(tree.search, "outdoor")  # the group name matches its cameras
+    assert sorted(tree.visible_camera_ids()) == ["cam-01", "cam-02"]
+
+
+def test_a_camera_drags_as_its_id_and_activates_on_enter(qtbot):
+    activated = []
+    tree = CameraTree(activated.append)
+    qtbot.addWidget(tree)
+    tree.set_cameras(CAMERAS)
+    group = tree.proxy.index(0, 0)
+    item = tree.proxy.index(0, 0, group)
+    mime = tree.proxy.mimeData([item])
+    assert bytes(mime.data(CAMERA_MIME).data()).decode() == item.data(CAMERA_ID_ROLE)
+    tree.tree.setCurrentIndex(item)
+    tree.tree.setFocus()
+    qtbot.keyClick(tree.tree, Qt.Key.Key_Return)
+    assert activated == [item.data(CAMERA_ID_ROLE)]

@@ -1,0 +1,94 @@
+from PySide6.QtCore import QByteArray, QMimeData, QPointF, Qt
+from PySide6.QtGui import QDropEvent
+
+from console.media.feed import FeedState, FeedStatus
+from widgets.mime import CAMERA_MIME, TILE_MIME
+from widgets.tile_view import describe_state
+from widgets.wall_window import WallWindow
+
+
+def make_window(qtbot, station):
+    window = WallWindow(station, 0, lambda: None)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def drop(view, mime_type, payload):
+    mime = QMimeData()
+    mime.setData(mime_type, QByteArray(payload.encode()))
+    event = QDropEvent(
+        QPointF(5, 5),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    view.dropEvent(event)
+
+
+def test_dropping_a_camera_from_the_tree_shows_it_on_that_tile(qtbot, station):
+    window = make_window(qtbot, station)
+    target = window.wall_view.tile_views[3]
+    drop(target, CAMERA_MIME, "cam-05")
+    assert station.walls[0].layout.tile(target.tile.id).camera_id == "cam-05"
+    assert target.feed is not None and target.feed.key.camera_id == "cam-05"
+
+
+def test_dragging_a_tile_onto_another_swaps_them(qtbot, station):
+    window = make_window(qtbot, station)
+    first, second = window.wall_view.tile_views[:2]
+    drop(second, TILE_MIME, f"0:{first.tile.id}")
+    layout = station.walls[0].layout
+    assert [t.camera_id for t in layout.tiles[:2]] == ["cam-02", "cam-01"]
+
+
+def test_double_click_maximizes_and_restores(qtbot, station):
+    window = make_window(qtbot, station)
+    views = window.wall_view.tile_views
+    qtbot.mouseDClick(views[1], Qt.MouseButton.LeftButton)
+    assert station.walls[0].maximized == views[1].tile.id
+    assert views[1].isVisible() and not views[0].isVisible()
+    assert views[1].width() > window.wall_view.width() * 0.9
+    qtbot.mouseDClick(views[1], Qt.MouseButton.LeftButton)
+    assert station.walls[0].maximized is None
+    assert all(v.isVisible() for v in views)
+
+
+def test_keyboard_moves_selection_maximizes_and_clears(qtbot, station):
+    window = make_window(qtbot, station)
+    wall = station.walls[0]
+    wall_view = window.wall_view
+    wall_view.setFocus()
+    wall.select(wall.layout.tiles[0].id)
+    qtbot.keyClick(wall_view, Qt.Key.Key_Right)
+    assert wall.selected == wall.layout.tile_at(1, 0).id
+    qtbot.keyClick(wall_view, Qt.Key.Key_Return)
+    assert wall.maximized == wall.selected
+    qtbot.keyClick(wall_view, Qt.Key.Key_Escape)
+    assert wall.maximized is None
+    qtbot.keyClick(wall_view, Qt.Key.Key_Delete)
+    assert wall.layout.tile(wall.selected).camera_id is None
+
+
+def test_grid_presets_rebuild_the_wall_and_keep_cameras(qtbot, station):
+    window = make_window(qtbot, station)
+    window.grid_box.textActivated.emit("1+5")
+    assert len(window.wall_view.tile_views) == 6
+    assert station.walls[0].layout.tiles[0].camera_id == "cam-01"
+    big = window.wall_view.tile_views[0]
+    assert big.width() > window.wall_view.tile_views[1].width() * 1.5
+
+
+def test_tile_state_lines_are_plain_words():
+    assert describe_state(FeedState(FeedStatus.CONNECTING))[0] == "Connecting…"
+    assert describe_state(FeedState(FeedStatus.LIVE, fps=14.8))[0] == "Live · 15 fps"
+    lost = FeedState(FeedStatus.SIGNAL_LOST, reason="no video for 2.1 s", retry_in_s=3)
+    assert describe_state(lost)[0] == "Signal lost: no video for 2.1 s · reconnecting in 3 s"
+
+
+def test_notices_reach_the_status_bar(qtbot, station):
+    window = make_window(qtbot, station)
+    station.notices.post("layouts.json is damaged: it is not valid JSON.")
+    assert "damaged" in window.notice_label.text()
