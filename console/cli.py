@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     from console.app import ConsoleOptions, run_console
 
-    return run_console(
+    code = run_console(
         ConsoleOptions(
             hub_url=opts.hub,
             demo=opts.demo,
@@ -88,6 +89,13 @@ def main(argv: list[str] | None = None) -> int:
             render_path=opts.render_path,
         )
     )
+    # Everything that matters is done (streams stopped, layout saved, hub stopped). Skip the
+    # interpreter's teardown: a libvlc stop() abandoned after its deadline may still run on a
+    # daemon thread and call back into ctypes while Python frees its objects, which aborts.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
