@@ -139,7 +139,13 @@ class ConsoleApp:
         screens = max(1, len(self._app.screens()))
         walls = initial_walls(saved, screens, opts.layout, opts.render_path)
         self.station = Workstation(
-            directory, self.notices, self._layout_store, saved, walls, self._make_feed
+            directory,
+            self.notices,
+            self._layout_store,
+            saved,
+            walls,
+            self._make_feed,
+            fill_first_wall=opts.layout is not None,
         )
         self._open_windows()
         self._tasks.append(self._loop.create_task(directory.load(), name="camera-directory"))

@@ -65,6 +65,17 @@ def fill_empty_walls(walls: Sequence[WallModel], cameras: Sequence[Camera]) -> N
         wall.set_layout(layout)  # one change, one rebuild of the wall's feeds
 
 
+def fill_empty_tiles(wall: WallModel, cameras: Sequence[Camera]) -> None:
+    """Put cameras that are not on the wall yet onto its empty tiles, in camera order."""
+    on_wall = set(wall.layout.camera_ids())
+    spare = [c.id for c in cameras if c.id not in on_wall]
+    layout = wall.layout
+    empty = [t for t in layout.tiles if t.camera_id is None]
+    for tile, cam in zip(empty, spare, strict=False):
+        layout = assign(layout, tile.id, cam)
+    wall.set_layout(layout)
+
+
 def _bound_factory(make_feed: FeedFactory, index: int, wall: WallModel, key: FeedKey) -> Feed:
     return make_feed(index, key, wall)
 
@@ -78,6 +89,7 @@ class Workstation:
         saved: SavedLayouts,
         walls: Sequence[WallState],
         make_feed: FeedFactory,
+        fill_first_wall: bool = False,
     ) -> None:
         self.directory = directory
         self.notices = notices
@@ -89,6 +101,7 @@ class Workstation:
             for i, wall in enumerate(self.walls)
         ]
         self.saved_changed = Signal()  # (SavedLayouts)
+        self._fill_first_wall = fill_first_wall  # the operator asked for a grid: fill it
         directory.changed.connect(self._on_cameras)
 
     @property
@@ -101,6 +114,9 @@ class Workstation:
 
     def _on_cameras(self, cameras: list[Camera]) -> None:
         fill_empty_walls(self.walls, cameras)
+        if self._fill_first_wall:
+            self._fill_first_wall = False
+            fill_empty_tiles(self.walls[0], cameras)
 
     # -- operator actions ----------------------------------------------------------------------
     def drop_camera(self, wall_index: int, tile_id: int, camera_id: str) -> None:

@@ -114,3 +114,25 @@ def test_two_screens_get_one_wall_window_each(tmp_path):
     assert a.std() > 20 and b.std() > 20
     # The second screen's 2x2 wall continues the camera list (10, 1, 2, 3), all with video.
     assert _distinct_tiles(b, 2, 2) >= 3
+
+
+def test_tessera_hub_runs_the_demo_hub_alone_on_the_given_port():
+    import subprocess
+    import sys
+    import urllib.request
+
+    port = free_port()
+    hub = subprocess.Popen(
+        [sys.executable, "-m", "console.cli", "hub", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert hub.stdout.readline().strip() == (
+            f"Tessera demo hub listening on http://127.0.0.1:{port}"
+        )
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/cameras", timeout=5) as r:
+            assert len(json.load(r)["cameras"]) >= 9
+    finally:
+        hub.terminate()
+        assert hub.wait(15) == 0

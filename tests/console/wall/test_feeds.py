@@ -72,3 +72,14 @@ def test_first_start_fills_every_wall_wrapping_around_the_camera_list():
     walls[1].clear(walls[1].layout.tiles[0].id)
     fill_empty_walls(walls, cams[:1])  # walls that show cameras are left as they are
     assert walls[1].layout.camera_ids() == ["c0", "c1", "c2"]
+
+
+def test_a_grid_asked_for_is_filled_with_cameras_not_yet_on_the_wall():
+    from console.hub.models import Camera
+    from console.wall.layout import apply_preset
+    from console.workstation import fill_empty_tiles
+
+    cams = [Camera(f"c{i}", f"C{i}", "g", "", "", "", "", frozenset(), ()) for i in range(12)]
+    wall = WallModel(WallState(0, apply_preset(preset("2x2", ["c5", "c0", "c7", "c1"]), "3x3")))
+    fill_empty_tiles(wall, cams)
+    assert wall.layout.camera_ids() == ["c5", "c0", "c7", "c1", "c2", "c3", "c4", "c6", "c8"]
