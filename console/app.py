@@ -80,6 +80,7 @@ class ConsoleApp:
         self._tasks: list[asyncio.Task[Any]] = []
         self._layout_store: LayoutStore | None = None
         self._directory: CameraDirectory | None = None
+        self.hub_label = ""
 
     def quit(self) -> None:
         self._quit.set()
@@ -125,6 +126,7 @@ class ConsoleApp:
             HubConfig(url=url, driver=settings.hub.driver, operator=settings.hub.operator)
         )
         log.info("hub: %s", redact_url(url))
+        self.hub_label = f"{'Demo hub' if self._hub else 'Hub'} {redact_url(url)}"
         media_settings = MediaSettings(
             hw_decoding=HardwareDecoding.parse(opts.hw_decoding or settings.video.hw_decoding),
             network_caching_ms=settings.video.network_caching_ms,
@@ -195,17 +197,16 @@ class ConsoleApp:
         assert self.station is not None
         screens = self._app.screens()
         for index, wall in enumerate(self.station.walls):
-            window = WallWindow(self.station, index, self.quit)
+            window = WallWindow(self.station, index, self.quit, hub_label=self.hub_label)
             screen = screens[min(wall.screen, len(screens) - 1)]
             window.setScreen(screen)
-            geometry = screen.availableGeometry()
-            window.move(geometry.topLeft())
-            if index > 0 or wall.state.fullscreen:
-                window.resize(geometry.size())
+            window.move(screen.availableGeometry().topLeft())
             if wall.state.fullscreen:
                 window.showFullScreen()
+            elif self._opts.screenshot is not None:
+                window.show()  # a fixed size, so headless shots look alike on every machine
             else:
-                window.show()
+                window.showMaximized()  # the video gets the space
             self.windows.append(window)
 
     async def _screenshots(self, base: Path, after_s: float) -> int:

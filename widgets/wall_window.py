@@ -39,6 +39,7 @@ class WallWindow(QMainWindow):
         wall_index: int,
         on_close: Callable[[], None],
         parent: QWidget | None = None,
+        hub_label: str = "",
     ) -> None:
         super().__init__(parent)
         self._station = station
@@ -99,6 +100,8 @@ class WallWindow(QMainWindow):
         self.notice_label.setObjectName("notice")
         self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.statusBar().addWidget(self.notice_label, 1)
+        if hub_label:
+            self.statusBar().addPermanentWidget(QLabel(hub_label, self))
         station.notices.posted.connect(self._on_notice)
         station.notices.withdrawn.connect(self._on_withdrawn)
         for notice in station.notices.items:
