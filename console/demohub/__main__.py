@@ -21,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=0, help="port (0 = any free port)")
+    parser.add_argument(
+        "--cameras", type=int, default=10, help="how many synthetic cameras (default 10)"
+    )
     parser.add_argument("--log-level", default="WARNING", help="logging level (stderr)")
     parser.add_argument(
         "--stop-with-parent",
@@ -35,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    return run_hub(args.host, args.port)
+    if args.cameras < 1:
+        parser.error("--cameras must be 1 or more")
+    return run_hub(args.host, args.port, args.cameras)
 
 
 def _exit_when_stdin_closes() -> None:

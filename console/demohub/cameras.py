@@ -7,7 +7,7 @@ from typing import Any
 
 from console.demohub.scenes import Scene, scene_for
 
-__all__ = ["CAMERAS", "FPS", "PROFILES", "CameraSpec", "Profile"]
+__all__ = ["CAMERAS", "FPS", "PROFILES", "CameraSpec", "Profile", "catalogue"]
 
 FPS = 15
 
@@ -76,3 +76,20 @@ CAMERAS: tuple[CameraSpec, ...] = (
     CameraSpec("cam-09", "Platform 2", "Transit", "Central station", "platform"),
     CameraSpec("cam-10", "Warehouse Aisle 4", "Indoor", "Warehouse", "warehouse"),
 )
+
+
+def catalogue(count: int = len(CAMERAS)) -> tuple[CameraSpec, ...]:
+    """`count` cameras: the ten above, then more of the same scenes under their own names and ids
+    (for walls of 16 tiles and more, where a camera may appear only once)."""
+    if count < 1:
+        raise ValueError("the demo hub needs at least one camera")
+    specs = list(CAMERAS[:count])
+    for n in range(len(CAMERAS) + 1, count + 1):
+        base = CAMERAS[(n - 1) % len(CAMERAS)]
+        copy = (n - 1) // len(CAMERAS) + 1
+        specs.append(
+            CameraSpec(
+                f"cam-{n:02d}", f"{base.name} ({copy})", base.group, base.location, base.scene
+            )
+        )
+    return tuple(specs)

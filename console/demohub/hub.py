@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import WSMsgType, web
 
-from console.demohub.cameras import CAMERAS, PROFILES, CameraSpec, Profile
+from console.demohub.cameras import CAMERAS, PROFILES, CameraSpec, Profile, catalogue
 from console.demohub.events import Event, EventLog, Subscription, iso_time
 from console.demohub.scenes import Scene
 from console.demohub.streams import StreamManager, Viewer
@@ -84,8 +84,9 @@ class DemoHub:
         heartbeat_s: float = 5.0,
         viewer_queue_frames: int = 30,
         stream_sndbuf: int | None = 256 * 1024,
+        camera_count: int = len(CAMERAS),
     ) -> None:
-        self.cameras: dict[str, CameraSpec] = {c.id: c for c in CAMERAS}
+        self.cameras: dict[str, CameraSpec] = {c.id: c for c in catalogue(camera_count)}
         self.heartbeat_s = heartbeat_s
         self.viewer_queue_frames = viewer_queue_frames
         self.stream_sndbuf = stream_sndbuf
@@ -345,7 +346,7 @@ class DemoHub:
         sub.end()
 
 
-def run_hub(host: str, port: int) -> int:
+def run_hub(host: str, port: int, camera_count: int = len(CAMERAS)) -> int:
     """Run the demo hub in the foreground until SIGINT/SIGTERM; returns the exit status.
 
     Prints `Tessera demo hub listening on http://HOST:PORT` (flushed) once it accepts
@@ -353,7 +354,7 @@ def run_hub(host: str, port: int) -> int:
     """
 
     async def main() -> None:
-        hub = DemoHub()
+        hub = DemoHub(camera_count=camera_count)
         try:
             await hub.start(host, port)
         except OSError as exc:
