@@ -54,6 +54,8 @@ class ConsoleOptions:
     after_s: float = 5.0
     hw_decoding: str | None = None
     render_path: str | None = None
+    profile: str | None = None  # force every tile to this stream profile; None: by tile size
+    live_buffer_ms: int | None = None  # every wall's live buffer; None: per wall or setting
 
 
 def screenshot_path(base: Path, index: int) -> Path:
@@ -148,6 +150,7 @@ class ConsoleApp:
             walls,
             self._make_feed,
             fill_first_wall=opts.layout is not None,
+            forced_profile=opts.profile,
         )
         self._open_windows()
         self._tasks.append(self._loop.create_task(directory.load(), name="camera-directory"))
@@ -183,8 +186,11 @@ class ConsoleApp:
             except HubError as e:
                 raise RuntimeError(e.operator_message) from e
 
+        live_buffer = self._opts.live_buffer_ms
+        if live_buffer is None:
+            live_buffer = wall.state.live_buffer_ms  # None: the engine's setting
         return LiveFeed(
-            lambda: engine.create_player(render, name=name),
+            lambda: engine.create_player(render, name=name, network_caching_ms=live_buffer),
             resolve,
             self._marshal,
             profile.fps if profile else 15.0,

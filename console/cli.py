@@ -47,6 +47,17 @@ def _console_parser() -> argparse.ArgumentParser:
         choices=RenderPath.ALL,
         help="composited (Qt paints frames; default) or native (libvlc window)",
     )
+    p.add_argument(
+        "--profile",
+        choices=("sub", "main"),
+        help="play this stream profile on every tile (default: chosen by tile size)",
+    )
+    p.add_argument(
+        "--live-buffer",
+        metavar="MS",
+        type=int,
+        help="libvlc live buffer in ms for every wall (less delay, less smoothing)",
+    )
     p.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     p.add_argument("--version", action="version", version=f"tessera {__version__}")
     return p
@@ -61,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     opts = _console_parser().parse_args(args)
     if opts.hub and opts.demo:
         _console_parser().error("--hub and --demo exclude each other")
+    if opts.live_buffer is not None and not 0 <= opts.live_buffer <= 10_000:
+        _console_parser().error("--live-buffer must be between 0 and 10000 ms")
     if opts.layout:
         from console.wall.layout import LayoutError, preset
 
@@ -87,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             after_s=opts.after,
             hw_decoding=opts.hw_decoding,
             render_path=opts.render_path,
+            profile=opts.profile,
+            live_buffer_ms=opts.live_buffer,
         )
     )
     # Everything that matters is done (streams stopped, layout saved, hub stopped). Skip the

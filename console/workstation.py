@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from console.cameras import CameraDirectory
-from console.hub.models import Camera
+from console.hub.models import Camera, StreamProfile
 from console.notices import Level, Notices
 from console.signals import Signal
 from console.wall.feeds import Feed, FeedKey, WallFeeds
@@ -90,6 +90,7 @@ class Workstation:
         walls: Sequence[WallState],
         make_feed: FeedFactory,
         fill_first_wall: bool = False,
+        forced_profile: str | None = None,
     ) -> None:
         self.directory = directory
         self.notices = notices
@@ -97,7 +98,12 @@ class Workstation:
         self._saved = saved
         self.walls = [WallModel(w) for w in walls]
         self.feeds = [
-            WallFeeds(wall, functools.partial(_bound_factory, make_feed, i, wall))
+            WallFeeds(
+                wall,
+                functools.partial(_bound_factory, make_feed, i, wall),
+                self._profiles_of,
+                forced_profile,
+            )
             for i, wall in enumerate(self.walls)
         ]
         self.saved_changed = Signal()  # (SavedLayouts)
@@ -112,7 +118,13 @@ class Workstation:
         cam = self.directory.get(camera_id)
         return cam.name if cam else camera_id
 
+    def _profiles_of(self, camera_id: str) -> tuple[StreamProfile, ...]:
+        cam = self.directory.get(camera_id)
+        return cam.profiles if cam else ()
+
     def _on_cameras(self, cameras: list[Camera]) -> None:
+        for feeds in self.feeds:
+            feeds.refresh()  # profiles are known now
         fill_empty_walls(self.walls, cameras)
         if self._fill_first_wall:
             self._fill_first_wall = False

@@ -9,6 +9,8 @@ wall libvlc draws into a child window and the view shows name and state in a str
 from __future__ import annotations
 
 import functools
+import time
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QMimeData, QPoint, QRect, QRectF, Qt, Signal
@@ -28,13 +30,24 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QVBoxLayout, QWidget
 
 from console.media.feed import FeedState, FeedStatus, LiveFeed
+from console.media.player import Frame
 from console.wall.layout import CellRect, Direction, Tile
 from console.wall.model import WallModel
 from widgets import theme
 from widgets.mime import CAMERA_MIME, TILE_MIME
 
+PaintProbe = Callable[["TileView", Frame, float], None]
+_paint_probe: PaintProbe | None = None
 
-def describe_state(state: FeedState | None) -> tuple[str, QColor]:
+
+def set_paint_probe(probe: PaintProbe | None) -> None:
+    """Measurement hook (benchmarks, diagnostics): `probe(view, frame, time.monotonic())` runs
+    right after a new frame is painted on any tile. No probe, no cost."""
+    global _paint_probe  # one process-wide hook, by design
+    _paint_probe = probe
+
+
+def describe_state(state: FeedState | None, profile: str | None = None) -> tuple[str, QColor]:
     """The tile's state line in plain words, and its colour."""
     if state is None or state.status is FeedStatus.IDLE:
         return "", theme.MUTED
@@ -42,7 +55,8 @@ def describe_state(state: FeedState | None) -> tuple[str, QColor]:
         return "Connecting…", theme.WARN
     if state.status is FeedStatus.LIVE:
         fps = f" · {state.fps:.0f} fps" if state.fps is not None else ""
-        return f"Live{fps}", theme.LIVE
+        stream = f" · {profile}" if profile else ""
+        return f"Live{fps}{stream}", theme.LIVE
     retry = ""
     if state.retry_in_s is not None:
         retry = f" · reconnecting in {state.retry_in_s:.0f} s"
@@ -73,7 +87,15 @@ class TileView(QWidget):
         self._native = native
         self._drag_from: QPoint | None = None
         self._drop_hover = False
-        self.frames_painted = 0
+        self.frames_painted = 0  # paints that drew a picture
+        self.frames_shown = 0  # distinct frames painted
+        self.blank_paints = 0  # paints of a tile with a feed but no picture yet
+        self._last_shown: tuple[int, int] | None = None  # (generation, seq)
+        self._outgoing: LiveFeed | None = None  # the feed this one replaces, until it paints
+        self._release: Callable[[], None] | None = None
+        self._on_resize: Callable[[int, int, int], None] | None = None
+        self._profile: str | None = None
+        self._profile_why = ""
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setMinimumSize(64, 36)
@@ -114,23 +136,71 @@ class TileView(QWidget):
         self._refresh_strip()
         self.update()
 
-    def bind(self, feed: LiveFeed | None) -> None:
+    def bind(
+        self,
+        feed: LiveFeed | None,
+        outgoing: LiveFeed | None = None,
+        release: Callable[[], None] | None = None,
+        profile: str | None = None,
+        profile_why: str = "",
+    ) -> None:
+        """Show `feed`; until its first frame is painted, keep painting `outgoing` (the feed it
+        replaces), then call `release` so the old stream stops."""
+        self._profile, self._profile_why = profile, profile_why
+        self.setToolTip(self._tooltip())
+        if outgoing is not self._outgoing:
+            self._follow(self._outgoing, False)
+            self._outgoing = outgoing
+            self._follow(outgoing, True)
+        self._release = release
         if feed is self._feed:
+            self._refresh_strip()
             return
         if self._feed is not None:
             self._feed.state_changed.disconnect(self._on_state)
-            if self._feed.player is not None:
-                self._feed.player.frame_ready.disconnect(self._on_frame)
+            self._follow(self._feed, False)
         self._feed = feed
         self._state = feed.state if feed else None
         if feed is not None:
             feed.state_changed.connect(self._on_state)
-            if feed.player is not None:
-                feed.player.frame_ready.connect(self._on_frame)
-                if self._native and self.video is not None:
-                    feed.player.set_window(int(self.video.winId()))  # type: ignore[attr-defined]
+            self._follow(feed, True)
+            if self._native and self.video is not None and feed.player is not None:
+                feed.player.set_window(int(self.video.winId()))  # type: ignore[attr-defined]
         self._refresh_strip()
         self.update()
+
+    def _follow(self, feed: LiveFeed | None, on: bool) -> None:
+        player = feed.player if feed is not None else None
+        if player is None:
+            return
+        if on:
+            player.frame_ready.connect(self._on_frame)
+        else:
+            player.frame_ready.disconnect(self._on_frame)
+
+    def set_resize_listener(self, listener: Callable[[int, int, int], None]) -> None:
+        """`listener(tile_id, width_px, height_px)` gets the picture area in device pixels."""
+        self._on_resize = listener
+        self._report_size()
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._report_size()
+
+    def _report_size(self) -> None:
+        if self._on_resize is None:
+            return
+        area = self.video if self.video is not None else self
+        ratio = self.devicePixelRatioF()
+        self._on_resize(self._tile.id, round(area.width() * ratio), round(area.height() * ratio))
+
+    def _tooltip(self) -> str:
+        lines = []
+        if self._profile_why:
+            lines.append(f"Stream: {self._profile_why}")
+        if self._state is not None and self._state.decoding:
+            lines.append(f"Decoding: {self._state.decoding}")
+        return "\n".join(lines)
 
     def _on_frame(self) -> None:
         if self._native:
@@ -140,13 +210,23 @@ class TileView(QWidget):
 
     def _on_state(self, state: FeedState) -> None:
         self._state = state
+        if state.status is FeedStatus.SIGNAL_LOST and self._outgoing is not None:
+            self._release_outgoing()  # the new stream failed: do not keep an old one alive
+        self.setToolTip(self._tooltip())
         self._refresh_strip()
         self.update()
+
+    def _release_outgoing(self) -> None:
+        self._follow(self._outgoing, False)
+        self._outgoing = None
+        release, self._release = self._release, None
+        if release is not None:
+            release()
 
     def _refresh_strip(self) -> None:
         if self._strip is None:
             return
-        text, colour = describe_state(self._state)
+        text, colour = describe_state(self._state, self._profile)
         name = self._camera_name(self._tile.camera_id) if self._tile.camera_id else "Empty"
         self._strip.setText(f"{name}   <span style='color:{colour.name()}'>{text}</span>")
 
@@ -171,7 +251,14 @@ class TileView(QWidget):
     def _paint_video(self, p: QPainter, rect: QRect) -> None:
         player = self._feed.player if self._feed else None
         frame = player.latest_frame() if player is not None else None  # type: ignore[attr-defined]
+        if frame is not None and self._outgoing is not None:
+            self._release_outgoing()  # the new stream's first frame is on screen now
+        elif frame is None and self._outgoing is not None:
+            old = self._outgoing.player
+            frame = old.latest_frame() if old is not None else None  # type: ignore[attr-defined]
         if frame is None:
+            if self._feed is not None:
+                self.blank_paints += 1
             return
         image = QImage(
             frame.image.data, frame.width, frame.height, frame.stride, QImage.Format.Format_RGB32
@@ -180,6 +267,12 @@ class TileView(QWidget):
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         p.drawImage(QRectF(target), image)
         self.frames_painted += 1
+        shown = (frame.generation, frame.seq)
+        if shown != self._last_shown:
+            self._last_shown = shown
+            self.frames_shown += 1
+            if _paint_probe is not None:
+                _paint_probe(self, frame, time.monotonic())
 
     def _paint_labels(self, p: QPainter, rect: QRect) -> None:
         font = QFont(self.font())
@@ -193,7 +286,7 @@ class TileView(QWidget):
             p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Drop a camera here")
             return
         name = self._camera_name(self._tile.camera_id)
-        text, colour = describe_state(self._state)
+        text, colour = describe_state(self._state, self._profile)
         band = QRect(rect.left(), rect.top(), rect.width(), line + pad)
         p.fillRect(band, QColor(0, 0, 0, 150))
         p.setPen(theme.TEXT)

@@ -6,6 +6,7 @@ double-click maximises a tile and back, and the arrow keys move the selection.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, Qt, QTimer
@@ -85,14 +86,24 @@ class WallView(QWidget):
                 )
                 view.camera_dropped.connect(self._on_camera_dropped)
                 self._views[tile.id] = view
+                view.set_resize_listener(self._feeds.set_tile_size)
             else:
                 view.set_tile(tile)
         self._place()
         self._bind_feeds()
 
     def _bind_feeds(self) -> None:
+        feeds = self._feeds
         for view in self._views.values():
-            view.bind(self._feeds.feed_for(view.tile))  # type: ignore[arg-type]
+            tile = view.tile
+            key = feeds.key_for(tile)
+            view.bind(
+                feeds.feed_for(tile),  # type: ignore[arg-type]
+                feeds.outgoing_for(tile),  # type: ignore[arg-type]
+                functools.partial(feeds.release_outgoing, tile),
+                key.profile if key else None,
+                feeds.profile_reason(tile),
+            )
 
     def _place(self) -> None:
         layout = self._wall.layout

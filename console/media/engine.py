@@ -8,6 +8,7 @@ Two instances at most: the composited path (video callbacks into numpy buffers) 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import enum
 import logging
 import threading
@@ -188,8 +189,13 @@ class MediaEngine:
         return tuple(self._players)
 
     def create_player(
-        self, render_path: RenderPath = RenderPath.COMPOSITED, *, name: str = ""
+        self,
+        render_path: RenderPath = RenderPath.COMPOSITED,
+        *,
+        name: str = "",
+        network_caching_ms: int | None = None,
     ) -> TilePlayer:
+        """A player; `network_caching_ms` overrides the live buffer for it (a wall's setting)."""
         if self._shut_down:
             raise RuntimeError("media engine is shut down")
         instance = self._instances.get(render_path)
@@ -199,7 +205,9 @@ class MediaEngine:
             instance,
             self._marshal,
             self._reaper,
-            self._settings,
+            self._settings
+            if network_caching_ms is None
+            else dataclasses.replace(self._settings, network_caching_ms=network_caching_ms),
             render_path=render_path,
             name=name or f"tile-{len(self._players) + 1}",
             on_close=self._forget,

@@ -6,6 +6,7 @@ emitted only once the model is consistent.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from console.signals import Signal
@@ -29,6 +30,7 @@ class WallState:
     layout: GridLayout
     render_path: str = RenderPath.COMPOSITED
     fullscreen: bool = False
+    live_buffer_ms: int | None = None  # libvlc's live buffer for this wall; None: the setting
 
 
 class WallModel:
@@ -72,9 +74,7 @@ class WallModel:
     def set_layout(self, new: GridLayout) -> None:
         if new == self._state.layout:
             return
-        self._state = WallState(
-            self._state.screen, new, self._state.render_path, self._state.fullscreen
-        )
+        self._state = dataclasses.replace(self._state, layout=new)
         ids = {t.id for t in new.tiles}
         selection_moved = self._selected not in ids
         max_gone = self._maximized is not None and self._maximized not in ids
@@ -136,6 +136,5 @@ class WallModel:
 
     def set_fullscreen(self, on: bool) -> None:
         if on != self._state.fullscreen:
-            s = self._state
-            self._state = WallState(s.screen, s.layout, s.render_path, on)
+            self._state = dataclasses.replace(self._state, fullscreen=on)
             self.fullscreen_changed.emit(on)

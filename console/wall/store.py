@@ -6,6 +6,7 @@ File format (version 1):
      "layouts": [{"name": "Default",
                   "walls": [{"screen": 0, "columns": 3, "rows": 3,
                              "render_path": "composited", "fullscreen": false,
+                             "live_buffer_ms": null,
                              "tiles": [{"id": 1, "col": 0, "row": 0, "cols": 1, "rows": 1,
                                         "camera": "cam-01"}, ...]}]}]}
 """
@@ -63,6 +64,7 @@ def wall_to_json(w: WallState) -> dict[str, Any]:
         "rows": w.layout.rows,
         "render_path": w.render_path,
         "fullscreen": w.fullscreen,
+        "live_buffer_ms": w.live_buffer_ms,
         "tiles": [
             {
                 "id": t.id,
@@ -107,7 +109,14 @@ def wall_from_json(d: Any, where: str) -> WallState:
     screen = expect(d, "screen", int, where)
     if screen < 0:
         raise FileFormatError(f'{where}: "screen" must be 0 or more')
-    return WallState(screen, layout, render_path, bool(d.get("fullscreen", False)))
+    live_buffer = d.get("live_buffer_ms")
+    if live_buffer is not None and (
+        not isinstance(live_buffer, int)
+        or isinstance(live_buffer, bool)
+        or not 0 <= live_buffer <= 10_000
+    ):
+        raise FileFormatError(f'{where}: "live_buffer_ms" must be 0..10000 or null')
+    return WallState(screen, layout, render_path, bool(d.get("fullscreen", False)), live_buffer)
 
 
 def parse(doc: dict[str, Any]) -> SavedLayouts:

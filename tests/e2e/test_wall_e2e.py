@@ -138,3 +138,40 @@ def test_layout_changes_are_saved_and_restored(qloop, qapp, private_config_dir):
             await app.shutdown()
 
     assert qloop.run_until_complete(second_run()) == cameras
+
+
+def test_maximizing_a_tile_switches_to_main_without_a_blank_picture(qloop, qapp):
+    async def scenario():
+        app = ConsoleApp(ConsoleOptions(demo=True, layout="3x3"), qapp)
+        assert await app.start() == 0
+        try:
+            await wait_until(
+                lambda: len(tiles_of(app)) == 9 and all_live(app), 30, "all nine tiles live"
+            )
+            window = app.windows[0]
+            window.showNormal()
+            window.resize(1600, 1000)  # a 3x3 tile of this wall needs sub; maximized, main
+            await asyncio.sleep(0.3)
+            view = tiles_of(app)[4]
+            wall = app.station.walls[0]
+            feeds = app.station.feeds[0]
+            assert feeds.key_for(view.tile).profile == "sub"
+            assert "sub 640x360" in view.toolTip()
+            widths = []
+            blank_before = view.blank_paints
+            wall.toggle_maximize(view.tile.id)
+            await wait_until(lambda: feeds.key_for(view.tile).profile == "main", 5, "main")
+            while not widths or widths[-1] < 1280:
+                frame = view.feed.player.latest_frame() if view.feed.player else None
+                widths.append(frame.width if frame else 0)
+                await asyncio.sleep(0.05)
+                assert len(widths) < 200, "the main stream never arrived"
+            await wait_until(lambda: feeds.outgoing_for(view.tile) is None, 5, "the sub released")
+            assert view.blank_paints == blank_before, "the tile went blank during the switch"
+            assert "main 1280x720" in view.toolTip()
+            wall.toggle_maximize(view.tile.id)
+            await wait_until(lambda: feeds.key_for(view.tile).profile == "sub", 5, "back to sub")
+        finally:
+            await app.shutdown()
+
+    qloop.run_until_complete(scenario())

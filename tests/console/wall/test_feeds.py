@@ -1,3 +1,6 @@
+import pytest
+
+from console.hub.models import StreamProfile
 from console.wall.feeds import FeedKey, WallFeeds, choose_profile
 from console.wall.layout import preset
 from console.wall.model import RenderPath, WallModel, WallState
@@ -26,7 +29,7 @@ def make(render_path=RenderPath.COMPOSITED, grid="2x2", cams=("a", "b", "c")):
 def test_one_feed_per_camera_started_at_once():
     _, feeds, log = make(grid="3x3")
     assert sorted(k.camera_id for k in feeds.feeds) == ["a", "b", "c"]
-    assert all(k.profile == "sub" for k in feeds.feeds)
+    assert all(k.profile == "sub" for k in feeds.feeds)  # sizes not known yet: cheapest
     assert [e[0] for e in log] == ["start"] * 3
 
 
@@ -45,19 +48,78 @@ def test_native_walls_restart_feeds_that_move_between_windows():
     assert sorted(e[0] for e in log) == ["close", "close", "start", "start"]
 
 
-def test_clearing_a_tile_closes_its_feed_and_profile_follows_tile_size():
-    wall, feeds, log = make(grid="2x2")
-    assert {k.profile for k in feeds.feeds} == {"main"}
-    wall.clear(1)
-    assert ("close", FeedKey("a", "main", None)) in log
-    wall.apply_preset("3x3")
-    assert {k.profile for k in feeds.feeds} == {"sub"}
+SUB = StreamProfile("sub", 640, 360, 15, "h264")
+MAIN = StreamProfile("main", 1280, 720, 15, "h264")
+PROFILES = (MAIN, SUB)
 
 
-def test_big_tile_of_one_plus_five_gets_main():
-    layout = preset("1+5")
-    assert choose_profile(layout, layout.tiles[0]) == "main"
-    assert choose_profile(layout, layout.tiles[1]) == "sub"
+@pytest.mark.parametrize(
+    ("tile", "current", "expected"),
+    [
+        (None, None, "sub"),  # not laid out yet: cheapest first
+        ((420, 236), None, "sub"),
+        ((640, 400), None, "sub"),  # the 16:9 picture in it is 640x360
+        ((641, 400), None, "main"),
+        ((1900, 1000), None, "main"),  # larger than every stream: the largest
+        ((600, 340), "main", "main"),  # within 15% of sub: stay (hysteresis)
+        ((540, 304), "main", "sub"),  # clearly smaller: go down
+        ((700, 394), "sub", "main"),  # up at once: the picture needs it
+    ],
+)
+def test_profile_choice_by_picture_size_with_hysteresis(tile, current, expected):
+    assert choose_profile(PROFILES, tile, current).name == expected
+
+
+def test_profile_choice_explains_itself_and_can_be_forced():
+    assert (
+        "smallest stream that fills the 420x236 px picture"
+        in choose_profile(PROFILES, (420, 236)).why
+    )
+    assert choose_profile(PROFILES, (1900, 1000), forced="sub").name == "sub"
+    assert choose_profile((), (1900, 1000)).why == "the camera's streams are not known yet"
+
+
+def make_sized(grid="2x2"):
+    log = []
+    wall = WallModel(WallState(0, preset(grid, ["a", "b", "c", "d"])))
+    feeds = WallFeeds(wall, lambda key: RecordingFeed(key, log), lambda _cam: PROFILES)
+    return wall, feeds, log
+
+
+def test_maximizing_switches_to_main_and_keeps_the_old_feed_until_released():
+    wall, feeds, log = make_sized()
+    tile = wall.layout.tiles[0]
+    feeds.set_tile_size(tile.id, 420, 236)
+    assert feeds.key_for(tile).profile == "sub"
+    log.clear()
+    feeds.set_tile_size(tile.id, 1280, 720)  # maximized
+    assert feeds.key_for(tile) == FeedKey("a", "main", None)
+    assert log == [("start", FeedKey("a", "main", None))]  # the sub feed is not closed yet
+    assert feeds.outgoing_for(tile).key == FeedKey("a", "sub", None)
+    feeds.release_outgoing(tile)
+    assert log[-1] == ("close", FeedKey("a", "sub", None))
+    assert feeds.outgoing_for(tile) is None
+
+
+def test_small_resizes_do_not_flap_between_profiles():
+    wall, feeds, log = make_sized()
+    tile = wall.layout.tiles[0]
+    feeds.set_tile_size(tile.id, 700, 394)
+    log.clear()
+    for size in [(630, 354), (650, 366), (600, 338), (660, 371)]:
+        feeds.set_tile_size(tile.id, *size)
+    assert log == []
+    assert feeds.key_for(tile).profile == "main"
+
+
+def test_clearing_a_tile_closes_its_feed_and_any_feed_it_replaced():
+    wall, feeds, log = make_sized()
+    tile = wall.layout.tiles[0]
+    feeds.set_tile_size(tile.id, 300, 170)
+    feeds.set_tile_size(tile.id, 1280, 720)
+    wall.clear(tile.id)
+    closed = {e[1] for e in log if e[0] == "close"}
+    assert {FeedKey("a", "sub", None), FeedKey("a", "main", None)} <= closed
 
 
 def test_first_start_fills_every_wall_wrapping_around_the_camera_list():
