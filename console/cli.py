@@ -72,8 +72,14 @@ def main(argv: list[str] | None = None) -> int:
     opts = _console_parser().parse_args(args)
     if opts.hub and opts.demo:
         _console_parser().error("--hub and --demo exclude each other")
-    if opts.live_buffer is not None and not 0 <= opts.live_buffer <= 10_000:
-        _console_parser().error("--live-buffer must be between 0 and 10000 ms")
+    from console.media.engine import LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
+
+    if opts.live_buffer is not None and not (
+        LIVE_BUFFER_MIN_MS <= opts.live_buffer <= LIVE_BUFFER_MAX_MS
+    ):
+        _console_parser().error(
+            f"--live-buffer must be between {LIVE_BUFFER_MIN_MS} and {LIVE_BUFFER_MAX_MS} ms"
+        )
     if opts.layout:
         from console.wall.layout import LayoutError, preset
 

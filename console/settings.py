@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from console.jsonfile import FileFormatError, LoadResult, load_versioned, save_versioned
+from console.media.engine import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
 from console.wall.model import RenderPath
 
 KIND = "tessera.settings"
@@ -29,7 +30,7 @@ class HubSettings:
 class VideoSettings:
     hw_decoding: str = "auto"
     render_path: str = RenderPath.COMPOSITED  # for new walls; each wall keeps its own
-    network_caching_ms: int = 300
+    network_caching_ms: int = DEFAULT_LIVE_BUFFER_MS
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,12 @@ def parse(doc: dict[str, Any]) -> Settings:
     path = _typed(v, "render_path", str, RenderPath.COMPOSITED, "video")
     if path not in RenderPath.ALL:
         raise FileFormatError(f'"video.render_path" must be one of {", ".join(RenderPath.ALL)}')
-    caching = _typed(v, "network_caching_ms", int, 300, "video")
-    if not 0 <= caching <= 10_000:
-        raise FileFormatError('"video.network_caching_ms" must be between 0 and 10000')
+    caching = _typed(v, "network_caching_ms", int, DEFAULT_LIVE_BUFFER_MS, "video")
+    if not LIVE_BUFFER_MIN_MS <= caching <= LIVE_BUFFER_MAX_MS:
+        raise FileFormatError(
+            f'"video.network_caching_ms" must be between {LIVE_BUFFER_MIN_MS} and '
+            f"{LIVE_BUFFER_MAX_MS}"
+        )
     return Settings(hub, VideoSettings(hw, path, caching))
 
 

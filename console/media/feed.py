@@ -72,7 +72,9 @@ class FeedState:
     fps: float | None = None  # LIVE: measured over the last ~2 s (None until measurable)
     reason: str | None = None  # SIGNAL_LOST: plain words for the operator
     retry_in_s: float | None = None  # SIGNAL_LOST: countdown to the next attempt
-    decoding: str | None = None  # "SW", "auto (unknown)", "vaapi (requested)", ...
+    decoding: str | None = (
+        None  # "SW", "SW (no hardware decoder ...)", "HW (vaapi, requested)", ...
+    )
 
     @classmethod
     def idle(cls) -> FeedState:

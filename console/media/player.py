@@ -368,7 +368,7 @@ class TilePlayer:
 
     @property
     def decoding(self) -> str:
-        """ "SW", "auto (unknown)" or "<method> (requested)": libvlc 3 cannot tell us more."""
+        """HW or SW as far as it can be known (see `MediaSettings.decoding_label`)."""
         return self._settings.decoding_label(software=self._software)
 
     @property

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from console.jsonfile import FileFormatError, LoadResult, expect, load_versioned, save_versioned
+from console.media.engine import LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
 from console.wall.layout import CellRect, GridLayout, LayoutError, Tile, preset
 from console.wall.model import RenderPath, WallState
 
@@ -113,9 +114,11 @@ def wall_from_json(d: Any, where: str) -> WallState:
     if live_buffer is not None and (
         not isinstance(live_buffer, int)
         or isinstance(live_buffer, bool)
-        or not 0 <= live_buffer <= 10_000
+        or not LIVE_BUFFER_MIN_MS <= live_buffer <= LIVE_BUFFER_MAX_MS
     ):
-        raise FileFormatError(f'{where}: "live_buffer_ms" must be 0..10000 or null')
+        raise FileFormatError(
+            f'{where}: "live_buffer_ms" must be {LIVE_BUFFER_MIN_MS}..{LIVE_BUFFER_MAX_MS} or null'
+        )
     return WallState(screen, layout, render_path, bool(d.get("fullscreen", False)), live_buffer)
 
 

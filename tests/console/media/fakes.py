@@ -27,7 +27,7 @@ class FakePlayer:
 
     @property
     def decoding(self) -> str:
-        return "SW" if not self.hardware_decoding_requested else "auto (unknown)"
+        return "SW" if not self.hardware_decoding_requested else "HW if available (auto)"
 
     def play(self, url: str, *, software: bool = False) -> int:
         self.generation += 1
