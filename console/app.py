@@ -7,6 +7,8 @@ and the core stay importable without a display.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import gc
 import logging
 import os
 import signal
@@ -22,7 +24,13 @@ from console.hub.registry import HubConfig, create_client
 from console.hubprocess import EmbeddedHub, HubStartError
 from console.jsonfile import config_dir
 from console.marshal import Marshal
-from console.media.engine import HardwareDecoding, MediaEngine, MediaSettings, MediaUnavailable
+from console.media.engine import (
+    DEFAULT_LIVE_BUFFER_MS,
+    HardwareDecoding,
+    MediaEngine,
+    MediaSettings,
+    MediaUnavailable,
+)
 from console.media.feed import LiveFeed
 from console.media.player import RenderPath as MediaRenderPath
 from console.notices import Level, Notices
@@ -142,6 +150,8 @@ class ConsoleApp:
         directory = self._directory = CameraDirectory(self._client, self.notices)
         screens = max(1, len(self._app.screens()))
         walls = initial_walls(saved, screens, opts.layout, opts.render_path)
+        if opts.live_buffer_ms is not None:
+            walls = [dataclasses.replace(w, live_buffer_ms=opts.live_buffer_ms) for w in walls]
         self.station = Workstation(
             directory,
             self.notices,
@@ -156,6 +166,9 @@ class ConsoleApp:
         self._tasks.append(self._loop.create_task(directory.load(), name="camera-directory"))
         # Measure stalls of the running console, not the one-off creation of the windows.
         await asyncio.sleep(0.3)
+        # What start-up made lives as long as the console: keep it out of the collector's full
+        # passes, which otherwise walk it all on the GUI thread (tens of ms each).
+        gc.freeze()
         self.stall.start()
         return 0
 
@@ -186,9 +199,7 @@ class ConsoleApp:
             except HubError as e:
                 raise RuntimeError(e.operator_message) from e
 
-        live_buffer = self._opts.live_buffer_ms
-        if live_buffer is None:
-            live_buffer = wall.state.live_buffer_ms  # None: the engine's setting
+        live_buffer = key.buffer_ms  # the wall's; None: the engine's setting
         return LiveFeed(
             lambda: engine.create_player(render, name=name, network_caching_ms=live_buffer),
             resolve,
@@ -203,7 +214,15 @@ class ConsoleApp:
         assert self.station is not None
         screens = self._app.screens()
         for index, wall in enumerate(self.station.walls):
-            window = WallWindow(self.station, index, self.quit, hub_label=self.hub_label)
+            window = WallWindow(
+                self.station,
+                index,
+                self.quit,
+                hub_label=self.hub_label,
+                default_buffer_ms=self._engine.settings.network_caching_ms
+                if self._engine
+                else DEFAULT_LIVE_BUFFER_MS,
+            )
             screen = screens[min(wall.screen, len(screens) - 1)]
             window.setScreen(screen)
             window.move(screen.availableGeometry().topLeft())

@@ -29,6 +29,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QVBoxLayout, QWidget
 
+from console.latency import LatencyMeter
 from console.media.feed import FeedState, FeedStatus, LiveFeed
 from console.media.player import Frame
 from console.wall.layout import CellRect, Direction, Tile
@@ -96,6 +97,7 @@ class TileView(QWidget):
         self._on_resize: Callable[[int, int, int], None] | None = None
         self._profile: str | None = None
         self._profile_why = ""
+        self.latency: LatencyMeter | None = None  # on while the wall shows latency
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setMinimumSize(64, 36)
@@ -177,6 +179,10 @@ class TileView(QWidget):
             player.frame_ready.connect(self._on_frame)
         else:
             player.frame_ready.disconnect(self._on_frame)
+
+    def show_latency(self, on: bool) -> None:
+        self.latency = LatencyMeter() if on else None
+        self.update()
 
     def set_resize_listener(self, listener: Callable[[int, int, int], None]) -> None:
         """`listener(tile_id, width_px, height_px)` gets the picture area in device pixels."""
@@ -271,6 +277,8 @@ class TileView(QWidget):
         if shown != self._last_shown:
             self._last_shown = shown
             self.frames_shown += 1
+            if self.latency is not None:
+                self.latency.offer(frame.image)
             if _paint_probe is not None:
                 _paint_probe(self, frame, time.monotonic())
 
@@ -287,6 +295,8 @@ class TileView(QWidget):
             return
         name = self._camera_name(self._tile.camera_id)
         text, colour = describe_state(self._state, self._profile)
+        if self.latency is not None and self.latency.latest_ms is not None and text:
+            text += f" · {self.latency.latest_ms:.0f} ms"
         band = QRect(rect.left(), rect.top(), rect.width(), line + pad)
         p.fillRect(band, QColor(0, 0, 0, 150))
         p.setPen(theme.TEXT)

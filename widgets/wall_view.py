@@ -51,6 +51,7 @@ class WallView(QWidget):
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(2)
         self._views: dict[int, TileView] = {}
+        self._show_latency = False
         wall.layout_changed.connect(self._on_layout)
         wall.maximized_changed.connect(self._on_maximized)
         wall.selection_changed.connect(self._on_selection)
@@ -63,6 +64,12 @@ class WallView(QWidget):
 
     def tiles_without_video(self) -> list[TileView]:
         return [v for v in self.tile_views if v.tile.camera_id and not v.has_shown_video]
+
+    def show_latency(self, on: bool) -> None:
+        """Read the demo hub's time code from painted frames and show the delay on each tile."""
+        self._show_latency = on
+        for view in self._views.values():
+            view.show_latency(on)
 
     def grab_wall(self) -> QPixmap:
         """The wall grid as shown. libvlc's native windows are not Qt-painted, so for a native
@@ -87,6 +94,7 @@ class WallView(QWidget):
                 view.camera_dropped.connect(self._on_camera_dropped)
                 self._views[tile.id] = view
                 view.set_resize_listener(self._feeds.set_tile_size)
+                view.show_latency(self._show_latency)
             else:
                 view.set_tile(tile)
         self._place()

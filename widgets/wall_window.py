@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QSpinBox,
     QToolButton,
     QWidget,
 )
 
 from console.hub.models import Camera
+from console.media.engine import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
 from console.notices import Notice
 from console.wall.layout import PRESETS, GridLayout
 from console.wall.store import SavedLayouts
@@ -40,6 +42,7 @@ class WallWindow(QMainWindow):
         on_close: Callable[[], None],
         parent: QWidget | None = None,
         hub_label: str = "",
+        default_buffer_ms: int = DEFAULT_LIVE_BUFFER_MS,
     ) -> None:
         super().__init__(parent)
         self._station = station
@@ -73,6 +76,27 @@ class WallWindow(QMainWindow):
         self.fullscreen_action.setShortcut(QKeySequence(Qt.Key.Key_F11))
         self.fullscreen_action.toggled.connect(self._wall.set_fullscreen)
         bar.addAction(self.fullscreen_action)
+        bar.addSeparator()
+        self.buffer_box = QSpinBox(self)
+        self.buffer_box.setRange(LIVE_BUFFER_MIN_MS, LIVE_BUFFER_MAX_MS)
+        self.buffer_box.setSingleStep(50)
+        self.buffer_box.setSuffix(" ms")
+        self.buffer_box.setPrefix("Buffer ")
+        self.buffer_box.setKeyboardTracking(False)
+        self.buffer_box.setToolTip(
+            "Live buffer of this wall: less is closer to real time, more rides out network "
+            "jitter. Late frames are dropped, never queued."
+        )
+        self.buffer_box.setValue(self._wall.live_buffer_ms or default_buffer_ms)
+        self.buffer_box.valueChanged.connect(self._wall.set_live_buffer)
+        bar.addWidget(self.buffer_box)
+        self.latency_action = QAction("Latency", self)
+        self.latency_action.setCheckable(True)
+        self.latency_action.setToolTip(
+            "Show glass-to-glass delay on each tile (read from the demo hub's time code)"
+        )
+        self.latency_action.toggled.connect(self.wall_view.show_latency)
+        bar.addAction(self.latency_action)
 
         self.camera_tree: CameraTree | None = None
         if wall_index == 0:

@@ -41,6 +41,7 @@ class FeedKey:
     camera_id: str
     profile: str
     tile_id: int | None  # None on composited walls: the feed follows the camera
+    buffer_ms: int | None = None  # the wall's live buffer (None: the engine's default)
 
     @property
     def slot(self) -> tuple[str, int | None]:
@@ -126,6 +127,7 @@ class WallFeeds:
         self._tile_px: dict[int, tuple[int, int]] = {}
         self.changed = Signal()
         wall.layout_changed.connect(self._on_layout)
+        wall.live_buffer_changed.connect(self._on_layout)  # new players, switched seamlessly
         self._sync()
 
     # -- reading -------------------------------------------------------------------------------
@@ -172,7 +174,7 @@ class WallFeeds:
             old.close()
 
     # -- the rebuild ---------------------------------------------------------------------------
-    def _on_layout(self, _layout: GridLayout) -> None:
+    def _on_layout(self, _change: GridLayout | int | None) -> None:
         self._sync()
 
     def _choose(self, tile: Tile) -> ProfileChoice:
@@ -193,7 +195,12 @@ class WallFeeds:
             if tile.camera_id is None:
                 continue
             choice = self._choose(tile)
-            keys[tile.id] = FeedKey(tile.camera_id, choice.name, tile.id if per_tile else None)
+            keys[tile.id] = FeedKey(
+                tile.camera_id,
+                choice.name,
+                tile.id if per_tile else None,
+                self._wall.live_buffer_ms,
+            )
             whys[tile.id] = choice.why
         wanted = set(keys.values())
         fresh = sorted(wanted - self._feeds.keys(), key=str)
@@ -218,6 +225,7 @@ class WallFeeds:
 
     def close(self) -> None:
         self._wall.layout_changed.disconnect(self._on_layout)
+        self._wall.live_buffer_changed.disconnect(self._on_layout)
         for feed in [*self._feeds.values(), *self._outgoing.values()]:
             feed.close()
         self._feeds.clear()

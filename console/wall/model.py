@@ -44,6 +44,7 @@ class WallModel:
         self.selection_changed = Signal()  # (tile id | None)
         self.maximized_changed = Signal()  # (tile id | None)
         self.fullscreen_changed = Signal()  # (bool)
+        self.live_buffer_changed = Signal()  # (int | None)
 
     # -- reading -------------------------------------------------------------------------------
     @property
@@ -133,6 +134,16 @@ class WallModel:
         if self._maximized is not None:
             self._maximized = None
             self.maximized_changed.emit(None)
+
+    @property
+    def live_buffer_ms(self) -> int | None:
+        return self._state.live_buffer_ms
+
+    def set_live_buffer(self, ms: int | None) -> None:
+        """The wall's live buffer: less delay, or more smoothing over network jitter."""
+        if ms != self._state.live_buffer_ms:
+            self._state = dataclasses.replace(self._state, live_buffer_ms=ms)
+            self.live_buffer_changed.emit(ms)
 
     def set_fullscreen(self, on: bool) -> None:
         if on != self._state.fullscreen:

@@ -50,7 +50,6 @@ def test_a_3x3_demo_wall_shows_nine_distinct_moving_feeds(qloop, qapp):
                 lambda: len(tiles_of(app)) == 9 and all_live(app), 30, "all nine tiles live"
             )
             print(f"all nine tiles live after {took:.1f} s")
-            app.stall.reset()
             first = tile_pictures(app)
             await asyncio.sleep(1.0)
             second = tile_pictures(app)
@@ -61,6 +60,16 @@ def test_a_3x3_demo_wall_shows_nine_distinct_moving_feeds(qloop, qapp):
                 assert np.abs(a[:h, :w] - b[:h, :w]).mean() > 8, f"tiles {i + 1} and {j + 1} alike"
             names = {app.station.camera_name(v.tile.camera_id) for v in tiles_of(app)}
             assert len(names) == 9
+            app.windows[0].wall_view.show_latency(True)
+            await wait_until(
+                lambda: all(v.latency.latest_ms is not None for v in tiles_of(app)),
+                10,
+                "a latency reading on every tile (the hub's time code read from painted frames)",
+            )
+            assert all(0 < v.latency.latest_ms < 5000 for v in tiles_of(app))
+            # The running wall, not the test's own grabs: 3 s of nine live tiles.
+            app.stall.reset()
+            await asyncio.sleep(3)
             assert app.stall.max_stall_ms < 100, f"GUI blocked {app.stall.max_stall_ms:.0f} ms"
         finally:
             await app.shutdown()

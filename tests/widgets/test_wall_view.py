@@ -92,3 +92,21 @@ def test_notices_reach_the_status_bar(qtbot, station):
     window = make_window(qtbot, station)
     station.notices.post("layouts.json is damaged: it is not valid JSON.")
     assert "damaged" in window.notice_label.text()
+
+
+def test_the_wall_buffer_restarts_its_feeds_with_the_new_buffer(qtbot, station):
+    window = make_window(qtbot, station)
+    window.buffer_box.setValue(400)
+    assert station.walls[0].live_buffer_ms == 400
+    keys = [v.feed.key for v in window.wall_view.tile_views if v.feed is not None]
+    assert keys and all(k.buffer_ms == 400 for k in keys)
+
+
+def test_latency_toggle_gives_every_tile_a_meter(qtbot, station):
+    window = make_window(qtbot, station)
+    window.latency_action.setChecked(True)
+    assert all(v.latency is not None for v in window.wall_view.tile_views)
+    window.grid_box.textActivated.emit("3x3")  # new tiles measure too
+    assert all(v.latency is not None for v in window.wall_view.tile_views)
+    window.latency_action.setChecked(False)
+    assert all(v.latency is None for v in window.wall_view.tile_views)
