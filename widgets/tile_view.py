@@ -57,7 +57,8 @@ def describe_state(state: FeedState | None, profile: str | None = None) -> tuple
     if state.status is FeedStatus.LIVE:
         fps = f" · {state.fps:.0f} fps" if state.fps is not None else ""
         stream = f" · {profile}" if profile else ""
-        return f"Live{fps}{stream}", theme.LIVE
+        decoder = f" · {state.decoding.split()[0]}" if state.decoding else ""  # HW or SW
+        return f"Live{fps}{stream}{decoder}", theme.LIVE
     retry = ""
     if state.retry_in_s is not None:
         retry = f" · reconnecting in {state.retry_in_s:.0f} s"

@@ -84,6 +84,8 @@ def test_grid_presets_rebuild_the_wall_and_keep_cameras(qtbot, station):
 def test_tile_state_lines_are_plain_words():
     assert describe_state(FeedState(FeedStatus.CONNECTING))[0] == "Connecting…"
     assert describe_state(FeedState(FeedStatus.LIVE, fps=14.8))[0] == "Live · 15 fps"
+    live = FeedState(FeedStatus.LIVE, fps=15, decoding="SW (no hardware decoder on this machine)")
+    assert describe_state(live, "sub")[0] == "Live · 15 fps · sub · SW"
     lost = FeedState(FeedStatus.SIGNAL_LOST, reason="no video for 2.1 s", retry_in_s=3)
     assert describe_state(lost)[0] == "Signal lost: no video for 2.1 s · reconnecting in 3 s"
 
