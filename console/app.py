@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 
 EXIT_NO_VIDEO = 2
 EXIT_STARTUP_FAILED = 3
+SCREENSHOT_GRACE_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,13 @@ class ConsoleApp:
 
     async def _screenshots(self, base: Path, after_s: float) -> int:
         await asyncio.sleep(after_s)
+        # A tile still connecting (a busy machine) gets a grace period before it counts as
+        # never having shown video; a wall that is all live is shot at once.
+        grace_end = asyncio.get_running_loop().time() + max(SCREENSHOT_GRACE_S, after_s)
+        while asyncio.get_running_loop().time() < grace_end and any(
+            w.wall_view.tiles_without_video() for w in self.windows
+        ):
+            await asyncio.sleep(0.1)
         missing = []
         for index, window in enumerate(self.windows):
             path = screenshot_path(base, index)
