@@ -235,7 +235,14 @@ class LiveEncoder:
 
     def add(self, viewer: Viewer) -> None:
         with self._lock:
-            self._slots.append(_Slot(viewer))
+            # The worker sets _stop before it takes the slots to end them, so a viewer added
+            # after that is ended here instead of waiting forever on a dead encoder.
+            dead = self._stop.is_set()
+            if not dead:
+                self._slots.append(_Slot(viewer))
+        if dead:
+            viewer.end()
+            return
         self._keyframe.set()
 
     def remove(self, viewer: Viewer) -> int:
@@ -400,8 +407,10 @@ class StreamManager:
         if encoder is None or encoder.stopping:  # none yet, or the last one failed
             encoder = LiveEncoder(scene, size, fps, loop=self._loop, name=f"{camera_id}-{profile}")
             self._encoders[key] = encoder
+            encoder.add(viewer)  # before the worker starts: a failing first frame ends it too
             encoder.start()
-        encoder.add(viewer)
+        else:
+            encoder.add(viewer)
         self._owner[viewer] = encoder
         self._notify(camera_id, profile, encoder.viewer_count)
 

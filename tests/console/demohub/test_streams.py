@@ -158,6 +158,8 @@ def test_a_failing_encoder_ends_its_streams_and_the_next_viewer_gets_a_fresh_one
         def render(self, t, width, height):
             raise RuntimeError("scene exploded")
 
+    # An encoder left running by an earlier test would keep the healthy scene: wait it out.
+    assert hub.wait_until(lambda: hub.call(lambda: hub.hub.streams.viewers("cam-08", "sub")) == 0)
     hub.call(lambda: hub.hub._scenes.__setitem__("cam-08", Broken("Rooftop")))
     with socket.create_connection(("127.0.0.1", hub.port), timeout=5) as sock:
         sock.sendall(b"GET /streams/cam-08/sub.ts HTTP/1.1\r\nHost: x\r\n\r\n")
