@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from console.jsonfile import FileFormatError, LoadResult, load_versioned, save_versioned
 from console.media.engine import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
@@ -57,9 +58,16 @@ def _typed(d: dict[str, Any], key: str, typ: type, default: Any, where: str) -> 
 
 def parse(doc: dict[str, Any]) -> Settings:
     h, v = _section(doc, "hub"), _section(doc, "video")
+    url = _typed(h, "url", str, None, "hub")
+    if url is not None and "@" in urlsplit(url).netloc:
+        # Secrets never live in files: refuse rather than use (and later copy) a password.
+        raise FileFormatError(
+            '"hub.url" contains a user name or password; Tessera keeps no credentials in files '
+            "(hub credentials belong in the OS keyring)"
+        )
     hub = HubSettings(
         driver=_typed(h, "driver", str, "tessera", "hub"),
-        url=_typed(h, "url", str, None, "hub"),
+        url=url,
         operator=_typed(h, "operator", str, None, "hub"),
     )
     hw = _typed(v, "hw_decoding", str, "auto", "video")

@@ -28,3 +28,15 @@ def test_booleans_are_not_numbers(tmp_path):
         '{"format": "tessera.settings", "version": 1, "video": {"network_caching_ms": true}}'
     )
     assert "wrong type" in SettingsStore(path).load().problem
+
+
+def test_credentials_in_the_hub_url_are_refused_and_never_echoed(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text(
+        '{"format": "tessera.settings", "version": 1, '
+        '"hub": {"url": "http://admin:hunter2@10.0.0.5:8554"}}'
+    )
+    loaded = SettingsStore(path).load()
+    assert loaded.value == Settings()
+    assert "user name or password" in loaded.problem
+    assert "hunter2" not in loaded.problem
