@@ -299,6 +299,8 @@ class LiveFeed:
         samples: deque[tuple[float, int]] = deque()
         last_fps_publish = 0.0
         limit = self.silence_limit_s
+        shown_before = 0
+        late_base = 0  # late pictures when the last new one was shown
         while True:
             await self._tick()
             now = time.monotonic()
@@ -306,6 +308,9 @@ class LiveFeed:
             if self._event is not None:
                 raise _SignalLostError(self._event.reason or "stream error", stable)
             count = player.frame_count
+            late = getattr(player, "late_count", 0)
+            if count > shown_before:
+                shown_before, late_base = count, late
             if live_since is None:
                 if count > 0:
                     live_since = now
@@ -335,6 +340,13 @@ class LiveFeed:
             last = player.last_frame_at
             silent = now - (last if last is not None else live_since)
             if silent > limit:
+                # Most of the pictures due in the silence came and were dropped as late.
+                if late - late_base >= max(2.0, 0.5 * silent * self._expected_fps):
+                    raise _SignalLostError(
+                        f"pictures arrive too late to show ({silent:.1f} s): the live buffer "
+                        "is too short or the machine too busy",
+                        stable,
+                    )
                 raise _SignalLostError(f"no video for {silent:.1f} s", stable)
             samples.append((now, count))
             while len(samples) > 2 and samples[1][0] <= now - t.fps_window_s:

@@ -287,6 +287,7 @@ class _Session:
     events: Any
     sink: _FrameSink | None
     stats_count: int = 0
+    stats_late: int = 0  # pictures libvlc decoded but dropped as too late to show
     stats_last_at: float | None = None
 
 
@@ -387,6 +388,12 @@ class TilePlayer:
         """`time.monotonic()` when `frame_count` last grew, or None."""
         s = self._session
         return s.stats_last_at if s is not None else None
+
+    @property
+    def late_count(self) -> int:
+        """Pictures decoded in this generation but dropped because they came too late."""
+        s = self._session
+        return s.stats_late if s is not None else 0
 
     @property
     def callback_count(self) -> int:
@@ -539,8 +546,14 @@ class TilePlayer:
         import vlc
 
         stats = vlc.MediaStats()
-        if s.media.get_stats(stats) and stats.displayed_pictures > s.stats_count:
-            s.stats_count = stats.displayed_pictures
+        # libvlc counts a re-display of the old picture as displayed; when every new picture
+        # arrives too late (a live buffer shorter than decoding takes) it shows the first one
+        # forever while "displayed" keeps growing and "lost" grows as fast. Only displayed
+        # minus lost are new pictures, so a frozen picture reads as no video, not as live.
+        fresh = stats.displayed_pictures - stats.lost_pictures if s.media.get_stats(stats) else 0
+        s.stats_late = stats.lost_pictures
+        if fresh > s.stats_count:
+            s.stats_count = fresh
             s.stats_last_at = time.monotonic()
             if s.sink is None:  # native path: no callbacks tell us about frames
                 self.frame_ready.emit()

@@ -20,6 +20,7 @@ class FakePlayer:
         self.plays: list[tuple[str, bool, float]] = []
         self.stops = 0
         self.closed = False
+        self.late_count = 0  # pictures libvlc decoded but dropped as too late
 
     @property
     def hardware_decoding_requested(self) -> bool:

@@ -292,3 +292,30 @@ def test_states_are_emitted_on_the_loop_thread_and_stop_cancels() -> None:
         feed.close()
 
     asyncio.run(body())
+
+
+def test_a_picture_frozen_by_late_frames_is_signal_lost_with_the_reason() -> None:
+    """libvlc re-shows the old picture while every new one is dropped as too late; the player
+    then reports no new frames but a growing late count, and the tile must not say Live."""
+
+    async def body() -> None:
+        player = FakePlayer()
+
+        async def resolve() -> str:
+            return "http://hub/cam"
+
+        feed, log = _feed(player, resolve)
+        feed.start()
+        await _until(lambda: len(player.plays) == 1, 1)
+        for _ in range(10):
+            player.frame()
+            await asyncio.sleep(1 / 30)
+        assert feed.state.status is FeedStatus.LIVE
+        while feed.state.status is not FeedStatus.SIGNAL_LOST:  # frozen: only late pictures
+            player.late_count += 2
+            await asyncio.sleep(1 / 30)
+        lost = next(s for _, s in log if s.status is FeedStatus.SIGNAL_LOST)
+        assert lost.reason.startswith("pictures arrive too late to show")
+        feed.close()
+
+    asyncio.run(body())
