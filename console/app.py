@@ -294,6 +294,13 @@ class ConsoleApp:
         if self._hub is not None:
             await self._blocking(self._hub.stop)
         self.stall.stop()
+        # Let every cancelled task (feeds, the camera directory) finish before the loop closes.
+        current = asyncio.current_task()
+        pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=2.0)
 
 
 def run_console(options: ConsoleOptions) -> int:
