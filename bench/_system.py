@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import platform
-import shutil
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -157,45 +155,3 @@ def machine_info() -> dict[str, object]:
         "python": sys.version.split()[0],
         "gpu": None,
     }
-
-
-class Xvfb:
-    """A private X server for the native-window runs (libvlc draws into X windows)."""
-
-    def __init__(self, size: str = "1920x1080x24") -> None:
-        binary = shutil.which("Xvfb")
-        if binary is None:
-            raise RuntimeError("Xvfb is not installed (apt install xvfb)")
-        self.display = self._free_display()
-        self.proc = subprocess.Popen(
-            [binary, f":{self.display}", "-screen", "0", size, "-nolisten", "tcp", "-noreset"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        sock = Path(f"/tmp/.X11-unix/X{self.display}")
-        deadline = time.monotonic() + 15
-        while not sock.exists():
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                self.stop()
-                raise RuntimeError("Xvfb did not start")
-            time.sleep(0.05)
-
-    @staticmethod
-    def _free_display() -> int:
-        for n in range(120, 250):
-            if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists():
-                return n
-        raise RuntimeError("no free X display number")
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {"DISPLAY": f":{self.display}", "QT_QPA_PLATFORM": "xcb"}
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)

@@ -21,12 +21,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 from bench import _report
 from bench._harness import RunSpec
+from tests.support.hubproc import HubProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "performance.md"
@@ -46,65 +46,6 @@ def full_plan() -> list[RunSpec]:
 
 def quick_plan() -> list[RunSpec]:
     return [RunSpec(9, "sub", "composited"), RunSpec(4, "main", "composited")]
-
-
-# -- the demo hub ------------------------------------------------------------------------------
-class Hub:
-    """The demo hub in its own process, on a free port, stopped with us."""
-
-    def __init__(self, cameras: int) -> None:
-        self.cameras = cameras
-        self.proc: subprocess.Popen[str] | None = None
-        self.url = ""
-
-    def start(self, timeout_s: float = 30.0) -> Hub:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "console.demohub",
-                "--port",
-                "0",
-                "--cameras",
-                str(self.cameras),
-                "--stop-with-parent",
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if "listening on" in line:
-                self.url = line.rsplit(" ", 1)[1].strip()
-                return self
-            if not line and self.proc.poll() is not None:
-                break
-        self.stop()
-        raise RuntimeError("the demo hub did not start")
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
-    def camera_ids(self) -> list[str]:
-        with urllib.request.urlopen(f"{self.url}/api/v1/cameras", timeout=10) as r:
-            return [c["id"] for c in json.load(r)["cameras"]]
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
 
 
 # -- child processes ---------------------------------------------------------------------------
@@ -138,7 +79,7 @@ def _child(args: list[str], env: dict[str, str], timeout_s: float) -> dict[str, 
 
 def measure(
     spec: RunSpec,
-    hub: Hub,
+    hub: HubProcess,
     *,
     seconds: float,
     settle_s: float,
@@ -219,7 +160,8 @@ def versions() -> dict[str, str]:
 
 
 def run_bench(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
-    from bench._system import Xvfb, machine_info
+    from bench._system import machine_info
+    from tests.support.xvfb import Xvfb
 
     plan = quick_plan() if args.quick else full_plan()
     if args.runs:
@@ -229,7 +171,7 @@ def run_bench(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
     callups = args.callups if args.callups is not None else (3 if args.quick else 12)
     cameras = max(s.tiles for s in plan) + SPARE_CAMERAS
     started = time.monotonic()
-    hub = Hub(cameras).start()
+    hub = HubProcess(cameras=cameras).start()
     xvfb = None
     try:
         offered = hub.camera_ids()
@@ -239,7 +181,7 @@ def run_bench(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
                 " (does it take --cameras?)"
             )
         if any(s.path == "native" for s in plan):
-            xvfb = Xvfb()
+            xvfb = Xvfb(size="1920x1080x24", first_display=120)
         info = versions()
         result: dict[str, Any] = {
             "machine": machine_info(),

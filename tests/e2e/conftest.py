@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -13,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.support.xvfb import Xvfb
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,46 +51,6 @@ def run_tessera(
         cwd=ROOT,
         env={**os.environ, **(env or {})},
     )
-
-
-class Xvfb:
-    """A real X server (Xvfb) on a free display number, optionally with several screens."""
-
-    def __init__(self, screens: int = 1, size: str = "1280x720x24") -> None:
-        binary = shutil.which("Xvfb")
-        if binary is None:
-            raise RuntimeError("Xvfb is not installed: run ./packaging/setup.sh test")
-        self.display = self._free_display()
-        args = [binary, f":{self.display}", "-nolisten", "tcp", "-noreset"]
-        for i in range(screens):
-            args += ["-screen", str(i), size]
-        if screens > 1:
-            args.append("+xinerama")
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        sock = Path(f"/tmp/.X11-unix/X{self.display}")
-        deadline = time.monotonic() + 15
-        while not sock.exists():
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                raise RuntimeError("Xvfb did not start")
-            time.sleep(0.05)
-
-    @staticmethod
-    def _free_display() -> int:
-        for n in range(90, 200):
-            if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists():
-                return n
-        raise RuntimeError("no free X display number")
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {"DISPLAY": f":{self.display}", "QT_QPA_PLATFORM": "xcb"}
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 @pytest.fixture

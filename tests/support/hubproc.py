@@ -1,7 +1,11 @@
-"""A real demo hub in its own process, on a port the test chooses, that a test can kill."""
+"""A real demo hub in its own process that a test or a benchmark can start, kill and restart.
+
+Used by the end-to-end tests and by `bench/` (one helper, so both exercise the hub the same way).
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -9,6 +13,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -18,16 +25,36 @@ def free_port() -> int:
 
 
 class HubProcess:
-    def __init__(self, port: int | None = None) -> None:
+    """`python -m console.demohub` on a chosen port (None: a free one, kept across restarts)."""
+
+    def __init__(self, port: int | None = None, cameras: int | None = None) -> None:
         self.port = port or free_port()
+        self.cameras = cameras
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[str] | None = None
 
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
     def start(self, timeout_s: float = 30.0) -> HubProcess:
+        args = [
+            sys.executable,
+            "-m",
+            "console.demohub",
+            "--port",
+            str(self.port),
+            "--stop-with-parent",
+        ]
+        if self.cameras is not None:
+            args += ["--cameras", str(self.cameras)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "console.demohub", "--port", str(self.port)],
+            args,
+            stdin=subprocess.PIPE,  # closed when we die: the hub then exits too
             stdout=subprocess.PIPE,
             text=True,
+            cwd=ROOT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         assert self.proc.stdout is not None
@@ -38,7 +65,12 @@ class HubProcess:
                 return self
             if not line and self.proc.poll() is not None:
                 break
+        self.stop()
         raise RuntimeError("demo hub did not start")
+
+    def camera_ids(self) -> list[str]:
+        with urllib.request.urlopen(f"{self.url}/api/v1/cameras", timeout=10) as r:
+            return [c["id"] for c in json.load(r)["cameras"]]
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
