@@ -7,13 +7,14 @@ and one that falls `max_pending` events behind is dropped rather than growing me
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import deque
 from datetime import datetime, timezone
 from typing import Any
 
 __all__ = ["Event", "EventLog", "Subscription", "iso_time"]
+
+from console.demohub.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -28,32 +29,14 @@ def iso_time(when: datetime | None = None) -> str:
     )
 
 
-class Subscription:
+class Subscription(Outbox[Event]):
     """One listener's queue of live events; `None` marks the end (dropped or closing)."""
 
     def __init__(self, max_pending: int) -> None:
-        self.queue: asyncio.Queue[Event | None] = asyncio.Queue(maxsize=max_pending + 1)
-        self._max_pending = max_pending
-        self.dropped = False
-        self.ended = False
+        super().__init__(max_pending, "event listener")
 
     def push(self, event: Event) -> None:
-        if self.ended:
-            return
-        if self.queue.qsize() >= self._max_pending:
-            log.warning("event listener too slow, dropping it")
-            self.dropped = True
-            self.end()
-            return
-        self.queue.put_nowait(event)
-
-    def end(self) -> None:
-        if self.ended:
-            return
-        self.ended = True
-        while not self.queue.empty():
-            self.queue.get_nowait()
-        self.queue.put_nowait(None)
+        self.put(event)
 
 
 class EventLog:

@@ -35,6 +35,8 @@ from console.demohub.scenes import Scene
 
 __all__ = ["EncodedPacket", "LiveEncoder", "StreamManager", "TsMuxer", "Viewer"]
 
+from console.demohub.outbox import Outbox
+
 log = logging.getLogger(__name__)
 
 THREAD_PREFIX = "demohub-encoder"
@@ -146,40 +148,19 @@ class TsMuxer:
             log.debug("muxer close failed", exc_info=True)
 
 
-class Viewer:
+class Viewer(Outbox[bytes]):
     """One HTTP client of a live stream. Lives on the loop thread; bytes arrive in `queue`.
 
     `None` in the queue means "the stream is over for you" (dropped or hub stopping).
     """
 
     def __init__(self, max_frames: int = 30, on_drop: Callable[[], None] | None = None) -> None:
-        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=max_frames)
-        self.on_drop = on_drop
-        self.dropped = False
-        self.ended = False
+        super().__init__(max_frames, "viewer", on_drop)
         self.bytes_sent = 0
 
     def deliver(self, data: bytes) -> None:
         """Queue muxed bytes (loop thread). A full queue drops the viewer."""
-        if self.ended:
-            return
-        try:
-            self.queue.put_nowait(data)
-        except asyncio.QueueFull:
-            log.warning("viewer too slow, dropping it")
-            self.dropped = True
-            self.end()
-            if self.on_drop is not None:
-                self.on_drop()
-
-    def end(self) -> None:
-        """Stop this viewer's stream: clear what is pending and queue the end marker."""
-        if self.ended:
-            return
-        self.ended = True
-        while not self.queue.empty():
-            self.queue.get_nowait()
-        self.queue.put_nowait(None)
+        self.put(data)
 
 
 @dataclass(eq=False)
