@@ -46,6 +46,9 @@ class FeedPlayer(Protocol):
     def last_frame_at(self) -> float | None: ...
 
     @property
+    def late_count(self) -> int: ...
+
+    @property
     def hardware_decoding_requested(self) -> bool: ...
 
     @property
@@ -308,7 +311,7 @@ class LiveFeed:
             if self._event is not None:
                 raise _SignalLostError(self._event.reason or "stream error", stable)
             count = player.frame_count
-            late = getattr(player, "late_count", 0)
+            late = player.late_count
             if count > shown_before:
                 shown_before, late_base = count, late
             if live_since is None:
