@@ -63,6 +63,15 @@ def _rect(img: Image, x0: float, y0: float, x1: float, y1: float, color: Color) 
     )
 
 
+def _text(
+    img: Image, text: str, x: float, y: float, color: Color, *, size_per: int, stroke_per: int
+) -> None:
+    """Sign text at a relative position; size and stroke scale with the picture's width."""
+    w = img.shape[1]
+    org = (round(x * w), round(y * img.shape[0]))
+    cv2.putText(img, text, org, _FONT, w / size_per, color, max(1, w // stroke_per))
+
+
 def _line(
     img: Image, x0: float, y0: float, x1: float, y1: float, color: Color, thick: float = 0.004
 ) -> None:
@@ -301,15 +310,7 @@ class CarParkScene(Scene):
         for x, col in [(0.135, (140, 60, 140)), (0.635, (30, 30, 30)), (0.885, (200, 200, 210))]:
             _rect(img, x, 0.82, x + 0.1, 0.97, col)
         _rect(img, 0.0, 0.6, 1.0, 0.62, (0, 190, 240))
-        cv2.putText(
-            img,
-            "P2",
-            (round(0.9 * img.shape[1]), round(0.12 * img.shape[0])),
-            _FONT,
-            img.shape[1] / 640,
-            (255, 200, 0),
-            max(1, img.shape[1] // 320),
-        )
+        _text(img, "P2", 0.9, 0.12, (255, 200, 0), size_per=640, stroke_per=320)
 
     def sprites(self, t: float) -> list[Sprite]:
         s = _saw(t, 12.0)
@@ -335,15 +336,7 @@ class EntranceScene(Scene):
         _rect(img, x0, y0, x1, y1, (30, 30, 35))  # doorway (dark)
         _rect(img, 0.1, 0.3, 0.25, 0.5, (200, 160, 90))  # notice board
         _rect(img, 0.75, 0.3, 0.9, 0.5, (90, 170, 90))
-        cv2.putText(
-            img,
-            "ENTRANCE",
-            (round(0.42 * img.shape[1]), round(0.16 * img.shape[0])),
-            _FONT,
-            img.shape[1] / 1280,
-            (40, 40, 40),
-            max(1, img.shape[1] // 640),
-        )
+        _text(img, "ENTRANCE", 0.42, 0.16, (40, 40, 40), size_per=1280, stroke_per=640)
 
     def sprites(self, t: float) -> list[Sprite]:
         s = _saw(t, self.period)
@@ -561,15 +554,7 @@ class PlatformScene(Scene):
         _rect(img, 0, 0.72, 1, 1, (170, 165, 160))  # platform
         _rect(img, 0, 0.73, 1, 0.76, (0, 220, 255))  # yellow line
         _rect(img, 0.72, 0.2, 0.95, 0.3, (20, 20, 20))  # departure board
-        cv2.putText(
-            img,
-            "14:05 CITY",
-            (round(0.73 * img.shape[1]), round(0.28 * img.shape[0])),
-            _FONT,
-            img.shape[1] / 1600,
-            (0, 180, 255),
-            max(1, img.shape[1] // 640),
-        )
+        _text(img, "14:05 CITY", 0.73, 0.28, (0, 180, 255), size_per=1600, stroke_per=640)
 
     def sprites(self, t: float) -> list[Sprite]:
         s = _saw(t, 30.0)
