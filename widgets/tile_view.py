@@ -89,8 +89,7 @@ class TileView(QWidget):
         self._native = native
         self._drag_from: QPoint | None = None
         self._drop_hover = False
-        self.frames_painted = 0  # paints that drew a picture
-        self.frames_shown = 0  # distinct frames painted
+        self.frames_shown = 0  # distinct new frames shown on this tile
         self.blank_paints = 0  # paints of a tile with a feed but no picture yet
         self._last_shown: tuple[int, int] | None = None  # (generation, seq)
         self._outgoing: LiveFeed | None = None  # the feed this one replaces, until it paints
@@ -131,8 +130,8 @@ class TileView(QWidget):
     def has_shown_video(self) -> bool:
         if self._native:
             player = self._feed.player if self._feed else None
-            return player is not None and (self.frames_painted > 0 or player.frame_count > 0)
-        return self.frames_painted > 0
+            return player is not None and (self.frames_shown > 0 or player.frame_count > 0)
+        return self.frames_shown > 0
 
     def set_tile(self, tile: Tile) -> None:
         self._tile = tile
@@ -211,7 +210,7 @@ class TileView(QWidget):
 
     def _on_frame(self) -> None:
         if self._native:
-            self.frames_painted += 1
+            self.frames_shown += 1  # libvlc painted it; the stats say it was new
         elif self.isVisible():
             self.update()
 
@@ -273,7 +272,6 @@ class TileView(QWidget):
         target = _fit(rect, frame.display_width, frame.display_height)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         p.drawImage(QRectF(target), image)
-        self.frames_painted += 1
         shown = (frame.generation, frame.seq)
         if shown != self._last_shown:
             self._last_shown = shown
