@@ -1,4 +1,5 @@
-"""`python -m console.demohub [--host H] [--port N]`: run the demo hub in the foreground.
+"""`python -m console.demohub [--host H] [--port N] [--cameras N] [--ptz-lock-idle S]`: run the
+demo hub in the foreground.
 
 Prints `Tessera demo hub listening on http://HOST:PORT` once ready; stops on SIGINT/SIGTERM.
 """
@@ -13,6 +14,7 @@ import sys
 import threading
 
 from console.demohub.hub import run_hub
+from console.demohub.ptz import DEFAULT_LOCK_IDLE_S
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,6 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="port (0 = any free port)")
     parser.add_argument(
         "--cameras", type=int, default=10, help="how many synthetic cameras (default 10)"
+    )
+    parser.add_argument(
+        "--ptz-lock-idle",
+        type=float,
+        default=DEFAULT_LOCK_IDLE_S,
+        metavar="SECONDS",
+        help="release a PTZ camera's operator lock after this long without a command "
+        f"(default {DEFAULT_LOCK_IDLE_S:g})",
     )
     parser.add_argument("--log-level", default="WARNING", help="logging level (stderr)")
     parser.add_argument(
@@ -40,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.cameras < 1:
         parser.error("--cameras must be 1 or more")
-    return run_hub(args.host, args.port, args.cameras)
+    if not args.ptz_lock_idle > 0:
+        parser.error("--ptz-lock-idle must be more than 0")
+    return run_hub(args.host, args.port, args.cameras, args.ptz_lock_idle)
 
 
 def _exit_when_stdin_closes() -> None:

@@ -1,10 +1,14 @@
-"""The demo hub's camera catalogue: ten synthetic cameras and their two stream profiles."""
+"""The demo hub's camera catalogue: ten synthetic cameras and their two stream profiles.
+
+cam-08, "Rooftop PTZ", can be steered (pan, tilt, zoom; see `console/demohub/ptz.py`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from console.demohub.ptz import DEFAULT_LOCK_IDLE_S, DEMO_PTZ, PtzHead
 from console.demohub.scenes import Scene, scene_for
 
 __all__ = ["CAMERAS", "FPS", "PROFILES", "CameraSpec", "Profile", "catalogue"]
@@ -46,12 +50,15 @@ class CameraSpec:
     model: str = "SYN-720"
     vendor: str = "Tessera Synthetic"
     firmware: str = "1.0.0"
+    ptz: bool = False  # steerable, with the demo PTZ head (`DEMO_PTZ`)
 
-    def make_scene(self) -> Scene:
-        return scene_for(self.scene, self.name)
+    def make_scene(self, head: PtzHead | None = None) -> Scene:
+        """The camera's scene; a PTZ camera's follows `head` (its home view without one)."""
+        return scene_for(self.scene, self.name, head)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def to_json(self, lock_idle_s: float = DEFAULT_LOCK_IDLE_S) -> dict[str, Any]:
+        """The Camera object; a PTZ camera's has "ptz" in its capabilities and a `ptz` object."""
+        camera: dict[str, Any] = {
             "id": self.id,
             "name": self.name,
             "group": self.group,
@@ -59,9 +66,12 @@ class CameraSpec:
             "vendor": self.vendor,
             "model": self.model,
             "firmware": self.firmware,
-            "capabilities": ["live"],
+            "capabilities": ["live", "ptz"] if self.ptz else ["live"],
             "profiles": [p.to_json() for p in PROFILES.values()],
         }
+        if self.ptz:
+            camera["ptz"] = DEMO_PTZ.to_json(lock_idle_s)
+        return camera
 
 
 CAMERAS: tuple[CameraSpec, ...] = (
@@ -72,7 +82,9 @@ CAMERAS: tuple[CameraSpec, ...] = (
     CameraSpec("cam-05", "Loading Dock", "Outdoor", "Rear yard", "loading_dock"),
     CameraSpec("cam-06", "Lobby", "Indoor", "Main building", "lobby"),
     CameraSpec("cam-07", "Perimeter Fence West", "Outdoor", "West boundary", "perimeter"),
-    CameraSpec("cam-08", "Rooftop", "Outdoor", "Main building roof", "rooftop"),
+    CameraSpec(
+        "cam-08", "Rooftop PTZ", "Outdoor", "Main building roof", "harbour", "SYN-PTZ8", ptz=True
+    ),
     CameraSpec("cam-09", "Platform 2", "Transit", "Central station", "platform"),
     CameraSpec("cam-10", "Warehouse Aisle 4", "Indoor", "Warehouse", "warehouse"),
 )
@@ -87,9 +99,5 @@ def catalogue(count: int = len(CAMERAS)) -> tuple[CameraSpec, ...]:
     for n in range(len(CAMERAS) + 1, count + 1):
         base = CAMERAS[(n - 1) % len(CAMERAS)]
         copy = (n - 1) // len(CAMERAS) + 1
-        specs.append(
-            CameraSpec(
-                f"cam-{n:02d}", f"{base.name} ({copy})", base.group, base.location, base.scene
-            )
-        )
+        specs.append(replace(base, id=f"cam-{n:02d}", name=f"{base.name} ({copy})"))
     return tuple(specs)

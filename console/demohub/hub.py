@@ -12,19 +12,34 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import signal
 import socket
 import sys
-from collections.abc import Awaitable, Callable
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from console.demohub.cameras import CAMERAS, PROFILES, CameraSpec, Profile, catalogue
 from console.demohub.events import Event, EventLog, Subscription, iso_time
+from console.demohub.ptz import DEFAULT_LOCK_IDLE_S, PtzCamera, PtzError, TourStep
 from console.demohub.scenes import Scene
 from console.demohub.streams import StreamManager, Viewer
 
-__all__ = ["API_VERSION", "HUB_NAME", "HUB_VERSION", "LISTEN_LINE", "DemoHub", "run_hub"]
+__all__ = [
+    "API_VERSION",
+    "HUB_NAME",
+    "HUB_VERSION",
+    "LISTEN_LINE",
+    "OPERATOR_HEADER",
+    "DemoHub",
+    "PtzCommandRecord",
+    "run_hub",
+]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +48,7 @@ HUB_NAME = "Tessera demo hub"
 HUB_SOFTWARE = "tessera-demohub"
 HUB_VERSION = "0.1.0"
 LISTEN_LINE = "Tessera demo hub listening on {url}"
+OPERATOR_HEADER = "X-Tessera-Operator"
 
 _ERROR_CODES = {
     400: "bad_request",
@@ -46,10 +62,32 @@ _ERROR_CODES = {
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def error_response(status: int, message: str, code: str | None = None) -> web.Response:
-    """The contract's JSON error body with a fitting HTTP status."""
-    body = {"error": {"code": code or _ERROR_CODES.get(status, "error"), "message": message}}
-    return web.json_response(body, status=status)
+_PTZ_ERROR_STATUS = {"not_found": 404, "conflict": 409, "ptz_locked": 409}  # others: 400
+
+
+def error_response(
+    status: int, message: str, code: str | None = None, **extra: Any
+) -> web.Response:
+    """The contract's JSON error body with a fitting HTTP status (`extra`: e.g. the lock)."""
+    error = {"code": code or _ERROR_CODES.get(status, "error"), "message": message, **extra}
+    return web.json_response({"error": error}, status=status)
+
+
+def _ptz_error_response(exc: PtzError) -> web.Response:
+    extra = {} if exc.lock is None else {"lock": exc.lock.to_json()}
+    return error_response(_PTZ_ERROR_STATUS.get(exc.code, 400), exc.message, exc.code, **extra)
+
+
+@dataclass(frozen=True)
+class PtzCommandRecord:
+    """One PTZ command as the hub received it (`DemoHub.ptz_commands`, for tests and benches)."""
+
+    received: float  # time.monotonic() when the request arrived
+    camera_id: str
+    operator: str | None
+    command: str  # "move", "stop", "absolute", ... (the names in DemoHub._add_ptz_routes)
+    body: dict[str, Any]
+    applied: bool  # False: refused, invalid, or ignored for its seq
 
 
 @web.middleware
@@ -85,12 +123,25 @@ class DemoHub:
         viewer_queue_frames: int = 30,
         stream_sndbuf: int | None = 256 * 1024,
         camera_count: int = len(CAMERAS),
+        ptz_lock_idle_s: float = DEFAULT_LOCK_IDLE_S,
+        ptz_answer_delay_s: float = 0.0,
     ) -> None:
         self.cameras: dict[str, CameraSpec] = {c.id: c for c in catalogue(camera_count)}
         self.heartbeat_s = heartbeat_s
         self.viewer_queue_frames = viewer_queue_frames
         self.stream_sndbuf = stream_sndbuf
         self.events = EventLog()
+        self.ptz_lock_idle_s = ptz_lock_idle_s
+        # Answers to PTZ commands wait this long after the command was applied (a slow hub).
+        self.ptz_answer_delay_s = ptz_answer_delay_s
+        self.ptz_commands: deque[PtzCommandRecord] = deque(maxlen=10000)
+        self._ptz: dict[str, PtzCamera] = {
+            c.id: PtzCamera(
+                c.id, c.name, lock_idle_s=ptz_lock_idle_s, publish=self._ptz_publisher(c.id)
+            )
+            for c in self.cameras.values()
+            if c.ptz
+        }
         self._scenes: dict[str, Scene] = {}
         self._streams: StreamManager | None = None
         self._runner: web.AppRunner | None = None
@@ -111,6 +162,7 @@ class DemoHub:
         app.router.add_get("/api/v1/cameras", self._list_cameras)
         app.router.add_get("/api/v1/cameras/{camera_id}", self._get_camera)
         app.router.add_get("/api/v1/cameras/{camera_id}/streams/{profile}", self._stream_endpoint)
+        self._add_ptz_routes(app)
         app.router.add_get("/api/v1/events", self._events_ws)
         app.router.add_get("/streams/{camera_id}/{profile}.ts", self._stream)
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
@@ -138,6 +190,8 @@ class DemoHub:
             viewer.end()
         for sub in list(self._subscriptions):
             sub.end()
+        for ptz in self._ptz.values():
+            ptz.close()
         self.events.close()
         if self._streams is not None:
             await self._streams.close()
@@ -161,11 +215,23 @@ class DemoHub:
         return self._streams
 
     def scene(self, camera_id: str) -> Scene:
-        """The scene of a camera (shared by its encoders; renders are pure functions of t)."""
+        """The scene of a camera (shared by its encoders; renders are pure functions of t).
+
+        A PTZ camera's scene follows its head (`ptz(camera_id).head`).
+        """
         scene = self._scenes.get(camera_id)
         if scene is None:
-            scene = self._scenes[camera_id] = self.cameras[camera_id].make_scene()
+            ptz = self._ptz.get(camera_id)
+            head = None if ptz is None else ptz.head
+            scene = self._scenes[camera_id] = self.cameras[camera_id].make_scene(head)
         return scene
+
+    def ptz(self, camera_id: str) -> PtzCamera:
+        """The PTZ engine of a camera (KeyError for an unknown or not steerable one).
+
+        Loop thread only, except `ptz(...).position()`, which any thread may call.
+        """
+        return self._ptz[camera_id]
 
     # -- helpers --------------------------------------------------------------------------------
     def _camera(self, request: web.Request) -> CameraSpec:
@@ -199,10 +265,11 @@ class DemoHub:
         )
 
     async def _list_cameras(self, request: web.Request) -> web.Response:
-        return web.json_response({"cameras": [c.to_json() for c in self.cameras.values()]})
+        cameras = [c.to_json(self.ptz_lock_idle_s) for c in self.cameras.values()]
+        return web.json_response({"cameras": cameras})
 
     async def _get_camera(self, request: web.Request) -> web.Response:
-        return web.json_response(self._camera(request).to_json())
+        return web.json_response(self._camera(request).to_json(self.ptz_lock_idle_s))
 
     async def _stream_endpoint(self, request: web.Request) -> web.Response:
         camera = self._camera(request)
@@ -221,6 +288,106 @@ class DemoHub:
                 "fps": profile.fps,
             }
         )
+
+    # -- PTZ ------------------------------------------------------------------------------------
+    def _ptz_publisher(self, camera_id: str) -> Callable[[str, dict[str, Any]], None]:
+        def publish(type_: str, data: dict[str, Any]) -> None:
+            self.events.publish(type_, camera_id, data)
+
+        return publish
+
+    def _add_ptz_routes(self, app: web.Application) -> None:
+        """The PTZ endpoints of docs/hub-api.md; each command names the body fields it takes."""
+        base = "/api/v1/cameras/{camera_id}/ptz"
+        read, command = self._ptz_read, self._ptz_command
+        move_fields = ("pan", "tilt", "zoom", "timeout_ms", "seq")
+        steps = ("name", "steps")
+        routes: list[tuple[str, str, Handler]] = [
+            ("GET", "", read(lambda ptz, _: ptz.status())),
+            ("POST", "/move", command("move", _ptz_move, move_fields)),
+            ("POST", "/stop", command("stop", _ptz_stop, ("seq",))),
+            ("POST", "/absolute", command("absolute", _ptz_absolute, ("pan", "tilt", "zoom"))),
+            (
+                "POST",
+                "/relative",
+                command("relative", _ptz_relative, ("pan", "tilt", "zoom_factor")),
+            ),
+            ("POST", "/home", command("home", _ptz_home)),
+            ("PUT", "/home", command("set_home", _ptz_set_home)),
+            ("GET", "/presets", read(lambda ptz, _: {"presets": ptz.preset_json()})),
+            ("POST", "/presets", command("preset_create", _ptz_add_preset, ("name",))),
+            (
+                "PATCH",
+                "/presets/{preset_id}",
+                command("preset_rename", _ptz_rename_preset, ("name",)),
+            ),
+            ("DELETE", "/presets/{preset_id}", command("preset_delete", _ptz_delete_preset)),
+            ("POST", "/presets/{preset_id}/goto", command("preset_goto", _ptz_goto_preset)),
+            ("GET", "/tours", read(lambda ptz, _: {"tours": ptz.tours_json()})),
+            ("POST", "/tours", command("tour_create", _ptz_add_tour, steps)),
+            ("PUT", "/tours/{tour_id}", command("tour_update", _ptz_replace_tour, steps)),
+            ("DELETE", "/tours/{tour_id}", command("tour_delete", _ptz_delete_tour)),
+            ("POST", "/tours/{tour_id}/start", command("tour_start", _ptz_start_tour)),
+            ("POST", "/tours/{tour_id}/stop", command("tour_stop", _ptz_stop_tour)),
+            ("POST", "/lock", command("lock", _ptz_lock, ("priority",))),
+            ("DELETE", "/lock", command("unlock", _ptz_unlock)),
+        ]
+        for method, path, handler in routes:
+            app.router.add_route(method, base + path, handler)
+
+    def _ptz_camera(self, camera_id: str) -> PtzCamera:
+        ptz = self._ptz.get(camera_id)
+        if ptz is None:
+            camera = self.cameras.get(camera_id)
+            if camera is None:
+                raise PtzError("not_found", f"no camera {camera_id!r}")
+            raise PtzError("not_supported", f"camera {camera.name!r} cannot pan, tilt or zoom")
+        return ptz
+
+    def _ptz_read(self, read: Callable[[PtzCamera, Mapping[str, str]], Any]) -> Handler:
+        async def handle(request: web.Request) -> web.Response:
+            try:
+                ptz = self._ptz_camera(request.match_info["camera_id"])
+                return web.json_response(read(ptz, request.match_info))
+            except PtzError as exc:
+                return _ptz_error_response(exc)
+
+        return handle
+
+    def _ptz_command(self, name: str, action: PtzAction, fields: tuple[str, ...] = ()) -> Handler:
+        """A changing PTZ request: camera, operator, strict body, then `action`; every one is
+        logged in `ptz_commands` and answered after `ptz_answer_delay_s`."""
+
+        async def handle(request: web.Request) -> web.Response:
+            received = time.monotonic()
+            camera_id = request.match_info["camera_id"]
+            operator = request.headers.get(OPERATOR_HEADER, "").strip() or None
+            raw = await request.read()
+            data: dict[str, Any] = {}
+            applied = False
+            try:
+                ptz = self._ptz_camera(camera_id)
+                if operator is None:
+                    raise PtzError(
+                        "operator_required", f"PTZ commands need the {OPERATOR_HEADER} header"
+                    )
+                data = _json_object(raw)
+                payload, status = action(ptz, operator, _Body(data, fields), request.match_info)
+                applied = not (isinstance(payload, dict) and payload.get("ignored"))
+                if payload is None:
+                    response = web.Response(status=204)
+                else:
+                    response = web.json_response(payload, status=status)
+            except PtzError as exc:
+                response = _ptz_error_response(exc)
+            self.ptz_commands.append(
+                PtzCommandRecord(received, camera_id, operator, name, data, applied)
+            )
+            if self.ptz_answer_delay_s > 0:
+                await asyncio.sleep(self.ptz_answer_delay_s)
+            return response
+
+        return handle
 
     # -- live streams ---------------------------------------------------------------------------
     async def _stream(self, request: web.Request) -> web.StreamResponse:
@@ -346,7 +513,193 @@ class DemoHub:
         sub.end()
 
 
-def run_hub(host: str, port: int, camera_count: int = len(CAMERAS)) -> int:
+# -- PTZ request bodies and commands ------------------------------------------------------------
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    """A request body as a JSON object (an empty body is `{}`)."""
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise PtzError("bad_request", "the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise PtzError("bad_request", "the body must be a JSON object")
+    return data
+
+
+class _Body:
+    """A command's JSON object read strictly: an unknown field, or one of the wrong type, is a
+    400 `bad_request` naming it (a typo such as `zoom` for `zoom_factor` must not pass)."""
+
+    def __init__(self, data: dict[str, Any], fields: tuple[str, ...]) -> None:
+        for key in data:
+            if key not in fields:
+                allowed = ", ".join(fields) or "none"
+                raise PtzError("bad_request", f"unknown field {key!r} (allowed: {allowed})")
+        self.data = data
+
+    def number(self, key: str, default: float) -> float:
+        return default if key not in self.data else _number(self.data[key], key)
+
+    def optional_number(self, key: str) -> float | None:
+        return None if key not in self.data else _number(self.data[key], key)
+
+    def whole(self, key: str) -> int | None:
+        if key not in self.data:
+            return None
+        value = self.data[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise PtzError("bad_request", f"{key} must be a whole number (0 or more)")
+        return value
+
+    def text(self, key: str) -> str:
+        value = self.data.get(key)
+        if not isinstance(value, str):
+            raise PtzError("bad_request", f"{key} must be a string")
+        return value
+
+    def steps(self, key: str) -> list[TourStep]:
+        value = self.data.get(key)
+        if not isinstance(value, list):
+            raise PtzError("bad_request", f"{key} must be an array of steps")
+        steps = []
+        for i, item in enumerate(value):
+            where = f"{key}[{i}]"
+            if not isinstance(item, dict) or set(item) != {"preset_id", "dwell_s"}:
+                raise PtzError("bad_request", f"{where} must be {{preset_id, dwell_s}}")
+            if not isinstance(item["preset_id"], str):
+                raise PtzError("bad_request", f"{where}.preset_id must be a string")
+            steps.append(TourStep(item["preset_id"], _number(item["dwell_s"], f"{where}.dwell_s")))
+        return steps
+
+
+def _number(value: object, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise PtzError("bad_request", f"{key} must be a number")
+    return float(value)
+
+
+PtzAnswer = tuple[Any, int]  # the JSON payload (None: 204 No Content) and the HTTP status
+PtzAction = Callable[[PtzCamera, str, _Body, Mapping[str, str]], PtzAnswer]
+
+
+def _ptz_move(ptz: PtzCamera, operator: str, body: _Body, _: Mapping[str, str]) -> PtzAnswer:
+    applied = ptz.move(
+        operator,
+        body.number("pan", 0.0),
+        body.number("tilt", 0.0),
+        body.number("zoom", 0.0),
+        timeout_ms=body.number("timeout_ms", 1000.0),
+        seq=body.whole("seq"),
+    )
+    return ptz.status(ignored=not applied), 200
+
+
+def _ptz_stop(ptz: PtzCamera, operator: str, body: _Body, _: Mapping[str, str]) -> PtzAnswer:
+    applied = ptz.stop(operator, seq=body.whole("seq"))
+    return ptz.status(ignored=not applied), 200
+
+
+def _ptz_absolute(ptz: PtzCamera, operator: str, body: _Body, _: Mapping[str, str]) -> PtzAnswer:
+    pan, tilt, zoom = (body.optional_number(axis) for axis in ("pan", "tilt", "zoom"))
+    ptz.absolute(operator, pan, tilt, zoom)
+    return ptz.status(), 200
+
+
+def _ptz_relative(ptz: PtzCamera, operator: str, body: _Body, _: Mapping[str, str]) -> PtzAnswer:
+    ptz.relative(
+        operator,
+        body.number("pan", 0.0),
+        body.number("tilt", 0.0),
+        body.number("zoom_factor", 1.0),
+    )
+    return ptz.status(), 200
+
+
+def _ptz_home(ptz: PtzCamera, operator: str, body: _Body, _: Mapping[str, str]) -> PtzAnswer:
+    ptz.go_home(operator)
+    return ptz.status(), 200
+
+
+def _ptz_set_home(ptz: PtzCamera, operator: str, body: _Body, _: Mapping[str, str]) -> PtzAnswer:
+    ptz.set_home(operator)
+    return ptz.status(), 200
+
+
+def _ptz_add_preset(ptz: PtzCamera, operator: str, body: _Body, _: Mapping[str, str]) -> PtzAnswer:
+    return ptz.add_preset(operator, body.text("name")).to_json(), 201
+
+
+def _ptz_rename_preset(
+    ptz: PtzCamera, operator: str, body: _Body, params: Mapping[str, str]
+) -> PtzAnswer:
+    return ptz.rename_preset(operator, params["preset_id"], body.text("name")).to_json(), 200
+
+
+def _ptz_delete_preset(
+    ptz: PtzCamera, operator: str, body: _Body, params: Mapping[str, str]
+) -> PtzAnswer:
+    ptz.delete_preset(operator, params["preset_id"])
+    return None, 204
+
+
+def _ptz_goto_preset(
+    ptz: PtzCamera, operator: str, body: _Body, params: Mapping[str, str]
+) -> PtzAnswer:
+    ptz.goto_preset(operator, params["preset_id"])
+    return ptz.status(), 200
+
+
+def _ptz_add_tour(ptz: PtzCamera, operator: str, body: _Body, _: Mapping[str, str]) -> PtzAnswer:
+    tour = ptz.add_tour(operator, body.text("name"), body.steps("steps"))
+    return ptz.tour_json(tour), 201
+
+
+def _ptz_replace_tour(
+    ptz: PtzCamera, operator: str, body: _Body, params: Mapping[str, str]
+) -> PtzAnswer:
+    tour = ptz.replace_tour(operator, params["tour_id"], body.text("name"), body.steps("steps"))
+    return ptz.tour_json(tour), 200
+
+
+def _ptz_delete_tour(
+    ptz: PtzCamera, operator: str, body: _Body, params: Mapping[str, str]
+) -> PtzAnswer:
+    ptz.delete_tour(operator, params["tour_id"])
+    return None, 204
+
+
+def _ptz_start_tour(
+    ptz: PtzCamera, operator: str, body: _Body, params: Mapping[str, str]
+) -> PtzAnswer:
+    ptz.start_tour(operator, params["tour_id"])
+    return ptz.status(), 200
+
+
+def _ptz_stop_tour(
+    ptz: PtzCamera, operator: str, body: _Body, params: Mapping[str, str]
+) -> PtzAnswer:
+    ptz.stop_tour(operator, params["tour_id"])
+    return ptz.status(), 200
+
+
+def _ptz_lock(ptz: PtzCamera, operator: str, body: _Body, _: Mapping[str, str]) -> PtzAnswer:
+    return ptz.take_lock(operator, body.whole("priority")).to_json(), 200
+
+
+def _ptz_unlock(ptz: PtzCamera, operator: str, body: _Body, _: Mapping[str, str]) -> PtzAnswer:
+    ptz.release_lock(operator)
+    return None, 204
+
+
+def run_hub(
+    host: str,
+    port: int,
+    camera_count: int = len(CAMERAS),
+    ptz_lock_idle_s: float = DEFAULT_LOCK_IDLE_S,
+) -> int:
     """Run the demo hub in the foreground until SIGINT/SIGTERM; returns the exit status.
 
     Prints `Tessera demo hub listening on http://HOST:PORT` (flushed) once it accepts
@@ -354,7 +707,7 @@ def run_hub(host: str, port: int, camera_count: int = len(CAMERAS)) -> int:
     """
 
     async def main() -> None:
-        hub = DemoHub(camera_count=camera_count)
+        hub = DemoHub(camera_count=camera_count, ptz_lock_idle_s=ptz_lock_idle_s)
         try:
             await hub.start(host, port)
         except OSError as exc:
