@@ -8,11 +8,22 @@ Everything above this line is vendor-free.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
-from console.hub.models import Camera, HubEvent, HubInfo, StreamEndpoint
+from console.hub.errors import HubNotSupported
+from console.hub.models import (
+    Camera,
+    HubEvent,
+    HubInfo,
+    PtzLock,
+    PtzPreset,
+    PtzStatus,
+    PtzTour,
+    PtzTourStep,
+    StreamEndpoint,
+)
 
 if TYPE_CHECKING:
     from console.hub.retry import Backoff
@@ -50,6 +61,109 @@ class HubClient(ABC):
     @abstractmethod
     async def close(self) -> None:
         """Release connections. Idempotent."""
+
+    # -- PTZ (docs/hub-api.md "PTZ"). Not abstract: a driver without PTZ inherits these, which
+    # raise HubNotSupported. Commands that move or change something need an operator name
+    # (HubConfig.operator); another operator's lock raises HubPtzLocked.
+
+    def _ptz_unsupported(self, what: str) -> NoReturn:
+        raise HubNotSupported(message=f"{type(self).__name__} has no PTZ ({what})")
+
+    async def ptz_status(self, camera_id: str) -> PtzStatus:
+        """Where the camera points, whether it moves, who holds its lock, which tour runs."""
+        self._ptz_unsupported("status")
+
+    async def ptz_move(
+        self,
+        camera_id: str,
+        pan: float,
+        tilt: float,
+        zoom: float,
+        *,
+        timeout_ms: int = 1000,
+        seq: int | None = None,
+    ) -> PtzStatus:
+        """Continuous move at speeds in [-1, 1] until another command or `timeout_ms` passes.
+
+        `seq`: the client's own increasing command counter; the hub ignores a move or stop
+        whose seq is not larger than the last one it applied (the status says `ignored`).
+        """
+        self._ptz_unsupported("move")
+
+    async def ptz_stop(self, camera_id: str, *, seq: int | None = None) -> PtzStatus:
+        """Stop every axis. Never waits behind another request of this client."""
+        self._ptz_unsupported("stop")
+
+    async def ptz_absolute(
+        self,
+        camera_id: str,
+        pan: float | None = None,
+        tilt: float | None = None,
+        zoom: float | None = None,
+    ) -> PtzStatus:
+        """Move to a position (None: keep that axis)."""
+        self._ptz_unsupported("absolute")
+
+    async def ptz_relative(
+        self, camera_id: str, pan: float = 0.0, tilt: float = 0.0, zoom_factor: float = 1.0
+    ) -> PtzStatus:
+        """Move by `pan`/`tilt` degrees and multiply the zoom by `zoom_factor`."""
+        self._ptz_unsupported("relative")
+
+    async def ptz_home(self, camera_id: str) -> PtzStatus:
+        """Move to the home position."""
+        self._ptz_unsupported("home")
+
+    async def ptz_set_home(self, camera_id: str) -> PtzStatus:
+        """Make the current position the home position."""
+        self._ptz_unsupported("set home")
+
+    async def ptz_presets(self, camera_id: str) -> list[PtzPreset]:
+        self._ptz_unsupported("presets")
+
+    async def ptz_save_preset(self, camera_id: str, name: str) -> PtzPreset:
+        """Save the current position as a new preset called `name`."""
+        self._ptz_unsupported("save preset")
+
+    async def ptz_rename_preset(self, camera_id: str, preset_id: str, name: str) -> PtzPreset:
+        self._ptz_unsupported("rename preset")
+
+    async def ptz_delete_preset(self, camera_id: str, preset_id: str) -> None:
+        self._ptz_unsupported("delete preset")
+
+    async def ptz_goto_preset(self, camera_id: str, preset_id: str) -> PtzStatus:
+        self._ptz_unsupported("go to preset")
+
+    async def ptz_tours(self, camera_id: str) -> list[PtzTour]:
+        self._ptz_unsupported("tours")
+
+    async def ptz_save_tour(
+        self,
+        camera_id: str,
+        name: str,
+        steps: Sequence[PtzTourStep],
+        *,
+        tour_id: str | None = None,
+    ) -> PtzTour:
+        """Create a tour, or replace tour `tour_id`."""
+        self._ptz_unsupported("save tour")
+
+    async def ptz_delete_tour(self, camera_id: str, tour_id: str) -> None:
+        self._ptz_unsupported("delete tour")
+
+    async def ptz_start_tour(self, camera_id: str, tour_id: str) -> PtzStatus:
+        self._ptz_unsupported("start tour")
+
+    async def ptz_stop_tour(self, camera_id: str, tour_id: str) -> PtzStatus:
+        self._ptz_unsupported("stop tour")
+
+    async def ptz_lock(self, camera_id: str, priority: int = 0) -> PtzLock:
+        """Take or refresh this operator's lock (priority 0..100, higher takes over)."""
+        self._ptz_unsupported("lock")
+
+    async def ptz_unlock(self, camera_id: str) -> None:
+        """Release this operator's lock."""
+        self._ptz_unsupported("unlock")
 
     def resilient_events(
         self, since: int | None = None, *, backoff: Backoff | None = None

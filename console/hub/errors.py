@@ -7,7 +7,12 @@ is redacted) and an `operator_message` in plain words for the UI: no jargon, no 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from console.redact import redact_text
+
+if TYPE_CHECKING:
+    from console.hub.models import PtzLock
 
 
 class HubError(Exception):
@@ -112,3 +117,55 @@ class HubNotFound(HubHttpError):  # noqa: N818 (names of the public API)
             operator_message=operator_message
             or "The video hub does not have this camera or stream (any more).",
         )
+
+
+class HubNotSupported(HubHttpError):  # noqa: N818 (names of the public API)
+    """The camera (or the driver) cannot do what was asked: code `not_supported`."""
+
+    def __init__(
+        self,
+        status: int = 400,
+        code: str | None = "not_supported",
+        message: str = "",
+        *,
+        operator_message: str | None = None,
+    ) -> None:
+        super().__init__(
+            status,
+            code,
+            message or "not supported",
+            operator_message=operator_message or "This camera cannot do that.",
+        )
+
+
+class HubPtzLocked(HubHttpError):  # noqa: N818 (names of the public API)
+    """Another operator holds the camera's PTZ lock (HTTP 409 `ptz_locked`).
+
+    `lock` says who holds it (None when the hub did not say or said it in a way this console
+    does not understand).
+    """
+
+    def __init__(
+        self,
+        status: int = 409,
+        code: str | None = "ptz_locked",
+        message: str = "",
+        *,
+        lock: PtzLock | None = None,
+        operator_message: str | None = None,
+    ) -> None:
+        self.lock = lock
+        super().__init__(
+            status,
+            code,
+            message or "PTZ is locked by another operator",
+            operator_message=operator_message or ptz_locked_message(lock),
+        )
+
+
+def ptz_locked_message(lock: PtzLock | None) -> str:
+    """Plain words naming who holds a PTZ lock, with the local time they took it."""
+    if lock is None:
+        return "PTZ of this camera is held by another operator."
+    since = lock.since.astimezone().strftime("%H:%M")
+    return f"PTZ is held by {lock.operator} since {since}."

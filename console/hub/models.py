@@ -18,7 +18,20 @@ from console.redact import redact_url
 EVENT_HUB_HELLO = "hub.hello"
 EVENT_CAMERA_STATUS = "camera.status"
 EVENT_STREAM_VIEWERS = "stream.viewers"
-KNOWN_EVENT_TYPES = frozenset({EVENT_HUB_HELLO, EVENT_CAMERA_STATUS, EVENT_STREAM_VIEWERS})
+# PTZ (additive within v1): data {"lock": Lock | null}, {"presets": [...]}, {"tours": [...]}.
+EVENT_PTZ_LOCK = "ptz.lock"
+EVENT_PTZ_PRESETS = "ptz.presets"
+EVENT_PTZ_TOURS = "ptz.tours"
+KNOWN_EVENT_TYPES = frozenset(
+    {
+        EVENT_HUB_HELLO,
+        EVENT_CAMERA_STATUS,
+        EVENT_STREAM_VIEWERS,
+        EVENT_PTZ_LOCK,
+        EVENT_PTZ_PRESETS,
+        EVENT_PTZ_TOURS,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +61,49 @@ class StreamProfile:
 
 
 @dataclass(frozen=True, slots=True)
+class PtzRange:
+    """The closed range one PTZ axis can reach (pan and tilt in degrees, zoom a magnification)."""
+
+    min: float
+    max: float
+
+    def clamp(self, value: float) -> float:
+        return min(self.max, max(self.min, value))
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, (int, float)) and self.min <= value <= self.max
+
+
+@dataclass(frozen=True, slots=True)
+class PtzCapabilities:
+    """What a steerable camera can do. Show only what it declares.
+
+    `fov_h`/`fov_v` are the field of view in degrees at `zoom.min` (the widest view); at zoom
+    `z` it is `fov * zoom.min / z`. `lock_idle_s`: the operator lock is released after this
+    long without a command from its holder.
+    """
+
+    continuous: bool
+    absolute: bool
+    relative: bool
+    presets: bool
+    home: bool
+    tours: bool
+    pan: PtzRange
+    tilt: PtzRange
+    zoom: PtzRange
+    fov_h: float
+    fov_v: float
+    lock_idle_s: float
+
+    def fov_at(self, zoom: float) -> tuple[float, float]:
+        """(horizontal, vertical) field of view in degrees at magnification `zoom`."""
+        z = self.zoom.clamp(zoom) if zoom > 0 else self.zoom.min
+        scale = self.zoom.min / z
+        return self.fov_h * scale, self.fov_v * scale
+
+
+@dataclass(frozen=True, slots=True)
 class Camera:
     id: str
     name: str
@@ -58,6 +114,8 @@ class Camera:
     firmware: str
     capabilities: frozenset[str]
     profiles: tuple[StreamProfile, ...]
+    # None: the camera cannot be steered (or its hub does not say how).
+    ptz: PtzCapabilities | None = None
 
     def profile(self, name: str) -> StreamProfile | None:
         """The profile called `name`, or None when the camera does not offer it."""
@@ -98,6 +156,61 @@ class StreamEndpoint:
     def safe_url(self) -> str:
         """The url with credentials replaced, for logs and the UI."""
         return redact_url(self.url)
+
+
+@dataclass(frozen=True, slots=True)
+class PtzPosition:
+    """Where a camera points: pan and tilt in degrees (right and up grow), zoom magnification."""
+
+    pan: float
+    tilt: float
+    zoom: float
+
+
+@dataclass(frozen=True, slots=True)
+class PtzLock:
+    """Who may steer a camera now; `since` is an aware UTC time."""
+
+    operator: str
+    priority: int
+    since: datetime
+    idle_release_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class PtzPreset:
+    id: str
+    name: str
+    position: PtzPosition
+
+
+@dataclass(frozen=True, slots=True)
+class PtzTourStep:
+    preset_id: str
+    dwell_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class PtzTour:
+    id: str
+    name: str
+    steps: tuple[PtzTourStep, ...]
+    running: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PtzStatus:
+    """A PTZ camera's state as the hub answered it.
+
+    `ignored` is true when the hub dropped the command that this status answers because a
+    newer one (a higher `seq`) from the same operator had already been applied.
+    """
+
+    position: PtzPosition
+    moving: bool
+    lock: PtzLock | None
+    tour_id: str | None
+    ignored: bool = False
 
 
 def _frozen_mapping(data: Mapping[str, Any] | None) -> Mapping[str, Any]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping
+import math
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, NoReturn
 from urllib.parse import quote, urlsplit
@@ -24,7 +25,9 @@ from console.hub.errors import (
     HubError,
     HubHttpError,
     HubNotFound,
+    HubNotSupported,
     HubProtocolError,
+    HubPtzLocked,
     HubUnreachable,
 )
 from console.hub.models import (
@@ -33,6 +36,14 @@ from console.hub.models import (
     Camera,
     HubEvent,
     HubInfo,
+    PtzCapabilities,
+    PtzLock,
+    PtzPosition,
+    PtzPreset,
+    PtzRange,
+    PtzStatus,
+    PtzTour,
+    PtzTourStep,
     StreamEndpoint,
     StreamProfile,
 )
@@ -50,6 +61,19 @@ DEFAULT_EVENT_IDLE_TIMEOUT_S = 15.0
 WS_CLOSE_TIMEOUT_S = 1.0
 MAX_BODY_BYTES = 8 * 1024 * 1024
 _ERROR_BODY_BYTES = 64 * 1024
+# Connections of the main pool (all hosts together; aiohttp's default, said out loud). PTZ stops
+# never use it: they have a pool of their own without a limit, so a stop is never queued behind
+# slow requests, whatever else is in flight (see `ptz_stop`).
+MAX_CONNECTIONS = 100
+
+# Plain words for the PTZ error codes of the contract that have no class of their own.
+_PTZ_CODE_MESSAGES = {
+    "operator_required": (
+        "Steering cameras needs an operator name. Set one in the settings and try again."
+    ),
+    "out_of_range": "The camera cannot move that far.",
+    "conflict": "The hub refused the change: a preset or tour with that name exists or is in use.",
+}
 
 _UNSUPPORTED_VERSION_MESSAGE = (
     "This video hub speaks a different version of the hub interface than this console. "
@@ -145,6 +169,134 @@ def _time(value: object, path: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
+def _number(obj: Mapping[str, Any], key: str, path: str) -> float:
+    value = _field(obj, key, path)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        _bad(f"{path}.{key}", "a number", value)
+    return float(value)
+
+
+def _bool(obj: Mapping[str, Any], key: str, path: str) -> bool:
+    value = _field(obj, key, path)
+    if not isinstance(value, bool):
+        _bad(f"{path}.{key}", "a boolean", value)
+    return value
+
+
+def _range(obj: Mapping[str, Any], key: str, path: str, *, positive: bool = False) -> PtzRange:
+    where = f"{path}.{key}"
+    rng = _obj(_field(obj, key, path), where)
+    low = _positive_number(rng, "min", where) if positive else _number(rng, "min", where)
+    high = _number(rng, "max", where)
+    if high < low:
+        raise HubProtocolError(f"{where}: max is below min", field=f"{where}.max")
+    return PtzRange(low, high)
+
+
+def parse_ptz_capabilities(payload: object, path: str = "ptz") -> PtzCapabilities:
+    obj = _obj(payload, path)
+    fov_path = f"{path}.fov"
+    fov = _obj(_field(obj, "fov", path), fov_path)
+    return PtzCapabilities(
+        continuous=_bool(obj, "continuous", path),
+        absolute=_bool(obj, "absolute", path),
+        relative=_bool(obj, "relative", path),
+        presets=_bool(obj, "presets", path),
+        home=_bool(obj, "home", path),
+        tours=_bool(obj, "tours", path),
+        pan=_range(obj, "pan", path),
+        tilt=_range(obj, "tilt", path),
+        zoom=_range(obj, "zoom", path, positive=True),
+        fov_h=_positive_number(fov, "horizontal", fov_path),
+        fov_v=_positive_number(fov, "vertical", fov_path),
+        lock_idle_s=_positive_number(obj, "lock_idle_s", path),
+    )
+
+
+def parse_ptz_position(payload: object, path: str = "position") -> PtzPosition:
+    obj = _obj(payload, path)
+    return PtzPosition(
+        pan=_number(obj, "pan", path),
+        tilt=_number(obj, "tilt", path),
+        zoom=_number(obj, "zoom", path),
+    )
+
+
+def parse_ptz_lock(payload: object, path: str = "lock") -> PtzLock | None:
+    """A Lock object, or None for null (a free camera). Also for `ptz.lock` event data."""
+    if payload is None:
+        return None
+    obj = _obj(payload, path)
+    priority = _int(obj, "priority", path, minimum=0)
+    return PtzLock(
+        operator=_str(obj, "operator", path, empty=False),
+        priority=priority,
+        since=_time(_field(obj, "since", path), f"{path}.since"),
+        idle_release_s=_positive_number(obj, "idle_release_s", path),
+    )
+
+
+def parse_ptz_status(payload: object, path: str = "ptz") -> PtzStatus:
+    obj = _obj(payload, path)
+    tour = _field(obj, "tour", path)
+    tour_id: str | None = None
+    if tour is not None:
+        tour_id = _str(_obj(tour, f"{path}.tour"), "id", f"{path}.tour", empty=False)
+    ignored = obj.get("ignored", False)
+    if not isinstance(ignored, bool):
+        _bad(f"{path}.ignored", "a boolean", ignored)
+    return PtzStatus(
+        position=parse_ptz_position(_field(obj, "position", path), f"{path}.position"),
+        moving=_bool(obj, "moving", path),
+        lock=parse_ptz_lock(_field(obj, "lock", path), f"{path}.lock"),
+        tour_id=tour_id,
+        ignored=ignored,
+    )
+
+
+def parse_ptz_preset(payload: object, path: str = "preset") -> PtzPreset:
+    obj = _obj(payload, path)
+    return PtzPreset(
+        id=_str(obj, "id", path, empty=False),
+        name=_str(obj, "name", path, empty=False),
+        position=parse_ptz_position(_field(obj, "position", path), f"{path}.position"),
+    )
+
+
+def parse_ptz_presets(payload: object, path: str = "presets") -> list[PtzPreset]:
+    """The array of a preset list (`{"presets": [...]}`'s value, or `ptz.presets` event data)."""
+    if not isinstance(payload, list):
+        _bad(path, "an array", payload)
+    return [parse_ptz_preset(p, f"{path}[{i}]") for i, p in enumerate(payload)]
+
+
+def parse_ptz_tour(payload: object, path: str = "tour") -> PtzTour:
+    obj = _obj(payload, path)
+    steps: list[PtzTourStep] = []
+    for i, item in enumerate(_list(obj, "steps", path)):
+        where = f"{path}.steps[{i}]"
+        step = _obj(item, where)
+        steps.append(
+            PtzTourStep(
+                preset_id=_str(step, "preset_id", where, empty=False),
+                dwell_s=_positive_number(step, "dwell_s", where),
+            )
+        )
+    return PtzTour(
+        id=_str(obj, "id", path, empty=False),
+        name=_str(obj, "name", path, empty=False),
+        steps=tuple(steps),
+        running=_bool(obj, "running", path),
+    )
+
+
+def parse_ptz_tours(payload: object, path: str = "tours") -> list[PtzTour]:
+    """The array of a tour list (`{"tours": [...]}`'s value, or `ptz.tours` event data)."""
+    if not isinstance(payload, list):
+        _bad(path, "an array", payload)
+    return [parse_ptz_tour(t, f"{path}[{i}]") for i, t in enumerate(payload)]
+
+
 def parse_hub_info(payload: object) -> HubInfo:
     path = "hub"
     obj = _obj(payload, path)
@@ -197,6 +349,11 @@ def parse_camera(payload: object, path: str = "camera") -> Camera:
         firmware=_str(obj, "firmware", path),
         capabilities=_str_set(obj, "capabilities", path),
         profiles=profiles,
+        # Absent or null: not steerable. A camera listing "ptz" without saying how it moves is
+        # treated as not steerable too (the contract requires the object).
+        ptz=parse_ptz_capabilities(obj["ptz"], f"{path}.ptz")
+        if obj.get("ptz") is not None
+        else None,
     )
 
 
@@ -283,6 +440,7 @@ class TesseraHubClient(HubClient):
         self._base = config.url.rstrip("/")
         self._idle_timeout_s = event_idle_timeout_s
         self._session: aiohttp.ClientSession | None = None
+        self._urgent_session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
@@ -295,23 +453,39 @@ class TesseraHubClient(HubClient):
 
     # -- plumbing
 
-    def _get_session(self) -> aiohttp.ClientSession:
+    def _get_session(self, *, urgent: bool = False) -> aiohttp.ClientSession:
+        """The shared session, or with `urgent` the one reserved for PTZ stops.
+
+        The urgent session has a connection pool of its own with no limit, so a stop goes out
+        at once on a free (usually kept-alive) connection, never waiting for a connection of the
+        main pool that slow requests hold.
+        """
         if self._closed:
             raise RuntimeError("this hub client is closed")
         loop = asyncio.get_running_loop()
-        if self._session is None:
-            headers = {"User-Agent": "tessera-console", "Accept": "application/json"}
-            if self.config.operator:
-                headers[OPERATOR_HEADER] = self.config.operator
-            # Created here, inside the running loop, never in __init__.
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self.config.timeout_s),
-                headers=headers,
-            )
+        if self._loop is None:
             self._loop = loop
         elif self._loop is not loop:
             raise RuntimeError("a hub client must be used from the event loop that first used it")
+        # Created here, inside the running loop, never in __init__.
+        if urgent:
+            if self._urgent_session is None:
+                self._urgent_session = self._new_session(limit=0)
+            return self._urgent_session
+        if self._session is None:
+            self._session = self._new_session(limit=MAX_CONNECTIONS)
         return self._session
+
+    def _new_session(self, *, limit: int) -> aiohttp.ClientSession:
+        headers = {"User-Agent": "tessera-console", "Accept": "application/json"}
+        if self.config.operator:
+            headers[OPERATOR_HEADER] = self.config.operator
+        return aiohttp.ClientSession(
+            # limit_per_host=0: no per-host limit below `limit` (0 = no limit at all).
+            connector=aiohttp.TCPConnector(limit=limit, limit_per_host=0),
+            timeout=aiohttp.ClientTimeout(total=self.config.timeout_s),
+            headers=headers,
+        )
 
     def _url(self, *segments: str) -> URL:
         # Each id is quoted as one path segment: an id with "/" must not change the route.
@@ -350,15 +524,28 @@ class TesseraHubClient(HubClient):
             chunks.append(chunk)
 
     async def _get_json(self, *segments: str) -> object:
+        return await self._request_json("GET", segments)
+
+    async def _request_json(
+        self,
+        method: str,
+        segments: Sequence[str],
+        body: Mapping[str, Any] | None = None,
+        *,
+        urgent: bool = False,
+    ) -> object:
+        """One request; the answer's JSON, or None for an empty answer (204)."""
         url = self._url(*segments)
-        what = "GET " + "/".join(segments)
-        log.debug("GET %s", redact_url(str(url)))
+        what = f"{method} " + "/".join(segments)
+        log.debug("%s %s", method, redact_url(str(url)))
         try:
-            async with self._get_session().get(url) as resp:
+            session = self._get_session(urgent=urgent)
+            async with session.request(method, url, json=body) as resp:
                 if resp.status >= 400:
-                    body, _ = await self._read_limited(resp, _ERROR_BODY_BYTES)
-                    raise self._http_error(resp.status, body, what)
-                body, too_big = await self._read_limited(resp, MAX_BODY_BYTES)
+                    data, _ = await self._read_limited(resp, _ERROR_BODY_BYTES)
+                    raise self._http_error(resp.status, data, what)
+                data, too_big = await self._read_limited(resp, MAX_BODY_BYTES)
+                status = resp.status
         except HubError:
             raise
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
@@ -367,8 +554,10 @@ class TesseraHubClient(HubClient):
             raise error from None
         if too_big:
             raise HubProtocolError(f"{what}: answer larger than {MAX_BODY_BYTES} bytes")
+        if status == 204 or not data.strip():
+            return None
         try:
-            return json.loads(body)
+            return json.loads(data)
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise HubProtocolError(f"{what}: answer is not valid JSON") from None
 
@@ -388,10 +577,30 @@ class TesseraHubClient(HubClient):
                 message = err["message"][:500]
         if not message:
             message = f"{what} failed"
-        cls = HubNotFound if status == 404 else HubHttpError
-        error = cls(status, code, message)
+        error: HubHttpError
+        if code == "ptz_locked":
+            error = HubPtzLocked(status, code, message, lock=self._error_lock(err))
+        elif code == "not_supported":
+            error = HubNotSupported(status, code, message)
+        elif status == 404:
+            error = HubNotFound(status, code, message)
+        else:
+            error = HubHttpError(
+                status, code, message, operator_message=_PTZ_CODE_MESSAGES.get(code or "")
+            )
         log.debug("%s: %s", what, error)
         return error
+
+    @staticmethod
+    def _error_lock(err: object) -> PtzLock | None:
+        # The refusal itself is what matters; a lock we cannot read only loses the holder's name.
+        if not isinstance(err, dict) or err.get("lock") is None:
+            return None
+        try:
+            return parse_ptz_lock(err["lock"], "error.lock")
+        except HubProtocolError as exc:
+            log.debug("ptz_locked: unreadable lock: %s", exc)
+            return None
 
     # -- the API
 
@@ -471,11 +680,147 @@ class TesseraHubClient(HubClient):
         finally:
             await ws.close()
 
+    # -- PTZ
+
+    def _ptz(self, camera_id: str, *segments: str) -> tuple[str, ...]:
+        return ("cameras", camera_id, "ptz", *segments)
+
+    async def _ptz_status(
+        self,
+        method: str,
+        camera_id: str,
+        *segments: str,
+        body: Mapping[str, Any] | None = None,
+        urgent: bool = False,
+    ) -> PtzStatus:
+        payload = await self._request_json(
+            method, self._ptz(camera_id, *segments), body, urgent=urgent
+        )
+        return parse_ptz_status(payload)
+
+    async def ptz_status(self, camera_id: str) -> PtzStatus:
+        return await self._ptz_status("GET", camera_id)
+
+    async def ptz_move(
+        self,
+        camera_id: str,
+        pan: float,
+        tilt: float,
+        zoom: float,
+        *,
+        timeout_ms: int = 1000,
+        seq: int | None = None,
+    ) -> PtzStatus:
+        body: dict[str, Any] = {
+            "pan": float(pan),
+            "tilt": float(tilt),
+            "zoom": float(zoom),
+            "timeout_ms": int(timeout_ms),
+        }
+        if seq is not None:
+            body["seq"] = int(seq)
+        return await self._ptz_status("POST", camera_id, "move", body=body)
+
+    async def ptz_stop(self, camera_id: str, *, seq: int | None = None) -> PtzStatus:
+        # The urgent pool: a stop never waits for a connection behind in-flight requests.
+        body = {"seq": int(seq)} if seq is not None else {}
+        return await self._ptz_status("POST", camera_id, "stop", body=body, urgent=True)
+
+    async def ptz_absolute(
+        self,
+        camera_id: str,
+        pan: float | None = None,
+        tilt: float | None = None,
+        zoom: float | None = None,
+    ) -> PtzStatus:
+        body = {
+            axis: float(value)
+            for axis, value in (("pan", pan), ("tilt", tilt), ("zoom", zoom))
+            if value is not None
+        }
+        return await self._ptz_status("POST", camera_id, "absolute", body=body)
+
+    async def ptz_relative(
+        self, camera_id: str, pan: float = 0.0, tilt: float = 0.0, zoom_factor: float = 1.0
+    ) -> PtzStatus:
+        body = {"pan": float(pan), "tilt": float(tilt), "zoom_factor": float(zoom_factor)}
+        return await self._ptz_status("POST", camera_id, "relative", body=body)
+
+    async def ptz_home(self, camera_id: str) -> PtzStatus:
+        return await self._ptz_status("POST", camera_id, "home")
+
+    async def ptz_set_home(self, camera_id: str) -> PtzStatus:
+        return await self._ptz_status("PUT", camera_id, "home")
+
+    async def ptz_presets(self, camera_id: str) -> list[PtzPreset]:
+        payload = _obj(await self._get_json(*self._ptz(camera_id, "presets")), "response")
+        return parse_ptz_presets(_field(payload, "presets", "response"))
+
+    async def ptz_save_preset(self, camera_id: str, name: str) -> PtzPreset:
+        payload = await self._request_json("POST", self._ptz(camera_id, "presets"), {"name": name})
+        return parse_ptz_preset(payload)
+
+    async def ptz_rename_preset(self, camera_id: str, preset_id: str, name: str) -> PtzPreset:
+        payload = await self._request_json(
+            "PATCH", self._ptz(camera_id, "presets", preset_id), {"name": name}
+        )
+        return parse_ptz_preset(payload)
+
+    async def ptz_delete_preset(self, camera_id: str, preset_id: str) -> None:
+        await self._request_json("DELETE", self._ptz(camera_id, "presets", preset_id))
+
+    async def ptz_goto_preset(self, camera_id: str, preset_id: str) -> PtzStatus:
+        return await self._ptz_status("POST", camera_id, "presets", preset_id, "goto")
+
+    async def ptz_tours(self, camera_id: str) -> list[PtzTour]:
+        payload = _obj(await self._get_json(*self._ptz(camera_id, "tours")), "response")
+        return parse_ptz_tours(_field(payload, "tours", "response"))
+
+    async def ptz_save_tour(
+        self,
+        camera_id: str,
+        name: str,
+        steps: Sequence[PtzTourStep],
+        *,
+        tour_id: str | None = None,
+    ) -> PtzTour:
+        body = {
+            "name": name,
+            "steps": [{"preset_id": s.preset_id, "dwell_s": float(s.dwell_s)} for s in steps],
+        }
+        if tour_id is None:
+            payload = await self._request_json("POST", self._ptz(camera_id, "tours"), body)
+        else:
+            payload = await self._request_json("PUT", self._ptz(camera_id, "tours", tour_id), body)
+        return parse_ptz_tour(payload)
+
+    async def ptz_delete_tour(self, camera_id: str, tour_id: str) -> None:
+        await self._request_json("DELETE", self._ptz(camera_id, "tours", tour_id))
+
+    async def ptz_start_tour(self, camera_id: str, tour_id: str) -> PtzStatus:
+        return await self._ptz_status("POST", camera_id, "tours", tour_id, "start")
+
+    async def ptz_stop_tour(self, camera_id: str, tour_id: str) -> PtzStatus:
+        return await self._ptz_status("POST", camera_id, "tours", tour_id, "stop")
+
+    async def ptz_lock(self, camera_id: str, priority: int = 0) -> PtzLock:
+        payload = await self._request_json(
+            "POST", self._ptz(camera_id, "lock"), {"priority": int(priority)}
+        )
+        lock = parse_ptz_lock(payload)
+        if lock is None:
+            raise HubProtocolError("lock: expected an object, got null", field="lock")
+        return lock
+
+    async def ptz_unlock(self, camera_id: str) -> None:
+        await self._request_json("DELETE", self._ptz(camera_id, "lock"))
+
     async def close(self) -> None:
         self._closed = True
-        session, self._session = self._session, None
-        if session is not None and not session.closed:
-            await session.close()
+        for session in (self._session, self._urgent_session):
+            if session is not None and not session.closed:
+                await session.close()
+        self._session = self._urgent_session = None
 
 
 def _create(config: HubConfig) -> HubClient:
