@@ -1,0 +1,63 @@
+"""A real `DemoHub` on 127.0.0.1 (port 0), served from its own loop in a daemon thread.
+
+The PTZ tests measure when commands reach the hub (`DemoHub.ptz_commands[i].received`, taken
+with `time.monotonic()` when the hub got the request). With the hub on a loop of its own, the
+console side's loop can be busy or slow without delaying the hub's clock readings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from console.demohub import DemoHub
+
+T = TypeVar("T")
+
+PTZ_CAM = "cam-08"
+
+
+class HubThread:
+    def __init__(self, **options: Any) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.hub = DemoHub(**options)
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+        self.run(self.hub.start("127.0.0.1", 0))
+        self.url = self.hub.url
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 20.0) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run `fn` on the hub's loop thread (where its state lives) and return its result."""
+
+        async def wrapper() -> T:
+            return fn()
+
+        return self.run(wrapper())
+
+    def commands(self, camera_id: str = PTZ_CAM) -> list[Any]:
+        """A snapshot of the PTZ command records of `camera_id`, oldest first."""
+        return self.call(lambda: [c for c in self.hub.ptz_commands if c.camera_id == camera_id])
+
+    def close(self) -> None:
+        try:
+            self.run(self.hub.stop())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(10)
+            self.loop.close()
+
+
+async def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Poll `predicate` from a coroutine until it holds or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        await asyncio.sleep(0.01)
+    return predicate()
