@@ -22,6 +22,8 @@ from console.hub.base import HubClient
 from console.hub.errors import HubError
 from console.hub.registry import HubConfig, create_client
 from console.hubprocess import EmbeddedHub, HubStartError
+from console.joystick.profiles import JoystickProfiles
+from console.joystick.sdl_input import JoystickInput
 from console.jsonfile import config_dir
 from console.marshal import Marshal
 from console.media.engine import (
@@ -34,6 +36,8 @@ from console.media.engine import (
 from console.media.feed import LiveFeed
 from console.media.player import RenderPath as MediaRenderPath
 from console.notices import Level, Notices
+from console.ptz.desk import PtzDesk, default_operator
+from console.ptz.joystick_steering import JoystickSteering
 from console.redact import redact_url
 from console.settings import Settings, SettingsStore
 from console.stall import StallMonitor
@@ -65,6 +69,8 @@ class ConsoleOptions:
     render_path: str | None = None
     profile: str | None = None  # force every tile to this stream profile; None: by tile size
     live_buffer_ms: int | None = None  # every wall's live buffer; None: per wall or setting
+    operator: str | None = None  # the name PTZ locks show; None: settings, else user@host
+    joystick: bool = True  # open joysticks and gamepads through SDL
 
 
 def screenshot_path(base: Path, index: int) -> Path:
@@ -91,6 +97,9 @@ class ConsoleApp:
         self._tasks: list[asyncio.Task[Any]] = []
         self._layout_store: LayoutStore | None = None
         self._directory: CameraDirectory | None = None
+        self.ptz: PtzDesk | None = None
+        self.joysticks: JoystickInput | None = None
+        self.joystick_steering: JoystickSteering | None = None
         self.hub_label = ""
 
     def quit(self) -> None:
@@ -133,8 +142,9 @@ class ConsoleApp:
                 url = await self._blocking(self._hub.start)
             except HubStartError as e:
                 return self._fatal(str(e))
+        operator = opts.operator or settings.hub.operator or default_operator()
         self._client = create_client(
-            HubConfig(url=url, driver=settings.hub.driver, operator=settings.hub.operator)
+            HubConfig(url=url, driver=settings.hub.driver, operator=operator)
         )
         log.info("hub: %s", redact_url(url))
         self.hub_label = f"{'Demo hub' if self._hub else 'Hub'} {redact_url(url)}"
@@ -149,6 +159,7 @@ class ConsoleApp:
             return self._fatal(str(e))
 
         directory = self._directory = CameraDirectory(self._client, self.notices)
+        self.ptz = PtzDesk(self._client, directory, operator)
         screens = max(1, len(self._app.screens()))
         walls = initial_walls(saved, screens, opts.layout, opts.render_path)
         if opts.live_buffer_ms is not None:
@@ -165,6 +176,9 @@ class ConsoleApp:
         )
         self._open_windows()
         self._tasks.append(self._loop.create_task(directory.load(), name="camera-directory"))
+        self._tasks.append(self._loop.create_task(self.ptz.follow_events(), name="ptz-events"))
+        if opts.joystick:
+            await self._start_joysticks(folder)
         # Measure stalls of the running console, not the one-off creation of the windows.
         await asyncio.sleep(0.3)
         # What start-up made lives as long as the console: keep it out of the collector's full
@@ -172,6 +186,18 @@ class ConsoleApp:
         gc.freeze()
         self.stall.start()
         return 0
+
+    async def _start_joysticks(self, folder: Path) -> None:
+        assert self.ptz is not None and self.station is not None
+        profiles = JoystickProfiles(folder / "joysticks.json")
+        problem = await self._blocking(profiles.load)
+        if problem:
+            self.notices.post(problem, Level.WARNING)
+        self.joysticks = JoystickInput(self._marshal, profiles)
+        self.joystick_steering = JoystickSteering(
+            self.ptz, self.station, self.joysticks, self.notices
+        )
+        self.joysticks.start()  # SDL starts on its own thread; failure is reported, not raised
 
     async def save_session(self) -> None:
         """Keep the walls as they are for the next start (under the current layout name)."""
@@ -223,6 +249,7 @@ class ConsoleApp:
                 default_buffer_ms=self._engine.settings.network_caching_ms
                 if self._engine
                 else DEFAULT_LIVE_BUFFER_MS,
+                ptz=self.ptz,
             )
             screen = screens[min(wall.screen, len(screens) - 1)]
             window.setScreen(screen)
@@ -286,6 +313,10 @@ class ConsoleApp:
             self.station.close()
         for window in self.windows:
             window.hide()
+        if self.joysticks is not None:
+            await self._blocking(self.joysticks.stop)
+        if self.ptz is not None:
+            await self.ptz.close()  # stops every camera this console steers
         if self._engine is not None:
             engine = self._engine
             await self._blocking(engine.shutdown, 3.0)

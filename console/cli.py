@@ -58,6 +58,14 @@ def _console_parser() -> argparse.ArgumentParser:
         type=int,
         help="libvlc live buffer in ms for every wall (less delay, less smoothing)",
     )
+    p.add_argument(
+        "--operator",
+        metavar="NAME",
+        help="operator name sent to the hub (PTZ locks); default from settings, else user@host",
+    )
+    p.add_argument(
+        "--no-joystick", action="store_true", help="do not open joysticks or gamepads (SDL)"
+    )
     p.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     p.add_argument("--version", action="version", version=f"tessera {__version__}")
     return p
@@ -108,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             render_path=opts.render_path,
             profile=opts.profile,
             live_buffer_ms=opts.live_buffer,
+            operator=opts.operator,
+            joystick=not opts.no_joystick,
         )
     )
     # Everything that matters is done (streams stopped, layout saved, hub stopped). Skip the

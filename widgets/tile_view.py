@@ -26,16 +26,22 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
+    QWheelEvent,
 )
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QVBoxLayout, QWidget
 
+from console.hub.models import PtzLock
 from console.latency import LatencyMeter
 from console.media.feed import FeedState, FeedStatus, LiveFeed
 from console.media.player import Frame
+from console.ptz.desk import PtzDesk
 from console.wall.layout import CellRect, Direction, Tile
 from console.wall.model import WallModel
 from widgets import theme
 from widgets.mime import CAMERA_MIME, TILE_MIME
+from widgets.ptz_steering import TileSteering, paint_crosshair
+
+PTZ_PROBLEM_SHOWN_S = 6.0
 
 PaintProbe = Callable[["TileView", Frame, float], None]
 _paint_probe: PaintProbe | None = None
@@ -98,6 +104,11 @@ class TileView(QWidget):
         self._profile: str | None = None
         self._profile_why = ""
         self.latency: LatencyMeter | None = None  # on while the wall shows latency
+        self._ptz: PtzDesk | None = None
+        self.steering: TileSteering | None = None
+        self.ptz_mode = False
+        self._ptz_problem: tuple[str, float] | None = None  # (message, monotonic time)
+        self._picture = QRect()
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setMinimumSize(64, 36)
@@ -134,9 +145,93 @@ class TileView(QWidget):
         return self.frames_shown > 0
 
     def set_tile(self, tile: Tile) -> None:
+        camera_changed = tile.camera_id != self._tile.camera_id
         self._tile = tile
+        if camera_changed:
+            self._on_camera_changed()
         self._refresh_strip()
         self.update()
+
+    # -- PTZ -----------------------------------------------------------------------------------
+    def set_ptz(self, desk: PtzDesk | None) -> None:
+        """Steer PTZ cameras on this tile through `desk` (None: no PTZ on this wall)."""
+        self._ptz = desk
+        if desk is None:
+            return
+        self.steering = TileSteering(desk, self.picture_rect, self)
+        self.steering.changed.connect(self.update)
+        desk.lock_changed.connect(self._on_ptz_lock)
+        desk.problem.connect(self._on_ptz_problem)
+        self.destroyed.connect(lambda: self._disconnect_ptz(desk))
+        self._on_camera_changed()
+
+    def _disconnect_ptz(self, desk: PtzDesk) -> None:
+        desk.lock_changed.disconnect(self._on_ptz_lock)
+        desk.problem.disconnect(self._on_ptz_problem)
+
+    @property
+    def can_steer(self) -> bool:
+        """The tile's camera is a PTZ camera this console can steer."""
+        return self._ptz is not None and self._ptz.capabilities(self._tile.camera_id) is not None
+
+    def set_ptz_mode(self, on: bool) -> None:
+        """PTZ mode: mouse and keys steer the camera instead of arranging the wall."""
+        on = on and self.can_steer
+        if on == self.ptz_mode:
+            return
+        self.ptz_mode = on
+        if not on and self.steering is not None:
+            self.steering.stop("PTZ mode off")
+        self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+        self.update()
+
+    def picture_rect(self) -> QRect:
+        """Where the picture is drawn (the whole tile until a frame has been painted)."""
+        if self._picture.isValid():
+            return QRect(self._picture)
+        return self.video.geometry() if self.video is not None else self.rect()
+
+    def stop_steering(self, reason: str) -> None:
+        if self.steering is not None:
+            self.steering.stop(reason)
+
+    def _on_camera_changed(self) -> None:
+        if self.steering is None or self._ptz is None:
+            return
+        self.steering.stop("tile changed")
+        self.steering.camera_id = self._tile.camera_id
+        self._ptz_problem = None
+        if not self.can_steer:
+            self.set_ptz_mode(False)
+        self._ptz.watch(self._tile.camera_id)
+
+    def _on_ptz_lock(self, camera_id: str, _lock: PtzLock | None) -> None:
+        if camera_id == self._tile.camera_id:
+            self._refresh_strip()
+            self.update()
+
+    def _on_ptz_problem(self, camera_id: str, message: str) -> None:
+        if camera_id == self._tile.camera_id:
+            self._ptz_problem = (message, time.monotonic())
+            self._refresh_strip()
+            self.update()
+
+    def ptz_line(self) -> tuple[str, QColor] | None:
+        """The tile's PTZ line in plain words (who holds the camera, the last problem)."""
+        if self._ptz is None or not self.can_steer:
+            return None
+        if self._ptz_problem is not None:
+            message, at = self._ptz_problem
+            if time.monotonic() - at < PTZ_PROBLEM_SHOWN_S:
+                return f"PTZ: {message}", theme.ALARM
+            self._ptz_problem = None
+        lock = self._ptz.held_by_other(self._tile.camera_id)
+        if lock is not None:
+            since = lock.since.astimezone().strftime("%H:%M")
+            return f"PTZ held by {lock.operator} since {since}", theme.WARN
+        if self.ptz_mode:
+            return "PTZ · drag to move · click to centre · Shift+drag to zoom", theme.ACCENT
+        return "PTZ camera · P to steer", theme.MUTED
 
     def bind(
         self,
@@ -234,7 +329,9 @@ class TileView(QWidget):
             return
         text, colour = describe_state(self._state, self._profile)
         name = self._camera_name(self._tile.camera_id) if self._tile.camera_id else "Empty"
-        self._strip.setText(f"{name}   <span style='color:{colour.name()}'>{text}</span>")
+        ptz = self.ptz_line()
+        extra = f"   <span style='color:{ptz[1].name()}'>{ptz[0]}</span>" if ptz else ""
+        self._strip.setText(f"{name}   <span style='color:{colour.name()}'>{text}</span>{extra}")
 
     # -- painting ------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -243,6 +340,10 @@ class TileView(QWidget):
         if not self._native:
             p.fillRect(rect, QColor(0, 0, 0))
             self._paint_video(p, rect)
+            if self.ptz_mode:
+                paint_crosshair(p, self.picture_rect())
+                if self.steering is not None:
+                    self.steering.paint(p)
             self._paint_labels(p, rect)
         else:
             p.fillRect(rect, theme.BACKGROUND)
@@ -270,6 +371,7 @@ class TileView(QWidget):
             frame.image.data, frame.width, frame.height, frame.stride, QImage.Format.Format_RGB32
         )
         target = _fit(rect, frame.display_width, frame.display_height)
+        self._picture = target
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         p.drawImage(QRectF(target), image)
         shown = (frame.generation, frame.seq)
@@ -308,6 +410,16 @@ class TileView(QWidget):
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
                 elided,
             )
+        ptz = self.ptz_line()
+        if ptz is not None:
+            ptz_band = QRect(rect.left(), band.bottom() + 1, rect.width(), line)
+            p.fillRect(ptz_band, QColor(0, 0, 0, 120))
+            p.setPen(ptz[1])
+            p.drawText(
+                ptz_band.adjusted(pad, 0, -pad, 0),
+                Qt.AlignmentFlag.AlignVCenter,
+                metrics.elidedText(ptz[0], Qt.TextElideMode.ElideRight, rect.width() - 2 * pad),
+            )
         if self._state is not None and self._state.status is FeedStatus.SIGNAL_LOST:
             p.setPen(theme.ALARM)
             p.drawText(
@@ -320,10 +432,17 @@ class TileView(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self._wall.select(self._tile.id)
+            if self.ptz_mode and self.steering is not None:
+                shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+                self.steering.press(event.position(), shift)
+                return
             self._drag_from = event.position().toPoint()
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self.ptz_mode and self.steering is not None:
+            self.steering.move(event.position())
+            return
         start = self._drag_from
         if (
             start is None
@@ -342,7 +461,22 @@ class TileView(QWidget):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._drag_from = None
+        if self.ptz_mode and self.steering is not None:
+            if event.button() == Qt.MouseButton.LeftButton:
+                self.steering.release(event.position())
+            return
         super().mouseReleaseEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.ptz_mode and self.steering is not None:
+            self.steering.wheel(event.angleDelta().y() / 120)
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    def hideEvent(self, event: Any) -> None:
+        self.stop_steering("tile hidden")
+        super().hideEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self._wall.toggle_maximize(self._tile.id)
@@ -392,6 +526,11 @@ class TileView(QWidget):
             act.setEnabled(span is not None and not maximized)
         split = menu.addAction("Split into single tiles", lambda: self._wall.split(tid))
         split.setEnabled(self._tile.rect.cols * self._tile.rect.rows > 1 and not maximized)
+        if self.can_steer:
+            menu.addSeparator()
+            ptz = menu.addAction("PTZ control (P)", lambda: self.set_ptz_mode(not self.ptz_mode))
+            ptz.setCheckable(True)
+            ptz.setChecked(self.ptz_mode)
         menu.exec(event.globalPos())
 
     def _merge(self, span: CellRect | None) -> None:

@@ -1,7 +1,9 @@
 """The wall grid of one screen: tile views placed by the wall model's integer cells.
 
 Tile views persist by tile id across layout edits (a native video window must outlive a swap),
-double-click maximises a tile and back, and the arrow keys move the selection.
+double-click maximises a tile and back, and the arrow keys move the selection. On a tile in
+PTZ mode (key P) the arrow keys and + / - steer its camera instead; moving the selection or
+losing focus stops any camera this wall steers.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ import functools
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtGui import QKeyEvent, QPixmap
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QPixmap
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from console.ptz.desk import PtzDesk
 from console.wall.feeds import WallFeeds
 from console.wall.layout import Direction, GridLayout
 from console.wall.model import RenderPath, WallModel
@@ -37,6 +40,7 @@ class WallView(QWidget):
         camera_name: Callable[[str], str],
         on_camera_dropped: Callable[[int, str], None],
         parent: QWidget | None = None,
+        ptz: PtzDesk | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("wall")
@@ -52,6 +56,8 @@ class WallView(QWidget):
         self._grid.setSpacing(2)
         self._views: dict[int, TileView] = {}
         self._show_latency = False
+        self._ptz = ptz
+        self._selected = wall.selected
         wall.layout_changed.connect(self._on_layout)
         wall.maximized_changed.connect(self._on_maximized)
         wall.selection_changed.connect(self._on_selection)
@@ -95,6 +101,7 @@ class WallView(QWidget):
                 self._views[tile.id] = view
                 view.set_resize_listener(self._feeds.set_tile_size)
                 view.show_latency(self._show_latency)
+                view.set_ptz(self._ptz)
             else:
                 view.set_tile(tile)
         self._place()
@@ -148,14 +155,39 @@ class WallView(QWidget):
     def _on_maximized(self, _tile_id: int | None) -> None:
         self._place()
 
-    def _on_selection(self, _tile_id: int | None) -> None:
+    def _on_selection(self, tile_id: int | None) -> None:
+        if tile_id != self._selected:
+            self.stop_steering("another tile selected")
+        self._selected = tile_id
         for view in self._views.values():
             view.update()
+
+    def selected_view(self) -> TileView | None:
+        selected = self._wall.selected
+        return self._views.get(selected) if selected is not None else None
+
+    def stop_steering(self, reason: str) -> None:
+        """Stop every camera steered from this wall (focus lost, selection moved)."""
+        for view in self._views.values():
+            view.stop_steering(reason)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        # A popup (the tile's menu) takes focus too, and a held key must still stop.
+        self.stop_steering("focus lost")
+        super().focusOutEvent(event)
 
     # -- keyboard ------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         selected = self._wall.selected
+        view = self.selected_view()
+        if view is not None and key == Qt.Key.Key_P and not event.isAutoRepeat():
+            view.set_ptz_mode(not view.ptz_mode)
+            return
+        if view is not None and view.ptz_mode and view.steering is not None:
+            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            if view.steering.key_press(key, shift, event.isAutoRepeat()):
+                return
         if key in _KEYS and self._wall.maximized is None:
             self._wall.select_neighbor(_KEYS[Qt.Key(key)])
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and selected is not None:
@@ -166,3 +198,10 @@ class WallView(QWidget):
             self._wall.clear(selected)
         else:
             super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        view = self.selected_view()
+        steering = view.steering if view is not None else None
+        if steering is not None and steering.key_release(event.key(), event.isAutoRepeat()):
+            return
+        super().keyReleaseEvent(event)

@@ -1,6 +1,6 @@
 """A wall window: one per screen, with the grid, a quiet toolbar and the operator's notices.
 
-The first window also carries the camera tree and the named-layout menu.
+The first window also carries the camera tree, the PTZ panel and the named-layout menu.
 """
 
 from __future__ import annotations
@@ -27,10 +27,13 @@ from PySide6.QtWidgets import (
 from console.hub.models import Camera
 from console.media.engine import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
 from console.notices import Notice
+from console.ptz.desk import PtzDesk
 from console.wall.layout import PRESETS, GridLayout
+from console.wall.model import WallModel
 from console.wall.store import SavedLayouts
 from console.workstation import Workstation
 from widgets.camera_tree import CameraTree
+from widgets.ptz_panel import PtzPanel
 from widgets.wall_view import WallView
 
 
@@ -43,6 +46,7 @@ class WallWindow(QMainWindow):
         parent: QWidget | None = None,
         hub_label: str = "",
         default_buffer_ms: int = DEFAULT_LIVE_BUFFER_MS,
+        ptz: PtzDesk | None = None,
     ) -> None:
         super().__init__(parent)
         self._station = station
@@ -60,6 +64,7 @@ class WallWindow(QMainWindow):
             station.camera_name,
             lambda tile_id, cam: station.drop_camera(wall_index, tile_id, cam),
             self,
+            ptz,
         )
         self.setCentralWidget(self.wall_view)
 
@@ -99,6 +104,7 @@ class WallWindow(QMainWindow):
         bar.addAction(self.latency_action)
 
         self.camera_tree: CameraTree | None = None
+        self.ptz_panel: PtzPanel | None = None
         if wall_index == 0:
             self.layouts_menu = QMenu("Layouts", self)
             button = QToolButton(self)
@@ -119,6 +125,8 @@ class WallWindow(QMainWindow):
             self.resizeDocks([dock], [220], Qt.Orientation.Horizontal)
             station.directory.changed.connect(self._on_cameras)
             self._on_cameras(station.directory.cameras)
+            if ptz is not None:
+                self._add_ptz_panel(ptz)
 
         self.notice_label = QLabel(self)
         self.notice_label.setObjectName("notice")
@@ -136,10 +144,37 @@ class WallWindow(QMainWindow):
         self._on_layout(self._wall.layout)
         self.wall_view.setFocus()
 
+    def _add_ptz_panel(self, ptz: PtzDesk) -> None:
+        panel = self.ptz_panel = PtzPanel(ptz, self._station.camera_name, self)
+        dock = QDockWidget("PTZ", self)
+        dock.setObjectName("ptz-dock")
+        dock.setWidget(panel)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.resizeDocks([dock], [240], Qt.Orientation.Horizontal)
+        # The panel follows the tile selected last, on any wall.
+        for wall in self._station.walls:
+            follow = functools.partial(self._follow_selection, wall)
+            wall.selection_changed.connect(lambda _tid, f=follow: f())
+            wall.layout_changed.connect(lambda _layout, f=follow: f())
+
+    def _follow_selection(self, wall: WallModel) -> None:
+        tile_id = wall.selected
+        if self.ptz_panel is None or tile_id is None:
+            return
+        tile = next((t for t in wall.layout.tiles if t.id == tile_id), None)
+        self.ptz_panel.set_camera(tile.camera_id if tile is not None else None)
+
     # -- model -> view -------------------------------------------------------------------------
     def _on_cameras(self, cameras: list[Camera]) -> None:
         if self.camera_tree is not None:
             self.camera_tree.set_cameras(cameras)
+        if self.ptz_panel is not None:
+            self._follow_selection(self._wall)
 
     def _on_layout(self, layout: GridLayout) -> None:
         name = f"{layout.columns}x{layout.rows}"

@@ -1,0 +1,160 @@
+"""Joystick to camera: SDL's virtual joystick (a device as far as SDL is concerned), the
+console's JoystickInput, JoystickSteering and PtzDesk, and the real demo hub over sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from console.cameras import CameraDirectory
+from console.hub.registry import HubConfig
+from console.hub.tessera_api import TesseraHubClient
+from console.joystick.mapping import JoystickProfile
+from console.joystick.profiles import JoystickProfiles
+from console.joystick.sdl_input import JoystickInput
+from console.joystick.virtual import VirtualJoystick
+from console.marshal import Marshal
+from console.notices import Notices
+from console.ptz.desk import PtzDesk
+from console.ptz.joystick_steering import JoystickSteering
+from console.wall.layout import preset
+from console.wall.model import WallState
+from console.wall.store import LayoutStore, SavedLayouts
+from console.workstation import Workstation
+from tests.console.ptz.hubthread import PTZ_CAM, HubThread, wait_for
+from tests.widgets.conftest import IdleFeed  # tiles without video: this is about commands
+
+
+@pytest.fixture
+def hub() -> Iterator[HubThread]:
+    h = HubThread()
+    yield h
+    h.close()
+
+
+class Rig:
+    async def __aenter__(self) -> Rig:
+        loop = asyncio.get_running_loop()
+        self.client = TesseraHubClient(HubConfig(url=self.hub.url, operator="ana", timeout_s=5))
+        directory = CameraDirectory(self.client, Notices())
+        directory.set_cameras(await self.client.cameras())
+        self.desk = PtzDesk(self.client, directory, "ana")
+        self.notices = Notices()
+        self.station = Workstation(
+            directory,
+            self.notices,
+            LayoutStore(self.folder / "layouts.json"),
+            SavedLayouts(),
+            [WallState(0, preset("2x2", [PTZ_CAM, "cam-01", PTZ_CAM]))],
+            lambda index, key, wall: IdleFeed(key),
+        )
+        profiles = JoystickProfiles(self.folder / "joysticks.json")
+        self.input = JoystickInput(Marshal(loop), profiles)
+        self.steering = JoystickSteering(self.desk, self.station, self.input, self.notices)
+        self.input.start()
+        assert await loop.run_in_executor(None, self.input.wait_ready, 5.0), self.input.problem
+        self.stick = VirtualJoystick(self.input, name="test stick")
+        guid = await loop.run_in_executor(None, self.stick.attach)
+        await loop.run_in_executor(
+            None, profiles.update, JoystickProfile(key=guid, dead_zone=0.05, exponent=1.0)
+        )
+        await asyncio.sleep(0.1)
+        return self
+
+    def __init__(self, hub: HubThread, folder: Any) -> None:
+        self.hub = hub
+        self.folder = folder
+
+    async def do(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+    def commands(self, name: str) -> list[Any]:
+        return [c for c in self.hub.commands() if c.command == name]
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.stick.attached:
+            await self.do(self.stick.detach)
+        await self.do(self.input.stop)
+        self.station.close()
+        await self.desk.close()
+        await self.client.close()
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(asyncio.wait_for(coro, 30))
+
+
+def test_the_stick_steers_the_selected_tiles_camera_and_stops_on_return(hub, tmp_path):
+    async def go():
+        async with Rig(hub, tmp_path) as rig:
+            rig.station.walls[0].select(rig.station.walls[0].layout.tiles[0].id)
+            await rig.do(rig.stick.set_axis, 0, 0.8)
+            assert await wait_for(lambda: bool(rig.commands("move")), 2)
+            assert rig.commands("move")[0].body["pan"] > 0.7
+            await asyncio.sleep(0.7)  # held: samples keep coming, no dead-man stop
+            assert not rig.commands("stop")
+            released = time.monotonic()
+            await rig.do(rig.stick.set_axis, 0, 0.0)
+            assert await wait_for(lambda: bool(rig.commands("stop")), 2)
+            assert rig.commands("stop")[0].received - released < 0.1
+
+    run(go())
+
+
+def test_unplugged_mid_move_stops_the_camera_and_says_so(hub, tmp_path):
+    async def go():
+        async with Rig(hub, tmp_path) as rig:
+            await rig.do(rig.stick.set_axis, 1, -0.9)  # pushed forward: tilt up
+            assert await wait_for(lambda: bool(rig.commands("move")), 2)
+            assert rig.commands("move")[0].body["tilt"] > 0.8
+            unplugged = time.monotonic()
+            await rig.do(rig.stick.detach)
+            assert await wait_for(lambda: bool(rig.commands("stop")), 2)
+            assert rig.commands("stop")[0].received - unplugged < 0.1
+            assert any("disconnected" in n.text for n in rig.notices.items)
+
+    run(go())
+
+
+def test_a_non_ptz_tile_gets_nothing_and_changing_tile_stops(hub, tmp_path):
+    async def go():
+        async with Rig(hub, tmp_path) as rig:
+            wall = rig.station.walls[0]
+            tiles = wall.layout.tiles
+            wall.select(tiles[1].id)  # cam-01: no PTZ
+            await rig.do(rig.stick.set_axis, 0, 0.8)
+            await asyncio.sleep(0.3)
+            assert not rig.hub.commands("cam-01") and not rig.commands("move")
+            wall.select(tiles[0].id)  # the PTZ camera: the held stick now steers it
+            assert await wait_for(lambda: bool(rig.commands("move")), 2)
+            wall.select(tiles[1].id)  # away again: stop at once
+            assert await wait_for(lambda: bool(rig.commands("stop")), 1)
+            await rig.do(rig.stick.set_axis, 0, 0.0)
+
+    run(go())
+
+
+def test_buttons_go_to_presets_home_and_next_tile(hub, tmp_path):
+    async def go():
+        async with Rig(hub, tmp_path) as rig:
+            wall = rig.station.walls[0]
+            wall.select(wall.layout.tiles[0].id)
+            await rig.client.ptz_save_preset(PTZ_CAM, "Quay")
+            rig.desk.watch(PTZ_CAM)
+            assert await wait_for(lambda: bool(rig.desk.presets(PTZ_CAM)), 2)
+            await rig.do(rig.stick.press, 5)  # default profile: button 5 = preset 1
+            assert await wait_for(lambda: bool(rig.commands("preset_goto")), 2)
+            await rig.do(rig.stick.release, 5)
+            await rig.do(rig.stick.press, 1)  # home
+            assert await wait_for(lambda: bool(rig.commands("home")), 2)
+            await rig.do(rig.stick.release, 1)
+            before = wall.selected
+            await rig.do(rig.stick.press, 4)  # next tile
+            assert await wait_for(lambda: wall.selected != before, 2)
+            await rig.do(rig.stick.release, 4)
+
+    run(go())
