@@ -47,7 +47,7 @@ from console.hub.tessera_api import (
     parse_ptz_status,
     parse_ptz_tours,
 )
-from tests.console.ptz.hubthread import HubThread
+from tests.support.hubthread import HubThread
 
 PTZ_CAM = "cam-08"
 FIXED_CAM = "cam-01"

@@ -21,7 +21,7 @@ from console.hub.errors import HubError, HubNotFound, HubPtzLocked, HubUnreachab
 from console.hub.registry import HubConfig
 from console.hub.tessera_api import TesseraHubClient
 from console.ptz.control import PtzControl, SeqCounter, clamp_speed, next_seq
-from tests.console.ptz.hubthread import PTZ_CAM, HubThread, wait_for
+from tests.support.hubthread import PTZ_CAM, HubThread, wait_for
 
 
 def report(name: str, values: list[float]) -> None:

@@ -16,7 +16,7 @@ from console.hub.registry import HubConfig
 from console.hub.tessera_api import TesseraHubClient
 from console.notices import Notices
 from console.ptz.desk import PtzDesk, default_operator
-from tests.console.ptz.hubthread import PTZ_CAM, HubThread, wait_for
+from tests.support.hubthread import PTZ_CAM, HubThread, wait_for
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from console.wall.layout import preset
 from console.wall.model import WallState
 from console.wall.store import LayoutStore, SavedLayouts
 from console.workstation import Workstation
-from tests.console.ptz.hubthread import PTZ_CAM, HubThread, wait_for
+from tests.support.hubthread import PTZ_CAM, HubThread, wait_for
 from tests.widgets.conftest import IdleFeed  # tiles without video: this is about commands
 
 
