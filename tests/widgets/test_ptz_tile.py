@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QWheelEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from console.cameras import CameraDirectory
@@ -227,10 +227,13 @@ def test_focus_loss_stops_a_held_key(rig):
     async def body():
         rig.wall.select(rig.tile.tile.id)
         rig.tile.set_ptz_mode(True)
+        rig.view.activateWindow()
         rig.view.setFocus()
+        assert await rig.wait(rig.view.hasFocus)
         rig.key(QKeyEvent.Type.KeyPress, Qt.Key.Key_Left)
         assert await rig.wait(lambda: bool(rig.commands("move")))
-        rig.view.stop_steering("focus lost")  # what focusOutEvent does
+        # The key is still held when focus goes elsewhere (another window, a dialog).
+        QApplication.sendEvent(rig.view, QFocusEvent(QFocusEvent.Type.FocusOut))
         assert await rig.wait(lambda: bool(rig.commands("stop")))
 
     rig.run(body())
