@@ -12,7 +12,6 @@ import math
 import socket
 import statistics
 import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -33,20 +32,6 @@ def report(name: str, values: list[float]) -> None:
         )
     else:
         print(f"\n{name}: {values}")
-
-
-@pytest.fixture
-def make_hub() -> Iterator[Callable[..., HubThread]]:
-    hubs: list[HubThread] = []
-
-    def make(**options: Any) -> HubThread:
-        hub = HubThread(**options)
-        hubs.append(hub)
-        return hub
-
-    yield make
-    for hub in hubs:
-        hub.close()
 
 
 def client_for(url: str, operator: str | None = "ana", timeout_s: float = 5.0) -> TesseraHubClient:
@@ -108,8 +93,8 @@ def test_bad_settings_are_refused():
 # ---------------------------------------------------------------- coalescing and holding
 
 
-def test_joystick_at_100_hz_is_coalesced_and_the_last_speed_wins(make_hub):
-    hub = make_hub()
+def test_joystick_at_100_hz_is_coalesced_and_the_last_speed_wins(hub_factory):
+    hub = hub_factory()
     in_flight = 0
     most_in_flight = 0
 
@@ -165,8 +150,8 @@ def test_joystick_at_100_hz_is_coalesced_and_the_last_speed_wins(make_hub):
     report(f"coalescing: moves for {samples} samples in 2 s", [len(moves)])
 
 
-def test_a_held_speed_is_repeated_before_the_hub_timeout(make_hub):
-    hub = make_hub()
+def test_a_held_speed_is_repeated_before_the_hub_timeout(hub_factory):
+    hub = hub_factory()
 
     async def main() -> tuple[Recorder, bool, bool]:
         async with client_for(hub.url) as client:
@@ -196,8 +181,8 @@ def test_a_held_speed_is_repeated_before_the_hub_timeout(make_hub):
 # ---------------------------------------------------------------- stopping
 
 
-def test_dead_man_stops_half_a_second_after_the_last_sample(make_hub):
-    hub = make_hub()
+def test_dead_man_stops_half_a_second_after_the_last_sample(hub_factory):
+    hub = hub_factory()
 
     async def main() -> float:
         async with client_for(hub.url) as client:
@@ -218,8 +203,8 @@ def test_dead_man_stops_half_a_second_after_the_last_sample(make_hub):
     assert 0.45 <= delay <= 0.75
 
 
-def test_no_dead_man_when_disabled(make_hub):
-    hub = make_hub()
+def test_no_dead_man_when_disabled(hub_factory):
+    hub = hub_factory()
 
     async def main() -> bool:
         async with client_for(hub.url) as client:
@@ -269,22 +254,22 @@ def measure_release(hub: HubThread, trials: int) -> list[float]:
     return run(main(), timeout=60)
 
 
-def test_release_reaches_the_hub_within_100_ms(make_hub):
-    hub = make_hub()
+def test_release_reaches_the_hub_within_100_ms(hub_factory):
+    hub = hub_factory()
     latencies = measure_release(hub, 25)
     report("release -> stop at the hub, prompt hub (ms)", [x * 1000 for x in latencies])
     assert max(latencies) < 0.1, latencies
 
 
-def test_release_reaches_a_slow_hub_within_100_ms(make_hub):
-    hub = make_hub(ptz_answer_delay_s=0.4)
+def test_release_reaches_a_slow_hub_within_100_ms(hub_factory):
+    hub = hub_factory(ptz_answer_delay_s=0.4)
     latencies = measure_release(hub, 25)
     report("release -> stop at the hub, answers after 0.4 s (ms)", [x * 1000 for x in latencies])
     assert max(latencies) < 0.1, latencies
 
 
-def test_same_chain_stop_never_waits_for_its_move_in_flight(make_hub):
-    hub = make_hub(ptz_answer_delay_s=0.4)
+def test_same_chain_stop_never_waits_for_its_move_in_flight(hub_factory):
+    hub = hub_factory(ptz_answer_delay_s=0.4)
 
     async def main() -> list[float]:
         latencies = []
@@ -309,8 +294,8 @@ def test_same_chain_stop_never_waits_for_its_move_in_flight(make_hub):
     assert max(latencies) < 0.1, latencies
 
 
-def test_a_late_move_never_restarts_the_camera(make_hub):
-    hub = make_hub(ptz_answer_delay_s=0.1)
+def test_a_late_move_never_restarts_the_camera(hub_factory):
+    hub = hub_factory(ptz_answer_delay_s=0.1)
 
     async def main() -> list[bool]:
         moving: list[bool] = []
@@ -354,8 +339,8 @@ def test_a_late_move_never_restarts_the_camera(make_hub):
 # ---------------------------------------------------------------- failures never raise
 
 
-def test_locked_by_another_operator_is_reported_not_raised(make_hub):
-    hub = make_hub()
+def test_locked_by_another_operator_is_reported_not_raised(hub_factory):
+    hub = hub_factory()
 
     async def main() -> tuple[Recorder, int, bool]:
         async with client_for(hub.url, "bob") as bob, client_for(hub.url, "ana") as ana:
@@ -444,8 +429,8 @@ def test_a_hub_that_never_answers_times_out_into_failed():
 # ---------------------------------------------------------------- one-shot commands
 
 
-def test_one_shot_commands_run_and_report_failures(make_hub):
-    hub = make_hub()
+def test_one_shot_commands_run_and_report_failures(hub_factory):
+    hub = hub_factory()
 
     async def main() -> tuple[Recorder, list[Any]]:
         async with client_for(hub.url) as client:
@@ -480,8 +465,8 @@ def test_one_shot_commands_run_and_report_failures(make_hub):
     assert commands.index("move") < commands.index("absolute")
 
 
-def test_a_forced_release_stops_a_one_shot_move(make_hub):
-    hub = make_hub()
+def test_a_forced_release_stops_a_one_shot_move(hub_factory):
+    hub = hub_factory()
 
     async def main() -> tuple[bool, bool, Recorder]:
         async with client_for(hub.url) as client:
@@ -502,8 +487,8 @@ def test_a_forced_release_stops_a_one_shot_move(make_hub):
     assert [s[1] for s in rec.sent] == ["absolute", "stop"]
 
 
-def test_close_stops_and_waits_for_requests_in_flight(make_hub):
-    hub = make_hub(ptz_answer_delay_s=0.3)
+def test_close_stops_and_waits_for_requests_in_flight(hub_factory):
+    hub = hub_factory(ptz_answer_delay_s=0.3)
 
     async def main() -> tuple[int, float]:
         async with client_for(hub.url) as client:

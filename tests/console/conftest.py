@@ -1,7 +1,9 @@
-"""Fixtures for the demo hub tests: a real `DemoHub` on 127.0.0.1 (port 0) in a thread.
+"""Fixtures for the core's tests: real `DemoHub`s on 127.0.0.1 (port 0), each in a thread.
 
 The hub runs on its own asyncio loop in a background thread, so tests can use blocking clients
-(urllib, PyAV, libvlc) directly and `asyncio.run` for aiohttp clients.
+(urllib, PyAV, libvlc) directly and `asyncio.run` for aiohttp clients. `hub_factory(**options)`
+makes hubs with `DemoHub` options and closes them after the test, checking that no encoder
+thread is left behind.
 """
 
 from __future__ import annotations
