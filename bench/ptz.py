@@ -30,17 +30,16 @@ import math
 import os
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from bench._harness import percentiles
 from bench._system import machine_info
 from console.cameras import CameraDirectory
-from console.demohub import DemoHub
+from console.demohub.background import BackgroundHub
 from console.hub.registry import HubConfig
 from console.hub.tessera_api import TesseraHubClient
 from console.joystick.mapping import JoystickProfile
@@ -51,38 +50,24 @@ from console.marshal import Marshal
 from console.notices import Notices
 from console.ptz.desk import PtzDesk
 
-T = TypeVar("T")
 PTZ_CAM = "cam-08"
 STOP_MISSING_AFTER_S = 1.0
 AXIS_PAN = 0
 STOP_TARGET_MS = 100.0
 
 
-class HubThread:
-    """The demo hub on a loop of its own in a daemon thread."""
+class HubThread(BackgroundHub):
+    """The demo hub on its own loop; `records` reads its PTZ command log there."""
 
     def __init__(self, **options: Any) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.hub = DemoHub(camera_count=10, **options)
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-        self.run(self.hub.start("127.0.0.1", 0))
-
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 20.0) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+        super().__init__(camera_count=10, **options)
 
     def records(self, since: float) -> list[Any]:
-        async def snapshot() -> list[Any]:
-            return [
+        return self.call(
+            lambda: [
                 c for c in self.hub.ptz_commands if c.camera_id == PTZ_CAM and c.received >= since
             ]
-
-        return self.run(snapshot())
-
-    def close(self) -> None:
-        self.run(self.hub.stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(10)
+        )
 
 
 async def until(predicate: Callable[[], bool], timeout: float, step: float = 0.002) -> bool:
@@ -104,7 +89,7 @@ class Chain:
 
     async def __aenter__(self) -> Chain:
         loop = asyncio.get_running_loop()
-        url = self.hub.hub.url
+        url = self.hub.url
         self.client = TesseraHubClient(HubConfig(url=url, operator=self.operator, timeout_s=5))
         directory = CameraDirectory(self.client, Notices())
         directory.set_cameras(await self.client.cameras())

@@ -163,11 +163,8 @@ class WallWindow(QMainWindow):
             wall.layout_changed.connect(lambda _layout, f=follow: f())
 
     def _follow_selection(self, wall: WallModel) -> None:
-        tile_id = wall.selected
-        if self.ptz_panel is None or tile_id is None:
-            return
-        tile = next((t for t in wall.layout.tiles if t.id == tile_id), None)
-        self.ptz_panel.set_camera(tile.camera_id if tile is not None else None)
+        if self.ptz_panel is not None and wall.selected is not None:
+            self.ptz_panel.set_camera(wall.selected_camera)
 
     # -- model -> view -------------------------------------------------------------------------
     def _on_cameras(self, cameras: list[Camera]) -> None:

@@ -1,8 +1,8 @@
 """The console's PTZ desk: what it knows about steerable cameras and the one way to steer them.
 
 Views and input devices never talk to the hub about PTZ themselves. They ask the desk, which
-keeps per camera the hub's last status, the operator lock (who holds it, from `ptz.lock`
-events, so a lock taken by another console shows at once), the presets and tours (from
+keeps per camera the operator lock (who holds it, from `ptz.lock` events and every command's
+answer, so a lock taken by another console shows at once), the presets and tours (from
 `ptz.presets` / `ptz.tours` events), and one `PtzControl` chain per camera it steers. Every
 failure becomes `problem(camera_id, message)` in plain words for the tile that issued it; no
 call here raises into a view or blocks the loop.
@@ -65,11 +65,9 @@ class PtzDesk:
         self.directory = directory
         self.operator = operator
         self.lock_changed = Signal()  # (camera_id, PtzLock | None)
-        self.status_changed = Signal()  # (camera_id, PtzStatus)
         self.presets_changed = Signal()  # (camera_id, list[PtzPreset])
         self.tours_changed = Signal()  # (camera_id, list[PtzTour])
         self.problem = Signal()  # (camera_id, message in plain words)
-        self._status: dict[str, PtzStatus] = {}
         self._locks: dict[str, PtzLock | None] = {}
         self._presets: dict[str, list[PtzPreset]] = {}
         self._tours: dict[str, list[PtzTour]] = {}
@@ -82,9 +80,6 @@ class PtzDesk:
     def capabilities(self, camera_id: str | None) -> PtzCapabilities | None:
         camera = self.directory.get(camera_id) if camera_id else None
         return camera.ptz if camera is not None else None
-
-    def status(self, camera_id: str) -> PtzStatus | None:
-        return self._status.get(camera_id)
 
     def lock(self, camera_id: str) -> PtzLock | None:
         return self._locks.get(camera_id)
@@ -145,10 +140,6 @@ class PtzDesk:
             chains = [chain] if chain is not None else []
         for chain in chains:
             chain.release(reason)
-
-    def is_steering(self, camera_id: str) -> bool:
-        chain = self._controls.get(camera_id)
-        return chain is not None and chain.moving
 
     # -- one-shot commands ------------------------------------------------------------------------
     def relative(self, camera_id: str, pan: float, tilt: float, zoom_factor: float = 1.0) -> None:
@@ -310,9 +301,7 @@ class PtzDesk:
 
     # -- state updates ----------------------------------------------------------------------------
     def _on_status(self, camera_id: str, status: PtzStatus) -> None:
-        self._status[camera_id] = status
         self._set_lock(camera_id, status.lock)
-        self.status_changed.emit(camera_id, status)
 
     def _on_failed(self, camera_id: str, error: HubError) -> None:
         if isinstance(error, HubPtzLocked) and error.lock is not None:

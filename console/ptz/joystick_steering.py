@@ -43,10 +43,7 @@ class JoystickSteering:
         walls = self._station.walls
         if not walls:
             return None
-        wall = walls[min(self.active_wall, len(walls) - 1)]
-        tile_id = wall.selected
-        tile = next((t for t in wall.layout.tiles if t.id == tile_id), None)
-        camera_id = tile.camera_id if tile is not None else None
+        camera_id = walls[min(self.active_wall, len(walls) - 1)].selected_camera
         return camera_id if self._desk.capabilities(camera_id) is not None else None
 
     def _let_go(self, reason: str) -> None:
@@ -89,10 +86,8 @@ class JoystickSteering:
         if not cameras or not walls:
             return
         index = min(self.active_wall, len(walls) - 1)
-        wall = walls[index]
-        tile = next((t for t in wall.layout.tiles if t.id == wall.selected), None)
         ids = [c.id for c in cameras]
-        current = tile.camera_id if tile is not None else None
+        current = walls[index].selected_camera
         at = ids.index(current) if current in ids else -step
         self._station.show_on_selected_tile(ids[(at + step) % len(ids)], index)
 

@@ -68,6 +68,14 @@ class WallModel:
         return self._selected
 
     @property
+    def selected_camera(self) -> str | None:
+        """The camera on the selected tile (None: no selection, or an empty tile)."""
+        if self._selected is None:
+            return None
+        tile = next((t for t in self.layout.tiles if t.id == self._selected), None)
+        return tile.camera_id if tile is not None else None
+
+    @property
     def maximized(self) -> int | None:
         return self._maximized
 

@@ -14,38 +14,17 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
-from console.demohub import DemoHub
+from console.demohub.background import BackgroundHub
 from console.demohub.streams import THREAD_PREFIX
-
-T = TypeVar("T")
 
 PTZ_CAM = "cam-08"  # the demo hub's PTZ camera
 
 
-class HubThread:
-    """A DemoHub served from a private loop in a daemon thread."""
-
-    def __init__(self, **options: Any) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.hub = DemoHub(**options)
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-        self.port = self.run(self.hub.start("127.0.0.1", 0))
-        self.url = self.hub.url
-
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 20.0) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def call(self, fn: Callable[[], T]) -> T:
-        """Run `fn` on the hub's loop thread (where its state lives) and return its result."""
-
-        async def wrapper() -> T:
-            return fn()
-
-        return self.run(wrapper())
+class HubThread(BackgroundHub):
+    """The demo hub in a thread, with what tests ask of it."""
 
     def get_json(self, path: str) -> tuple[int, Any]:
         try:
@@ -61,14 +40,6 @@ class HubThread:
     @staticmethod
     def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
         return wait_until(predicate, timeout)
-
-    def close(self) -> None:
-        try:
-            self.run(self.hub.stop())
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self._thread.join(10)
-            self.loop.close()
 
     def commands(self, camera_id: str = PTZ_CAM) -> list[Any]:
         """A snapshot of the PTZ command records of `camera_id`, oldest first."""

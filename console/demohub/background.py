@@ -1,0 +1,49 @@
+"""The demo hub on a loop of its own in a daemon thread, for tests and benchmarks.
+
+Both ends then share one process and one `time.monotonic()` clock (the PTZ benchmark compares
+when a command left with when the hub received it), while a busy caller's loop cannot delay
+the hub. The console itself runs the hub in a child process (`console.hubprocess`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from console.demohub.hub import DemoHub
+
+T = TypeVar("T")
+
+
+class BackgroundHub:
+    """A `DemoHub(**options)` serving 127.0.0.1 on a free port until `close()`."""
+
+    def __init__(self, **options: Any) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.hub = DemoHub(**options)
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+        self.port = self.run(self.hub.start("127.0.0.1", 0))
+        self.url = self.hub.url
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 20.0) -> T:
+        """Run `coro` on the hub's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run `fn` on the hub's loop thread (where its state lives) and return its result."""
+
+        async def wrapper() -> T:
+            return fn()
+
+        return self.run(wrapper())
+
+    def close(self) -> None:
+        try:
+            self.run(self.hub.stop())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(10)
+            self.loop.close()
