@@ -35,10 +35,17 @@ def tile_pictures(app: ConsoleApp) -> list[np.ndarray]:
     shot = qimage_to_array(wall_view.grab_wall().toImage())
     crops = []
     for view in tiles_of(app):
-        g = view.geometry()
-        # Below the name band: the picture itself.
-        crops.append(shot[g.y() + 30 : g.y() + g.height(), g.x() : g.x() + g.width()].astype(int))
+        # The painted picture only: letterbox bars would dilute any measure of change.
+        g, pic = view.geometry(), view.picture_rect()
+        x, y = g.x() + pic.x(), g.y() + pic.y()
+        crops.append(shot[y : y + pic.height(), x : x + pic.width()].astype(int))
     return crops
+
+
+def changed_pixels(a: np.ndarray, b: np.ndarray) -> int:
+    """Pixels that changed clearly (not codec noise) between two grabs of one tile."""
+    h, w = min(a.shape[0], b.shape[0]), min(a.shape[1], b.shape[1])
+    return int((np.abs(a[:h, :w] - b[:h, :w]).max(axis=2) > 40).sum())
 
 
 def test_a_3x3_demo_wall_shows_nine_distinct_moving_feeds(qloop, qapp):
@@ -54,7 +61,10 @@ def test_a_3x3_demo_wall_shows_nine_distinct_moving_feeds(qloop, qapp):
             await asyncio.sleep(1.0)
             second = tile_pictures(app)
             for i, (a, b) in enumerate(zip(first, second, strict=True)):
-                assert np.abs(a - b).mean() > 0.5, f"tile {i + 1} did not change in 1 s"
+                # A small far-away walker in a small tile still moves a few dozen pixels.
+                moved = changed_pixels(a, b)
+                print(f"tile {i + 1}: {moved} pixels changed in 1 s of {a.shape[1]}x{a.shape[0]}")
+                assert moved >= 20, f"tile {i + 1} did not change in 1 s"
             for (i, a), (j, b) in itertools.combinations(enumerate(second), 2):
                 h, w = min(a.shape[0], b.shape[0]), min(a.shape[1], b.shape[1])
                 assert np.abs(a[:h, :w] - b[:h, :w]).mean() > 8, f"tiles {i + 1} and {j + 1} alike"
