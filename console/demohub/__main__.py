@@ -1,7 +1,9 @@
-"""`python -m console.demohub [--host H] [--port N] [--cameras N] [--ptz-lock-idle S]`: run the
-demo hub in the foreground.
+"""`python -m console.demohub [--host H] [--port N] [--cameras N] [--ptz-lock-idle S]
+[--alerts scripted|off]`: run the demo hub in the foreground.
 
 Prints `Tessera demo hub listening on http://HOST:PORT` once ready; stops on SIGINT/SIGTERM.
+`--alerts scripted` (the default) plays the alert scenario of docs/hub-api.md, which repeats
+every minute; `--alerts off` raises no alerts by itself (`POST /api/v1/alerts` still works).
 """
 
 from __future__ import annotations
@@ -34,6 +36,13 @@ def main(argv: list[str] | None = None) -> int:
         help="release a PTZ camera's operator lock after this long without a command "
         f"(default {DEFAULT_LOCK_IDLE_S:g})",
     )
+    parser.add_argument(
+        "--alerts",
+        choices=("scripted", "off"),
+        default="scripted",
+        help="scripted: play the alert scenario that repeats every minute (the default); "
+        "off: no alerts unless raised through the API",
+    )
     parser.add_argument("--log-level", default="WARNING", help="logging level (stderr)")
     parser.add_argument(
         "--stop-with-parent",
@@ -52,7 +61,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--cameras must be 1 or more")
     if not args.ptz_lock_idle > 0:
         parser.error("--ptz-lock-idle must be more than 0")
-    return run_hub(args.host, args.port, args.cameras, args.ptz_lock_idle)
+    return run_hub(
+        args.host,
+        args.port,
+        args.cameras,
+        args.ptz_lock_idle,
+        alert_scenario=args.alerts == "scripted",
+    )
 
 
 def _exit_when_stdin_closes() -> None:

@@ -1,9 +1,10 @@
 """The demo hub's HTTP server: the hub API v1 (docs/hub-api.md) over aiohttp.
 
-`DemoHub` serves the JSON API, the WebSocket event channel and the live MPEG-TS streams on one
-port. `run_hub` runs it in the foreground until SIGINT/SIGTERM and announces the bound port on
-stdout with one line, `Tessera demo hub listening on http://HOST:PORT`, which the console reads
-when it starts the hub in a child process.
+`DemoHub` serves the JSON API (cameras, streams, PTZ, alerts), the WebSocket event channel and
+the live MPEG-TS streams on one port; with `alert_scenario` it plays the scripted alerts of
+`console/demohub/alerts.py`. `run_hub` runs it in the foreground until SIGINT/SIGTERM and
+announces the bound port on stdout with one line, `Tessera demo hub listening on
+http://HOST:PORT`, which the console reads when it starts the hub in a child process.
 """
 
 from __future__ import annotations
@@ -24,6 +25,19 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from console.demohub.alerts import (
+    DEFAULT_DURATION_S,
+    Alert,
+    AlertBoard,
+    AlertBox,
+    AlertError,
+    AlertLine,
+    RaiseRequest,
+    ScenarioRunner,
+    parse_note,
+    parse_raise,
+    read_object,
+)
 from console.demohub.cameras import CAMERAS, PROFILES, CameraSpec, Profile, catalogue
 from console.demohub.events import Event, EventLog, Subscription, iso_time
 from console.demohub.ptz import DEFAULT_LOCK_IDLE_S, PtzCamera, PtzError, TourStep
@@ -73,6 +87,10 @@ def error_response(
     return web.json_response({"error": error}, status=status)
 
 
+def _alert_error_response(exc: AlertError) -> web.Response:
+    return error_response(exc.status, exc.message, exc.code)
+
+
 def _ptz_error_response(exc: PtzError) -> web.Response:
     extra = {} if exc.lock is None else {"lock": exc.lock.to_json()}
     return error_response(_PTZ_ERROR_STATUS.get(exc.code, 400), exc.message, exc.code, **extra)
@@ -114,7 +132,12 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
 
 
 class DemoHub:
-    """The embedded demo hub: ten synthetic cameras behind the hub API v1."""
+    """The embedded demo hub: ten synthetic cameras behind the hub API v1.
+
+    `alert_scenario`: play the scripted alert scenario (off by default, so tests get a quiet
+    hub; `run_hub` and the command line turn it on). `alert_clock`: the Unix time the scenario
+    and the alert records follow (tests offset it).
+    """
 
     def __init__(
         self,
@@ -125,6 +148,8 @@ class DemoHub:
         camera_count: int = len(CAMERAS),
         ptz_lock_idle_s: float = DEFAULT_LOCK_IDLE_S,
         ptz_answer_delay_s: float = 0.0,
+        alert_scenario: bool = False,
+        alert_clock: Callable[[], float] = time.time,
     ) -> None:
         self.cameras: dict[str, CameraSpec] = {c.id: c for c in catalogue(camera_count)}
         self.heartbeat_s = heartbeat_s
@@ -143,6 +168,11 @@ class DemoHub:
             if c.ptz
         }
         self._scenes: dict[str, Scene] = {}
+        # Loop thread only: the alerts and their events.
+        self.alerts = AlertBoard(self.events, clock=alert_clock)
+        self.alert_scenario = alert_scenario
+        self._alert_clock = alert_clock
+        self._scenario: ScenarioRunner | None = None
         self._streams: StreamManager | None = None
         self._runner: web.AppRunner | None = None
         self._host = "127.0.0.1"
@@ -163,6 +193,15 @@ class DemoHub:
         app.router.add_get("/api/v1/cameras/{camera_id}", self._get_camera)
         app.router.add_get("/api/v1/cameras/{camera_id}/streams/{profile}", self._stream_endpoint)
         self._add_ptz_routes(app)
+        app.router.add_get("/api/v1/alerts", self._list_alerts)
+        app.router.add_post("/api/v1/alerts", self._post_alert)
+        app.router.add_get("/api/v1/alerts/{alert_id}", self._get_alert)
+        app.router.add_post(
+            "/api/v1/alerts/{alert_id}/acknowledge", self._alert_action(self.alerts.acknowledge)
+        )
+        app.router.add_post(
+            "/api/v1/alerts/{alert_id}/close", self._alert_action(self.alerts.close)
+        )
         app.router.add_get("/api/v1/events", self._events_ws)
         app.router.add_get("/streams/{camera_id}/{profile}.ts", self._stream)
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
@@ -178,6 +217,11 @@ class DemoHub:
         self._port = int(runner.addresses[0][1])
         for camera in self.cameras.values():
             self.events.publish("camera.status", camera.id, {"status": "online"})
+        if self.alert_scenario:
+            self._scenario = ScenarioRunner(
+                self.alerts, self.scene, self.cameras, clock=self._alert_clock
+            )
+            self._scenario.start()
         log.info("demo hub listening on %s", self.url)
         return self._port
 
@@ -186,6 +230,10 @@ class DemoHub:
         runner, self._runner = self._runner, None
         if runner is None:
             return
+        scenario, self._scenario = self._scenario, None
+        if scenario is not None:
+            await scenario.stop()
+        self.alerts.shutdown()
         for viewer in list(self._viewers):
             viewer.end()
         for sub in list(self._subscriptions):
@@ -259,7 +307,7 @@ class DemoHub:
                 "name": HUB_NAME,
                 "software": HUB_SOFTWARE,
                 "version": HUB_VERSION,
-                "capabilities": ["live", "events"],
+                "capabilities": ["live", "events", "alerts"],
                 "time": iso_time(),
             }
         )
@@ -288,6 +336,95 @@ class DemoHub:
                 "fps": profile.fps,
             }
         )
+
+    # -- alerts ---------------------------------------------------------------------------------
+    def raise_alert(
+        self,
+        *,
+        kind: str,
+        camera_id: str,
+        priority: str,
+        label: str | None = None,
+        box: AlertBox | Mapping[str, float] | None = None,
+        line: AlertLine | Mapping[str, Any] | None = None,
+        plate: str | None = None,
+        message: str = "",
+        duration_s: float = DEFAULT_DURATION_S,
+    ) -> dict[str, Any]:
+        """Raise an alert now (`source` "raised"), exactly as `POST /api/v1/alerts` does, and
+        return its Alert object. Loop thread only. The fields are checked like the endpoint's
+        body (AlertError: `bad_request` naming the field, `not_found` for an unknown camera).
+        """
+        body = {
+            "kind": kind,
+            "camera_id": camera_id,
+            "priority": priority,
+            "label": label,
+            "box": box.to_json() if isinstance(box, AlertBox) else box,
+            "line": line.to_json() if isinstance(line, AlertLine) else line,
+            "plate": plate,
+            "message": message,
+            "duration_s": duration_s,
+        }
+        return self._raise(parse_raise(body)).to_json()
+
+    def _raise(self, request: RaiseRequest) -> Alert:
+        if request.camera_id not in self.cameras:
+            raise AlertError("not_found", f"no camera {request.camera_id!r}")
+        return self.alerts.raise_alert(
+            kind=request.kind,
+            camera_id=request.camera_id,
+            priority=request.priority,
+            label=request.label,
+            box=request.box,
+            line=request.line,
+            plate=request.plate,
+            message=request.message,
+            duration_s=request.duration_s,
+        )
+
+    async def _list_alerts(self, request: web.Request) -> web.Response:
+        state = request.query.get("state", "open")
+        if state not in ("open", "all"):
+            return error_response(400, "state must be open or all")
+        alerts = [a.to_json() for a in self.alerts.alerts(open_only=state == "open")]
+        return web.json_response({"alerts": alerts, "seq": self.events.last_seq})
+
+    async def _get_alert(self, request: web.Request) -> web.Response:
+        alert_id = request.match_info["alert_id"]
+        alert = self.alerts.get(alert_id)
+        if alert is None:
+            return error_response(404, f"no alert {alert_id!r}")
+        return web.json_response(alert.to_json())
+
+    async def _post_alert(self, request: web.Request) -> web.Response:
+        try:
+            alert = self._raise(parse_raise(read_object(await request.read())))
+        except AlertError as exc:
+            return _alert_error_response(exc)
+        return web.json_response(alert.to_json(), status=201)
+
+    def _alert_action(self, action: Callable[[str, str, str], Alert]) -> Handler:
+        """Acknowledge or close: a known alert, the operator header, then `{"note"}` (optional)."""
+
+        async def handle(request: web.Request) -> web.Response:
+            alert_id = request.match_info["alert_id"]
+            operator = request.headers.get(OPERATOR_HEADER, "").strip()
+            raw = await request.read()
+            try:
+                if self.alerts.get(alert_id) is None:
+                    raise AlertError("not_found", f"no alert {alert_id!r}")
+                if not operator:
+                    raise AlertError(
+                        "operator_required",
+                        f"acknowledging or closing an alert needs the {OPERATOR_HEADER} header",
+                    )
+                note = parse_note(read_object(raw))
+                return web.json_response(action(alert_id, operator, note).to_json())
+            except AlertError as exc:
+                return _alert_error_response(exc)
+
+        return handle
 
     # -- PTZ ------------------------------------------------------------------------------------
     def _ptz_publisher(self, camera_id: str) -> Callable[[str, dict[str, Any]], None]:
@@ -699,15 +836,22 @@ def run_hub(
     port: int,
     camera_count: int = len(CAMERAS),
     ptz_lock_idle_s: float = DEFAULT_LOCK_IDLE_S,
+    alert_scenario: bool = True,
 ) -> int:
     """Run the demo hub in the foreground until SIGINT/SIGTERM; returns the exit status.
+
+    `alert_scenario`: play the scripted alerts (`--alerts scripted`, the default).
 
     Prints `Tessera demo hub listening on http://HOST:PORT` (flushed) once it accepts
     connections.
     """
 
     async def main() -> None:
-        hub = DemoHub(camera_count=camera_count, ptz_lock_idle_s=ptz_lock_idle_s)
+        hub = DemoHub(
+            camera_count=camera_count,
+            ptz_lock_idle_s=ptz_lock_idle_s,
+            alert_scenario=alert_scenario,
+        )
         try:
             await hub.start(host, port)
         except OSError as exc:

@@ -9,6 +9,8 @@ from typing import Any
 
 import aiohttp
 
+from console.demohub.events import MAX_PENDING, RETAIN, EventLog
+
 
 async def _next(ws: aiohttp.ClientWebSocketResponse, timeout: float = 5.0) -> dict[str, Any]:
     msg = await asyncio.wait_for(ws.receive(), timeout)
@@ -97,9 +99,9 @@ def test_seq_is_strictly_increasing_across_replay_and_live(hub_factory):
     asyncio.run(main())
 
 
-def test_retains_at_least_1000_events(hub):
+def test_retains_the_last_20000_events(hub):
     def flood() -> int:
-        for i in range(1500):
+        for i in range(25000):
             hub.hub.events.publish(
                 "camera.status", "cam-01", {"status": "online" if i % 2 else "offline"}
             )
@@ -107,6 +109,26 @@ def test_retains_at_least_1000_events(hub):
 
     last = hub.call(flood)
     replay = hub.call(lambda: hub.hub.events.since(0))
-    assert len(replay) >= 1000
+    assert len(replay) == RETAIN == 20000  # the contract asks for at least 1000
     assert replay[-1]["seq"] == last
     assert [e["seq"] for e in replay] == list(range(last - len(replay) + 1, last + 1))
+    assert [e["seq"] for e in hub.call(lambda: hub.hub.events.since(last - 3))] == [
+        last - 2,
+        last - 1,
+        last,
+    ]
+    assert hub.call(lambda: hub.hub.events.since(last)) == []
+
+
+def test_a_listener_5000_events_behind_is_dropped():
+    events = EventLog()
+    slow, other = events.subscribe(), events.subscribe()
+    for _ in range(MAX_PENDING):
+        events.publish("camera.status", "cam-01", {"status": "online"})
+    assert MAX_PENDING == 5000
+    assert not slow.ended and slow.queue.qsize() == MAX_PENDING  # a burst of 5000 still fits
+    other.queue.get_nowait()  # this one keeps up (a little)
+    events.publish("camera.status", "cam-01", {"status": "offline"})
+    assert slow.ended and slow.dropped
+    assert slow.queue.get_nowait() is None  # its stream ends: the client reconnects with since
+    assert not other.ended and other.queue.qsize() == MAX_PENDING
