@@ -14,6 +14,11 @@ from typing import TYPE_CHECKING, NoReturn
 
 from console.hub.errors import HubNotSupported
 from console.hub.models import (
+    Alert,
+    AlertBox,
+    AlertKind,
+    AlertPriority,
+    AlertSnapshot,
     Camera,
     HubEvent,
     HubInfo,
@@ -68,6 +73,38 @@ class HubClient(ABC):
 
     def _ptz_unsupported(self, what: str) -> NoReturn:
         raise HubNotSupported(message=f"{type(self).__name__} has no PTZ ({what})")
+
+    # -- alerts (docs/hub-api.md "Alerts and alarms"). Not abstract: a driver without alerts
+    # raises HubNotSupported; its event channel simply never carries `alert` events.
+
+    async def alerts(self, *, include_closed: bool = False) -> AlertSnapshot:
+        """The hub's alerts that are not closed (all with `include_closed`), and its seq."""
+        raise HubNotSupported(message=f"{type(self).__name__} has no alerts")
+
+    async def alert(self, alert_id: str) -> Alert:
+        raise HubNotSupported(message=f"{type(self).__name__} has no alerts")
+
+    async def raise_alert(
+        self,
+        kind: AlertKind,
+        camera_id: str,
+        priority: AlertPriority,
+        *,
+        label: str | None = None,
+        box: AlertBox | None = None,
+        plate: str | None = None,
+        message: str | None = None,
+        duration_s: float | None = None,
+    ) -> Alert:
+        """Raise an alert at the hub now (a manual alarm, a test)."""
+        raise HubNotSupported(message=f"{type(self).__name__} cannot raise alerts")
+
+    async def acknowledge_alert(self, alert_id: str, note: str = "") -> Alert:
+        """Acknowledge as this console's operator; every console sees it through the events."""
+        raise HubNotSupported(message=f"{type(self).__name__} has no alerts")
+
+    async def close_alert(self, alert_id: str, note: str = "") -> Alert:
+        raise HubNotSupported(message=f"{type(self).__name__} has no alerts")
 
     async def ptz_status(self, camera_id: str) -> PtzStatus:
         """Where the camera points, whether it moves, who holds its lock, which tour runs."""

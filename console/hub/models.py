@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum, IntEnum
 from types import MappingProxyType
 from typing import Any
 
@@ -22,6 +23,9 @@ EVENT_STREAM_VIEWERS = "stream.viewers"
 EVENT_PTZ_LOCK = "ptz.lock"
 EVENT_PTZ_PRESETS = "ptz.presets"
 EVENT_PTZ_TOURS = "ptz.tours"
+# Alerts (additive within v1): data {"change": ..., "alert": Alert}; the driver parses it into
+# `HubEvent.alert`.
+EVENT_ALERT = "alert"
 KNOWN_EVENT_TYPES = frozenset(
     {
         EVENT_HUB_HELLO,
@@ -30,6 +34,7 @@ KNOWN_EVENT_TYPES = frozenset(
         EVENT_PTZ_LOCK,
         EVENT_PTZ_PRESETS,
         EVENT_PTZ_TOURS,
+        EVENT_ALERT,
     }
 )
 
@@ -217,9 +222,162 @@ def _frozen_mapping(data: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(data or {}))
 
 
+class AlertKind(Enum):
+    """What an alert is about. A kind this console does not know arrives as OTHER."""
+
+    MOTION = "motion"
+    OBJECT = "object"
+    LINE_CROSSING = "line_crossing"
+    PLATE = "plate"
+    TAMPER = "tamper"
+    VIDEO_LOSS = "video_loss"
+    PANIC = "panic"
+    OTHER = "other"
+
+    @property
+    def title(self) -> str:
+        """The kind in plain words ("Line crossing")."""
+        return _KIND_TITLES[self]
+
+
+_KIND_TITLES = {
+    AlertKind.MOTION: "Motion",
+    AlertKind.OBJECT: "Object",
+    AlertKind.LINE_CROSSING: "Line crossing",
+    AlertKind.PLATE: "Number plate",
+    AlertKind.TAMPER: "Camera tamper",
+    AlertKind.VIDEO_LOSS: "Video loss",
+    AlertKind.PANIC: "Panic button",
+    AlertKind.OTHER: "Alert",
+}
+
+
+class AlertPriority(IntEnum):
+    """How urgent an alert is; a larger value is more urgent."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def wire(self) -> str:
+        """The name on the wire and in settings files (`"high"`)."""
+        return self.name.lower()
+
+    @property
+    def title(self) -> str:
+        return self.name.capitalize()
+
+    @classmethod
+    def parse(cls, text: str) -> AlertPriority:
+        """`"high"` -> HIGH; ValueError for anything else."""
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            names = ", ".join(p.wire for p in cls)
+            raise ValueError(f"unknown priority {text!r}; use one of {names}") from None
+
+
+class AlarmState(Enum):
+    """Where the operators are with an alarm."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertBox:
+    """Where an object is, normalized to the picture (0..1 of its width and height)."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+@dataclass(frozen=True, slots=True)
+class AlertLine:
+    """The virtual line of a line-crossing alert (normalized like AlertBox)."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    direction: str  # "in" or "out"
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmAction:
+    """Who acknowledged or closed an alarm, when, and what they noted."""
+
+    by: str
+    at: datetime
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One alert and its alarm state, as the hub last described it.
+
+    `revision` is the seq of the hub event that last changed it: of two copies of one alert,
+    the one with the larger revision is the newer.
+    """
+
+    id: str
+    kind: AlertKind
+    camera_id: str
+    priority: AlertPriority
+    started: datetime
+    active: bool
+    state: AlarmState
+    revision: int
+    ended: datetime | None = None
+    label: str | None = None
+    box: AlertBox | None = None
+    line: AlertLine | None = None
+    plate: str | None = None
+    message: str = ""
+    source: str = ""
+    acknowledged: AlarmAction | None = None
+    closed: AlarmAction | None = None
+
+    @property
+    def title(self) -> str:
+        """A short name for lists and tile labels: "Person", "Number plate TSR 420"."""
+        if self.kind is AlertKind.PLATE and self.plate:
+            return f"Number plate {self.plate}"
+        if self.kind is AlertKind.OBJECT and self.label:
+            return self.label.capitalize()
+        return self.kind.title
+
+
+class AlertChange(Enum):
+    """What an `alert` event says happened to the alert it carries."""
+
+    RAISED = "raised"
+    UPDATED = "updated"
+    ENDED = "ended"
+    ACKNOWLEDGED = "acknowledged"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSnapshot:
+    """The hub's alerts at one moment; `seq` is the hub's latest event seq at that moment."""
+
+    alerts: tuple[Alert, ...]
+    seq: int
+
+
 @dataclass(frozen=True, slots=True)
 class HubEvent:
-    """One event from the hub's event channel. `seq` is hub-wide and strictly increasing."""
+    """One event from the hub's event channel. `seq` is hub-wide and strictly increasing.
+
+    For an `alert` event the driver parses the data into `alert` and `alert_change`; both are
+    None when the hub sent an alert this console cannot read (`data` still has the raw data).
+    """
 
     seq: int
     type: str
@@ -227,6 +385,8 @@ class HubEvent:
     camera_id: str | None = None
     # Read-only view; excluded from hashing because mappings are not hashable.
     data: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    alert: Alert | None = field(default=None, compare=False)
+    alert_change: AlertChange | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.data, MappingProxyType):

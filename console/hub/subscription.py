@@ -30,7 +30,10 @@ class EventSubscription:
     """Async-iterate it for a gapless, duplicate-free stream of hub events.
 
     `hub.hello` is not yielded (it describes the connection, not the hub's history): it is
-    emitted on `connected(hello_event)`. `disconnected(error, delay)` is emitted before each
+    emitted on `connected(hello_event)`. A hello whose seq is below the last seq delivered means
+    the hub restarted and numbers afresh: `restarted(hello_event)` is emitted first and the
+    resume point moves to the new numbering (what happened during the restart is not replayed;
+    consumers re-read their state from the hub). `disconnected(error, delay)` is emitted before each
     wait, so a view can show "reconnecting in N s". Non-retryable errors (a protocol error, a
     4xx) end the iteration by raising; retryable ones never do unless `max_failures` is set.
     """
@@ -50,6 +53,7 @@ class EventSubscription:
         self.reconnects = 0
         self.connected = Signal()
         self.disconnected = Signal()
+        self.restarted = Signal()
 
     def __aiter__(self) -> AsyncIterator[HubEvent]:
         return self._run()
@@ -65,7 +69,15 @@ class EventSubscription:
                     async for event in stream:
                         if event.type == EVENT_HUB_HELLO:
                             # Its seq may equal the hub's latest seq while replay follows, so it
-                            # must not move the resume point.
+                            # must not move the resume point, unless the hub started over.
+                            if self.last_seq is not None and event.seq < self.last_seq:
+                                log.warning(
+                                    "the hub restarted (its seq went from %s back to %s)",
+                                    self.last_seq,
+                                    event.seq,
+                                )
+                                self.last_seq = event.seq
+                                self.restarted.emit(event)
                             self.connected.emit(event)
                             continue
                         if self.last_seq is not None and event.seq <= self.last_seq:

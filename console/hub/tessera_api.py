@@ -31,8 +31,18 @@ from console.hub.errors import (
     HubUnreachable,
 )
 from console.hub.models import (
+    EVENT_ALERT,
     EVENT_HUB_HELLO,
     KNOWN_EVENT_TYPES,
+    AlarmAction,
+    AlarmState,
+    Alert,
+    AlertBox,
+    AlertChange,
+    AlertKind,
+    AlertLine,
+    AlertPriority,
+    AlertSnapshot,
     Camera,
     HubEvent,
     HubInfo,
@@ -69,10 +79,10 @@ MAX_CONNECTIONS = 100
 # Plain words for the PTZ error codes of the contract that have no class of their own.
 _PTZ_CODE_MESSAGES = {
     "operator_required": (
-        "Steering cameras needs an operator name. Set one in the settings and try again."
+        "The hub needs an operator name for this (PTZ control, acknowledging alarms). Set one "
+        "in the settings and try again."
     ),
     "out_of_range": "The camera cannot move that far.",
-    "conflict": "The hub refused the change: a preset or tour with that name exists or is in use.",
 }
 
 _UNSUPPORTED_VERSION_MESSAGE = (
@@ -297,6 +307,117 @@ def parse_ptz_tours(payload: object, path: str = "tours") -> list[PtzTour]:
     return [parse_ptz_tour(t, f"{path}[{i}]") for i, t in enumerate(payload)]
 
 
+def _optional(obj: Mapping[str, Any], key: str) -> Any:
+    return obj.get(key)
+
+
+def _optional_str(obj: Mapping[str, Any], key: str, path: str) -> str | None:
+    value = obj.get(key)
+    if value is not None and not isinstance(value, str):
+        _bad(f"{path}.{key}", "a string or null", value)
+    return value
+
+
+def _unit(obj: Mapping[str, Any], key: str, path: str) -> float:
+    value = _number(obj, key, path)
+    # A little slack: a hub rounding 1.0000001 is not worth refusing an alarm over.
+    if not -0.01 <= value <= 1.01:
+        raise HubProtocolError(f"{path}.{key}: must be within 0..1", field=f"{path}.{key}")
+    return min(1.0, max(0.0, value))
+
+
+def parse_alert_box(payload: object, path: str = "box") -> AlertBox | None:
+    if payload is None:
+        return None
+    obj = _obj(payload, path)
+    return AlertBox(
+        _unit(obj, "x", path), _unit(obj, "y", path), _unit(obj, "w", path), _unit(obj, "h", path)
+    )
+
+
+def parse_alert_line(payload: object, path: str = "line") -> AlertLine | None:
+    if payload is None:
+        return None
+    obj = _obj(payload, path)
+    direction = _optional_str(obj, "direction", path) or ""
+    return AlertLine(
+        _unit(obj, "x1", path),
+        _unit(obj, "y1", path),
+        _unit(obj, "x2", path),
+        _unit(obj, "y2", path),
+        direction,
+    )
+
+
+def parse_alarm_action(payload: object, path: str) -> AlarmAction | None:
+    if payload is None:
+        return None
+    obj = _obj(payload, path)
+    note = _optional_str(obj, "note", path) or ""
+    return AlarmAction(
+        by=_str(obj, "by", path, empty=False),
+        at=_time(_field(obj, "at", path), f"{path}.at"),
+        note=note,
+    )
+
+
+def _enum_field(obj: Mapping[str, Any], key: str, path: str, values: Mapping[str, Any]) -> Any:
+    text = _str(obj, key, path, empty=False)
+    if text not in values:
+        raise HubProtocolError(
+            f"{path}.{key}: expected one of {', '.join(values)}", field=f"{path}.{key}"
+        )
+    return values[text]
+
+
+_KINDS = {k.value: k for k in AlertKind if k is not AlertKind.OTHER}
+_PRIORITIES = {p.wire: p for p in AlertPriority}
+_STATES = {s.value: s for s in AlarmState}
+_CHANGES = {c.value: c for c in AlertChange}
+
+
+def parse_alert(payload: object, path: str = "alert") -> Alert:
+    """An Alert (docs/hub-api.md "Alerts and alarms"). An unknown kind becomes OTHER."""
+    obj = _obj(payload, path)
+    kind_text = _str(obj, "kind", path, empty=False)
+    ended = _field(obj, "ended", path)
+    message = _optional_str(obj, "message", path) or ""
+    source = _optional_str(obj, "source", path) or ""
+    return Alert(
+        id=_str(obj, "id", path, empty=False),
+        kind=_KINDS.get(kind_text, AlertKind.OTHER),
+        camera_id=_str(obj, "camera_id", path, empty=False),
+        priority=_enum_field(obj, "priority", path, _PRIORITIES),
+        started=_time(_field(obj, "started", path), f"{path}.started"),
+        active=_bool(obj, "active", path),
+        state=_enum_field(obj, "state", path, _STATES),
+        revision=_int(obj, "revision", path, minimum=0),
+        ended=None if ended is None else _time(ended, f"{path}.ended"),
+        label=_optional_str(obj, "label", path),
+        box=parse_alert_box(_optional(obj, "box"), f"{path}.box"),
+        line=parse_alert_line(_optional(obj, "line"), f"{path}.line"),
+        plate=_optional_str(obj, "plate", path),
+        message=message,
+        source=source,
+        acknowledged=parse_alarm_action(_optional(obj, "acknowledged"), f"{path}.acknowledged"),
+        closed=parse_alarm_action(_optional(obj, "closed"), f"{path}.closed"),
+    )
+
+
+def parse_alert_snapshot(payload: object) -> AlertSnapshot:
+    obj = _obj(payload, "response")
+    alerts = tuple(
+        parse_alert(a, f"response.alerts[{i}]")
+        for i, a in enumerate(_list(obj, "alerts", "response"))
+    )
+    return AlertSnapshot(alerts, _int(obj, "seq", "response", minimum=0))
+
+
+def parse_alert_event_data(data: Mapping[str, Any]) -> tuple[AlertChange, Alert]:
+    change = _enum_field(data, "change", "event.data", _CHANGES)
+    return change, parse_alert(_field(data, "alert", "event.data"), "event.data.alert")
+
+
 def parse_hub_info(payload: object) -> HubInfo:
     path = "hub"
     obj = _obj(payload, path)
@@ -409,6 +530,15 @@ def parse_event(payload: object) -> HubEvent | None:
         data = {}
     if not isinstance(data, dict):
         _bad("event.data", "an object", data)
+    alert: Alert | None = None
+    change: AlertChange | None = None
+    if kind == EVENT_ALERT:
+        # A malformed alert must not break the channel (it would come back on every resume):
+        # it arrives without `alert`, and the consumer says so.
+        try:
+            change, alert = parse_alert_event_data(data)
+        except HubProtocolError as exc:
+            log.warning("events: an alert this console cannot read: %s", exc)
     return HubEvent(
         # hello carries the hub's latest seq, which is 0 while the hub has had no event yet.
         seq=_int(obj, "seq", "event", minimum=0 if kind == EVENT_HUB_HELLO else 1),
@@ -416,6 +546,8 @@ def parse_event(payload: object) -> HubEvent | None:
         time=_time(_field(obj, "time", "event"), "event.time"),
         camera_id=camera_id,
         data=data,
+        alert=alert,
+        alert_change=change,
     )
 
 
@@ -533,9 +665,12 @@ class TesseraHubClient(HubClient):
         body: Mapping[str, Any] | None = None,
         *,
         urgent: bool = False,
+        query: Mapping[str, str] | None = None,
     ) -> object:
         """One request; the answer's JSON, or None for an empty answer (204)."""
         url = self._url(*segments)
+        if query:
+            url = url.with_query(query)
         what = f"{method} " + "/".join(segments)
         log.debug("%s %s", method, redact_url(str(url)))
         try:
@@ -585,9 +720,11 @@ class TesseraHubClient(HubClient):
         elif status == 404:
             error = HubNotFound(status, code, message)
         else:
-            error = HubHttpError(
-                status, code, message, operator_message=_PTZ_CODE_MESSAGES.get(code or "")
-            )
+            plain = _PTZ_CODE_MESSAGES.get(code or "")
+            if code == "conflict":
+                # The contract's messages are plain words: "a preset named 'Gate' exists already".
+                plain = f"The hub refused the change: {message}."
+            error = HubHttpError(status, code, message, operator_message=plain)
         log.debug("%s: %s", what, error)
         return error
 
@@ -814,6 +951,54 @@ class TesseraHubClient(HubClient):
 
     async def ptz_unlock(self, camera_id: str) -> None:
         await self._request_json("DELETE", self._ptz(camera_id, "lock"))
+
+    # -- alerts
+
+    async def alerts(self, *, include_closed: bool = False) -> AlertSnapshot:
+        query = {"state": "all" if include_closed else "open"}
+        return parse_alert_snapshot(await self._request_json("GET", ("alerts",), query=query))
+
+    async def alert(self, alert_id: str) -> Alert:
+        return parse_alert(await self._get_json("alerts", alert_id))
+
+    async def raise_alert(
+        self,
+        kind: AlertKind,
+        camera_id: str,
+        priority: AlertPriority,
+        *,
+        label: str | None = None,
+        box: AlertBox | None = None,
+        plate: str | None = None,
+        message: str | None = None,
+        duration_s: float | None = None,
+    ) -> Alert:
+        body: dict[str, Any] = {
+            "kind": kind.value,
+            "camera_id": camera_id,
+            "priority": priority.wire,
+        }
+        if label is not None:
+            body["label"] = label
+        if box is not None:
+            body["box"] = {"x": box.x, "y": box.y, "w": box.w, "h": box.h}
+        if plate is not None:
+            body["plate"] = plate
+        if message is not None:
+            body["message"] = message
+        if duration_s is not None:
+            body["duration_s"] = float(duration_s)
+        return parse_alert(await self._request_json("POST", ("alerts",), body))
+
+    async def acknowledge_alert(self, alert_id: str, note: str = "") -> Alert:
+        body = {"note": note} if note else {}
+        return parse_alert(
+            await self._request_json("POST", ("alerts", alert_id, "acknowledge"), body)
+        )
+
+    async def close_alert(self, alert_id: str, note: str = "") -> Alert:
+        body = {"note": note} if note else {}
+        return parse_alert(await self._request_json("POST", ("alerts", alert_id, "close"), body))
 
     async def close(self) -> None:
         self._closed = True

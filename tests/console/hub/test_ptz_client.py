@@ -476,7 +476,7 @@ def test_presets_from_save_to_delete(hub):
     gate = out["gate"]
     assert gate.name == "Gate" and gate.id and gate.position.pan == pytest.approx(4.5)
     assert out["dup"].status == 409 and out["dup"].code == "conflict"
-    assert "preset or tour" in out["dup"].operator_message
+    assert "exists already" in out["dup"].operator_message
     assert out["renamed"].name == "Quay" and out["renamed"].id == out["dock"].id
     assert out["goto"].moving
     assert out["left"] == [gate]
