@@ -17,9 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from console.alerts.attention import AlertAttention
+from console.alerts.autopop import AutoPop
+from console.alerts.book import AlarmBook
+from console.alerts.settings import AlertSettings, AlertSettingsStore
+from console.alerts.sounds import AplayPlayer
 from console.cameras import CameraDirectory
 from console.hub.base import HubClient
 from console.hub.errors import HubError
+from console.hub.models import Alert
 from console.hub.registry import HubConfig, create_client
 from console.hubprocess import EmbeddedHub, HubStartError
 from console.joystick.profiles import JoystickProfiles
@@ -100,6 +106,10 @@ class ConsoleApp:
         self.ptz: PtzDesk | None = None
         self.joysticks: JoystickInput | None = None
         self.joystick_steering: JoystickSteering | None = None
+        self.alarms: AlarmBook | None = None
+        self.auto_pop: AutoPop | None = None
+        self.attention: AlertAttention | None = None
+        self.alert_settings = AlertSettings()
         self.hub_label = ""
 
     def quit(self) -> None:
@@ -129,7 +139,9 @@ class ConsoleApp:
         self._layout_store = LayoutStore(folder / "layouts.json")
         loaded_settings = await self._blocking(settings_store.load)
         loaded_layouts = await self._blocking(self._layout_store.load)
-        for problem in (loaded_settings.problem, loaded_layouts.problem):
+        loaded_alerts = await self._blocking(AlertSettingsStore(folder / "alerts.json").load)
+        self.alert_settings = loaded_alerts.value
+        for problem in (loaded_settings.problem, loaded_layouts.problem, loaded_alerts.problem):
             if problem:
                 self.notices.post(problem, Level.WARNING)
         settings: Settings = loaded_settings.value
@@ -174,8 +186,14 @@ class ConsoleApp:
             fill_first_wall=opts.layout is not None,
             forced_profile=opts.profile,
         )
+        self.alarms = AlarmBook(self._client, self.notices)
+        self.auto_pop = AutoPop(
+            self.station.walls, self.alarms, lambda: self.alert_settings, self.notices
+        )
         self._open_windows()
+        self._start_attention(folder)
         self._tasks.append(self._loop.create_task(directory.load(), name="camera-directory"))
+        self._tasks.append(self._loop.create_task(self.alarms.follow(), name="alarms"))
         self._tasks.append(self._loop.create_task(self.ptz.follow_events(), name="ptz-events"))
         if opts.joystick:
             await self._start_joysticks(folder)
@@ -186,6 +204,24 @@ class ConsoleApp:
         gc.freeze()
         self.stall.start()
         return 0
+
+    def _start_attention(self, folder: Path) -> None:
+        from widgets.desktop_notifier import DesktopNotifier
+
+        assert self.alarms is not None and self.station is not None
+        self.attention = AlertAttention(
+            self.alarms,
+            lambda: self.alert_settings,
+            AplayPlayer(folder / "sounds", self.notices),
+            DesktopNotifier(lambda: list(self.windows)),
+            self.station.camera_name,
+        )
+
+    def open_alarm(self, alert: Alert) -> None:
+        """The operator opened an alarm: show its camera live (see AutoPop.show)."""
+        station = self.station
+        if self.auto_pop is not None and station is not None:
+            self.auto_pop.show(alert, station.show_on_selected_tile)
 
     async def _start_joysticks(self, folder: Path) -> None:
         assert self.ptz is not None and self.station is not None
@@ -250,6 +286,8 @@ class ConsoleApp:
                 if self._engine
                 else DEFAULT_LIVE_BUFFER_MS,
                 ptz=self.ptz,
+                alarms=self.alarms,
+                open_alarm=self.open_alarm,
             )
             screen = screens[min(wall.screen, len(screens) - 1)]
             window.setScreen(screen)
@@ -315,6 +353,10 @@ class ConsoleApp:
             window.hide()
         if self.joysticks is not None:
             await self._blocking(self.joysticks.stop)
+        if self.attention is not None:
+            self.attention.close()
+        if self.alarms is not None:
+            await self.alarms.aclose()
         if self.ptz is not None:
             await self.ptz.close()  # stops every camera this console steers
         if self._engine is not None:

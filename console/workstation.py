@@ -17,7 +17,7 @@ from console.hub.models import Camera, StreamProfile
 from console.notices import Level, Notices
 from console.signals import Signal
 from console.wall.feeds import Feed, FeedKey, WallFeeds
-from console.wall.layout import LayoutError, apply_preset, assign, preset
+from console.wall.layout import LayoutError, TileRole, apply_preset, assign, preset, set_role
 from console.wall.model import WallModel, WallState
 from console.wall.store import DEFAULT_NAME, LayoutStore, NamedLayout, SavedLayouts
 
@@ -39,6 +39,9 @@ def initial_walls(
         walls = [replace(w, screen=min(w.screen, screens - 1)) for w in current.walls]
     else:
         walls = [WallState(i, preset("3x3" if i == 0 else "2x2")) for i in range(screens)]
+        # A first start: the first wall's last tile waits for alarms (see console.alerts).
+        first = walls[0].layout
+        walls[0] = replace(walls[0], layout=set_role(first, first.tiles[-1].id, TileRole.ALARM))
     if grid is not None:
         walls[0] = replace(walls[0], layout=apply_preset(walls[0].layout, grid))
     if render_path is not None:
@@ -47,7 +50,7 @@ def initial_walls(
 
 
 def fill_empty_walls(walls: Sequence[WallModel], cameras: Sequence[Camera]) -> None:
-    """Put cameras on walls that show none yet (a first start).
+    """Put cameras on walls that show none yet (a first start); alarm tiles stay empty.
 
     Cameras go in order across the walls and wrap around, so every screen shows video; a camera
     appears at most once on one wall.
@@ -58,8 +61,10 @@ def fill_empty_walls(walls: Sequence[WallModel], cameras: Sequence[Camera]) -> N
     start = 0
     for wall in walls:
         layout = wall.layout
-        count = min(len(layout.tiles), len(ids))
-        for offset, tile in enumerate(layout.tiles[:count]):
+        # Alarm tiles stay free for alarms (see console.alerts.autopop).
+        tiles = [t for t in layout.tiles if t.role != TileRole.ALARM]
+        count = min(len(tiles), len(ids))
+        for offset, tile in enumerate(tiles[:count]):
             layout = assign(layout, tile.id, ids[(start + offset) % len(ids)])
         start += count
         wall.set_layout(layout)  # one change, one rebuild of the wall's feeds
@@ -70,7 +75,7 @@ def fill_empty_tiles(wall: WallModel, cameras: Sequence[Camera]) -> None:
     on_wall = set(wall.layout.camera_ids())
     spare = [c.id for c in cameras if c.id not in on_wall]
     layout = wall.layout
-    empty = [t for t in layout.tiles if t.camera_id is None]
+    empty = [t for t in layout.tiles if t.camera_id is None and t.role != TileRole.ALARM]
     for tile, cam in zip(empty, spare, strict=False):
         layout = assign(layout, tile.id, cam)
     wall.set_layout(layout)

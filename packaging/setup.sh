@@ -27,6 +27,9 @@ APT_PACKAGES=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xkb1 libxcb-render-util0
   libxcb-image0 libxcb-randr0 libxcb-xinerama0 libxcb-xfixes0
   "libglib2.0-0t64|libglib2.0-0"
+  # alarm sounds (aplay) and desktop notifications (notify-send); the tests deliver them to a
+  # real notification daemon (dunst) on a private session bus
+  alsa-utils libnotify-bin "dbus-daemon|dbus" dunst
 )
 PYTHON_APT_PACKAGES=(python3 python3-venv python3-pip)
 

@@ -61,6 +61,16 @@ class CellRect:
         return CellRect(col, row, right - col, bottom - row)
 
 
+class TileRole:
+    """What the operator made of a tile. A pinned tile is never changed by auto-pop; an alarm
+    tile is where auto-pop brings alarming cameras (a screen of them is an alarm screen)."""
+
+    NORMAL = "normal"
+    PINNED = "pinned"
+    ALARM = "alarm"
+    ALL = (NORMAL, PINNED, ALARM)
+
+
 @dataclass(frozen=True)
 class Tile:
     """One place on the wall: an id stable across edits, its cells, and the camera it shows."""
@@ -68,6 +78,7 @@ class Tile:
     id: int
     rect: CellRect
     camera_id: str | None = None
+    role: str = TileRole.NORMAL
 
 
 class Direction(Enum):
@@ -183,7 +194,10 @@ def _big_first(t: Tile) -> tuple[int, int, int]:
 
 
 def apply_preset(layout: GridLayout, name: str) -> GridLayout:
-    """Switch to another preset and keep the cameras, big tile first, then in reading order."""
+    """Switch to another preset and keep the cameras, big tile first, then in reading order.
+
+    A pinned camera's new tile is pinned; a wall with an alarm tile gets one again (its last).
+    """
     fresh = preset(name)
     # Keep the camera order by tile size then reading order, so a maximised camera stays big.
     ordered = sorted(
@@ -194,8 +208,14 @@ def apply_preset(layout: GridLayout, name: str) -> GridLayout:
         fresh.tiles, key=lambda t: (-(t.rect.cols * t.rect.rows), t.rect.row, t.rect.col)
     )
     by_id = {t.id: t for t in fresh.tiles}
+    pinned = {t.camera_id for t in layout.tiles if t.role == TileRole.PINNED and t.camera_id}
     for tile, cam in zip(big_first, cams, strict=False):
-        by_id[tile.id] = replace(tile, camera_id=cam)
+        role = TileRole.PINNED if cam in pinned else TileRole.NORMAL
+        by_id[tile.id] = replace(tile, camera_id=cam, role=role)
+    if any(t.role == TileRole.ALARM for t in layout.tiles):
+        # The wall keeps a place for alarms: the last tile (reading order) of the new grid.
+        last = fresh.tiles[-1].id
+        by_id[last] = replace(by_id[last], role=TileRole.ALARM)
     return GridLayout(fresh.columns, fresh.rows, tuple(by_id.values()))
 
 
@@ -215,6 +235,16 @@ def assign(layout: GridLayout, tile_id: int, camera_id: str | None) -> GridLayou
         else:
             tiles.append(t)
     return _with_tiles(layout, tiles)
+
+
+def set_role(layout: GridLayout, tile_id: int, role: str) -> GridLayout:
+    """Pin a tile, make it an alarm tile, or make it a normal one again."""
+    if role not in TileRole.ALL:
+        raise LayoutError(f"unknown tile role {role!r}")
+    layout.tile(tile_id)
+    return _with_tiles(
+        layout, [replace(t, role=role) if t.id == tile_id else t for t in layout.tiles]
+    )
 
 
 def clear(layout: GridLayout, tile_id: int) -> GridLayout:

@@ -120,6 +120,17 @@ class WallModel:
     def split(self, tile_id: int) -> None:
         self.set_layout(grid.split(self.layout, tile_id))
 
+    def set_role(self, tile_id: int, role: str) -> None:
+        """Pin a tile, make it an alarm tile, or a normal one (see `TileRole`)."""
+        self.set_layout(grid.set_role(self.layout, tile_id, role))
+
+    def set_all_roles(self, role: str) -> None:
+        """Every tile of this wall gets `role` (an alarm screen: all alarm tiles)."""
+        layout = self.layout
+        for tile in layout.tiles:
+            layout = grid.set_role(layout, tile.id, role)
+        self.set_layout(layout)
+
     def select(self, tile_id: int | None) -> None:
         if tile_id is not None:
             self.layout.tile(tile_id)

@@ -8,7 +8,10 @@ File format (version 1):
                              "render_path": "composited", "fullscreen": false,
                              "live_buffer_ms": null,
                              "tiles": [{"id": 1, "col": 0, "row": 0, "cols": 1, "rows": 1,
-                                        "camera": "cam-01"}, ...]}]}]}
+                                        "camera": "cam-01", "role": "normal"}, ...]}]}]}
+
+`role` (additive; absent means "normal") is "pinned" for a tile auto-pop must leave alone and
+"alarm" for a tile that alarming cameras are brought into.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 
 from console.jsonfile import FileFormatError, LoadResult, expect, load_versioned, save_versioned
 from console.media.engine import LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
-from console.wall.layout import CellRect, GridLayout, LayoutError, Tile, preset
+from console.wall.layout import CellRect, GridLayout, LayoutError, Tile, TileRole, preset
 from console.wall.model import RenderPath, WallState
 
 KIND = "tessera.layouts"
@@ -74,6 +77,7 @@ def wall_to_json(w: WallState) -> dict[str, Any]:
                 "cols": t.rect.cols,
                 "rows": t.rect.rows,
                 "camera": t.camera_id,
+                "role": t.role,
             }
             for t in w.layout.tiles
         ],
@@ -97,7 +101,10 @@ def wall_from_json(d: Any, where: str) -> WallState:
             expect(td, "cols", int, tw),
             expect(td, "rows", int, tw),
         )
-        tiles.append(Tile(expect(td, "id", int, tw), rect, camera))
+        role = td.get("role", TileRole.NORMAL)
+        if role not in TileRole.ALL:
+            raise FileFormatError(f'{tw}: "role" must be one of {", ".join(TileRole.ALL)}')
+        tiles.append(Tile(expect(td, "id", int, tw), rect, camera, role))
     render_path = d.get("render_path", RenderPath.COMPOSITED)
     if render_path not in RenderPath.ALL:
         raise FileFormatError(f'{where}: "render_path" must be one of {", ".join(RenderPath.ALL)}')

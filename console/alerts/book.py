@@ -1,0 +1,307 @@
+"""The console's alarm book: every alert the hub reported, kept current from its event channel.
+
+One `AlarmBook` per console. It starts from the hub's snapshot (`GET /api/v1/alerts`), follows
+the `alert` events from the snapshot's seq on (so nothing falls between the two), and after a
+reconnect reads the snapshot again and merges it: per alert the copy with the highest
+`revision` wins, so replayed events, snapshots and answers to our own acknowledgements can
+arrive in any order without an alarm going back in time or showing twice. A hub that restarted
+numbers its revisions afresh: then its snapshot replaces what the book held.
+
+Views subscribe to the signals; the book never waits on them. It emits once per change, and
+views batch (the alarm list to the screen's refresh; tiles repaint at most once per frame).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from console.hub.base import HubClient
+from console.hub.errors import HubError, HubNotSupported
+from console.hub.models import (
+    EVENT_ALERT,
+    AlarmState,
+    Alert,
+    AlertChange,
+    HubEvent,
+)
+from console.notices import Level, Notices
+from console.signals import Signal
+
+log = logging.getLogger(__name__)
+
+# How long an ended alert's overlay takes to fade out on its tile.
+OVERLAY_FADE_S = 1.5
+# The book forgets the oldest closed alarms beyond this many (open ones are always kept).
+MAX_ALARMS = 20000
+
+
+@dataclass(frozen=True, slots=True)
+class Overlay:
+    """What a tile draws for one alert: the alert, and how opaque (1 live, fading to 0)."""
+
+    alert: Alert
+    opacity: float
+
+
+class AlarmBook:
+    """All alarms this console knows, by id, plus which are active on which camera.
+
+    Signals (emitted on the loop thread):
+    - `changed(alert, change)`: an alarm is new or changed (`change` is an AlertChange, or None
+      when it came from a snapshot).
+    - `camera_changed(camera_id)`: what a camera's tile should draw changed.
+    - `reset()`: the book was rebuilt from a restarted hub's snapshot (views re-read it all).
+    - `problem(message)`: plain words for the operator (an acknowledgement the hub refused).
+    """
+
+    def __init__(
+        self,
+        client: HubClient,
+        notices: Notices | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self._notices = notices
+        self._clock = clock
+        self._alarms: dict[str, Alert] = {}
+        self._new: set[str] = set()  # ids of alarms in state NEW
+        self._received: dict[str, float] = {}  # alert id -> when this console first heard of it
+        self._active: dict[str, dict[str, Alert]] = {}  # camera id -> alert id -> alert
+        self._fading: dict[str, dict[str, tuple[Alert, float]]] = {}  # camera -> id -> (a, end)
+        self.changed = Signal()
+        self.camera_changed = Signal()
+        self.reset = Signal()
+        self.problem = Signal()
+        self.unreadable = 0  # alert events this console could not read
+        self.supported = True
+        self._connected_once = False
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- reading ---------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._alarms)
+
+    def get(self, alert_id: str) -> Alert | None:
+        return self._alarms.get(alert_id)
+
+    def alarms(self) -> list[Alert]:
+        """Every alarm, in the order the console first heard of them."""
+        return list(self._alarms.values())
+
+    def received_at(self, alert_id: str) -> float | None:
+        """When (monotonic) this console first heard of the alert."""
+        return self._received.get(alert_id)
+
+    @property
+    def new_count(self) -> int:
+        """How many alarms nobody has acknowledged yet."""
+        return len(self._new)
+
+    def unacknowledged(self) -> list[Alert]:
+        """New alarms, most urgent first, then oldest first: the order an operator takes them."""
+        waiting = [self._alarms[i] for i in self._new]
+        return sorted(waiting, key=lambda a: (-a.priority, a.started, a.id))
+
+    def next_unacknowledged(self, after: str | None = None) -> Alert | None:
+        """The next new alarm in operator order after `after` (wrapping), or the first one."""
+        waiting = self.unacknowledged()
+        if not waiting:
+            return None
+        ids = [a.id for a in waiting]
+        if after in ids:
+            return waiting[(ids.index(after) + 1) % len(waiting)]
+        return waiting[0]
+
+    def overlays(self, camera_id: str) -> list[Overlay]:
+        """What the camera's tile draws now: its active alerts, then the ones fading out."""
+        out = [Overlay(a, 1.0) for a in self._active.get(camera_id, {}).values()]
+        fading = self._fading.get(camera_id)
+        if fading:
+            now = self._clock()
+            for alert_id, (alert, ended) in list(fading.items()):
+                left = 1.0 - (now - ended) / OVERLAY_FADE_S
+                if left <= 0:
+                    del fading[alert_id]
+                else:
+                    out.append(Overlay(alert, left))
+            if not fading:
+                del self._fading[camera_id]
+        out.sort(key=lambda o: (-o.opacity, -o.alert.priority, o.alert.started))
+        return out
+
+    def is_fading(self) -> bool:
+        return bool(self._fading)
+
+    # -- changing --------------------------------------------------------------------------------
+    def apply(self, alert: Alert, change: AlertChange | None = None) -> bool:
+        """Take a copy of an alert from the hub; False when the book already had it or newer."""
+        old = self._alarms.get(alert.id)
+        if old is not None and old.revision >= alert.revision:
+            return False
+        self._alarms[alert.id] = alert
+        self._count_new(alert)
+        if old is None:
+            self._received[alert.id] = self._clock()
+            self._forget_old()
+        self._track_activity(old, alert)
+        self.changed.emit(alert, change)
+        return True
+
+    def apply_event(self, event: HubEvent) -> None:
+        if event.type != EVENT_ALERT:
+            return
+        if event.alert is None:
+            self.unreadable += 1
+            if self.unreadable == 1 and self._notices is not None:
+                self._notices.post(
+                    "The hub sent an alert this console cannot read; it was skipped. "
+                    "Check that the hub and the console are up to date.",
+                    Level.WARNING,
+                )
+            return
+        self.apply(event.alert, event.alert_change)
+
+    def replace_all(self, alerts: Iterable[Alert]) -> None:
+        """Start over from a snapshot (the hub restarted and numbers revisions afresh)."""
+        cameras = set(self._active) | set(self._fading)
+        self._alarms.clear()
+        self._received.clear()
+        self._active.clear()
+        self._fading.clear()
+        now = self._clock()
+        self._new.clear()
+        for alert in alerts:
+            self._alarms[alert.id] = alert
+            self._count_new(alert)
+            self._received[alert.id] = now
+            self._track_activity(None, alert)
+        self.reset.emit()
+        for camera_id in cameras - set(self._active):
+            self.camera_changed.emit(camera_id)
+
+    def _count_new(self, alert: Alert) -> None:
+        if alert.state is AlarmState.NEW:
+            self._new.add(alert.id)
+        else:
+            self._new.discard(alert.id)
+
+    def _track_activity(self, old: Alert | None, new: Alert) -> None:
+        camera = new.camera_id
+        showing = new.active and new.state is not AlarmState.CLOSED
+        active = self._active.setdefault(camera, {})
+        if showing:
+            active[new.id] = new
+            fading = self._fading.get(camera)
+            if fading:
+                fading.pop(new.id, None)
+        elif new.id in active:
+            del active[new.id]
+            self._fading.setdefault(camera, {})[new.id] = (new, self._clock())
+        if not active:
+            del self._active[camera]
+        if showing or old is not None:
+            self.camera_changed.emit(camera)
+
+    def _forget_old(self) -> None:
+        if len(self._alarms) <= MAX_ALARMS:
+            return
+        for alert_id, alert in list(self._alarms.items()):
+            if alert.state is AlarmState.CLOSED:
+                del self._alarms[alert_id]
+                self._received.pop(alert_id, None)
+                if len(self._alarms) <= MAX_ALARMS:
+                    return
+
+    # -- talking to the hub ----------------------------------------------------------------------
+    async def follow(self) -> None:
+        """Read the hub's alarms, then keep them current from its event channel (runs forever)."""
+        since = await self._load_snapshot(replace=True)
+        if not self.supported:
+            return
+        subscription = self.client.resilient_events(since=since)
+        subscription.connected.connect(self._on_connected)
+        subscription.restarted.connect(self._on_restarted)
+        try:
+            async for event in subscription:
+                self.apply_event(event)
+        except HubError as e:
+            log.warning("alarms: event channel unusable: %s", e)
+            if self._notices is not None:
+                self._notices.post(f"Alarms are not updating: {e.operator_message}", Level.ERROR)
+
+    async def _load_snapshot(self, *, replace: bool) -> int | None:
+        """Read the hub's open alarms into the book; the snapshot's seq (None: not read)."""
+        while True:
+            try:
+                snapshot = await self.client.alerts()
+            except HubNotSupported:
+                log.info("alarms: this hub has no alerts")
+                self.supported = False
+                return None
+            except HubError as e:
+                if not e.retryable:
+                    log.warning("alarms: cannot read the hub's alarms: %s", e)
+                    if self._notices is not None:
+                        self._notices.post(
+                            f"Cannot read the hub's alarms: {e.operator_message}", Level.WARNING
+                        )
+                    return None
+                log.info("alarms: hub not reachable yet (%s); retrying", e)
+                await asyncio.sleep(1.0)
+                continue
+            if replace:
+                self.replace_all(snapshot.alerts)
+            else:
+                for alert in snapshot.alerts:
+                    self.apply(alert)
+            return snapshot.seq
+
+    def _on_connected(self, _hello: HubEvent) -> None:
+        if self._connected_once:
+            # Back after a drop: the replay covers what the hub retained; the snapshot covers
+            # anything older (a long outage). Merging by revision makes the overlap harmless.
+            self._spawn(self._load_snapshot(replace=False))
+        self._connected_once = True
+
+    def _on_restarted(self, _hello: HubEvent) -> None:
+        self._spawn(self._load_snapshot(replace=True))
+
+    def _spawn(self, work: object) -> None:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def acknowledge(self, alert_id: str, note: str = "") -> Alert | None:
+        """Acknowledge as this console's operator; the hub tells every console. None: refused
+        (the reason went to `problem`)."""
+        return await self._act(alert_id, note, "acknowledge")
+
+    async def close(self, alert_id: str, note: str = "") -> Alert | None:
+        return await self._act(alert_id, note, "close")
+
+    async def _act(self, alert_id: str, note: str, what: str) -> Alert | None:
+        try:
+            if what == "acknowledge":
+                alert = await self.client.acknowledge_alert(alert_id, note)
+            else:
+                alert = await self.client.close_alert(alert_id, note)
+        except HubError as e:
+            message = f"Could not {what} the alarm: {e.operator_message}"
+            log.warning("alarms: %s %s failed: %s", what, alert_id, e)
+            self.problem.emit(message)
+            if self._notices is not None:
+                self._notices.post(message, Level.WARNING)
+            return None
+        self.apply(alert, AlertChange.ACKNOWLEDGED if what == "acknowledge" else AlertChange.CLOSED)
+        return alert
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=1.0)
