@@ -30,21 +30,35 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QVBoxLayout, QWidget
 
+from console.alerts.book import AlarmBook, Overlay
 from console.hub.models import PtzLock
 from console.latency import LatencyMeter
 from console.media.feed import FeedState, FeedStatus, LiveFeed
 from console.media.player import Frame
 from console.ptz.desk import PtzDesk
-from console.wall.layout import CellRect, Direction, Tile
+from console.wall.layout import CellRect, Direction, Tile, TileRole
 from console.wall.model import WallModel
 from widgets import theme
+from widgets.alert_overlay import paint_alert_border, paint_alert_boxes, paint_alert_label
 from widgets.mime import CAMERA_MIME, TILE_MIME
 from widgets.ptz_steering import TileSteering, paint_crosshair
 
 PTZ_PROBLEM_SHOWN_S = 6.0
+_ROLE_MARKS = {TileRole.PINNED: "  · pinned", TileRole.ALARM: "  · alarm tile"}
 
 PaintProbe = Callable[["TileView", Frame, float], None]
 _paint_probe: PaintProbe | None = None
+
+
+OverlayProbe = Callable[["TileView", list[Overlay], float], None]
+_overlay_probe: OverlayProbe | None = None
+
+
+def set_overlay_probe(probe: OverlayProbe | None) -> None:
+    """Measurement hook: `probe(view, overlays, time.monotonic())` runs right after a tile has
+    painted its alert overlays (only when it has some)."""
+    global _overlay_probe  # one process-wide hook, by design
+    _overlay_probe = probe
 
 
 def set_paint_probe(probe: PaintProbe | None) -> None:
@@ -109,6 +123,7 @@ class TileView(QWidget):
         self.ptz_mode = False
         self._ptz_problem: tuple[str, float] | None = None  # (message, monotonic time)
         self._picture = QRect()
+        self._alarms: AlarmBook | None = None
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setMinimumSize(64, 36)
@@ -117,7 +132,7 @@ class TileView(QWidget):
         self._strip: QLabel | None = None
         if native:
             box = QVBoxLayout(self)
-            box.setContentsMargins(2, 2, 2, 2)
+            box.setContentsMargins(4, 4, 4, 4)  # room for an alert border
             box.setSpacing(0)
             self._strip = QLabel(self)
             self._strip.setStyleSheet(f"color: {theme.TEXT.name()}; padding: 1px 4px;")
@@ -150,6 +165,24 @@ class TileView(QWidget):
         if camera_changed:
             self._on_camera_changed()
         self._refresh_strip()
+        self.update()
+
+    # -- alerts --------------------------------------------------------------------------------
+    def set_alarms(self, book: AlarmBook | None) -> None:
+        """Draw the alerts of this tile's camera from `book` (the wall view tells us when)."""
+        self._alarms = book
+        self.alerts_changed()
+
+    def overlays(self) -> list[Overlay]:
+        if self._alarms is None or self._tile.camera_id is None:
+            return []
+        return self._alarms.overlays(self._tile.camera_id)
+
+    def alerts_changed(self) -> None:
+        """The camera's alerts changed (or are fading): repaint, and on a native wall show
+        the border and the label around libvlc's window."""
+        if self._native:
+            self._refresh_strip()
         self.update()
 
     # -- PTZ -----------------------------------------------------------------------------------
@@ -329,24 +362,44 @@ class TileView(QWidget):
             return
         text, colour = describe_state(self._state, self._profile)
         name = self._camera_name(self._tile.camera_id) if self._tile.camera_id else "Empty"
+        name += _ROLE_MARKS.get(self._tile.role, "")
         ptz = self.ptz_line()
         extra = f"   <span style='color:{ptz[1].name()}'>{ptz[0]}</span>" if ptz else ""
+        overlays = self.overlays()
+        if overlays:
+            from widgets.alert_overlay import alert_colour, alert_text
+
+            top = overlays[0]
+            extra += (
+                f"   <b style='color:{alert_colour(top.alert.priority).name()}'>"
+                f"{alert_text(top)}</b>"
+            )
         self._strip.setText(f"{name}   <span style='color:{colour.name()}'>{text}</span>{extra}")
 
     # -- painting ------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         rect = self.rect()
+        overlays = self.overlays()
         if not self._native:
             p.fillRect(rect, QColor(0, 0, 0))
             self._paint_video(p, rect)
+            if overlays:
+                paint_alert_boxes(p, self.picture_rect(), overlays)
             if self.ptz_mode:
                 paint_crosshair(p, self.picture_rect())
                 if self.steering is not None:
                     self.steering.paint(p)
             self._paint_labels(p, rect)
+            if overlays:
+                paint_alert_label(p, rect, overlays[0])
         else:
             p.fillRect(rect, theme.BACKGROUND)
+        if overlays:
+            # On a native wall libvlc's window covers the middle: the border lies in the margin.
+            paint_alert_border(p, rect, overlays[0])
+            if _overlay_probe is not None:
+                _overlay_probe(self, overlays, time.monotonic())
         selected = self._wall.selected == self._tile.id
         if self._drop_hover or selected:
             pen = QPen(theme.ACCENT if self._drop_hover else theme.ACCENT.darker(130))
@@ -392,9 +445,14 @@ class TileView(QWidget):
         line = metrics.height() + 2
         if self._tile.camera_id is None:
             p.setPen(theme.MUTED)
-            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Drop a camera here")
+            empty = (
+                "Alarm tile\nwaiting for alarms"
+                if self._tile.role == TileRole.ALARM
+                else "Drop a camera here"
+            )
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, empty)
             return
-        name = self._camera_name(self._tile.camera_id)
+        name = self._camera_name(self._tile.camera_id) + _ROLE_MARKS.get(self._tile.role, "")
         text, colour = describe_state(self._state, self._profile)
         if self.latency is not None and self.latency.latest_ms is not None and text:
             text += f" · {self.latency.latest_ms:.0f} ms"
@@ -526,6 +584,29 @@ class TileView(QWidget):
             act.setEnabled(span is not None and not maximized)
         split = menu.addAction("Split into single tiles", lambda: self._wall.split(tid))
         split.setEnabled(self._tile.rect.cols * self._tile.rect.rows > 1 and not maximized)
+        menu.addSeparator()
+        role = self._tile.role
+        pin = menu.addAction(
+            "Pin tile (alarms never replace it)",
+            lambda: self._wall.set_role(
+                tid, TileRole.NORMAL if role == TileRole.PINNED else TileRole.PINNED
+            ),
+        )
+        pin.setCheckable(True)
+        pin.setChecked(role == TileRole.PINNED)
+        alarm = menu.addAction(
+            "Use as alarm tile",
+            lambda: self._wall.set_role(
+                tid, TileRole.NORMAL if role == TileRole.ALARM else TileRole.ALARM
+            ),
+        )
+        alarm.setCheckable(True)
+        alarm.setChecked(role == TileRole.ALARM)
+        all_alarm = all(t.role == TileRole.ALARM for t in self._wall.layout.tiles)
+        menu.addAction(
+            "Stop using this screen for alarms" if all_alarm else "Use this screen for alarms",
+            lambda: self._wall.set_all_roles(TileRole.NORMAL if all_alarm else TileRole.ALARM),
+        )
         if self.can_steer:
             menu.addSeparator()
             ptz = menu.addAction("PTZ control (P)", lambda: self.set_ptz_mode(not self.ptz_mode))

@@ -15,6 +15,7 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QPixmap
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from console.alerts.book import AlarmBook
 from console.ptz.desk import PtzDesk
 from console.wall.feeds import WallFeeds
 from console.wall.layout import Direction, GridLayout
@@ -41,6 +42,7 @@ class WallView(QWidget):
         on_camera_dropped: Callable[[int, str], None],
         parent: QWidget | None = None,
         ptz: PtzDesk | None = None,
+        alarms: AlarmBook | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("wall")
@@ -57,6 +59,16 @@ class WallView(QWidget):
         self._views: dict[int, TileView] = {}
         self._show_latency = False
         self._ptz = ptz
+        self._alarms = alarms
+        # Ended alerts fade out on their tiles; a tile with live video repaints anyway, this
+        # covers a frozen or lost one.
+        self._fade_timer = QTimer(self)
+        self._fade_timer.setInterval(50)
+        self._fade_timer.timeout.connect(self._on_fade_tick)
+        if alarms is not None:
+            alarms.camera_changed.connect(self._on_camera_alerts)
+            alarms.reset.connect(self._on_alerts_reset)
+            self.destroyed.connect(lambda: self._disconnect_alarms(alarms))
         self._selected = wall.selected
         wall.layout_changed.connect(self._on_layout)
         wall.maximized_changed.connect(self._on_maximized)
@@ -86,6 +98,35 @@ class WallView(QWidget):
         at = self.mapTo(top, QPoint(0, 0))
         return self.screen().grabWindow(top.winId(), at.x(), at.y(), self.width(), self.height())
 
+    # -- alerts --------------------------------------------------------------------------------
+    def _disconnect_alarms(self, alarms: AlarmBook) -> None:
+        alarms.camera_changed.disconnect(self._on_camera_alerts)
+        alarms.reset.disconnect(self._on_alerts_reset)
+
+    def _on_camera_alerts(self, camera_id: str) -> None:
+        for view in self._views.values():
+            if view.tile.camera_id == camera_id:
+                view.alerts_changed()
+        if (
+            self._alarms is not None
+            and self._alarms.is_fading()
+            and not self._fade_timer.isActive()
+        ):
+            self._fade_timer.start()
+
+    def _on_alerts_reset(self) -> None:
+        for view in self._views.values():
+            view.alerts_changed()
+
+    def _on_fade_tick(self) -> None:
+        for view in self._views.values():
+            if any(o.opacity < 1.0 for o in view.overlays()):
+                view.alerts_changed()
+        if self._alarms is None or not self._alarms.is_fading():
+            self._fade_timer.stop()
+            for view in self._views.values():
+                view.alerts_changed()  # the last step: fully gone
+
     # -- model -> view -------------------------------------------------------------------------
     def _on_layout(self, layout: GridLayout) -> None:
         ids = {t.id for t in layout.tiles}
@@ -102,6 +143,7 @@ class WallView(QWidget):
                 view.set_resize_listener(self._feeds.set_tile_size)
                 view.show_latency(self._show_latency)
                 view.set_ptz(self._ptz)
+                view.set_alarms(self._alarms)
             else:
                 view.set_tile(tile)
         self._place()

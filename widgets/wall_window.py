@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QSpinBox,
+    QToolBar,
     QToolButton,
     QWidget,
 )
 
-from console.hub.models import Camera
+from console.alerts.book import AlarmBook
+from console.hub.models import Alert, Camera
 from console.media.engine import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
 from console.notices import Notice
 from console.ptz.desk import PtzDesk
@@ -32,6 +34,7 @@ from console.wall.layout import PRESETS, GridLayout
 from console.wall.model import WallModel
 from console.wall.store import SavedLayouts
 from console.workstation import Workstation
+from widgets.alarm_list import AlarmListPanel
 from widgets.camera_tree import CameraTree
 from widgets.ptz_panel import PtzPanel
 from widgets.wall_view import WallView
@@ -47,6 +50,9 @@ class WallWindow(QMainWindow):
         hub_label: str = "",
         default_buffer_ms: int = DEFAULT_LIVE_BUFFER_MS,
         ptz: PtzDesk | None = None,
+        alarms: AlarmBook | None = None,
+        open_alarm: Callable[[Alert], None] | None = None,
+        has_recordings: bool = False,
     ) -> None:
         super().__init__(parent)
         self._station = station
@@ -65,6 +71,7 @@ class WallWindow(QMainWindow):
             lambda tile_id, cam: station.drop_camera(wall_index, tile_id, cam),
             self,
             ptz,
+            alarms,
         )
         self.setCentralWidget(self.wall_view)
 
@@ -105,6 +112,7 @@ class WallWindow(QMainWindow):
 
         self.camera_tree: CameraTree | None = None
         self.ptz_panel: PtzPanel | None = None
+        self.alarm_panel: AlarmListPanel | None = None
         if wall_index == 0:
             self.layouts_menu = QMenu("Layouts", self)
             button = QToolButton(self)
@@ -127,6 +135,8 @@ class WallWindow(QMainWindow):
             self._on_cameras(station.directory.cameras)
             if ptz is not None:
                 self._add_ptz_panel(ptz)
+            if alarms is not None:
+                self._add_alarm_panel(alarms, open_alarm, has_recordings)
 
         self.notice_label = QLabel(self)
         self.notice_label.setObjectName("notice")
@@ -143,6 +153,59 @@ class WallWindow(QMainWindow):
         self._wall.fullscreen_changed.connect(self._on_fullscreen)
         self._on_layout(self._wall.layout)
         self.wall_view.setFocus()
+
+    def _add_alarm_panel(
+        self,
+        alarms: AlarmBook,
+        open_alarm: Callable[[Alert], None] | None,
+        has_recordings: bool,
+    ) -> None:
+        screen = self.screen()
+        refresh = screen.refreshRate() if screen is not None else 60.0
+        panel = self.alarm_panel = AlarmListPanel(
+            alarms,
+            self._station.camera_name,
+            open_alarm or (lambda a: self._station.show_on_selected_tile(a.camera_id, 0)),
+            self,
+            has_recordings=has_recordings,
+            refresh_hz=refresh if refresh > 0 else 60.0,
+        )
+        dock = self.alarm_dock = QDockWidget("Alarms", self)
+        dock.setObjectName("alarms-dock")
+        dock.setWidget(panel)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        self.resizeDocks([dock], [200], Qt.Orientation.Vertical)
+        # F8 from anywhere in the window: the next new alarm, its camera live.
+        next_alarm = QAction("Next new alarm", self)
+        next_alarm.setShortcut(QKeySequence(Qt.Key.Key_F8))
+        next_alarm.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        next_alarm.triggered.connect(self._next_alarm)
+        self.addAction(next_alarm)
+        self.alarms_action = QAction("Alarms", self)
+        self.alarms_action.setToolTip("Show the alarm list (F8: next new alarm)")
+        self.alarms_action.triggered.connect(self._next_alarm)
+        self.findChild(QToolBar, "wall-toolbar").addAction(self.alarms_action)  # type: ignore[union-attr]
+        panel.summary.setObjectName("alarm-summary")
+        panel.model.flushed.connect(self._count_alarms)  # once per batch, not per alert
+        self._count_alarms()
+
+    def _next_alarm(self) -> None:
+        if self.alarm_panel is None:
+            return
+        self.alarm_dock.show()
+        self.alarm_dock.raise_()
+        self.alarm_panel.next_unacknowledged()
+
+    def _count_alarms(self) -> None:
+        if self.alarm_panel is None:
+            return
+        waiting = self.alarm_panel.book.new_count
+        self.alarms_action.setText(f"Alarms ({waiting} new)" if waiting else "Alarms")
 
     def _add_ptz_panel(self, ptz: PtzDesk) -> None:
         panel = self.ptz_panel = PtzPanel(ptz, self._station.camera_name, self)

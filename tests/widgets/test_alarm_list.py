@@ -1,0 +1,93 @@
+"""The alarm list: batched updates, filters, sorting, and the keyboard (N, Enter)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from console.alerts.book import AlarmBook
+from console.hub.models import AlarmState, AlertChange, AlertPriority
+from tests.console.alerts.alertdata import acknowledged, make_alert
+from widgets.alarm_list import PRIORITY, AlarmListPanel
+
+LOW, MEDIUM, HIGH, CRITICAL = (
+    AlertPriority.LOW,
+    AlertPriority.MEDIUM,
+    AlertPriority.HIGH,
+    AlertPriority.CRITICAL,
+)
+
+
+def make_panel(qtbot):
+    book = AlarmBook(client=None)  # type: ignore[arg-type]  # fed by hand; acks are e2e-tested
+    opened = []
+    panel = AlarmListPanel(book, lambda c: f"Camera {c}", opened.append)
+    qtbot.addWidget(panel)
+    panel.resize(700, 400)
+    panel.show()
+    return book, panel, opened
+
+
+def visible_ids(panel) -> list[str]:
+    proxy = panel.proxy
+    return [
+        proxy.data(proxy.index(r, 0), Qt.ItemDataRole.UserRole + 2).id
+        for r in range(proxy.rowCount())
+    ]
+
+
+def test_a_burst_reaches_the_table_in_a_few_batches_not_row_by_row(qtbot):
+    book, panel, _ = make_panel(qtbot)
+    inserts = []
+    panel.model.rowsInserted.connect(lambda _p, a, b: inserts.append(b - a + 1))
+    for i in range(1000):
+        book.apply(make_alert(f"a{i}", f"cam-{i % 16:02d}", HIGH), AlertChange.RAISED)
+    assert panel.model.rowCount() == 0  # nothing yet: the batch waits for the next refresh
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1000)
+    assert sum(inserts) == 1000 and len(inserts) <= 3
+    assert panel.model.flushes <= 3
+    assert "1000 new" in panel.summary.text()
+
+
+def test_filters_by_priority_state_and_camera_and_sorts_by_priority(qtbot):
+    book, panel, _ = make_panel(qtbot)
+    book.apply(make_alert("low", "cam-01", LOW, started_s=1), AlertChange.RAISED)
+    book.apply(make_alert("crit", "cam-02", CRITICAL, started_s=2), AlertChange.RAISED)
+    book.apply(make_alert("med", "cam-01", MEDIUM, started_s=3), AlertChange.RAISED)
+    done = acknowledged(make_alert("done", "cam-03", HIGH, started_s=4), 7, note="guard sent")
+    book.apply(done, AlertChange.RAISED)
+    from dataclasses import replace
+
+    closed = replace(make_alert("closed", "cam-03", HIGH, started_s=5), state=AlarmState.CLOSED)
+    book.apply(closed, AlertChange.RAISED)
+    panel.model.flush()
+    assert set(visible_ids(panel)) == {"low", "crit", "med", "done"}  # open ones by default
+    panel.priority_box.setCurrentIndex(2)  # High+
+    assert set(visible_ids(panel)) == {"crit", "done"}
+    panel.priority_box.setCurrentIndex(0)
+    panel.state_box.setCurrentText("New")
+    assert set(visible_ids(panel)) == {"low", "crit", "med"}
+    panel.state_box.setCurrentText("Closed")
+    assert visible_ids(panel) == ["closed"]
+    panel.state_box.setCurrentText("All")
+    panel.set_cameras([("cam-01", "Camera 1"), ("cam-03", "Camera 3")])
+    panel.camera_box.setCurrentIndex(1)
+    assert set(visible_ids(panel)) == {"low", "med"}
+    panel.camera_box.setCurrentIndex(0)
+    panel.table.sortByColumn(PRIORITY, Qt.SortOrder.DescendingOrder)
+    assert visible_ids(panel)[0] == "crit" and visible_ids(panel)[-1] == "low"
+    assert panel.model.data(panel.model.index(3, 5)).startswith("ana ")
+    assert "guard sent" in panel.model.data(panel.model.index(3, 5))
+
+
+def test_n_goes_to_the_next_new_alarm_and_shows_its_camera_enter_shows_the_selected(qtbot):
+    book, panel, opened = make_panel(qtbot)
+    book.apply(make_alert("high", "cam-05", HIGH, started_s=1), AlertChange.RAISED)
+    book.apply(make_alert("crit", "cam-09", CRITICAL, started_s=2), AlertChange.RAISED)
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_N)
+    assert panel.selected().id == "crit" and opened[-1].id == "crit"
+    qtbot.keyClick(panel.table, Qt.Key.Key_N)
+    assert panel.selected().id == "high" and opened[-1].camera_id == "cam-05"
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    assert len(opened) == 3 and opened[-1].id == "high"
+    assert "keeps no recordings" in panel.detail.text()

@@ -1,0 +1,509 @@
+"""The alarm list: a dockable table of the alarm book, filtered and sorted, keyboard first.
+
+`AlarmTableModel` mirrors `AlarmBook` but never per alert: changes queue up and are applied at
+most once per screen refresh, as one row insertion and one `dataChanged` span, so a burst of a
+thousand alerts costs the GUI thread a few short flushes rather than a thousand layouts.
+`AlarmFilter` filters by priority, state, camera and age and sorts by any column.
+
+Keys in the list: N (or F8 anywhere in the window) goes to the next unacknowledged alarm and
+shows its camera; Enter shows the selected alarm's camera; A acknowledges, Shift+A asks for a
+note first; C closes (Shift+C with a note).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.alerts.book import AlarmBook
+from console.hub.models import AlarmState, Alert, AlertPriority
+from widgets import theme
+
+COLUMNS = ("Priority", "Time", "Camera", "Alert", "State", "Handled by")
+PRIORITY, TIME, CAMERA, ALERT, STATE, HANDLED = range(len(COLUMNS))
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+ALERT_ROLE = Qt.ItemDataRole.UserRole + 2
+
+PRIORITY_COLOURS = {
+    AlertPriority.LOW: QColor(120, 160, 200),
+    AlertPriority.MEDIUM: theme.WARN,
+    AlertPriority.HIGH: QColor(240, 120, 40),
+    AlertPriority.CRITICAL: theme.ALARM,
+}
+
+AGE_FILTERS = {"Any time": None, "Last 15 minutes": 15 * 60, "Last hour": 3600, "Today": None}
+
+
+def priority_colour(priority: AlertPriority) -> QColor:
+    return PRIORITY_COLOURS.get(priority, theme.WARN)
+
+
+def local_time(when: datetime) -> str:
+    return when.astimezone().strftime("%H:%M:%S")
+
+
+def _handled(alert: Alert) -> str:
+    action = alert.closed or alert.acknowledged
+    if action is None:
+        return ""
+    note = f" - {action.note}" if action.note else ""
+    return f"{action.by} {local_time(action.at)}{note}"
+
+
+class AlarmTableModel(QAbstractTableModel):
+    """The book's alarms as rows (in arrival order), updated in batches at the screen's rate."""
+
+    flushed = Signal()  # after each batch reached the views
+
+    def __init__(
+        self,
+        book: AlarmBook,
+        camera_name: Callable[[str], str],
+        parent: QWidget | None = None,
+        refresh_hz: float = 60.0,
+    ) -> None:
+        super().__init__(parent)
+        self._book = book
+        self._camera_name = camera_name
+        self._rows: list[Alert] = []
+        self._row_of: dict[str, int] = {}
+        self._pending: dict[str, Alert] = {}
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(max(1, round(1000 / max(refresh_hz, 1.0))))
+        self._flush_timer.timeout.connect(self.flush)
+        self.flushes = 0
+        self.longest_flush_ms = 0.0
+        book.changed.connect(self._on_changed)
+        book.reset.connect(self._on_reset)
+        self._on_reset()
+
+    # -- from the book ---------------------------------------------------------------------------
+    def _on_changed(self, alert: Alert, _change: object) -> None:
+        self._pending[alert.id] = alert
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def _on_reset(self) -> None:
+        self.beginResetModel()
+        self._rows = self._book.alarms()
+        self._row_of = {a.id: i for i, a in enumerate(self._rows)}
+        self._pending.clear()
+        self.endResetModel()
+        self.flushed.emit()
+
+    def flush(self) -> None:
+        """Apply the queued changes: one insertion of the new rows, one span of changed ones."""
+        if not self._pending:
+            return
+        started = time.perf_counter()
+        pending, self._pending = self._pending, {}
+        new = [a for a in pending.values() if a.id not in self._row_of]
+        changed = [self._row_of[a.id] for a in pending.values() if a.id in self._row_of]
+        for row in changed:
+            self._rows[row] = pending[self._rows[row].id]
+        if changed:
+            self.dataChanged.emit(
+                self.index(min(changed), 0), self.index(max(changed), len(COLUMNS) - 1)
+            )
+        if new:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            for offset, alert in enumerate(new):
+                self._row_of[alert.id] = first + offset
+                self._rows.append(alert)
+            self.endInsertRows()
+        self.flushes += 1
+        self.flushed.emit()
+        self.longest_flush_ms = max(self.longest_flush_ms, (time.perf_counter() - started) * 1000)
+
+    def alert_at(self, row: int) -> Alert:
+        return self._rows[row]
+
+    def row_of(self, alert_id: str) -> int | None:
+        return self._row_of.get(alert_id)
+
+    # -- Qt model API ----------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if not index.isValid():
+            return None
+        alert = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(alert, col)
+        if role == SORT_ROLE:
+            if col == PRIORITY:
+                return int(alert.priority)
+            if col == TIME:
+                return alert.started.timestamp()
+            return self._text(alert, col)
+        if role == ALERT_ROLE:
+            return alert
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == PRIORITY:
+                return priority_colour(alert.priority)
+            if alert.state is AlarmState.CLOSED:
+                return theme.MUTED
+            return None
+        if role == Qt.ItemDataRole.FontRole and alert.state is AlarmState.NEW:
+            from PySide6.QtGui import QFont
+
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return alert.message or alert.title
+        return None
+
+    def _text(self, alert: Alert, col: int) -> str:
+        if col == PRIORITY:
+            return alert.priority.title
+        if col == TIME:
+            return local_time(alert.started)
+        if col == CAMERA:
+            return self._camera_name(alert.camera_id)
+        if col == ALERT:
+            live = " (live)" if alert.active else ""
+            return f"{alert.title}{live}"
+        if col == STATE:
+            return alert.state.value.capitalize()
+        return _handled(alert)
+
+
+class AlarmFilter(QSortFilterProxyModel):
+    """Filters by lowest priority, state, camera and age; sorts by each column's sort value."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.min_priority = AlertPriority.LOW
+        self.states: frozenset[AlarmState] = frozenset({AlarmState.NEW, AlarmState.ACKNOWLEDGED})
+        self.camera_id: str | None = None
+        self.max_age_s: float | None = None
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(True)
+
+    def _refilter(self, change: Callable[[], None]) -> None:
+        # Qt 6.10 replaced invalidateFilter() with a begin/end pair around the change.
+        begin = getattr(self, "beginFilterChange", None)
+        if begin is None:
+            change()
+            self.invalidateFilter()
+            return
+        begin()
+        change()
+        self.endFilterChange()
+
+    def set_min_priority(self, priority: AlertPriority) -> None:
+        self._refilter(lambda: setattr(self, "min_priority", priority))
+
+    def set_states(self, states: frozenset[AlarmState]) -> None:
+        self._refilter(lambda: setattr(self, "states", states))
+
+    def set_camera(self, camera_id: str | None) -> None:
+        self._refilter(lambda: setattr(self, "camera_id", camera_id))
+
+    def set_max_age(self, seconds: float | None) -> None:
+        self._refilter(lambda: setattr(self, "max_age_s", seconds))
+
+    def filterAcceptsRow(
+        self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
+    ) -> bool:
+        model = self.sourceModel()
+        assert isinstance(model, AlarmTableModel)
+        alert = model.alert_at(source_row)
+        if alert.priority < self.min_priority or alert.state not in self.states:
+            return False
+        if self.camera_id is not None and alert.camera_id != self.camera_id:
+            return False
+        if self.max_age_s is not None:
+            age = time.time() - alert.started.timestamp()
+            if age > self.max_age_s:
+                return False
+        return True
+
+
+STATE_FILTERS = {
+    "Open": frozenset({AlarmState.NEW, AlarmState.ACKNOWLEDGED}),
+    "New": frozenset({AlarmState.NEW}),
+    "Acknowledged": frozenset({AlarmState.ACKNOWLEDGED}),
+    "Closed": frozenset({AlarmState.CLOSED}),
+    "All": frozenset(AlarmState),
+}
+
+
+class AlarmTable(QTableView):
+    """The table, with the list's keys (the panel does the work)."""
+
+    def __init__(self, panel: AlarmListPanel) -> None:
+        super().__init__(panel)
+        self._panel = panel
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key, shift = event.key(), bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._panel.open_selected()
+        elif key == Qt.Key.Key_N:
+            self._panel.next_unacknowledged()
+        elif key == Qt.Key.Key_A:
+            self._panel.acknowledge_selected(ask_note=shift)
+        elif key == Qt.Key.Key_C:
+            self._panel.close_selected(ask_note=shift)
+        else:
+            super().keyPressEvent(event)
+
+
+class AlarmListPanel(QWidget):
+    """Filters, the table and the actions. `open_camera(alert)` shows an alarm's camera live
+    (the window decides where); acknowledging and closing go to the hub through the book."""
+
+    def __init__(
+        self,
+        book: AlarmBook,
+        camera_name: Callable[[str], str],
+        open_camera: Callable[[Alert], None],
+        parent: QWidget | None = None,
+        *,
+        has_recordings: bool = False,
+        refresh_hz: float = 60.0,
+    ) -> None:
+        super().__init__(parent)
+        self.book = self._book = book
+        self._open_camera = open_camera
+        self._has_recordings = has_recordings
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.model = AlarmTableModel(book, camera_name, self, refresh_hz)
+        self.proxy = AlarmFilter(self)
+        self.proxy.setSourceModel(self.model)
+
+        self.priority_box = QComboBox(self)
+        self.priority_box.setToolTip("Show alarms of at least this priority")
+        for p in AlertPriority:
+            self.priority_box.addItem(f"{p.title}+" if p is not AlertPriority.CRITICAL else p.title)
+        self.priority_box.currentIndexChanged.connect(
+            lambda i: self.proxy.set_min_priority(list(AlertPriority)[i])
+        )
+        self.state_box = QComboBox(self)
+        self.state_box.setToolTip("Show alarms in this state")
+        self.state_box.addItems(list(STATE_FILTERS))
+        self.state_box.currentTextChanged.connect(
+            lambda text: self.proxy.set_states(STATE_FILTERS[text])
+        )
+        self.camera_box = QComboBox(self)
+        self.camera_box.setToolTip("Show the alarms of one camera")
+        self.camera_box.addItem("All cameras", None)
+        self.camera_box.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_camera(self.camera_box.currentData())
+        )
+        self.age_box = QComboBox(self)
+        self.age_box.setToolTip("Show alarms raised within this time")
+        self.age_box.addItems(list(AGE_FILTERS))
+        self.age_box.currentTextChanged.connect(self._on_age)
+        filters = QHBoxLayout()
+        for box in (self.priority_box, self.state_box, self.camera_box, self.age_box):
+            filters.addWidget(box)
+
+        self.table = AlarmTable(self)
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(TIME, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(lambda _i: self.open_selected())
+        self.table.setToolTip("N next new alarm · Enter show camera · A acknowledge · C close")
+
+        self.ack_button = QPushButton("Acknowledge (A)", self)
+        self.ack_button.clicked.connect(lambda: self.acknowledge_selected(ask_note=False))
+        self.close_button = QPushButton("Close (C)", self)
+        self.close_button.clicked.connect(lambda: self.close_selected(ask_note=False))
+        self.next_button = QPushButton("Next new (N)", self)
+        self.next_button.clicked.connect(self.next_unacknowledged)
+        actions = QHBoxLayout()
+        for b in (self.next_button, self.ack_button, self.close_button):
+            actions.addWidget(b)
+        actions.addStretch(1)
+
+        self.summary = QLabel(self)
+        self.detail = QLabel(self)
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addLayout(filters)
+        column.addWidget(self.table, 1)
+        column.addLayout(actions)
+        column.addWidget(self.detail)
+        column.addWidget(self.summary)
+
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_detail())
+        self.model.flushed.connect(self._after_flush)
+        self.model.modelReset.connect(self._after_flush)
+        book.problem.connect(self._on_problem)
+        self._after_flush()
+
+    # -- filters ---------------------------------------------------------------------------------
+    def _on_age(self, text: str) -> None:
+        if text == "Today":
+            now = datetime.now().astimezone()
+            midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            self.proxy.set_max_age((now - midnight).total_seconds())
+        else:
+            self.proxy.set_max_age(AGE_FILTERS[text])
+
+    def set_cameras(self, cameras: list[tuple[str, str]]) -> None:
+        """(camera id, name) pairs for the camera filter."""
+        current = self.camera_box.currentData()
+        self.camera_box.blockSignals(True)
+        self.camera_box.clear()
+        self.camera_box.addItem("All cameras", None)
+        for camera_id, name in cameras:
+            self.camera_box.addItem(name, camera_id)
+        index = self.camera_box.findData(current)
+        self.camera_box.setCurrentIndex(max(0, index))
+        self.camera_box.blockSignals(False)
+
+    # -- actions ---------------------------------------------------------------------------------
+    def selected(self) -> Alert | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        alert = self.proxy.data(index, ALERT_ROLE)
+        # The row's newest copy (the model keeps it current).
+        return self._book.get(alert.id) if isinstance(alert, Alert) else None
+
+    def select(self, alert_id: str) -> bool:
+        """Select an alarm's row (widening the filter to "All" if it hides it)."""
+        self.model.flush()
+        row = self.model.row_of(alert_id)
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            self.state_box.setCurrentText("All")
+            self.priority_box.setCurrentIndex(0)
+            self.camera_box.setCurrentIndex(0)
+            self.age_box.setCurrentIndex(0)
+            index = self.proxy.mapFromSource(self.model.index(row, 0))
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index)
+        return True
+
+    def next_unacknowledged(self) -> Alert | None:
+        """Select the next new alarm (most urgent, then oldest) and show its camera."""
+        current = self.selected()
+        alert = self._book.next_unacknowledged(current.id if current else None)
+        if alert is None:
+            self.detail.setText("No new alarms.")
+            return None
+        self.select(alert.id)
+        self.table.setFocus()
+        self._open_camera(alert)
+        return alert
+
+    def open_selected(self) -> None:
+        alert = self.selected()
+        if alert is not None:
+            self._open_camera(alert)
+
+    def acknowledge_selected(self, *, ask_note: bool) -> None:
+        self._act(self._book.acknowledge, "Acknowledge alarm", ask_note)
+
+    def close_selected(self, *, ask_note: bool) -> None:
+        self._act(self._book.close, "Close alarm", ask_note)
+
+    def _act(
+        self, action: Callable[[str, str], Coroutine[Any, Any, Any]], title: str, ask_note: bool
+    ) -> None:
+        alert = self.selected()
+        if alert is None:
+            return
+        note = ""
+        if ask_note:
+            note, ok = QInputDialog.getText(self, title, f"Note for “{alert.title}”:")
+            if not ok:
+                return
+        task = asyncio.ensure_future(action(alert.id, note.strip()))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- display ---------------------------------------------------------------------------------
+    def _after_flush(self) -> None:
+        text = f"{self._book.new_count} new"
+        self.summary.setText(f"{text} · {len(self._book)} in all")
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        alert = self.selected()
+        if alert is None:
+            return
+        lines = [
+            f"<b>{alert.title}</b> on {self.model._camera_name(alert.camera_id)} · "
+            f"{alert.priority.title} · {alert.state.value}",
+        ]
+        if alert.message:
+            lines.append(alert.message)
+        when = f"Raised {local_time(alert.started)}"
+        if alert.ended is not None:
+            when += f", ended {local_time(alert.ended)}"
+        lines.append(when)
+        if alert.acknowledged is not None:
+            lines.append(f"Acknowledged by {_handled_line(alert.acknowledged)}")
+        if alert.closed is not None:
+            lines.append(f"Closed by {_handled_line(alert.closed)}")
+        if not self._has_recordings:
+            lines.append("<i>This hub keeps no recordings: only live video can be shown.</i>")
+        self.detail.setText("<br>".join(lines))
+
+    def _on_problem(self, message: str) -> None:
+        self.detail.setText(f"<span style='color:{theme.ALARM.name()}'>{message}</span>")
+
+
+def _handled_line(action: Any) -> str:
+    note = f": “{action.note}”" if action.note else ""
+    return f"{action.by} at {local_time(action.at)}{note}"
