@@ -32,16 +32,19 @@ def initial_walls(
     """The walls to open: the current saved layout, else one default wall per screen.
 
     A wall saved for a screen that is not connected now moves to the last screen; `grid`
-    (from `--layout`) replaces the first wall's grid and keeps its cameras.
+    (from `--layout`) replaces the first wall's grid and keeps its cameras (and, for a saved
+    wall with an alarm tile, an alarm tile).
     """
     current = saved.get(saved.current)
     if current is not None:
         walls = [replace(w, screen=min(w.screen, screens - 1)) for w in current.walls]
     else:
         walls = [WallState(i, preset("3x3" if i == 0 else "2x2")) for i in range(screens)]
-        # A first start: the first wall's last tile waits for alarms (see console.alerts).
-        first = walls[0].layout
-        walls[0] = replace(walls[0], layout=set_role(first, first.tiles[-1].id, TileRole.ALARM))
+        if grid is None:
+            # A first start: the first wall's last tile waits for alarms (console.alerts). An
+            # explicit `--layout` asks for that grid of cameras, so it gets none.
+            first = walls[0].layout
+            walls[0] = replace(walls[0], layout=set_role(first, first.tiles[-1].id, TileRole.ALARM))
     if grid is not None:
         walls[0] = replace(walls[0], layout=apply_preset(walls[0].layout, grid))
     if render_path is not None:

@@ -27,9 +27,12 @@ def free_port() -> int:
 class HubProcess:
     """`python -m console.demohub` on a chosen port (None: a free one, kept across restarts)."""
 
-    def __init__(self, port: int | None = None, cameras: int | None = None) -> None:
+    def __init__(
+        self, port: int | None = None, cameras: int | None = None, alerts: str | None = None
+    ) -> None:
         self.port = port or free_port()
         self.cameras = cameras
+        self.alerts = alerts  # "scripted" (the hub's default) or "off"
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[str] | None = None
 
@@ -49,6 +52,8 @@ class HubProcess:
         ]
         if self.cameras is not None:
             args += ["--cameras", str(self.cameras)]
+        if self.alerts is not None:
+            args += ["--alerts", self.alerts]
         self.proc = subprocess.Popen(
             args,
             stdin=subprocess.PIPE,  # closed when we die: the hub then exits too
