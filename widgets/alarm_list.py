@@ -47,6 +47,7 @@ from widgets import theme
 
 COLUMNS = ("Priority", "Time", "Camera", "Alert", "State", "Handled by")
 PRIORITY, TIME, CAMERA, ALERT, STATE, HANDLED = range(len(COLUMNS))
+COLUMN_WIDTHS = (70, 70, 150, 170, 100, 160)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ALERT_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -353,8 +354,13 @@ class AlarmListPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # Fixed widths, set once: sizing columns to their contents re-reads every row of a
+        # long list on each batch (hundreds of ms on the GUI thread in a burst).
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for index, width in enumerate(COLUMN_WIDTHS):
+            header.resizeSection(index, width)
+        header.setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.table.setToolTip("N next new alarm · Enter show camera · A acknowledge · C close")
 

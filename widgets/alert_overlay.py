@@ -15,6 +15,10 @@ from console.alerts.book import Overlay
 from console.hub.models import AlarmState, AlertPriority
 from widgets import theme
 
+# A tile draws at most this many boxes (the most urgent, then the newest); its label counts the
+# rest. A storm of alerts on one camera must not cost a frame per paint.
+MAX_BOXES = 8
+
 PRIORITY_COLOURS = {
     AlertPriority.LOW: QColor(120, 170, 220),
     AlertPriority.MEDIUM: theme.WARN,
@@ -29,12 +33,14 @@ def alert_colour(priority: AlertPriority, opacity: float = 1.0) -> QColor:
     return colour
 
 
-def alert_text(overlay: Overlay) -> str:
-    """The tile's label: "PERSON · Medium · 10:02:03" (local time of the start)."""
+def alert_text(overlay: Overlay, more: int = 0) -> str:
+    """The tile's label: "PERSON · Medium · 10:02:03" (local time of the start), "+N" for
+    more alerts on the same camera."""
     alert = overlay.alert
     when = alert.started.astimezone().strftime("%H:%M:%S")
     state = " · ack" if alert.state is AlarmState.ACKNOWLEDGED else ""
-    return f"{alert.title.upper()} · {alert.priority.title} · {when}{state}"
+    extra = f" · +{more}" if more else ""
+    return f"{alert.title.upper()} · {alert.priority.title} · {when}{state}{extra}"
 
 
 def paint_alert_border(p: QPainter, rect: QRect, top: Overlay) -> None:
@@ -51,14 +57,14 @@ def paint_alert_border(p: QPainter, rect: QRect, top: Overlay) -> None:
     p.restore()
 
 
-def paint_alert_label(p: QPainter, rect: QRect, top: Overlay) -> None:
+def paint_alert_label(p: QPainter, rect: QRect, top: Overlay, more: int = 0) -> None:
     p.save()
     font = QFont(p.font())
     font.setBold(True)
     font.setPointSizeF(max(7.0, min(11.0, rect.height() / 22)))
     p.setFont(font)
     metrics = p.fontMetrics()
-    text = metrics.elidedText(alert_text(top), Qt.TextElideMode.ElideRight, rect.width() - 16)
+    text = metrics.elidedText(alert_text(top, more), Qt.TextElideMode.ElideRight, rect.width() - 16)
     w, h = metrics.horizontalAdvance(text) + 12, metrics.height() + 4
     pill = QRect(rect.left() + 6, rect.bottom() - h - 6, w, h)
     p.fillRect(pill, alert_colour(top.alert.priority, 0.85 * top.opacity))
@@ -68,9 +74,11 @@ def paint_alert_label(p: QPainter, rect: QRect, top: Overlay) -> None:
 
 
 def paint_alert_boxes(p: QPainter, picture: QRect, overlays: list[Overlay]) -> None:
-    """Every overlay's box (and line) mapped onto the painted picture."""
+    """The overlays' boxes (and lines) mapped onto the painted picture: the first MAX_BOXES
+    (the caller's order: live before fading, most urgent first)."""
     if picture.width() <= 0 or picture.height() <= 0:
         return
+    overlays = overlays[:MAX_BOXES]
     p.save()
     p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     font = QFont(p.font())

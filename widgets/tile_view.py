@@ -372,7 +372,7 @@ class TileView(QWidget):
             top = overlays[0]
             extra += (
                 f"   <b style='color:{alert_colour(top.alert.priority).name()}'>"
-                f"{alert_text(top)}</b>"
+                f"{alert_text(top, len(overlays) - 1)}</b>"
             )
         self._strip.setText(f"{name}   <span style='color:{colour.name()}'>{text}</span>{extra}")
 
@@ -392,7 +392,7 @@ class TileView(QWidget):
                     self.steering.paint(p)
             self._paint_labels(p, rect)
             if overlays:
-                paint_alert_label(p, rect, overlays[0])
+                paint_alert_label(p, rect, overlays[0], len(overlays) - 1)
         else:
             p.fillRect(rect, theme.BACKGROUND)
         if overlays:
