@@ -174,7 +174,9 @@ def test_a_held_speed_is_repeated_before_the_hub_timeout(hub_factory):
     # Every 100 ms (300 / 3): about 12 in 1.2 s, never a gap the hub's dead-man would notice.
     assert 8 <= len(moves) <= 16
     gaps = [b.received - a.received for a, b in itertools.pairwise(moves)]
-    assert max(gaps) < 0.2
+    # The property that matters: no gap reaches the hub's 300 ms dead-man. A busy 2-core CI
+    # machine delays one refresh now and then (234 ms seen once), so the margin is 10 %.
+    assert max(gaps) < 0.27
     assert hub_stops(hub) and not rec.failed
 
 
