@@ -145,7 +145,9 @@ def test_countdown_published_about_once_a_second() -> None:
         await asyncio.sleep(2.7)
         feed.stop()
         countdown = [s.retry_in_s for _, s in log if s.status is FeedStatus.SIGNAL_LOST]
-        assert countdown[:3] == [3.0, 2.0, 1.0]
+        # What the tile shows ("reconnecting in 3 s"); a busy machine wakes a little late, so
+        # the last one may be 0.99 s, still shown as 1.
+        assert [f"{s:.0f}" for s in countdown[:3]] == ["3", "2", "1"]
         assert log[1][1].reason == "hub unreachable: connection refused"
 
     asyncio.run(body())
