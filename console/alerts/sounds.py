@@ -16,6 +16,7 @@ import os
 import shutil
 import struct
 import subprocess
+import threading
 import wave
 from pathlib import Path
 
@@ -69,6 +70,7 @@ class AplayPlayer:
         self._aplay = shutil.which("aplay")
         self._device = os.environ.get("TESSERA_ALSA_DEVICE")
         self._warned = False
+        self._writing = threading.Lock()  # two plays of a new sound must not write it at once
         self.started: list[str] = []  # names whose aplay started (for tests)
         self.failures: list[str] = []
 
@@ -95,11 +97,12 @@ class AplayPlayer:
         assert self._aplay is not None
         path = self._folder / f"{name}.wav"
         try:
-            if not path.exists():
-                self._folder.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".tmp")
-                tmp.write_bytes(sound_wav(name))
-                tmp.replace(path)
+            with self._writing:
+                if not path.exists():
+                    self._folder.mkdir(parents=True, exist_ok=True)
+                    tmp = path.with_suffix(".tmp")
+                    tmp.write_bytes(sound_wav(name))
+                    tmp.replace(path)
             args = [self._aplay, "-q"]
             if self._device:
                 args += ["-D", self._device]
