@@ -27,7 +27,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 from console.alerts.book import AlarmBook
 from console.hub.models import AlarmState, Alert, AlertPriority
 from widgets import theme
+from widgets.alert_overlay import alert_colour
 
 COLUMNS = ("Priority", "Time", "Camera", "Alert", "State", "Handled by")
 PRIORITY, TIME, CAMERA, ALERT, STATE, HANDLED = range(len(COLUMNS))
@@ -51,18 +52,7 @@ COLUMN_WIDTHS = (70, 70, 150, 170, 100, 160)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ALERT_ROLE = Qt.ItemDataRole.UserRole + 2
 
-PRIORITY_COLOURS = {
-    AlertPriority.LOW: QColor(120, 160, 200),
-    AlertPriority.MEDIUM: theme.WARN,
-    AlertPriority.HIGH: QColor(240, 120, 40),
-    AlertPriority.CRITICAL: theme.ALARM,
-}
-
 AGE_FILTERS = {"Any time": None, "Last 15 minutes": 15 * 60, "Last hour": 3600, "Today": None}
-
-
-def priority_colour(priority: AlertPriority) -> QColor:
-    return PRIORITY_COLOURS.get(priority, theme.WARN)
 
 
 def local_time(when: datetime) -> str:
@@ -91,7 +81,9 @@ class AlarmTableModel(QAbstractTableModel):
     ) -> None:
         super().__init__(parent)
         self._book = book
-        self._camera_name = camera_name
+        self.camera_name = camera_name
+        self._bold = QFont()
+        self._bold.setBold(True)
         self._rows: list[Alert] = []
         self._row_of: dict[str, int] = {}
         self._pending: dict[str, Alert] = {}
@@ -185,16 +177,12 @@ class AlarmTableModel(QAbstractTableModel):
             return alert
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == PRIORITY:
-                return priority_colour(alert.priority)
+                return alert_colour(alert.priority)
             if alert.state is AlarmState.CLOSED:
                 return theme.MUTED
             return None
         if role == Qt.ItemDataRole.FontRole and alert.state is AlarmState.NEW:
-            from PySide6.QtGui import QFont
-
-            font = QFont()
-            font.setBold(True)
-            return font
+            return self._bold
         if role == Qt.ItemDataRole.ToolTipRole:
             return alert.message or alert.title
         return None
@@ -205,7 +193,7 @@ class AlarmTableModel(QAbstractTableModel):
         if col == TIME:
             return local_time(alert.started)
         if col == CAMERA:
-            return self._camera_name(alert.camera_id)
+            return self.camera_name(alert.camera_id)
         if col == ALERT:
             live = " (live)" if alert.active else ""
             return f"{alert.title}{live}"
@@ -489,7 +477,7 @@ class AlarmListPanel(QWidget):
         if alert is None:
             return
         lines = [
-            f"<b>{alert.title}</b> on {self.model._camera_name(alert.camera_id)} · "
+            f"<b>{alert.title}</b> on {self.model.camera_name(alert.camera_id)} · "
             f"{alert.priority.title} · {alert.state.value}",
         ]
         if alert.message:

@@ -39,7 +39,13 @@ from console.ptz.desk import PtzDesk
 from console.wall.layout import CellRect, Direction, Tile, TileRole
 from console.wall.model import WallModel
 from widgets import theme
-from widgets.alert_overlay import paint_alert_border, paint_alert_boxes, paint_alert_label
+from widgets.alert_overlay import (
+    alert_colour,
+    alert_text,
+    paint_alert_border,
+    paint_alert_boxes,
+    paint_alert_label,
+)
 from widgets.mime import CAMERA_MIME, TILE_MIME
 from widgets.ptz_steering import TileSteering, paint_crosshair
 
@@ -367,8 +373,6 @@ class TileView(QWidget):
         extra = f"   <span style='color:{ptz[1].name()}'>{ptz[0]}</span>" if ptz else ""
         overlays = self.overlays()
         if overlays:
-            from widgets.alert_overlay import alert_colour, alert_text
-
             top = overlays[0]
             extra += (
                 f"   <b style='color:{alert_colour(top.alert.priority).name()}'>"

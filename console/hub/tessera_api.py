@@ -307,10 +307,6 @@ def parse_ptz_tours(payload: object, path: str = "tours") -> list[PtzTour]:
     return [parse_ptz_tour(t, f"{path}[{i}]") for i, t in enumerate(payload)]
 
 
-def _optional(obj: Mapping[str, Any], key: str) -> Any:
-    return obj.get(key)
-
-
 def _optional_str(obj: Mapping[str, Any], key: str, path: str) -> str | None:
     value = obj.get(key)
     if value is not None and not isinstance(value, str):
@@ -394,13 +390,13 @@ def parse_alert(payload: object, path: str = "alert") -> Alert:
         revision=_int(obj, "revision", path, minimum=0),
         ended=None if ended is None else _time(ended, f"{path}.ended"),
         label=_optional_str(obj, "label", path),
-        box=parse_alert_box(_optional(obj, "box"), f"{path}.box"),
-        line=parse_alert_line(_optional(obj, "line"), f"{path}.line"),
+        box=parse_alert_box(obj.get("box"), f"{path}.box"),
+        line=parse_alert_line(obj.get("line"), f"{path}.line"),
         plate=_optional_str(obj, "plate", path),
         message=message,
         source=source,
-        acknowledged=parse_alarm_action(_optional(obj, "acknowledged"), f"{path}.acknowledged"),
-        closed=parse_alarm_action(_optional(obj, "closed"), f"{path}.closed"),
+        acknowledged=parse_alarm_action(obj.get("acknowledged"), f"{path}.acknowledged"),
+        closed=parse_alarm_action(obj.get("closed"), f"{path}.closed"),
     )
 
 
