@@ -48,6 +48,7 @@ from widgets.alert_overlay import (
 )
 from widgets.mime import CAMERA_MIME, TILE_MIME
 from widgets.ptz_steering import TileSteering, paint_crosshair
+from widgets.repaint_pacer import RepaintPacer
 
 PTZ_PROBLEM_SHOWN_S = 6.0
 _ROLE_MARKS = {TileRole.PINNED: "  · pinned", TileRole.ALARM: "  · alarm tile"}
@@ -130,6 +131,8 @@ class TileView(QWidget):
         self._ptz_problem: tuple[str, float] | None = None  # (message, monotonic time)
         self._picture = QRect()
         self._alarms: AlarmBook | None = None
+        self._pacer: RepaintPacer | None = None
+        self.last_painted = 0.0  # time.monotonic() of the last paint
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setMinimumSize(64, 36)
@@ -189,7 +192,18 @@ class TileView(QWidget):
         the border and the label around libvlc's window."""
         if self._native:
             self._refresh_strip()
-        self.update()
+        self.repaint_soon()
+
+    def set_repaint_pacer(self, pacer: RepaintPacer | None) -> None:
+        """Ask `pacer` for repaints on new frames and alert changes (the wall spreads the
+        repaints of its tiles over event-loop turns); without one, repaint on the next turn."""
+        self._pacer = pacer
+
+    def repaint_soon(self) -> None:
+        if self._pacer is not None:
+            self._pacer.request(self)
+        else:
+            self.update()
 
     # -- PTZ -----------------------------------------------------------------------------------
     def set_ptz(self, desk: PtzDesk | None) -> None:
@@ -346,7 +360,7 @@ class TileView(QWidget):
         if self._native:
             self.frames_shown += 1  # libvlc painted it; the stats say it was new
         elif self.isVisible():
-            self.update()
+            self.repaint_soon()
 
     def _on_state(self, state: FeedState) -> None:
         self._state = state
@@ -382,6 +396,7 @@ class TileView(QWidget):
 
     # -- painting ------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
+        self.last_painted = time.monotonic()
         p = QPainter(self)
         rect = self.rect()
         overlays = self.overlays()

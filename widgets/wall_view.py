@@ -9,6 +9,7 @@ losing focus stops any camera this wall steers.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, Qt, QTimer
@@ -20,9 +21,11 @@ from console.ptz.desk import PtzDesk
 from console.wall.feeds import WallFeeds
 from console.wall.layout import Direction, GridLayout
 from console.wall.model import RenderPath, WallModel
+from widgets.repaint_pacer import RepaintPacer
 from widgets.tile_view import TileView
 
 NATIVE_WINDOW_GRACE_MS = 5000  # keep a removed native window until libvlc has let go of it
+FADE_STEP_MS = 50  # how often a fading overlay on a tile without new frames is redrawn
 
 _KEYS = {
     Qt.Key.Key_Left: Direction.LEFT,
@@ -60,10 +63,12 @@ class WallView(QWidget):
         self._show_latency = False
         self._ptz = ptz
         self._alarms = alarms
+        # New frames and alert changes repaint the tiles a few at a time (see RepaintPacer).
+        self.pacer = RepaintPacer(parent=self)
         # Ended alerts fade out on their tiles; a tile with live video repaints anyway, this
         # covers a frozen or lost one.
         self._fade_timer = QTimer(self)
-        self._fade_timer.setInterval(50)
+        self._fade_timer.setInterval(FADE_STEP_MS)
         self._fade_timer.timeout.connect(self._on_fade_tick)
         if alarms is not None:
             alarms.camera_changed.connect(self._on_camera_alerts)
@@ -119,8 +124,10 @@ class WallView(QWidget):
             view.alerts_changed()
 
     def _on_fade_tick(self) -> None:
+        # Tiles with live video show the fade with their next frame; only the others repaint.
+        stale = time.monotonic() - FADE_STEP_MS / 1000
         for view in self._views.values():
-            if any(o.opacity < 1.0 for o in view.overlays()):
+            if view.last_painted < stale and any(o.opacity < 1.0 for o in view.overlays()):
                 view.alerts_changed()
         if self._alarms is None or not self._alarms.is_fading():
             self._fade_timer.stop()
@@ -143,6 +150,7 @@ class WallView(QWidget):
                 view.set_resize_listener(self._feeds.set_tile_size)
                 view.show_latency(self._show_latency)
                 view.set_ptz(self._ptz)
+                view.set_repaint_pacer(self.pacer)
                 view.set_alarms(self._alarms)
             else:
                 view.set_tile(tile)
@@ -185,6 +193,7 @@ class WallView(QWidget):
         self._grid.activate()
 
     def _retire(self, view: TileView) -> None:
+        self.pacer.forget(view)
         view.bind(None)
         self._grid.removeWidget(view)
         view.hide()
