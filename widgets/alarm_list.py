@@ -1,8 +1,9 @@
 """The alarm list: a dockable table of the alarm book, filtered and sorted, keyboard first.
 
 `AlarmTableModel` mirrors `AlarmBook` but never per alert: changes queue up and are applied at
-most once per screen refresh, as one row insertion and one `dataChanged` span, so a burst of a
-thousand alerts costs the GUI thread a few short flushes rather than a thousand layouts.
+most once per screen refresh, as one row insertion and a `dataChanged` per run of changed rows,
+at most `MAX_ROWS_PER_FLUSH` alarms a time, so a burst of a thousand alerts costs the GUI thread
+a few short flushes rather than a thousand layouts or one long one.
 `AlarmFilter` filters by priority, state, camera and age and sorts by any column.
 
 Keys in the list: N (or F8 anywhere in the window) goes to the next unacknowledged alarm and
@@ -52,6 +53,10 @@ COLUMN_WIDTHS = (70, 70, 150, 170, 100, 160)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ALERT_ROLE = Qt.ItemDataRole.UserRole + 2
 
+# At most this many alarms per flush; the rest wait for the next refresh. Each new or changed
+# row costs the filter and the sort a few Python calls, so one flush stays a few milliseconds.
+MAX_ROWS_PER_FLUSH = 64
+
 AGE_FILTERS = {"Any time": None, "Last 15 minutes": 15 * 60, "Last hour": 3600, "Today": None}
 
 
@@ -65,6 +70,17 @@ def _handled(alert: Alert) -> str:
         return ""
     note = f" - {action.note}" if action.note else ""
     return f"{action.by} {local_time(action.at)}{note}"
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Sorted row numbers as (first, last) runs of adjacent rows."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and row == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
 
 
 class AlarmTableModel(QAbstractTableModel):
@@ -111,20 +127,26 @@ class AlarmTableModel(QAbstractTableModel):
         self.endResetModel()
         self.flushed.emit()
 
-    def flush(self) -> None:
-        """Apply the queued changes: one insertion of the new rows, one span of changed ones."""
+    def flush(self, limit: int | None = MAX_ROWS_PER_FLUSH) -> None:
+        """Apply queued changes (the oldest `limit` of them; None: all): one insertion of the
+        new rows, one signal per run of changed rows."""
         if not self._pending:
             return
         started = time.perf_counter()
-        pending, self._pending = self._pending, {}
+        if limit is None or len(self._pending) <= limit:
+            pending, self._pending = self._pending, {}
+        else:
+            ids = list(self._pending)[:limit]
+            pending = {i: self._pending.pop(i) for i in ids}
+            self._flush_timer.start()  # the rest at the next refresh
         new = [a for a in pending.values() if a.id not in self._row_of]
         changed = [self._row_of[a.id] for a in pending.values() if a.id in self._row_of]
         for row in changed:
             self._rows[row] = pending[self._rows[row].id]
-        if changed:
-            self.dataChanged.emit(
-                self.index(min(changed), 0), self.index(max(changed), len(COLUMNS) - 1)
-            )
+        # One dataChanged per run of adjacent rows: a span from the first to the last changed
+        # row would make the filter and the sort look at every row in between.
+        for first, last in _runs(sorted(changed)):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
         if new:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
@@ -413,7 +435,7 @@ class AlarmListPanel(QWidget):
 
     def select(self, alert_id: str) -> bool:
         """Select an alarm's row (widening the filter to "All" if it hides it)."""
-        self.model.flush()
+        self.model.flush(limit=None)
         row = self.model.row_of(alert_id)
         if row is None:
             return False

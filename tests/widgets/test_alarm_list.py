@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from console.alerts.book import AlarmBook
 from console.hub.models import AlarmState, AlertChange, AlertPriority
 from tests.console.alerts.alertdata import acknowledged, make_alert
-from widgets.alarm_list import PRIORITY, AlarmListPanel
+from widgets.alarm_list import MAX_ROWS_PER_FLUSH, PRIORITY, AlarmListPanel
 
 LOW, MEDIUM, HIGH, CRITICAL = (
     AlertPriority.LOW,
@@ -43,9 +43,25 @@ def test_a_burst_reaches_the_table_in_a_few_batches_not_row_by_row(qtbot):
         book.apply(make_alert(f"a{i}", f"cam-{i % 16:02d}", HIGH), AlertChange.RAISED)
     assert panel.model.rowCount() == 0  # nothing yet: the batch waits for the next refresh
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1000)
-    assert sum(inserts) == 1000 and len(inserts) <= 3
-    assert panel.model.flushes <= 3
+    # Batched (one insertion per refresh), and no batch so big that one flush stalls the GUI.
+    assert sum(inserts) == 1000
+    assert max(inserts) == MAX_ROWS_PER_FLUSH
+    assert len(inserts) == panel.model.flushes == -(-1000 // MAX_ROWS_PER_FLUSH)
     assert "1000 new" in panel.summary.text()
+
+
+def test_changed_rows_are_signalled_as_runs_not_one_span_over_the_rows_between(qtbot):
+    book, panel, _ = make_panel(qtbot)
+    alerts = [make_alert(f"a{i}", "cam-01", HIGH) for i in range(100)]
+    for alert in alerts:
+        book.apply(alert, AlertChange.RAISED)
+    panel.model.flush(limit=None)
+    spans = []
+    panel.model.dataChanged.connect(lambda a, b, _roles=(): spans.append((a.row(), b.row())))
+    for i in (0, 1, 2, 50, 99):
+        book.apply(acknowledged(alerts[i], 5), AlertChange.ACKNOWLEDGED)
+    panel.model.flush()
+    assert spans == [(0, 2), (50, 50), (99, 99)]
 
 
 def test_filters_by_priority_state_and_camera_and_sorts_by_priority(qtbot):
