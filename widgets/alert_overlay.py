@@ -8,7 +8,7 @@ and dashed: someone is on it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt
+from PySide6.QtCore import QPointF, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 
 from console.alerts.book import Overlay
@@ -80,29 +80,29 @@ def paint_alert_boxes(p: QPainter, picture: QRect, overlays: list[Overlay]) -> N
         return
     overlays = overlays[:MAX_BOXES]
     p.save()
-    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     font = QFont(p.font())
     font.setPointSizeF(max(6.5, min(9.0, picture.height() / 30)))
     p.setFont(font)
+    p.setBrush(Qt.BrushStyle.NoBrush)
     x0, y0, pw, ph = picture.x(), picture.y(), picture.width(), picture.height()
     for overlay in overlays:
         alert = overlay.alert
-        colour = alert_colour(alert.priority, overlay.opacity)
-        pen = QPen(colour)
-        pen.setWidthF(2.0)
-        p.setPen(pen)
-        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(alert_colour(alert.priority, overlay.opacity), 2.0))
         if alert.line is not None:
             line = alert.line
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)  # only slanted lines need it
             p.drawLine(
                 QPointF(x0 + line.x1 * pw, y0 + line.y1 * ph),
                 QPointF(x0 + line.x2 * pw, y0 + line.y2 * ph),
             )
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         if alert.box is None:
             continue
         box = alert.box
-        r = QRectF(x0 + box.x * pw, y0 + box.y * ph, box.w * pw, box.h * ph)
+        r = QRect(
+            round(x0 + box.x * pw), round(y0 + box.y * ph), round(box.w * pw), round(box.h * ph)
+        )
         p.drawRect(r)
         label = alert.label or alert.plate or alert.kind.title
-        p.drawText(QPointF(r.left() + 2, max(r.top() - 3, y0 + 10)), label)
+        p.drawText(r.left() + 2, max(r.top() - 3, y0 + 10), label)
     p.restore()
