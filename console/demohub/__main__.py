@@ -1,15 +1,17 @@
 """`python -m console.demohub [--host H] [--port N] [--cameras N] [--ptz-lock-idle S]
-[--alerts scripted|off]`: run the demo hub in the foreground.
+[--alerts scripted|off] [--retention-s S]`: run the demo hub in the foreground.
 
 Prints `Tessera demo hub listening on http://HOST:PORT` once ready; stops on SIGINT/SIGTERM.
 `--alerts scripted` (the default) plays the alert scenario of docs/hub-api.md, which repeats
 every minute; `--alerts off` raises no alerts by itself (`POST /api/v1/alerts` still works).
+`--retention-s` is how far back the recordings reach (default 3600; 0: no recordings).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import signal
 import sys
@@ -17,6 +19,7 @@ import threading
 
 from console.demohub.hub import run_hub
 from console.demohub.ptz import DEFAULT_LOCK_IDLE_S
+from console.demohub.recordings import DEFAULT_RETENTION_S
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +46,14 @@ def main(argv: list[str] | None = None) -> int:
         help="scripted: play the alert scenario that repeats every minute (the default); "
         "off: no alerts unless raised through the API",
     )
+    parser.add_argument(
+        "--retention-s",
+        type=float,
+        default=DEFAULT_RETENTION_S,
+        metavar="SECONDS",
+        help="how far back the recordings of the cameras reach, counted from now and never "
+        f"before the hub started (default {DEFAULT_RETENTION_S:g}; 0: no recordings)",
+    )
     parser.add_argument("--log-level", default="WARNING", help="logging level (stderr)")
     parser.add_argument(
         "--stop-with-parent",
@@ -61,12 +72,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--cameras must be 1 or more")
     if not args.ptz_lock_idle > 0:
         parser.error("--ptz-lock-idle must be more than 0")
+    if not (math.isfinite(args.retention_s) and args.retention_s >= 0):
+        parser.error("--retention-s must be 0 or more")
     return run_hub(
         args.host,
         args.port,
         args.cameras,
         args.ptz_lock_idle,
         alert_scenario=args.alerts == "scripted",
+        recording_retention_s=args.retention_s,
     )
 
 

@@ -1,6 +1,8 @@
 """The demo hub's camera catalogue: ten synthetic cameras and their two stream profiles.
 
-cam-08, "Rooftop PTZ", can be steered (pan, tilt, zoom; see `console/demohub/ptz.py`).
+cam-08, "Rooftop PTZ", can be steered (pan, tilt, zoom; see `console/demohub/ptz.py`). Every other
+camera can be recorded (`console/demohub/recordings.py`); a PTZ camera cannot, since its picture
+depends on a steering history the hub does not keep.
 """
 
 from __future__ import annotations
@@ -56,8 +58,21 @@ class CameraSpec:
         """The camera's scene; a PTZ camera's follows `head` (its home view without one)."""
         return scene_for(self.scene, self.name, head)
 
-    def to_json(self, lock_idle_s: float = DEFAULT_LOCK_IDLE_S) -> dict[str, Any]:
-        """The Camera object; a PTZ camera's has "ptz" in its capabilities and a `ptz` object."""
+    @property
+    def recordable(self) -> bool:
+        """Whether the hub can play this camera back from the past (not a PTZ camera)."""
+        return not self.ptz
+
+    def to_json(
+        self, lock_idle_s: float = DEFAULT_LOCK_IDLE_S, *, recorded: bool = False
+    ) -> dict[str, Any]:
+        """The Camera object; a PTZ camera's has "ptz" in its capabilities and a `ptz` object,
+        a `recorded` one "recordings"."""
+        capabilities = ["live"]
+        if self.ptz:
+            capabilities.append("ptz")
+        if recorded:
+            capabilities.append("recordings")
         camera: dict[str, Any] = {
             "id": self.id,
             "name": self.name,
@@ -66,7 +81,7 @@ class CameraSpec:
             "vendor": self.vendor,
             "model": self.model,
             "firmware": self.firmware,
-            "capabilities": ["live", "ptz"] if self.ptz else ["live"],
+            "capabilities": capabilities,
             "profiles": [p.to_json() for p in PROFILES.values()],
         }
         if self.ptz:

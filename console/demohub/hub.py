@@ -1,10 +1,11 @@
 """The demo hub's HTTP server: the hub API v1 (docs/hub-api.md) over aiohttp.
 
-`DemoHub` serves the JSON API (cameras, streams, PTZ, alerts), the WebSocket event channel and
-the live MPEG-TS streams on one port; with `alert_scenario` it plays the scripted alerts of
-`console/demohub/alerts.py`. `run_hub` runs it in the foreground until SIGINT/SIGTERM and
-announces the bound port on stdout with one line, `Tessera demo hub listening on
-http://HOST:PORT`, which the console reads when it starts the hub in a child process.
+`DemoHub` serves the JSON API (cameras, streams, PTZ, alerts, recordings), the WebSocket event
+channel, the live MPEG-TS streams and the playback streams on one port; with `alert_scenario` it
+plays the scripted alerts of `console/demohub/alerts.py`. `run_hub` runs it in the foreground
+until SIGINT/SIGTERM and announces the bound port on stdout with one line, `Tessera demo hub
+listening on http://HOST:PORT`, which the console reads when it starts the hub in a child
+process.
 """
 
 from __future__ import annotations
@@ -37,12 +38,24 @@ from console.demohub.alerts import (
     parse_note,
     parse_raise,
     read_object,
+    unix_iso,
 )
 from console.demohub.cameras import CAMERAS, PROFILES, CameraSpec, Profile, catalogue
 from console.demohub.events import Event, EventLog, Subscription, iso_time
 from console.demohub.ptz import DEFAULT_LOCK_IDLE_S, PtzCamera, PtzError, TourStep
+from console.demohub.recordings import (
+    DEFAULT_MAX_PLAYBACKS,
+    DEFAULT_RETENTION_S,
+    START_GRACE_S,
+    PlaybackClock,
+    Recorder,
+    RecordingError,
+    Span,
+    parse_time,
+    parse_unix_ms,
+)
 from console.demohub.scenes import Scene
-from console.demohub.streams import StreamManager, Viewer
+from console.demohub.streams import LiveEncoder, StreamManager, Viewer
 
 __all__ = [
     "API_VERSION",
@@ -78,6 +91,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _PTZ_ERROR_STATUS = {"not_found": 404, "conflict": 409, "ptz_locked": 409}  # others: 400
 
+_TS_HEADERS = {
+    "Content-Type": "video/mp2t",
+    "Cache-Control": "no-cache, no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+
 
 def error_response(
     status: int, message: str, code: str | None = None, **extra: Any
@@ -88,6 +107,10 @@ def error_response(
 
 
 def _alert_error_response(exc: AlertError) -> web.Response:
+    return error_response(exc.status, exc.message, exc.code)
+
+
+def _recording_error_response(exc: RecordingError) -> web.Response:
     return error_response(exc.status, exc.message, exc.code)
 
 
@@ -137,6 +160,11 @@ class DemoHub:
     `alert_scenario`: play the scripted alert scenario (off by default, so tests get a quiet
     hub; `run_hub` and the command line turn it on). `alert_clock`: the Unix time the scenario
     and the alert records follow (tests offset it).
+
+    Recordings: every camera but a PTZ one is recorded, for `recording_retention_s` seconds
+    (0: the hub keeps no recordings), since the hub started or since `recorded_since` (Unix
+    time; tests and demos pretend the hub has been recording longer). At most
+    `max_playback_sessions` playback streams run at once.
     """
 
     def __init__(
@@ -150,6 +178,9 @@ class DemoHub:
         ptz_answer_delay_s: float = 0.0,
         alert_scenario: bool = False,
         alert_clock: Callable[[], float] = time.time,
+        recording_retention_s: float = DEFAULT_RETENTION_S,
+        recorded_since: float | None = None,
+        max_playback_sessions: int = DEFAULT_MAX_PLAYBACKS,
     ) -> None:
         self.cameras: dict[str, CameraSpec] = {c.id: c for c in catalogue(camera_count)}
         self.heartbeat_s = heartbeat_s
@@ -179,6 +210,15 @@ class DemoHub:
         self._port = 0
         self._viewers: set[Viewer] = set()
         self._subscriptions: set[Subscription] = set()
+        self.recorder = Recorder(recording_retention_s, recorded_since)
+        if max_playback_sessions < 0:
+            raise ValueError("max_playback_sessions must be 0 or more")
+        self.max_playback_sessions = max_playback_sessions
+        # Loop thread only: the encoders of the playback streams being served, and every
+        # playback encoder whose thread may still be running (joined when the hub stops).
+        self._playbacks: set[LiveEncoder] = set()
+        self._playback_encoders: list[LiveEncoder] = []
+        self._playback_count = 0
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
@@ -192,6 +232,10 @@ class DemoHub:
         app.router.add_get("/api/v1/cameras", self._list_cameras)
         app.router.add_get("/api/v1/cameras/{camera_id}", self._get_camera)
         app.router.add_get("/api/v1/cameras/{camera_id}/streams/{profile}", self._stream_endpoint)
+        app.router.add_get("/api/v1/cameras/{camera_id}/recordings", self._recordings)
+        app.router.add_get(
+            "/api/v1/cameras/{camera_id}/playback/{profile}", self._playback_endpoint
+        )
         self._add_ptz_routes(app)
         app.router.add_get("/api/v1/alerts", self._list_alerts)
         app.router.add_post("/api/v1/alerts", self._post_alert)
@@ -204,6 +248,7 @@ class DemoHub:
         )
         app.router.add_get("/api/v1/events", self._events_ws)
         app.router.add_get("/streams/{camera_id}/{profile}.ts", self._stream)
+        app.router.add_get("/playback/{camera_id}/{profile}.ts", self._playback_stream)
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
@@ -215,6 +260,7 @@ class DemoHub:
         self._runner = runner
         self._host = host
         self._port = int(runner.addresses[0][1])
+        self.recorder.begin()
         for camera in self.cameras.values():
             self.events.publish("camera.status", camera.id, {"status": "online"})
         if self.alert_scenario:
@@ -243,6 +289,7 @@ class DemoHub:
         self.events.close()
         if self._streams is not None:
             await self._streams.close()
+        await self._stop_playback_encoders()
         await runner.cleanup()
         log.info("demo hub stopped")
 
@@ -296,6 +343,32 @@ class DemoHub:
             raise web.HTTPNotFound(text=f"no stream profile {name!r}")
         return profile
 
+    def recorded(self, camera: CameraSpec) -> bool:
+        """Whether the hub keeps recordings of `camera`."""
+        return self.recorder.enabled and camera.recordable
+
+    def _recorded_span(self, camera: CameraSpec) -> Span:
+        """The camera's recorded span (RecordingError `not_supported` for a camera without)."""
+        span = self.recorder.span() if self.recorded(camera) else None
+        if span is None:
+            why = (
+                "its picture depends on how it was steered, which the hub does not keep"
+                if camera.ptz and self.recorder.enabled
+                else "this hub keeps no recordings"
+            )
+            raise RecordingError("not_supported", f"camera {camera.name!r} is not recorded: {why}")
+        return span
+
+    def _playback_slot_free(self) -> None:
+        if self._runner is None:
+            raise RecordingError("unavailable", "the hub is stopping")
+        if len(self._playbacks) >= self.max_playback_sessions:
+            raise RecordingError(
+                "unavailable",
+                f"all {self.max_playback_sessions} playback streams of the hub are in use; "
+                "try again when one has been closed",
+            )
+
     def _on_viewers(self, camera_id: str, profile: str, count: int) -> None:
         self.events.publish("stream.viewers", camera_id, {"profile": profile, "viewers": count})
 
@@ -307,34 +380,76 @@ class DemoHub:
                 "name": HUB_NAME,
                 "software": HUB_SOFTWARE,
                 "version": HUB_VERSION,
-                "capabilities": ["live", "events", "alerts"],
+                "capabilities": self._capabilities(),
                 "time": iso_time(),
             }
         )
 
+    def _capabilities(self) -> list[str]:
+        capabilities = ["live", "events", "alerts"]
+        if self.recorder.enabled:
+            capabilities.append("recordings")
+        return capabilities
+
+    def _camera_json(self, camera: CameraSpec) -> dict[str, Any]:
+        return camera.to_json(self.ptz_lock_idle_s, recorded=self.recorded(camera))
+
     async def _list_cameras(self, request: web.Request) -> web.Response:
-        cameras = [c.to_json(self.ptz_lock_idle_s) for c in self.cameras.values()]
+        cameras = [self._camera_json(c) for c in self.cameras.values()]
         return web.json_response({"cameras": cameras})
 
     async def _get_camera(self, request: web.Request) -> web.Response:
-        return web.json_response(self._camera(request).to_json(self.ptz_lock_idle_s))
+        return web.json_response(self._camera_json(self._camera(request)))
 
     async def _stream_endpoint(self, request: web.Request) -> web.Response:
         camera = self._camera(request)
         profile = self._profile(request)
         url = f"{request.scheme}://{request.host}/streams/{camera.id}/{profile.name}.ts"
+        return web.json_response(_endpoint_json(camera, profile, url))
+
+    # -- recordings -----------------------------------------------------------------------------
+    async def _recordings(self, request: web.Request) -> web.Response:
+        camera = self._camera(request)
+        try:
+            span = self._recorded_span(camera)
+            start = _optional_time(request, "from")
+            end = _optional_time(request, "to")
+            if start is not None and end is not None and end < start:
+                raise RecordingError("bad_request", "to must not be before from")
+        except RecordingError as exc:
+            return _recording_error_response(exc)
+        spans = [span.to_json()] if span.overlaps(start, end) else []
         return web.json_response(
             {
                 "camera_id": camera.id,
-                "profile": profile.name,
-                "url": url,
-                "container": "mpegts",
-                "transport": "http",
-                "codec": profile.codec,
-                "width": profile.width,
-                "height": profile.height,
-                "fps": profile.fps,
+                "spans": spans,
+                "retention_s": self.recorder.retention_json(),
             }
+        )
+
+    async def _playback_endpoint(self, request: web.Request) -> web.Response:
+        camera = self._camera(request)
+        profile = self._profile(request)
+        try:
+            span = self._recorded_span(camera)
+            text = request.query.get("start")
+            if text is None:
+                raise RecordingError(
+                    "bad_request", "start is required: the recorded moment to play from"
+                )
+            start = parse_time(text, "start")
+            if not span.covers(start):
+                raise _outside(camera, span)
+            self._playback_slot_free()
+        except RecordingError as exc:
+            return _recording_error_response(exc)
+        start_ms = round(start * 1000)
+        url = (
+            f"{request.scheme}://{request.host}/playback/{camera.id}/{profile.name}.ts"
+            f"?start={start_ms}"
+        )
+        return web.json_response(
+            {**_endpoint_json(camera, profile, url), "start": unix_iso(start_ms / 1000)}
         )
 
     # -- alerts ---------------------------------------------------------------------------------
@@ -527,19 +642,11 @@ class DemoHub:
         return handle
 
     # -- live streams ---------------------------------------------------------------------------
-    async def _stream(self, request: web.Request) -> web.StreamResponse:
-        camera = self._camera(request)
-        profile = self._profile(request)
-        headers = {
-            "Content-Type": "video/mp2t",
-            "Cache-Control": "no-cache, no-store",
-            "X-Content-Type-Options": "nosniff",
-        }
-        if request.method == "HEAD":
-            return web.Response(headers=headers)
-        response = web.StreamResponse(headers=headers)
+    async def _open_ts(self, request: web.Request) -> tuple[web.StreamResponse, Callable[[], None]]:
+        """Start a chunked MPEG-TS answer; returns it and a function that aborts the socket."""
+        response = web.StreamResponse(headers=_TS_HEADERS)
         response.enable_chunked_encoding()
-        response.force_close()  # a live stream is never followed by another request
+        response.force_close()  # a stream is never followed by another request
         await response.prepare(request)
         transport = request.transport
         sock = transport.get_extra_info("socket") if transport is not None else None
@@ -551,6 +658,24 @@ class DemoHub:
             if transport is not None and not transport.is_closing():
                 transport.abort()
 
+        return response, abort
+
+    @staticmethod
+    async def _send(viewer: Viewer, response: web.StreamResponse) -> None:
+        """Write the viewer's bytes until its stream ends (ConnectionError: the client left)."""
+        while True:
+            data = await viewer.queue.get()
+            if data is None:
+                break
+            await response.write(data)
+            viewer.bytes_sent += len(data)
+
+    async def _stream(self, request: web.Request) -> web.StreamResponse:
+        camera = self._camera(request)
+        profile = self._profile(request)
+        if request.method == "HEAD":
+            return web.Response(headers=_TS_HEADERS)
+        response, abort = await self._open_ts(request)
         viewer = Viewer(self.viewer_queue_frames, on_drop=abort)
         self._viewers.add(viewer)
         peer = request.remote
@@ -564,12 +689,7 @@ class DemoHub:
             fps=profile.fps,
         )
         try:
-            while True:
-                data = await viewer.queue.get()
-                if data is None:
-                    break
-                await response.write(data)
-                viewer.bytes_sent += len(data)
+            await self._send(viewer, response)
         except (ConnectionError, OSError):
             log.debug("viewer %s of %s/%s went away", peer, camera.id, profile.name)
         finally:
@@ -587,6 +707,80 @@ class DemoHub:
         if viewer.dropped:
             abort()
         return response
+
+    # -- playback streams -----------------------------------------------------------------------
+    async def _playback_stream(self, request: web.Request) -> web.StreamResponse:
+        """One viewer, one encoder: the camera's scene from `start` on, at real time."""
+        camera = self._camera(request)
+        profile = self._profile(request)
+        try:
+            span = self._recorded_span(camera)
+            start = parse_unix_ms(request.query.get("start"), "start")
+            # Some grace at the retention edge: the URL was handed out a moment ago.
+            if not span.covers(start, START_GRACE_S):
+                raise _outside(camera, span)
+            self._playback_slot_free()
+        except RecordingError as exc:
+            return _recording_error_response(exc)
+        if request.method == "HEAD":
+            return web.Response(headers=_TS_HEADERS)
+        self._playback_count += 1
+        encoder = LiveEncoder(
+            self.scene(camera.id),
+            (profile.width, profile.height),
+            profile.fps,
+            loop=asyncio.get_running_loop(),
+            name=f"playback-{camera.id}-{profile.name}-{self._playback_count}",
+            clock=PlaybackClock(start),
+        )
+        # The session counts from here, before the first await: concurrent requests cannot
+        # pass the limit together.
+        self._playbacks.add(encoder)
+        try:
+            response, abort = await self._open_ts(request)
+        except BaseException:
+            self._playbacks.discard(encoder)
+            raise
+        if self._runner is None:  # the hub began stopping meanwhile: start nothing new
+            self._playbacks.discard(encoder)
+            return response
+        viewer = Viewer(self.viewer_queue_frames, on_drop=abort)
+        self._viewers.add(viewer)
+        encoder.add(viewer)  # before the worker starts: its first frame is a key frame
+        self._playback_encoders = [e for e in self._playback_encoders if e.alive]
+        self._playback_encoders.append(encoder)
+        encoder.start()
+        peer = request.remote
+        log.info("viewer %s plays %s/%s from %s", peer, camera.id, profile.name, unix_iso(start))
+        try:
+            await self._send(viewer, response)
+        except (ConnectionError, OSError):
+            log.debug("playback viewer %s of %s/%s went away", peer, camera.id, profile.name)
+        finally:
+            self._viewers.discard(viewer)
+            encoder.remove(viewer)
+            encoder.stop()
+            self._playbacks.discard(encoder)
+            log.info(
+                "viewer %s stopped playing %s/%s (%d bytes%s)",
+                peer,
+                camera.id,
+                profile.name,
+                viewer.bytes_sent,
+                ", too slow" if viewer.dropped else "",
+            )
+        if viewer.dropped:
+            abort()
+        return response
+
+    async def _stop_playback_encoders(self, timeout: float = 5.0) -> None:
+        encoders, self._playback_encoders = self._playback_encoders, []
+        self._playbacks.clear()
+        for encoder in encoders:
+            encoder.stop()
+        for encoder in encoders:
+            if not await asyncio.to_thread(encoder.join, timeout):
+                log.warning("encoder %s did not stop within %.1f s", encoder.name, timeout)
 
     # -- events ---------------------------------------------------------------------------------
     async def _events_ws(self, request: web.Request) -> web.StreamResponse:
@@ -648,6 +842,33 @@ class DemoHub:
             if msg.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
                 break
         sub.end()
+
+
+def _optional_time(request: web.Request, key: str) -> float | None:
+    text = request.query.get(key)
+    return None if text is None else parse_time(text, key)
+
+
+def _outside(camera: CameraSpec, span: Span) -> RecordingError:
+    return RecordingError(
+        "out_of_range",
+        f"start is outside the recordings of {camera.name!r}, which run from {span.describe()}",
+    )
+
+
+def _endpoint_json(camera: CameraSpec, profile: Profile, url: str) -> dict[str, Any]:
+    """A StreamEndpoint (a PlaybackEndpoint adds `start`)."""
+    return {
+        "camera_id": camera.id,
+        "profile": profile.name,
+        "url": url,
+        "container": "mpegts",
+        "transport": "http",
+        "codec": profile.codec,
+        "width": profile.width,
+        "height": profile.height,
+        "fps": profile.fps,
+    }
 
 
 # -- PTZ request bodies and commands ------------------------------------------------------------
@@ -837,10 +1058,12 @@ def run_hub(
     camera_count: int = len(CAMERAS),
     ptz_lock_idle_s: float = DEFAULT_LOCK_IDLE_S,
     alert_scenario: bool = True,
+    recording_retention_s: float = DEFAULT_RETENTION_S,
 ) -> int:
     """Run the demo hub in the foreground until SIGINT/SIGTERM; returns the exit status.
 
     `alert_scenario`: play the scripted alerts (`--alerts scripted`, the default).
+    `recording_retention_s`: how long recordings are kept (`--retention-s`; 0: none).
 
     Prints `Tessera demo hub listening on http://HOST:PORT` (flushed) once it accepts
     connections.
@@ -851,6 +1074,7 @@ def run_hub(
             camera_count=camera_count,
             ptz_lock_idle_s=ptz_lock_idle_s,
             alert_scenario=alert_scenario,
+            recording_retention_s=recording_retention_s,
         )
         try:
             await hub.start(host, port)
