@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, NoReturn
 
@@ -22,11 +23,13 @@ from console.hub.models import (
     Camera,
     HubEvent,
     HubInfo,
+    PlaybackEndpoint,
     PtzLock,
     PtzPreset,
     PtzStatus,
     PtzTour,
     PtzTourStep,
+    Recordings,
     StreamEndpoint,
 )
 
@@ -105,6 +108,32 @@ class HubClient(ABC):
 
     async def close_alert(self, alert_id: str, note: str = "") -> Alert:
         raise HubNotSupported(message=f"{type(self).__name__} has no alerts")
+
+    # -- recordings (docs/hub-api.md "Recordings"). Not abstract: a driver without recordings
+    # raises HubNotSupported. Ask only for cameras with `Camera.has_recordings`.
+
+    async def recordings(
+        self, camera_id: str, start: datetime | None = None, end: datetime | None = None
+    ) -> Recordings:
+        """What the hub has recorded of `camera_id`: the spans that overlap [start, end] (aware
+        times; None: open-ended). HubNotSupported for a camera that is not recorded."""
+        raise HubNotSupported(
+            message=f"{type(self).__name__} has no recordings",
+            operator_message="This video hub keeps no recordings.",
+        )
+
+    async def playback(self, camera_id: str, profile: str, start: datetime) -> PlaybackEndpoint:
+        """Where to play `profile` of `camera_id` from the recorded moment `start` (aware).
+
+        Ask for a new endpoint for every playback; its url is not meant to be kept. Raises
+        HubNotSupported for a camera that is not recorded, HubHttpError `out_of_range` when
+        `start` is not recorded and a retryable HubHttpError (503 `unavailable`) when the hub
+        plays as many recordings as it can.
+        """
+        raise HubNotSupported(
+            message=f"{type(self).__name__} has no recordings",
+            operator_message="This video hub keeps no recordings.",
+        )
 
     async def ptz_status(self, camera_id: str) -> PtzStatus:
         """Where the camera points, whether it moves, who holds its lock, which tour runs."""

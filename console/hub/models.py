@@ -1,4 +1,5 @@
-"""The project's own typed models for what a hub knows: itself, cameras, streams and events.
+"""The project's own typed models for what a hub knows: itself, cameras, streams, recordings and
+events.
 
 Drivers turn vendor payloads into these frozen dataclasses; nothing above the driver layer ever
 sees a vendor dictionary. The models are plain Python (no Qt, no aiohttp).
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum, IntEnum
 from types import MappingProxyType
 from typing import Any
@@ -26,6 +27,8 @@ EVENT_PTZ_TOURS = "ptz.tours"
 # Alerts (additive within v1): data {"change": ..., "alert": Alert}; the driver parses it into
 # `HubEvent.alert`.
 EVENT_ALERT = "alert"
+# Capabilities (hub-wide in HubInfo, per camera in Camera) that the console acts on.
+CAPABILITY_RECORDINGS = "recordings"
 KNOWN_EVENT_TYPES = frozenset(
     {
         EVENT_HUB_HELLO,
@@ -132,6 +135,11 @@ class Camera:
     def has(self, capability: str) -> bool:
         return capability in self.capabilities
 
+    @property
+    def has_recordings(self) -> bool:
+        """Whether the hub keeps recordings of this camera (it can be played from the past)."""
+        return CAPABILITY_RECORDINGS in self.capabilities
+
 
 @dataclass(frozen=True, slots=True)
 class StreamEndpoint:
@@ -153,6 +161,89 @@ class StreamEndpoint:
             f"url={redact_url(self.url)!r}, container={self.container!r}, "
             f"transport={self.transport!r}, codec={self.codec!r}, width={self.width}, "
             f"height={self.height}, fps={self.fps})"
+        )
+
+    __str__ = __repr__
+
+    @property
+    def safe_url(self) -> str:
+        """The url with credentials replaced, for logs and the UI."""
+        return redact_url(self.url)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingSpan:
+    """A stretch of time the hub has recorded without a gap; aware UTC times, start <= end."""
+
+    start: datetime
+    end: datetime
+
+    def covers(self, t: datetime) -> bool:
+        """Whether the aware time `t` lies within the span (both ends included)."""
+        return self.start <= t <= self.end
+
+    @property
+    def duration_s(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class Recordings:
+    """What the hub has recorded of one camera, as it answered at one moment.
+
+    `spans` are oldest first and do not overlap; the newest may end "now" and grow.
+    `retention_s`: how long the hub keeps recordings (None when it does not say).
+    """
+
+    camera_id: str
+    spans: tuple[RecordingSpan, ...]
+    retention_s: float | None
+
+    def covers(self, t: datetime) -> bool:
+        """Whether the aware time `t` is recorded."""
+        return any(span.covers(t) for span in self.spans)
+
+    def nearest(self, t: datetime) -> datetime | None:
+        """The recorded moment closest to the aware time `t` (`t` itself when it is recorded),
+        or None when nothing is recorded. For "play from when the alarm fired" when the alarm
+        is a little older than the recordings."""
+        best: datetime | None = None
+        best_gap: timedelta | None = None
+        for span in self.spans:
+            moment = min(span.end, max(span.start, t))
+            gap = abs(moment - t)
+            if best_gap is None or gap < best_gap:
+                best, best_gap = moment, gap
+        return best
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybackEndpoint:
+    """Where to play a camera's recording from: the fields of a StreamEndpoint (it is not one:
+    a recording is not live) and `start`.
+
+    `start` (aware UTC) is the recorded moment the stream's first picture shows, as the hub
+    resolved the one asked for. The stream runs forward at real time. `url` may carry
+    credentials: never log it raw.
+    """
+
+    camera_id: str
+    profile: str
+    url: str
+    container: str
+    transport: str
+    codec: str
+    width: int
+    height: int
+    fps: float
+    start: datetime
+
+    def __repr__(self) -> str:
+        return (
+            f"PlaybackEndpoint(camera_id={self.camera_id!r}, profile={self.profile!r}, "
+            f"start={self.start.isoformat()!r}, url={redact_url(self.url)!r}, "
+            f"container={self.container!r}, transport={self.transport!r}, codec={self.codec!r}, "
+            f"width={self.width}, height={self.height}, fps={self.fps})"
         )
 
     __str__ = __repr__

@@ -46,6 +46,7 @@ from console.hub.models import (
     Camera,
     HubEvent,
     HubInfo,
+    PlaybackEndpoint,
     PtzCapabilities,
     PtzLock,
     PtzPosition,
@@ -54,6 +55,8 @@ from console.hub.models import (
     PtzStatus,
     PtzTour,
     PtzTourStep,
+    Recordings,
+    RecordingSpan,
     StreamEndpoint,
     StreamProfile,
 )
@@ -83,6 +86,16 @@ _PTZ_CODE_MESSAGES = {
         "in the settings and try again."
     ),
     "out_of_range": "The camera cannot move that far.",
+}
+
+# Plain words for refusals of recordings and playback (docs/hub-api.md "Recordings").
+_NOT_RECORDED_MESSAGE = "The video hub has no recordings of this camera."
+_RECORDING_CODE_MESSAGES = {
+    "out_of_range": "There is no recording of this camera at that moment.",
+    "unavailable": (
+        "The video hub is already playing as many recordings as it can. Close a playback and "
+        "try again."
+    ),
 }
 
 _UNSUPPORTED_VERSION_MESSAGE = (
@@ -485,9 +498,8 @@ def parse_cameras(payload: object) -> list[Camera]:
     return cameras
 
 
-def parse_stream(payload: object) -> StreamEndpoint:
-    path = "stream"
-    obj = _obj(payload, path)
+def _endpoint_fields(obj: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """The fields a StreamEndpoint and a PlaybackEndpoint share, checked."""
     url = _str(obj, "url", path, empty=False)
     try:
         parts = urlsplit(url)
@@ -495,18 +507,73 @@ def parse_stream(payload: object) -> StreamEndpoint:
     except ValueError:
         absolute = False
     if not absolute:
-        raise HubProtocolError("stream.url: expected an absolute URL", field="stream.url")
-    return StreamEndpoint(
+        raise HubProtocolError(f"{path}.url: expected an absolute URL", field=f"{path}.url")
+    return {
+        "camera_id": _str(obj, "camera_id", path, empty=False),
+        "profile": _str(obj, "profile", path, empty=False),
+        "url": url,
+        "container": _str(obj, "container", path),
+        "transport": _str(obj, "transport", path),
+        "codec": _str(obj, "codec", path),
+        "width": _int(obj, "width", path, minimum=1),
+        "height": _int(obj, "height", path, minimum=1),
+        "fps": _positive_number(obj, "fps", path),
+    }
+
+
+def parse_stream(payload: object) -> StreamEndpoint:
+    path = "stream"
+    return StreamEndpoint(**_endpoint_fields(_obj(payload, path), path))
+
+
+def parse_playback(payload: object) -> PlaybackEndpoint:
+    """A PlaybackEndpoint (docs/hub-api.md "Recordings"): a StreamEndpoint plus `start`."""
+    path = "playback"
+    obj = _obj(payload, path)
+    fields = _endpoint_fields(obj, path)
+    return PlaybackEndpoint(**fields, start=_time(_field(obj, "start", path), f"{path}.start"))
+
+
+def parse_recording_span(payload: object, path: str) -> RecordingSpan:
+    obj = _obj(payload, path)
+    start = _time(_field(obj, "start", path), f"{path}.start")
+    end = _time(_field(obj, "end", path), f"{path}.end")
+    if end < start:
+        raise HubProtocolError(f"{path}.end: before start", field=f"{path}.end")
+    return RecordingSpan(start, end)
+
+
+def parse_recordings(payload: object) -> Recordings:
+    """A camera's Recordings (docs/hub-api.md "Recordings"); spans come out oldest first."""
+    path = "recordings"
+    obj = _obj(payload, path)
+    spans = [
+        parse_recording_span(span, f"{path}.spans[{i}]")
+        for i, span in enumerate(_list(obj, "spans", path))
+    ]
+    retention = _field(obj, "retention_s", path)
+    retention_s = None
+    if retention is not None:
+        if isinstance(retention, bool) or not isinstance(retention, (int, float)):
+            _bad(f"{path}.retention_s", "a number or null", retention)
+        if not (math.isfinite(retention) and retention >= 0):
+            raise HubProtocolError(
+                f"{path}.retention_s: must be 0 or more", field=f"{path}.retention_s"
+            )
+        retention_s = float(retention)
+    return Recordings(
         camera_id=_str(obj, "camera_id", path, empty=False),
-        profile=_str(obj, "profile", path, empty=False),
-        url=url,
-        container=_str(obj, "container", path),
-        transport=_str(obj, "transport", path),
-        codec=_str(obj, "codec", path),
-        width=_int(obj, "width", path, minimum=1),
-        height=_int(obj, "height", path, minimum=1),
-        fps=_positive_number(obj, "fps", path),
+        spans=tuple(sorted(spans, key=lambda span: span.start)),
+        retention_s=retention_s,
     )
+
+
+def format_time(when: datetime) -> str:
+    """An aware datetime as the contract's `2026-11-22T10:00:00.000Z` (ValueError if naive)."""
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError("a hub time must be an aware datetime (with a time zone)")
+    text = when.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
 
 
 def parse_event(payload: object) -> HubEvent | None:
@@ -995,6 +1062,61 @@ class TesseraHubClient(HubClient):
     async def close_alert(self, alert_id: str, note: str = "") -> Alert:
         body = {"note": note} if note else {}
         return parse_alert(await self._request_json("POST", ("alerts", alert_id, "close"), body))
+
+    # -- recordings
+
+    async def _recording_json(
+        self, segments: Sequence[str], query: Mapping[str, str] | None
+    ) -> object:
+        """A recordings request, its refusals in plain words about recordings."""
+        try:
+            return await self._request_json("GET", segments, query=query)
+        except HubNotSupported as exc:
+            raise HubNotSupported(
+                exc.status, exc.code, exc.server_message, operator_message=_NOT_RECORDED_MESSAGE
+            ) from None
+        except HubHttpError as exc:
+            plain = _RECORDING_CODE_MESSAGES.get(exc.code or "")
+            if plain is None:
+                raise
+            raise HubHttpError(
+                exc.status, exc.code, exc.server_message, operator_message=plain
+            ) from None
+
+    async def recordings(
+        self, camera_id: str, start: datetime | None = None, end: datetime | None = None
+    ) -> Recordings:
+        query = {}
+        if start is not None:
+            query["from"] = format_time(start)
+        if end is not None:
+            query["to"] = format_time(end)
+        payload = await self._recording_json(("cameras", camera_id, "recordings"), query)
+        recordings = parse_recordings(payload)
+        if recordings.camera_id != camera_id:
+            raise HubProtocolError(
+                "recordings.camera_id: does not match the camera asked for",
+                field="recordings.camera_id",
+            )
+        return recordings
+
+    async def playback(self, camera_id: str, profile: str, start: datetime) -> PlaybackEndpoint:
+        query = {"start": format_time(start)}
+        payload = await self._recording_json(("cameras", camera_id, "playback", profile), query)
+        endpoint = parse_playback(payload)
+        if endpoint.camera_id != camera_id:
+            raise HubProtocolError(
+                "playback.camera_id: does not match the camera asked for",
+                field="playback.camera_id",
+            )
+        log.debug(
+            "playback %s/%s from %s at %s",
+            camera_id,
+            profile,
+            endpoint.start.isoformat(),
+            endpoint.safe_url,
+        )
+        return endpoint
 
     async def close(self) -> None:
         self._closed = True

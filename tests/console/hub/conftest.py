@@ -50,6 +50,10 @@ CAMERAS: list[dict[str, Any]] = [
 ]
 
 
+# What the fake hub says it has recorded of every camera.
+RECORDED = {"start": "2026-11-22T09:00:00.000Z", "end": "2026-11-22T10:00:00.000Z"}
+
+
 @dataclass(frozen=True)
 class Faults:
     """One flag per way a hub can fail."""
@@ -67,6 +71,8 @@ class Faults:
     silent_events: bool = False  # the event channel sends nothing at all after hello
     drop_events_after: int | None = None  # the first event connection is cut after N events
     replay_inclusive: bool = False  # replays seq >= since (one duplicate) instead of > since
+    # Fields of the recordings and playback answers replaced by these values (garbage tests).
+    recording_fields: tuple[tuple[str, Any], ...] = ()
 
 
 def now_iso() -> str:
@@ -92,6 +98,8 @@ class FakeHub:
         app.router.add_get("/api/v1/cameras", self._cameras)
         app.router.add_get("/api/v1/cameras/{camera_id}", self._camera)
         app.router.add_get("/api/v1/cameras/{camera_id}/streams/{profile}", self._stream)
+        app.router.add_get("/api/v1/cameras/{camera_id}/recordings", self._recordings)
+        app.router.add_get("/api/v1/cameras/{camera_id}/playback/{profile}", self._playback)
         app.router.add_get("/api/v1/events", self._events)
         self.app = app
 
@@ -228,6 +236,36 @@ class FakeHub:
                 "fps": prof["fps"],
             }
         )
+
+    async def _recordings(self, request: web.Request) -> web.StreamResponse:
+        if (bad := await self._faulty(request)) is not None:
+            return bad
+        cam_id = request.match_info["camera_id"]
+        if not any(c["id"] == cam_id for c in CAMERAS):
+            return self._not_found("camera")
+        answer = {"camera_id": cam_id, "spans": [dict(RECORDED)], "retention_s": 3600}
+        return web.json_response({**answer, **dict(self.faults.recording_fields)})
+
+    async def _playback(self, request: web.Request) -> web.StreamResponse:
+        if (bad := await self._faulty(request)) is not None:
+            return bad
+        cam_id, profile = request.match_info["camera_id"], request.match_info["profile"]
+        if not any(c["id"] == cam_id for c in CAMERAS):
+            return self._not_found("camera")
+        start = request.query.get("start", "")
+        answer = {
+            "camera_id": cam_id,
+            "profile": profile,
+            "start": start,
+            "url": f"http://{request.host}/playback/{cam_id}/{profile}.ts?start=1",
+            "container": "mpegts",
+            "transport": "http",
+            "codec": "h264",
+            "width": 640,
+            "height": 360,
+            "fps": 15,
+        }
+        return web.json_response({**answer, **dict(self.faults.recording_fields)})
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse()
