@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QMimeData, QPoint, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QByteArray, QMimeData, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -21,7 +21,6 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QFont,
-    QImage,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -49,6 +48,7 @@ from widgets.alert_overlay import (
 from widgets.mime import CAMERA_MIME, TILE_MIME
 from widgets.ptz_steering import TileSteering, paint_crosshair
 from widgets.repaint_pacer import RepaintPacer
+from widgets.video_paint import paint_frame
 
 PTZ_PROBLEM_SHOWN_S = 6.0
 _ROLE_MARKS = {TileRole.PINNED: "  · pinned", TileRole.ALARM: "  · alarm tile"}
@@ -439,13 +439,7 @@ class TileView(QWidget):
             if self._feed is not None:
                 self.blank_paints += 1
             return
-        image = QImage(
-            frame.image.data, frame.width, frame.height, frame.stride, QImage.Format.Format_RGB32
-        )
-        target = _fit(rect, frame.display_width, frame.display_height)
-        self._picture = target
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        p.drawImage(QRectF(target), image)
+        self._picture = paint_frame(p, rect, frame)
         shown = (frame.generation, frame.seq)
         if shown != self._last_shown:
             self._last_shown = shown
@@ -646,12 +640,3 @@ class TileView(QWidget):
             return None
         span = CellRect.bounding([self._tile.rect, layout.tile(other).rect])
         return span if self._wall.can_merge(span) else None
-
-
-def _fit(rect: QRect, width: int, height: int) -> QRect:
-    """The largest rectangle of `width`:`height` aspect centred in `rect`."""
-    if width <= 0 or height <= 0:
-        return rect
-    scale = min(rect.width() / width, rect.height() / height)
-    w, h = round(width * scale), round(height * scale)
-    return QRect(rect.left() + (rect.width() - w) // 2, rect.top() + (rect.height() - h) // 2, w, h)
