@@ -1,0 +1,223 @@
+"""`AlarmReplay`: plays an alarm's camera from the hub's recordings, from just before it fired.
+
+Opening an alarm shows its camera live on the wall (`AutoPop.show`) and, where the hub keeps
+recordings of that camera, replays the moment it fired here: from `PRE_ROLL_S` before the
+alert started, at real speed, in one player of its own (the wall's feeds are untouched). Where
+there is nothing to replay, the state says why in plain words: the hub keeps no recordings,
+the camera is not recorded, or the recordings do not reach back to that moment.
+
+Loop thread only. The player is created on first use and kept for the next alarm; stopping it
+goes through the reaper like every player, so nothing here blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from console.cameras import CameraDirectory
+from console.hub.base import HubClient
+from console.hub.errors import HubError, HubNotSupported
+from console.hub.models import CAPABILITY_RECORDINGS, Alert
+from console.media.player import PlayerEvent, PlayerEventKind
+from console.signals import Signal
+
+log = logging.getLogger(__name__)
+
+PRE_ROLL_S = 5.0  # the replay starts this long before the alert did
+REPLAY_PROFILE = "sub"  # a replay is watched in a small pane: the camera's small stream
+NO_RECORDINGS = "This hub keeps no recordings: only live video can be shown."
+
+
+class ReplayPlayer(Protocol):
+    """What a replay needs from a player (`TilePlayer` fits)."""
+
+    frame_ready: Signal
+    state_changed: Signal
+
+    @property
+    def generation(self) -> int: ...
+
+    def play(self, url: str, *, software: bool = False) -> int: ...
+
+    def stop(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class ReplayStatus(enum.Enum):
+    IDLE = "idle"  # nothing opened
+    UNAVAILABLE = "unavailable"  # nothing to replay for this alarm (the message says why)
+    LOADING = "loading"  # asking the hub, or waiting for the first picture
+    PLAYING = "playing"
+    FAILED = "failed"  # the hub refused or the stream broke (the message says why)
+
+
+@dataclass(frozen=True)
+class ReplayState:
+    status: ReplayStatus
+    message: str = ""
+    alert: Alert | None = None
+    start: datetime | None = None  # the recorded moment the replay began at
+
+
+class AlarmReplay:
+    """Signals: `changed(ReplayState)`, `frame_ready()` (a new picture in `player`)."""
+
+    def __init__(
+        self,
+        client: HubClient,
+        directory: CameraDirectory,
+        make_player: Callable[[], ReplayPlayer],
+        *,
+        pre_roll_s: float = PRE_ROLL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._directory = directory
+        self._make_player = make_player
+        self._pre_roll = timedelta(seconds=pre_roll_s)
+        self._clock = clock
+        self._player: ReplayPlayer | None = None
+        self._generation: int | None = None
+        self._first_frame_at: float | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._hub_records: bool | None = None  # asked once: does the hub keep recordings?
+        self._state = ReplayState(ReplayStatus.IDLE)
+        self.changed = Signal()
+        self.frame_ready = Signal()
+
+    @property
+    def state(self) -> ReplayState:
+        return self._state
+
+    @property
+    def player(self) -> ReplayPlayer | None:
+        return self._player
+
+    def position(self) -> datetime | None:
+        """The recorded moment on screen now (from the first picture's arrival), or None."""
+        state = self._state
+        if state.status is not ReplayStatus.PLAYING or state.start is None:
+            return None
+        if self._first_frame_at is None:
+            return state.start
+        return state.start + timedelta(seconds=self._clock() - self._first_frame_at)
+
+    # -- commands ------------------------------------------------------------------------------
+    def show(self, alert: Alert) -> None:
+        """Replay `alert` from `pre_roll_s` before it started (whatever played before stops)."""
+        self._cancel()
+        self._set(ReplayState(ReplayStatus.LOADING, "Finding the recording…", alert))
+        self._task = asyncio.ensure_future(self._open(alert))
+
+    def stop(self) -> None:
+        self._cancel()
+        if self._player is not None:
+            self._player.stop()
+        self._generation = None
+        self._set(ReplayState(ReplayStatus.IDLE))
+
+    def close(self) -> None:
+        self._cancel()
+        player, self._player = self._player, None
+        if player is not None:
+            player.close()
+
+    # -- internals -----------------------------------------------------------------------------
+    def _cancel(self) -> None:
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+
+    def _set(self, state: ReplayState) -> None:
+        self._state = state
+        self.changed.emit(state)
+
+    async def _hub_keeps_recordings(self) -> bool:
+        if self._hub_records is None:
+            info = await self._client.info()
+            self._hub_records = info.has(CAPABILITY_RECORDINGS)
+        return self._hub_records
+
+    async def _open(self, alert: Alert) -> None:
+        camera = self._directory.get(alert.camera_id)
+        name = camera.name if camera is not None else alert.camera_id
+        try:
+            if not await self._hub_keeps_recordings():
+                self._set(ReplayState(ReplayStatus.UNAVAILABLE, NO_RECORDINGS, alert))
+                return
+            if camera is not None and not camera.has_recordings:
+                self._set(
+                    ReplayState(
+                        ReplayStatus.UNAVAILABLE,
+                        f"{name} is not recorded: only live video can be shown.",
+                        alert,
+                    )
+                )
+                return
+            wanted = alert.started - self._pre_roll
+            recordings = await self._client.recordings(alert.camera_id, wanted, alert.started)
+            start = recordings.nearest(wanted)
+            if start is None or start > alert.started:
+                when = alert.started.astimezone().strftime("%H:%M:%S")
+                self._set(
+                    ReplayState(
+                        ReplayStatus.UNAVAILABLE,
+                        f"The recordings of {name} do not reach back to {when}.",
+                        alert,
+                    )
+                )
+                return
+            endpoint = await self._client.playback(alert.camera_id, REPLAY_PROFILE, start)
+        except HubNotSupported:
+            self._set(ReplayState(ReplayStatus.UNAVAILABLE, NO_RECORDINGS, alert))
+            return
+        except HubError as e:
+            self._set(ReplayState(ReplayStatus.FAILED, e.operator_message, alert))
+            return
+        player = self._ensure_player()
+        self._first_frame_at = None
+        self._generation = player.play(endpoint.url)
+        self._set(
+            ReplayState(ReplayStatus.LOADING, "Loading the recording…", alert, endpoint.start)
+        )
+
+    def _ensure_player(self) -> ReplayPlayer:
+        if self._player is None:
+            player = self._player = self._make_player()
+            player.frame_ready.connect(self._on_frame)
+            player.state_changed.connect(self._on_player_event)
+        return self._player
+
+    def _on_frame(self) -> None:
+        player, state = self._player, self._state
+        if player is None or player.generation != self._generation:
+            return
+        if state.status is ReplayStatus.LOADING and state.start is not None:
+            self._first_frame_at = self._clock()
+            self._set(ReplayState(ReplayStatus.PLAYING, "", state.alert, state.start))
+        self.frame_ready.emit()
+
+    def _on_player_event(self, event: PlayerEvent) -> None:
+        if event.generation != self._generation:
+            return
+        if event.kind in (PlayerEventKind.ERROR, PlayerEventKind.ENDED):
+            state = self._state
+            why = "could not be played" if event.kind is PlayerEventKind.ERROR else "ended"
+            reason = f" ({event.reason})" if event.reason else ""
+            self._set(
+                ReplayState(
+                    ReplayStatus.FAILED,
+                    f"The recording {why}{reason}.",
+                    state.alert,
+                    state.start,
+                )
+            )
+            log.info("alarm replay %s%s", why, reason)

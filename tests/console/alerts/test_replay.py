@@ -1,0 +1,131 @@
+"""The alarm replay against the real demo hub (recordings over real sockets) and real libvlc:
+the picture shown is the recorded moment, read back from the time code the hub burns into it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from console import timecode
+from console.alerts.replay import PRE_ROLL_S, AlarmReplay, ReplayStatus
+from console.cameras import CameraDirectory
+from console.hub.models import AlertKind, AlertPriority
+from console.hub.registry import HubConfig, create_client
+from console.marshal import Marshal
+from console.media.engine import HardwareDecoding, MediaEngine, MediaSettings
+from console.notices import Notices
+
+SW = MediaSettings(hw_decoding=HardwareDecoding.OFF)
+
+
+async def until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.02)
+
+
+def run(hub, body: Callable[[AlarmReplay, object], Awaitable[None]]) -> None:
+    async def main() -> None:
+        engine = MediaEngine(SW, Marshal(asyncio.get_running_loop()))
+        client = create_client(HubConfig(url=hub.url, operator="ana"))
+        directory = CameraDirectory(client, Notices())
+        await directory.load()
+        replay = AlarmReplay(client, directory, lambda: engine.create_player(name="replay"))
+        try:
+            await body(replay, client)
+        finally:
+            replay.close()
+            await client.close()
+            assert engine.shutdown(3.0)
+
+    asyncio.run(main())
+
+
+def shown_code(replay: AlarmReplay) -> int | None:
+    frame = replay.player.latest_frame()  # type: ignore[union-attr]
+    return None if frame is None else timecode.read(frame.image, fmt="bgrx")
+
+
+def test_opening_an_alarm_replays_its_camera_from_five_seconds_before_it_fired(hub_factory):
+    hub = hub_factory(recorded_since=time.time() - 600)
+
+    async def body(replay: AlarmReplay, client) -> None:
+        alert = await client.raise_alert(
+            AlertKind.OBJECT, "cam-03", AlertPriority.HIGH, label="person", duration_s=5
+        )
+        states = []
+        replay.changed.connect(states.append)
+        replay.show(alert)
+        await until(lambda: replay.state.status is ReplayStatus.PLAYING, 15, "the replay")
+        assert [s.status for s in states][:1] == [ReplayStatus.LOADING]
+        want = alert.started - timedelta(seconds=PRE_ROLL_S)
+        assert abs((replay.state.start - want).total_seconds()) < 0.002
+        # The first picture shown is the recorded moment, not live video.
+        code = shown_code(replay)
+        assert code is not None
+        assert abs(code / 1000 - want.timestamp()) < 0.5
+        # It plays on at real speed, and position() follows it.
+        await asyncio.sleep(1.5)
+        code = shown_code(replay)
+        position = replay.position()
+        assert code is not None and position is not None
+        assert 0.8 < code / 1000 - want.timestamp() < 2.5
+        assert abs(position.timestamp() - code / 1000) < 0.6
+        replay.stop()
+        assert replay.state.status is ReplayStatus.IDLE
+        playback_threads = lambda: [t for t in hub.encoder_threads() if "playback" in t.name]  # noqa: E731
+        assert hub.wait_until(lambda: not playback_threads())
+
+    run(hub, body)
+
+
+def test_an_alarm_older_than_the_recordings_plays_from_where_they_begin(hub_factory):
+    hub = hub_factory()  # recording since the hub started, a moment ago
+
+    async def body(replay: AlarmReplay, client) -> None:
+        alert = await client.raise_alert(AlertKind.MOTION, "cam-04", AlertPriority.LOW)
+        replay.show(alert)
+        await until(lambda: replay.state.status is ReplayStatus.PLAYING, 15, "the replay")
+        start = replay.state.start
+        assert start is not None
+        assert alert.started - timedelta(seconds=PRE_ROLL_S) < start <= alert.started
+
+    run(hub, body)
+
+
+def test_no_replay_for_a_camera_that_is_not_recorded_or_a_hub_without_recordings(hub_factory):
+    hub = hub_factory()
+
+    async def ptz(replay: AlarmReplay, client) -> None:
+        alert = await client.raise_alert(AlertKind.PANIC, "cam-08", AlertPriority.CRITICAL)
+        replay.show(alert)
+        await until(lambda: replay.state.status is ReplayStatus.UNAVAILABLE, 5, "the answer")
+        assert replay.state.message == "Rooftop PTZ is not recorded: only live video can be shown."
+        assert replay.player is None  # nothing was played
+
+    run(hub, ptz)
+    bare = hub_factory(recording_retention_s=0)
+
+    async def no_recordings(replay: AlarmReplay, client) -> None:
+        alert = await client.raise_alert(AlertKind.MOTION, "cam-01", AlertPriority.LOW)
+        replay.show(alert)
+        await until(lambda: replay.state.status is ReplayStatus.UNAVAILABLE, 5, "the answer")
+        assert "keeps no recordings" in replay.state.message
+
+    run(bare, no_recordings)
+
+
+def test_a_hub_that_refuses_the_playback_is_reported_in_plain_words(hub_factory):
+    hub = hub_factory(recorded_since=time.time() - 600, max_playback_sessions=0)
+
+    async def body(replay: AlarmReplay, client) -> None:
+        alert = await client.raise_alert(AlertKind.MOTION, "cam-01", AlertPriority.LOW)
+        replay.show(alert)
+        await until(lambda: replay.state.status is ReplayStatus.FAILED, 5, "the refusal")
+        assert "playback" in replay.state.message.lower()
+        assert replay.state.alert == alert
+
+    run(hub, body)
