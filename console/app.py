@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from console.alerts.attention import AlertAttention
 from console.alerts.autopop import AutoPop
 from console.alerts.book import AlarmBook
+from console.alerts.replay import AlarmReplay
 from console.alerts.settings import AlertSettings, AlertSettingsStore
 from console.alerts.sounds import AplayPlayer
 from console.cameras import CameraDirectory
@@ -62,6 +63,7 @@ log = logging.getLogger(__name__)
 EXIT_NO_VIDEO = 2
 EXIT_STARTUP_FAILED = 3
 SCREENSHOT_GRACE_S = 10.0
+REPLAY_BUFFER_MS = 400  # a recording is not live: a little more buffer for a steady replay
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class ConsoleApp:
         self.alarms: AlarmBook | None = None
         self.auto_pop: AutoPop | None = None
         self.attention: AlertAttention | None = None
+        self.replay: AlarmReplay | None = None
         self.alert_settings = AlertSettings()
         self.hub_label = ""
 
@@ -189,6 +192,14 @@ class ConsoleApp:
         self.alarms = AlarmBook(self._client, self.notices)
         self.auto_pop = AutoPop(
             self.station.walls, self.alarms, lambda: self.alert_settings, self.notices
+        )
+        engine = self._engine
+        self.replay = AlarmReplay(
+            self._client,
+            directory,
+            lambda: engine.create_player(
+                MediaRenderPath.COMPOSITED, name="alarm-replay", network_caching_ms=REPLAY_BUFFER_MS
+            ),
         )
         self._open_windows()
         self._start_attention(folder)
@@ -288,6 +299,7 @@ class ConsoleApp:
                 ptz=self.ptz,
                 alarms=self.alarms,
                 open_alarm=self.open_alarm,
+                replay=self.replay,
             )
             screen = screens[min(wall.screen, len(screens) - 1)]
             window.setScreen(screen)
@@ -355,6 +367,8 @@ class ConsoleApp:
             await self._blocking(self.joysticks.stop)
         if self.attention is not None:
             self.attention.close()
+        if self.replay is not None:
+            self.replay.close()
         if self.alarms is not None:
             await self.alarms.aclose()
         if self.ptz is not None:

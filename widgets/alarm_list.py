@@ -8,7 +8,9 @@ a few short flushes rather than a thousand layouts or one long one.
 
 Keys in the list: N (or F8 anywhere in the window) goes to the next unacknowledged alarm and
 shows its camera; Enter shows the selected alarm's camera; A acknowledges, Shift+A asks for a
-note first; C closes (Shift+C with a note).
+note first; C closes (Shift+C with a note); R replays the moment it fired again. Opening an
+alarm shows its camera live on the wall and, with an `AlarmReplay`, its recording from just
+before it fired in the pane beside the list.
 """
 
 from __future__ import annotations
@@ -37,14 +39,17 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QPushButton,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from console.alerts.book import AlarmBook
+from console.alerts.replay import AlarmReplay
 from console.hub.models import AlarmState, Alert, AlertPriority
 from widgets import theme
+from widgets.alarm_replay import ReplayPanel
 from widgets.alert_overlay import alert_colour
 
 COLUMNS = ("Priority", "Time", "Camera", "Alert", "State", "Handled by")
@@ -302,6 +307,8 @@ class AlarmTable(QTableView):
             self._panel.acknowledge_selected(ask_note=shift)
         elif key == Qt.Key.Key_C:
             self._panel.close_selected(ask_note=shift)
+        elif key == Qt.Key.Key_R:
+            self._panel.replay_selected()
         else:
             super().keyPressEvent(event)
 
@@ -317,13 +324,13 @@ class AlarmListPanel(QWidget):
         open_camera: Callable[[Alert], None],
         parent: QWidget | None = None,
         *,
-        has_recordings: bool = False,
+        replay: AlarmReplay | None = None,
         refresh_hz: float = 60.0,
     ) -> None:
         super().__init__(parent)
         self.book = self._book = book
         self._open_camera = open_camera
-        self._has_recordings = has_recordings
+        self.replay = replay
         self._tasks: set[asyncio.Task[Any]] = set()
         self.model = AlarmTableModel(book, camera_name, self, refresh_hz)
         self.proxy = AlarmFilter(self)
@@ -372,7 +379,9 @@ class AlarmListPanel(QWidget):
             header.resizeSection(index, width)
         header.setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
-        self.table.setToolTip("N next new alarm · Enter show camera · A acknowledge · C close")
+        self.table.setToolTip(
+            "N next new alarm · Enter show camera · A acknowledge · C close · R replay"
+        )
 
         self.ack_button = QPushButton("Acknowledge (A)", self)
         self.ack_button.clicked.connect(lambda: self.acknowledge_selected(ask_note=False))
@@ -389,13 +398,28 @@ class AlarmListPanel(QWidget):
         self.detail = QLabel(self)
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        column = QVBoxLayout(self)
+        list_side = QWidget(self)
+        column = QVBoxLayout(list_side)
         column.setContentsMargins(4, 4, 4, 4)
         column.addLayout(filters)
         column.addWidget(self.table, 1)
         column.addLayout(actions)
         column.addWidget(self.detail)
         column.addWidget(self.summary)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.replay_panel: ReplayPanel | None = None
+        if replay is None:
+            outer.addWidget(list_side)
+        else:
+            # The list on the left, the opened alarm's recording on the right.
+            self.replay_panel = ReplayPanel(replay, camera_name, book, self)
+            splitter = QSplitter(Qt.Orientation.Horizontal, self)
+            splitter.addWidget(list_side)
+            splitter.addWidget(self.replay_panel)
+            splitter.setStretchFactor(0, 3)
+            splitter.setStretchFactor(1, 2)
+            outer.addWidget(splitter)
 
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_detail())
         self.model.flushed.connect(self._after_flush)
@@ -459,13 +483,24 @@ class AlarmListPanel(QWidget):
             return None
         self.select(alert.id)
         self.table.setFocus()
-        self._open_camera(alert)
+        self._open(alert)
         return alert
 
     def open_selected(self) -> None:
         alert = self.selected()
         if alert is not None:
-            self._open_camera(alert)
+            self._open(alert)
+
+    def replay_selected(self) -> None:
+        alert = self.selected()
+        if alert is not None and self.replay is not None:
+            self.replay.show(alert)
+
+    def _open(self, alert: Alert) -> None:
+        """Its camera live on the wall and, where the hub has recordings, the moment it fired."""
+        self._open_camera(alert)
+        if self.replay is not None:
+            self.replay.show(alert)
 
     def acknowledge_selected(self, *, ask_note: bool) -> None:
         self._act(self._book.acknowledge, "Acknowledge alarm", ask_note)
@@ -512,8 +547,6 @@ class AlarmListPanel(QWidget):
             lines.append(f"Acknowledged by {_handled_line(alert.acknowledged)}")
         if alert.closed is not None:
             lines.append(f"Closed by {_handled_line(alert.closed)}")
-        if not self._has_recordings:
-            lines.append("<i>This hub keeps no recordings: only live video can be shown.</i>")
         self.detail.setText("<br>".join(lines))
 
     def _on_problem(self, message: str) -> None:

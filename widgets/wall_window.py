@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.alerts.book import AlarmBook
+from console.alerts.replay import AlarmReplay
 from console.hub.models import Alert, Camera
 from console.media.engine import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
 from console.notices import Notice
@@ -52,7 +53,7 @@ class WallWindow(QMainWindow):
         ptz: PtzDesk | None = None,
         alarms: AlarmBook | None = None,
         open_alarm: Callable[[Alert], None] | None = None,
-        has_recordings: bool = False,
+        replay: AlarmReplay | None = None,
     ) -> None:
         super().__init__(parent)
         self._station = station
@@ -136,7 +137,7 @@ class WallWindow(QMainWindow):
             if ptz is not None:
                 self._add_ptz_panel(ptz)
             if alarms is not None:
-                self._add_alarm_panel(alarms, open_alarm, has_recordings)
+                self._add_alarm_panel(alarms, open_alarm, replay)
 
         self.notice_label = QLabel(self)
         self.notice_label.setObjectName("notice")
@@ -158,7 +159,7 @@ class WallWindow(QMainWindow):
         self,
         alarms: AlarmBook,
         open_alarm: Callable[[Alert], None] | None,
-        has_recordings: bool,
+        replay: AlarmReplay | None,
     ) -> None:
         screen = self.screen()
         refresh = screen.refreshRate() if screen is not None else 60.0
@@ -167,7 +168,7 @@ class WallWindow(QMainWindow):
             self._station.camera_name,
             open_alarm or (lambda a: self._station.show_on_selected_tile(a.camera_id, 0)),
             self,
-            has_recordings=has_recordings,
+            replay=replay,
             refresh_hz=refresh if refresh > 0 else 60.0,
         )
         dock = self.alarm_dock = QDockWidget("Alarms", self)

@@ -1,7 +1,8 @@
 """Alerts end to end: the real console on a demo hub process. A critical alert pops its camera
 into the alarm tile with a red border, an alert on a camera already on the wall marks its tile
-with the box, and the operator acknowledges from the list with the keyboard; the hub and
-another console see who acknowledged."""
+with the box, and the operator opens and acknowledges from the list with the keyboard: the
+moment the alarm fired replays beside the list, and the hub and another console see who
+acknowledged."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from console import timecode
+from console.alerts.replay import PRE_ROLL_S
 from console.app import ConsoleApp, ConsoleOptions
 from console.hub.models import AlarmState, AlertBox, AlertKind, AlertPriority
 from console.hub.registry import HubConfig
@@ -86,6 +89,21 @@ def test_a_critical_alert_pops_up_and_is_acknowledged_from_the_list(qloop, qapp)
                 panel.table.setFocus()
                 qtbot.keyClick(panel.table, Qt.Key.Key_N)  # the most urgent new one
                 assert panel.selected().id == panic.id
+                # Opening it also replays, beside the list, the moment it fired: the painted
+                # picture's time code is the recorded moment (up to 5 s before the alarm).
+                window = app.windows[0]
+                window.resizeDocks([window.alarm_dock], [420], Qt.Orientation.Vertical)
+                picture = panel.replay_panel.picture
+                await wait_until(lambda: picture.frames_shown >= 3, 15, "the replay painted")
+                shot = qimage_to_array(picture.grab().toImage())
+                r = picture.picture
+                code = timecode.read(shot[r.top() : r.bottom() + 1, r.left() : r.right() + 1])
+                assert code is not None, "no time code in the replayed picture"
+                fired = panic.started.timestamp()
+                assert fired - PRE_ROLL_S - 0.5 <= code / 1000 <= fired + 1.5
+                assert "Platform 2" in panel.replay_panel.caption.text()
+                edge = qimage_to_array(picture.grab().toImage()).astype(int)[r.center().y(), 1]
+                assert np.abs(edge - (red.red(), red.green(), red.blue())).max() < 40
                 qtbot.keyClick(panel.table, Qt.Key.Key_A)
                 await wait_until(
                     lambda: app.alarms.get(panic.id).state is AlarmState.ACKNOWLEDGED,

@@ -106,4 +106,4 @@ def test_n_goes_to_the_next_new_alarm_and_shows_its_camera_enter_shows_the_selec
     assert panel.selected().id == "high" and opened[-1].camera_id == "cam-05"
     qtbot.keyClick(panel.table, Qt.Key.Key_Return)
     assert len(opened) == 3 and opened[-1].id == "high"
-    assert "keeps no recordings" in panel.detail.text()
+    assert panel.replay_panel is None  # no replay given: the list alone

@@ -1,0 +1,69 @@
+"""The replay pane's words: where the replay stands against the alarm, and why there is none
+(against a real demo hub; the pane playing a recording is checked in tests/e2e)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+
+import pytest
+
+from console.alerts.replay import AlarmReplay, ReplayStatus
+from console.cameras import CameraDirectory
+from console.hub.registry import HubConfig, create_client
+from console.notices import Notices
+from tests.console.alerts.alertdata import T0, make_alert
+from tests.support.hubthread import HubThread
+from widgets.alarm_replay import ReplayPanel, offset_text
+
+
+def test_offset_against_the_alarm_in_plain_words():
+    assert offset_text(T0 - timedelta(seconds=4.6), T0) == "5 s before the alarm"
+    assert offset_text(T0 + timedelta(seconds=0.3), T0) == "at the alarm"
+    assert offset_text(T0 + timedelta(seconds=12), T0) == "12 s after the alarm"
+
+
+def test_the_pane_says_why_there_is_no_replay_and_can_replay_again(qtbot, qloop):
+    hub = HubThread()  # a real demo hub; its PTZ camera is not recorded
+    client = create_client(HubConfig(url=hub.url))
+    try:
+        directory = CameraDirectory(client, Notices())
+        qloop.run_until_complete(directory.load())
+        replay = AlarmReplay(client, directory, lambda: pytest.fail("nothing to play"))
+        panel = ReplayPanel(replay, directory_name(directory))
+        qtbot.addWidget(panel)
+        panel.show()
+        assert not panel.again_button.isEnabled() and not panel.stop_button.isEnabled()
+        alert = make_alert("al-1", "cam-08")
+        replay.show(alert)
+        assert panel.caption.text() == "Replay · Rooftop PTZ · Person · loading…"
+        assert panel.stop_button.isEnabled()
+        qloop.run_until_complete(until(lambda: replay.state.status is ReplayStatus.UNAVAILABLE))
+        assert replay.state.message == "Rooftop PTZ is not recorded: only live video can be shown."
+        assert panel.caption.text() == "Replay · Rooftop PTZ · Person"
+        assert panel.again_button.isEnabled() and not panel.stop_button.isEnabled()
+        panel.picture.grab()  # paints the message, no picture
+        assert panel.picture.picture.isNull()
+        panel.again_button.click()
+        assert replay.state.status is ReplayStatus.LOADING and replay.state.alert == alert
+        qloop.run_until_complete(until(lambda: replay.state.status is ReplayStatus.UNAVAILABLE))
+        replay.close()
+    finally:
+        qloop.run_until_complete(client.close())
+        hub.close()
+
+
+def directory_name(directory: CameraDirectory):
+    def name(camera_id: str) -> str:
+        camera = directory.get(camera_id)
+        return camera.name if camera else camera_id
+
+    return name
+
+
+async def until(predicate, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
