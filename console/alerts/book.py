@@ -37,9 +37,6 @@ log = logging.getLogger(__name__)
 OVERLAY_FADE_S = 1.5
 # The book forgets the oldest closed alarms beyond this many (open ones are always kept).
 MAX_ALARMS = 20000
-# A burst of buffered events is read in slices of at most this long, with the loop (and so
-# Qt's painting and input) served in between: the GUI thread never stalls on a backlog.
-READ_SLICE_S = 0.008
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,13 +226,10 @@ class AlarmBook:
         subscription = self.client.resilient_events(since=since)
         subscription.connected.connect(self._on_connected)
         subscription.restarted.connect(self._on_restarted)
-        slice_started = time.perf_counter()
         try:
+            # A backlog is handed over in slices, with Qt served between (the subscription's).
             async for event in subscription:
                 self.apply_event(event)
-                if time.perf_counter() - slice_started > READ_SLICE_S:
-                    await asyncio.sleep(0)  # let Qt paint and take input, then read on
-                    slice_started = time.perf_counter()
         except HubError as e:
             log.warning("alarms: event channel unusable: %s", e)
             if self._notices is not None:

@@ -3,12 +3,18 @@
 It reconnects with backoff after a drop and resumes with `since=<last seq seen>`, so no event
 is lost while the hub still retains it, and it drops any event whose seq it already delivered,
 so none is yielded twice. Driver-independent: every driver gets this for free.
+
+A backlog (a burst of alerts, a replay after a reconnect) arrives as frames already buffered,
+which an `async for` reads without ever suspending. So the subscription hands events over in
+slices of at most `READ_SLICE_S` (reading plus what its consumer does with them) and lets the
+loop run in between: on the GUI thread, Qt paints and takes input while a backlog drains.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
@@ -24,6 +30,7 @@ log = logging.getLogger(__name__)
 
 # A connection that stayed up this long counts as healthy: the next drop starts backoff afresh.
 STABLE_AFTER_S = 10.0
+READ_SLICE_S = 0.008  # the longest stretch events are handed over without the loop running
 
 
 class EventSubscription:
@@ -63,10 +70,14 @@ class EventSubscription:
         failures = 0
         while True:
             started = loop.time()
+            slice_started = time.perf_counter()
             try:
                 stream = self._client.events(since=self.last_seq)
                 try:
                     async for event in stream:
+                        if time.perf_counter() - slice_started > READ_SLICE_S:
+                            await asyncio.sleep(0)  # the loop's turn (paint, input), then on
+                            slice_started = time.perf_counter()
                         if event.type == EVENT_HUB_HELLO:
                             # Its seq may equal the hub's latest seq while replay follows, so it
                             # must not move the resume point, unless the hub started over.
