@@ -790,8 +790,8 @@ sent until a tile has finished painting that alert's overlay; one process's
 
 "Raised to alarm book" is the hub handling the POST and publishing the event, the WebSocket
 event channel on loopback, and the console reading and parsing the event on its GUI thread
-(qasync); "alarm book to overlay" is the tile's repaint (`update()` when the book changes,
-painted at the tile's next paint).
+(qasync); "alarm book to overlay" is the tile's repaint: the tile asks the wall's
+`RepaintPacer` when the book changes, which repaints at most 4 tiles per event-loop turn.
 
 ## A burst of {b["asked"]} alerts in {b["window_s"]:g} s
 
