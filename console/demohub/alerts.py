@@ -95,8 +95,10 @@ RAISE_FIELDS = (
 Clock = Callable[[], float]
 
 
-class AlertError(Exception):
-    """A refused alert request: `code` is the contract's error code, `message` plain words."""
+class RequestError(Exception):
+    """A refused request: `code` is the contract's error code, `message` plain words."""
+
+    STATUS = {"not_found": 404, "unavailable": 503}  # every other code: 400
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -106,7 +108,11 @@ class AlertError(Exception):
     @property
     def status(self) -> int:
         """The HTTP status that goes with `code`."""
-        return 404 if self.code == "not_found" else 400
+        return self.STATUS.get(self.code, 400)
+
+
+class AlertError(RequestError):
+    """A refused alert request."""
 
 
 def unix_iso(t: float) -> str:

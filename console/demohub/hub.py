@@ -34,6 +34,7 @@ from console.demohub.alerts import (
     AlertError,
     AlertLine,
     RaiseRequest,
+    RequestError,
     ScenarioRunner,
     parse_note,
     parse_raise,
@@ -106,11 +107,7 @@ def error_response(
     return web.json_response({"error": error}, status=status)
 
 
-def _alert_error_response(exc: AlertError) -> web.Response:
-    return error_response(exc.status, exc.message, exc.code)
-
-
-def _recording_error_response(exc: RecordingError) -> web.Response:
+def _request_error_response(exc: RequestError) -> web.Response:
     return error_response(exc.status, exc.message, exc.code)
 
 
@@ -417,7 +414,7 @@ class DemoHub:
             if start is not None and end is not None and end < start:
                 raise RecordingError("bad_request", "to must not be before from")
         except RecordingError as exc:
-            return _recording_error_response(exc)
+            return _request_error_response(exc)
         spans = [span.to_json()] if span.overlaps(start, end) else []
         return web.json_response(
             {
@@ -442,7 +439,7 @@ class DemoHub:
                 raise _outside(camera, span)
             self._playback_slot_free()
         except RecordingError as exc:
-            return _recording_error_response(exc)
+            return _request_error_response(exc)
         start_ms = round(start * 1000)
         url = (
             f"{request.scheme}://{request.host}/playback/{camera.id}/{profile.name}.ts"
@@ -516,7 +513,7 @@ class DemoHub:
         try:
             alert = self._raise(parse_raise(read_object(await request.read())))
         except AlertError as exc:
-            return _alert_error_response(exc)
+            return _request_error_response(exc)
         return web.json_response(alert.to_json(), status=201)
 
     def _alert_action(self, action: Callable[[str, str, str], Alert]) -> Handler:
@@ -537,7 +534,7 @@ class DemoHub:
                 note = parse_note(read_object(raw))
                 return web.json_response(action(alert_id, operator, note).to_json())
             except AlertError as exc:
-                return _alert_error_response(exc)
+                return _request_error_response(exc)
 
         return handle
 
@@ -721,7 +718,7 @@ class DemoHub:
                 raise _outside(camera, span)
             self._playback_slot_free()
         except RecordingError as exc:
-            return _recording_error_response(exc)
+            return _request_error_response(exc)
         if request.method == "HEAD":
             return web.Response(headers=_TS_HEADERS)
         self._playback_count += 1

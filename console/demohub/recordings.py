@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from console.demohub.alerts import unix_iso
+from console.demohub.alerts import RequestError, unix_iso
 
 __all__ = [
     "DEFAULT_MAX_PLAYBACKS",
@@ -39,20 +39,9 @@ DEFAULT_MAX_PLAYBACKS = 4  # playback sessions (encoder threads) at once, per hu
 # between asking for the URL and opening it.
 START_GRACE_S = 30.0
 
-_STATUS = {"not_found": 404, "unavailable": 503}  # every other code: 400
 
-
-class RecordingError(Exception):
-    """A refused recordings or playback request: the contract's `code` and plain words."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    @property
-    def status(self) -> int:
-        return _STATUS.get(self.code, 400)
+class RecordingError(RequestError):
+    """A refused recordings or playback request."""
 
 
 @dataclass(frozen=True)
