@@ -7,13 +7,12 @@ import asyncio
 import copy
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 
-from console.hub.base import HubClient
 from console.hub.errors import (
     HubHttpError,
     HubNotFound,
@@ -28,12 +27,10 @@ from console.hub.models import (
     KNOWN_EVENT_TYPES,
     Camera,
     HubEvent,
-    HubInfo,
     PtzLock,
     PtzPosition,
     PtzStatus,
     PtzTourStep,
-    StreamEndpoint,
 )
 from console.hub.registry import HubConfig
 from console.hub.tessera_api import (
@@ -48,6 +45,7 @@ from console.hub.tessera_api import (
     parse_ptz_tours,
 )
 from tests.support.hubthread import HubThread
+from tests.support.minimal_client import MinimalClient
 
 PTZ_CAM = "cam-08"
 FIXED_CAM = "cam-01"
@@ -265,32 +263,9 @@ def test_other_ptz_codes_map_to_plain_words():
     assert type(plain_409) is HubHttpError
 
 
-class NoPtzClient(HubClient):
-    """A driver written before PTZ existed: it implements only the abstract methods."""
-
-    async def info(self) -> HubInfo:
-        raise NotImplementedError
-
-    async def cameras(self) -> list[Camera]:
-        return []
-
-    async def camera(self, camera_id: str) -> Camera:
-        raise NotImplementedError
-
-    async def stream(self, camera_id: str, profile: str) -> StreamEndpoint:
-        raise NotImplementedError
-
-    async def events(self, since: int | None = None) -> AsyncIterator[HubEvent]:
-        if False:
-            yield
-
-    async def close(self) -> None:
-        pass
-
-
 def test_drivers_without_ptz_keep_working_and_refuse_ptz_as_not_supported():
     async def main() -> list[BaseException]:
-        client = NoPtzClient()
+        client = MinimalClient()
         calls = [
             client.ptz_status("c"),
             client.ptz_move("c", 1, 0, 0),

@@ -7,13 +7,12 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from console.hub.base import HubClient
 from console.hub.errors import (
     HubConnectionLost,
     HubHttpError,
@@ -24,12 +23,10 @@ from console.hub.errors import (
 from console.hub.models import (
     CAPABILITY_RECORDINGS,
     Camera,
-    HubEvent,
     HubInfo,
     PlaybackEndpoint,
     Recordings,
     RecordingSpan,
-    StreamEndpoint,
 )
 from console.hub.registry import HubConfig
 from console.hub.tessera_api import (
@@ -39,6 +36,7 @@ from console.hub.tessera_api import (
     parse_recordings,
 )
 from tests.support.hubthread import HubThread
+from tests.support.minimal_client import MinimalClient
 
 UTC = timezone.utc
 PTZ_CAM = "cam-08"
@@ -201,32 +199,9 @@ def test_times_go_out_as_the_contract_writes_them():
         format_time(datetime(2026, 11, 22, 10, 0))
 
 
-class NoRecordingsClient(HubClient):
-    """A driver written before recordings existed: it implements only the abstract methods."""
-
-    async def info(self) -> HubInfo:
-        raise NotImplementedError
-
-    async def cameras(self) -> list[Camera]:
-        return []
-
-    async def camera(self, camera_id: str) -> Camera:
-        raise NotImplementedError
-
-    async def stream(self, camera_id: str, profile: str) -> StreamEndpoint:
-        raise NotImplementedError
-
-    async def events(self, since: int | None = None) -> AsyncIterator[HubEvent]:
-        if False:
-            yield
-
-    async def close(self) -> None:
-        pass
-
-
 def test_drivers_without_recordings_refuse_them_as_not_supported():
     async def main() -> list[BaseException]:
-        client = NoRecordingsClient()
+        client = MinimalClient()
         calls = [client.recordings("c"), client.playback("c", "sub", at(9, 0))]
         return await asyncio.gather(*calls, return_exceptions=True)
 
