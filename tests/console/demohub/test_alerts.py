@@ -9,7 +9,6 @@ waiting for the minute to come round.
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import subprocess
 import sys
@@ -17,14 +16,11 @@ import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import aiohttp
-import jsonschema
 import numpy as np
 import pytest
-import yaml
 
 from console.demohub.alerts import (
     SCENARIO,
@@ -41,28 +37,12 @@ from console.demohub.alerts import (
 from console.demohub.cameras import CAMERAS
 from console.demohub.events import EventLog
 from console.demohub.scenes import Scene
+from tests.support.openapi import ROOT, validator
 
-ROOT = Path(__file__).resolve().parents[3]
-OPENAPI = ROOT / "docs" / "openapi.yaml"
 OPERATOR = "X-Tessera-Operator"
 CYCLE = 1_800_000_000.0  # a multiple of 60: a scenario cycle starts here
 PERSON_BGR = (150, 40, 40)  # the entrance walker's body (EntranceScene)
 CAR_BGR = (20, 120, 230)  # the car driving into the car park (CarParkScene)
-
-
-@functools.cache
-def openapi() -> dict[str, Any]:
-    return yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
-
-
-def validator(name: str) -> jsonschema.Draft202012Validator:
-    schema = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$ref": f"#/components/schemas/{name}",
-        "components": openapi()["components"],
-    }
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
 
 
 def api(

@@ -4,24 +4,9 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from pathlib import Path
-
-import jsonschema
-import yaml
 
 from console.demohub.cameras import CAMERAS
-
-OPENAPI = Path(__file__).resolve().parents[3] / "docs" / "openapi.yaml"
-
-
-def _validator(doc: dict, name: str) -> jsonschema.Draft202012Validator:
-    schema = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$ref": f"#/components/schemas/{name}",
-        "components": doc["components"],
-    }
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+from tests.support.openapi import openapi, validator
 
 
 def test_hub_info(hub):
@@ -102,7 +87,7 @@ def test_errors_are_json(hub):
 
 
 def test_responses_match_the_openapi_document(hub):
-    doc = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
+    doc = openapi()
     assert doc["openapi"].startswith("3.1")
     for name in ("Camera", "Profile", "HubInfo", "StreamEndpoint", "Error", "Event"):
         assert name in doc["components"]["schemas"], name
@@ -116,24 +101,24 @@ def test_responses_match_the_openapi_document(hub):
     ):
         assert path in doc["paths"], path
 
-    _validator(doc, "HubInfo").validate(hub.get_json("/api/v1/hub")[1])
+    validator("HubInfo").validate(hub.get_json("/api/v1/hub")[1])
     cameras = hub.get_json("/api/v1/cameras")[1]
-    _validator(doc, "CameraList").validate(cameras)
+    validator("CameraList").validate(cameras)
     for camera in cameras["cameras"]:
-        _validator(doc, "Camera").validate(hub.get_json(f"/api/v1/cameras/{camera['id']}")[1])
+        validator("Camera").validate(hub.get_json(f"/api/v1/cameras/{camera['id']}")[1])
         for profile in camera["profiles"]:
-            _validator(doc, "Profile").validate(profile)
+            validator("Profile").validate(profile)
             endpoint = hub.get_json(f"/api/v1/cameras/{camera['id']}/streams/{profile['name']}")
-            _validator(doc, "StreamEndpoint").validate(endpoint[1])
+            validator("StreamEndpoint").validate(endpoint[1])
     for path in ("/api/v1/cameras/nope", "/api/v1/nope", "/api/v1/events?since=-1"):
-        _validator(doc, "Error").validate(hub.get_json(path)[1])
+        validator("Error").validate(hub.get_json(path)[1])
     events = hub.call(lambda: hub.hub.events.since(0))
     assert events
     for event in events:
-        _validator(doc, "Event").validate(event)
+        validator("Event").validate(event)
     # The schemas really constrain: a camera without profiles is rejected.
     bad = dict(cameras["cameras"][0], profiles=[])
-    assert not _validator(doc, "Camera").is_valid(bad)
-    assert not _validator(doc, "Event").is_valid(
+    assert not validator("Camera").is_valid(bad)
+    assert not validator("Event").is_valid(
         {"seq": 3, "type": "camera.status", "time": "2026-11-22T10:00:00.000Z", "data": {}}
     )

@@ -8,7 +8,6 @@ depend on timing, and those leave generous room.
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import re
 import subprocess
@@ -17,21 +16,17 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import av
-import jsonschema
 import numpy as np
-import yaml
 
 from console import timecode
 from console.demohub.hub import PtzCommandRecord
 from console.demohub.ptz import Position
+from tests.support.openapi import ROOT, openapi, validator
 
-ROOT = Path(__file__).resolve().parents[3]
-OPENAPI = ROOT / "docs" / "openapi.yaml"
 OPERATOR = "X-Tessera-Operator"
 CAM = "cam-08"
 
@@ -82,21 +77,6 @@ def position(body: dict[str, Any]) -> tuple[float, float, float]:
 def ptz_events(hub, type_: str | None = None) -> list[dict[str, Any]]:
     events = hub.call(lambda: hub.hub.events.since(0))
     return [e for e in events if e["type"].startswith("ptz.") and type_ in (None, e["type"])]
-
-
-@functools.cache
-def openapi() -> dict[str, Any]:
-    return yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
-
-
-def validator(name: str) -> jsonschema.Draft202012Validator:
-    doc = openapi()
-    schema = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$ref": f"#/components/schemas/{name}",
-        "components": doc["components"],
-    }
-    return jsonschema.Draft202012Validator(schema)
 
 
 # -- capabilities -------------------------------------------------------------------------------

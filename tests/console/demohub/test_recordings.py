@@ -5,7 +5,6 @@ burned into every picture (the recording at T is the scene as drawn at T).
 
 from __future__ import annotations
 
-import functools
 import itertools
 import socket
 import subprocess
@@ -13,41 +12,22 @@ import sys
 import time
 import urllib.parse
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import av
-import jsonschema
 import numpy as np
 import pytest
-import yaml
 
 from console import timecode
 from console.demohub.alerts import cycle_start, default_scene, scenario_at, unix_iso
 from console.demohub.cameras import CAMERAS
 from console.demohub.recordings import DEFAULT_MAX_PLAYBACKS, DEFAULT_RETENTION_S, PlaybackClock
+from tests.support.openapi import ROOT, openapi, validator
 
-ROOT = Path(__file__).resolve().parents[3]
-OPENAPI = ROOT / "docs" / "openapi.yaml"
 PTZ_CAM = "cam-08"
 FRAME_MS = 1000 / 15  # one frame interval at the demo hub's 15 fps
 PERSON_BGR = (150, 40, 40)  # the entrance walker's body (EntranceScene)
 AV_OPTIONS = {"probesize": "65536", "analyzeduration": "500000"}
-
-
-@functools.cache
-def openapi() -> dict[str, Any]:
-    return yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
-
-
-def validator(name: str) -> jsonschema.Draft202012Validator:
-    schema = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$ref": f"#/components/schemas/{name}",
-        "components": openapi()["components"],
-    }
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
 
 
 def unix_ms(text: str) -> int:
