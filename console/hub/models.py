@@ -7,6 +7,7 @@ sees a vendor dictionary. The models are plain Python (no Qt, no aiohttp).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -141,6 +142,19 @@ class Camera:
         return CAPABILITY_RECORDINGS in self.capabilities
 
 
+def _repr_redacting_url(self: Any) -> str:
+    """A dataclass repr with its `url` redacted (it may carry credentials) and times in ISO."""
+    parts = []
+    for f in dataclasses.fields(self):
+        value = getattr(self, f.name)
+        if f.name == "url":
+            value = redact_url(value)
+        elif isinstance(value, datetime):
+            value = value.isoformat()
+        parts.append(f"{f.name}={value!r}")
+    return f"{type(self).__name__}({', '.join(parts)})"
+
+
 @dataclass(frozen=True, slots=True)
 class StreamEndpoint:
     """Where to play one camera profile from. `url` may carry credentials: never log it raw."""
@@ -155,15 +169,7 @@ class StreamEndpoint:
     height: int
     fps: float
 
-    def __repr__(self) -> str:
-        return (
-            f"StreamEndpoint(camera_id={self.camera_id!r}, profile={self.profile!r}, "
-            f"url={redact_url(self.url)!r}, container={self.container!r}, "
-            f"transport={self.transport!r}, codec={self.codec!r}, width={self.width}, "
-            f"height={self.height}, fps={self.fps})"
-        )
-
-    __str__ = __repr__
+    __repr__ = __str__ = _repr_redacting_url
 
     @property
     def safe_url(self) -> str:
@@ -238,15 +244,7 @@ class PlaybackEndpoint:
     fps: float
     start: datetime
 
-    def __repr__(self) -> str:
-        return (
-            f"PlaybackEndpoint(camera_id={self.camera_id!r}, profile={self.profile!r}, "
-            f"start={self.start.isoformat()!r}, url={redact_url(self.url)!r}, "
-            f"container={self.container!r}, transport={self.transport!r}, codec={self.codec!r}, "
-            f"width={self.width}, height={self.height}, fps={self.fps})"
-        )
-
-    __str__ = __repr__
+    __repr__ = __str__ = _repr_redacting_url
 
     @property
     def safe_url(self) -> str:
