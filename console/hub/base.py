@@ -160,6 +160,14 @@ class HubClient(ABC):
         """Stop every axis. Never waits behind another request of this client."""
         self._ptz_unsupported("stop")
 
+    async def ptz_prepare_stop(self, camera_id: str) -> None:
+        """Make the path a stop of `camera_id` takes ready now, so it costs no set-up later.
+
+        Called when steering starts. A driver whose stop opens a connection of its own opens
+        it here; the default does nothing. Never raises: a stop still works without it.
+        """
+        return None
+
     async def ptz_absolute(
         self,
         camera_id: str,

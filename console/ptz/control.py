@@ -14,7 +14,9 @@ raised. What it guarantees (docs/hub-api.md "PTZ"):
   repeats its last sample from a timer).
 - **Stop first.** `release()` (and a zero sample) sends `stop` at once, on a connection of its
   own, with a higher `seq` than any move: it never waits for an in-flight move, and the hub
-  ignores that move should it arrive later, so a late move cannot restart the camera.
+  ignores that move should it arrive later, so a late move cannot restart the camera. When
+  steering starts (and every `PREPARE_STOP_EVERY_S` while it goes on) the chain asks the driver
+  to make the stop's path ready (`ptz_prepare_stop`), so the stop does not open a connection.
 - **No exceptions into the UI.** `HubPtzLocked`, `HubNotSupported`, any `HubError` and
   timeouts are emitted on `failed(error)`; the chain keeps working. After a failed move it waits
   `retry_after_s` before the next one, so a locked camera reports about once a second, not at
@@ -55,6 +57,9 @@ DEFAULT_DEADMAN_S = 0.5
 DEFAULT_MIN_INTERVAL_S = 0.05
 DEFAULT_REQUEST_TIMEOUT_S = 2.0
 DEFAULT_RETRY_AFTER_S = 1.0
+# While steering, the stop's path (HubClient.ptz_prepare_stop) is made ready again this often:
+# under the 15 s an idle kept-alive connection lasts, so the stop ending a long move is warm too.
+PREPARE_STOP_EVERY_S = 10.0
 
 
 class SeqCounter:
@@ -130,6 +135,8 @@ class PtzControl:
         self._urgent: set[asyncio.Task[None]] = set()  # stops in flight
         self._tasks: set[asyncio.Task[Any]] = set()  # everything in flight
         self._last_move_at = -math.inf
+        self._stop_prepared_at = -math.inf
+        self._prepare_task: asyncio.Task[None] | None = None
         self._last_input_at = -math.inf
         self._cooldown_until = -math.inf
         self._latest_seq: int | None = None
@@ -256,6 +263,12 @@ class PtzControl:
         self._sent_speed = speed
         self._engaged = True
         self._last_move_at = now
+        if now - self._stop_prepared_at >= PREPARE_STOP_EVERY_S:
+            self._stop_prepared_at = now
+            # Not counted in `in_flight`: it carries no command, and close() cancels it.
+            self._prepare_task = self._loop.create_task(
+                self._prepare_stop(), name=f"ptz-prepare-stop-{self.camera_id}"
+            )
         self.sent.emit("move", *speed, seq)
         task = self._loop.create_task(self._move(speed, seq), name=f"ptz-move-{self.camera_id}")
         self._move_task = task
@@ -296,6 +309,14 @@ class PtzControl:
         self._urgent.add(task)
         task.add_done_callback(self._urgent.discard)
         self._track(task)
+
+    async def _prepare_stop(self) -> None:
+        try:
+            await asyncio.wait_for(
+                self.client.ptz_prepare_stop(self.camera_id), self.request_timeout_s
+            )
+        except (HubError, asyncio.TimeoutError) as error:
+            log.debug("ptz %s: preparing the stop path failed: %s", self.camera_id, error)
 
     async def _stop(self, seq: int) -> None:
         try:
@@ -402,6 +423,9 @@ class PtzControl:
         self._closed = True
         self._cancel_timers()
         pending = list(self._tasks)
+        if self._prepare_task is not None:
+            self._prepare_task.cancel()
+            pending.append(self._prepare_task)
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
 

@@ -257,6 +257,28 @@ def test_the_tile_shows_who_else_holds_the_camera(rig):
     rig.run(body())
 
 
+def test_a_hub_that_does_not_answer_in_time_is_named_on_the_tile(rig):
+    async def body():
+        await rig.pump(0.3)
+        rig.hub.call(lambda: setattr(rig.hub.hub, "ptz_answer_delay_s", 2.5))
+        try:
+            rig.wall.select(rig.tile.tile.id)
+            rig.tile.set_ptz_mode(True)
+            started = time.monotonic()
+            rig.key(QKeyEvent.Type.KeyPress, Qt.Key.Key_Right)
+            # The move's answer is 2.5 s away; the chain gives up after 2 s and says so.
+            assert await rig.wait(
+                lambda: "in time" in (rig.tile.ptz_line() or ("",))[0], timeout=5.0
+            )
+            assert time.monotonic() - started < 4.0
+            rig.key(QKeyEvent.Type.KeyRelease, Qt.Key.Key_Right)
+            await rig.pump(0.05)  # the GUI loop kept running all along
+        finally:
+            rig.hub.call(lambda: setattr(rig.hub.hub, "ptz_answer_delay_s", 0.0))
+
+    rig.run(body())
+
+
 def test_panel_saves_goes_to_and_tours(rig):
     async def body():
         panel = PtzPanel(rig.desk, rig.station.camera_name)

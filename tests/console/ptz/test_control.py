@@ -509,3 +509,62 @@ def test_close_stops_and_waits_for_requests_in_flight(hub_factory):
     assert in_flight == 0
     assert 0.2 <= elapsed < 1.0
     assert len(hub_stops(hub)) == 1 and len(hub_moves(hub)) == 1
+
+
+class PreparingClient(TesseraHubClient):
+    """The real driver; it notes when the chain prepared the stop path (and that it finished)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(HubConfig(url=url, operator="ana", timeout_s=5.0))
+        self.prepared: list[float] = []
+
+    async def ptz_prepare_stop(self, camera_id: str) -> None:
+        await super().ptz_prepare_stop(camera_id)
+        self.prepared.append(time.monotonic())
+
+
+def test_steering_prepares_the_stop_path_so_a_fresh_clients_first_stop_is_prompt(hub_factory):
+    hub = hub_factory()
+
+    async def trial() -> tuple[float, int]:
+        async with PreparingClient(hub.url) as client:
+            control = PtzControl(client, PTZ_CAM)
+            before = len(hub_moves(hub))
+            control.set_velocity(0.3, 0.0, 0.0)
+            assert await wait_for(lambda: len(hub_moves(hub)) > before and client.prepared, 2.0)
+            for _ in range(5):  # more samples while steering: no second preparation
+                control.set_velocity(0.3, 0.1, 0.0)
+                await asyncio.sleep(0.06)
+            released = time.monotonic()
+            control.release("test")
+            assert await wait_for(lambda: any(s.received >= released for s in hub_stops(hub)))
+            stop = next(s for s in hub_stops(hub) if s.received >= released)
+            await control.close()
+            return stop.received - released, len(client.prepared)
+
+    async def main() -> list[tuple[float, int]]:
+        return [await trial() for _ in range(10)]
+
+    results = run(main(), timeout=60)
+    report("first stop of a fresh client (ms)", [r[0] * 1000 for r in results])
+    assert all(prepared == 1 for _, prepared in results)
+    assert max(latency for latency, _ in results) < 0.1, results
+
+
+def test_the_stop_path_is_prepared_again_while_steering_goes_on(hub_factory, monkeypatch):
+    import console.ptz.control as control_module
+
+    monkeypatch.setattr(control_module, "PREPARE_STOP_EVERY_S", 0.3)
+    hub = hub_factory()
+
+    async def main() -> int:
+        async with PreparingClient(hub.url) as client:
+            control = PtzControl(client, PTZ_CAM)
+            deadline = time.monotonic() + 1.0
+            while time.monotonic() < deadline:
+                control.set_velocity(0.2, 0.0, 0.0)
+                await asyncio.sleep(0.05)
+            await control.close()
+            return len(client.prepared)
+
+    assert 3 <= run(main()) <= 5
