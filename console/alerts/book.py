@@ -223,7 +223,7 @@ class AlarmBook:
         since = await self._load_snapshot(replace=True)
         if not self.supported:
             return
-        subscription = self.client.resilient_events(since=since)
+        subscription = self.client.resilient_events(since=since, types=frozenset({EVENT_ALERT}))
         subscription.connected.connect(self._on_connected)
         subscription.restarted.connect(self._on_restarted)
         try:

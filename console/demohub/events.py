@@ -37,13 +37,21 @@ def iso_time(when: datetime | None = None) -> str:
 
 
 class Subscription(Outbox[Event]):
-    """One listener's queue of live events; `None` marks the end (dropped or closing)."""
+    """One listener's queue of live events; `None` marks the end (dropped or closing).
 
-    def __init__(self, max_pending: int) -> None:
+    With `types`, only events of those types are queued (the `types` parameter of the API).
+    """
+
+    def __init__(self, max_pending: int, types: frozenset[str] | None = None) -> None:
         super().__init__(max_pending, "event listener")
+        self.types = types
+
+    def wants(self, event: Event) -> bool:
+        return self.types is None or event["type"] in self.types
 
     def push(self, event: Event) -> None:
-        self.put(event)
+        if self.wants(event):
+            self.put(event)
 
 
 class EventLog:
@@ -75,16 +83,20 @@ class EventLog:
                 self._subscribers.discard(sub)
         return event
 
-    def since(self, seq: int) -> list[Event]:
-        """Retained events with a seq larger than `seq`, oldest first."""
+    def since(self, seq: int, types: frozenset[str] | None = None) -> list[Event]:
+        """Retained events with a seq larger than `seq` (of `types` only, if given), oldest
+        first."""
         if seq >= self._seq or not self._retained:
             return []
         # The retained seqs are consecutive: skip straight to the first one after `seq`.
         skip = max(0, seq + 1 - self._retained[0]["seq"])
-        return list(itertools.islice(self._retained, skip, None))
+        events = itertools.islice(self._retained, skip, None)
+        if types is None:
+            return list(events)
+        return [event for event in events if event["type"] in types]
 
-    def subscribe(self) -> Subscription:
-        sub = Subscription(self._max_pending)
+    def subscribe(self, types: frozenset[str] | None = None) -> Subscription:
+        sub = Subscription(self._max_pending, types)
         self._subscribers.add(sub)
         return sub
 

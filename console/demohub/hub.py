@@ -790,13 +790,14 @@ class DemoHub:
                 raise web.HTTPBadRequest(text="since must be a whole number") from None
             if since < 0:
                 raise web.HTTPBadRequest(text="since must not be negative")
+        types = _event_types(request.query.get("types"))
         ws = web.WebSocketResponse(heartbeat=None, autoping=True, timeout=1.0)
         if not ws.can_prepare(request).ok:
             raise web.HTTPBadRequest(text="this endpoint needs a WebSocket upgrade")
         await ws.prepare(request)
         # Subscribe and take the replay in one step (no await between): nothing is missed or
         # sent twice.
-        sub = self.events.subscribe()
+        sub = self.events.subscribe(types)
         self._subscriptions.add(sub)
         hello = {
             "seq": self.events.last_seq,
@@ -804,7 +805,7 @@ class DemoHub:
             "time": iso_time(),
             "data": {"api_version": API_VERSION, "name": HUB_NAME, "version": HUB_VERSION},
         }
-        replay = self.events.since(since) if since is not None else []
+        replay = self.events.since(since, types) if since is not None else []
         reader = asyncio.create_task(self._drain_ws(ws, sub))
         try:
             await ws.send_str(json.dumps(hello))
@@ -839,6 +840,16 @@ class DemoHub:
             if msg.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
                 break
         sub.end()
+
+
+def _event_types(text: str | None) -> frozenset[str] | None:
+    """The `types` parameter of the event channel: comma-separated event types, or None."""
+    if text is None:
+        return None
+    types = frozenset(part.strip() for part in text.split(","))
+    if "" in types:
+        raise web.HTTPBadRequest(text="types must be event types separated by commas")
+    return types
 
 
 def _optional_time(request: web.Request, key: str) -> float | None:

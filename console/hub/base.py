@@ -58,10 +58,14 @@ class HubClient(ABC):
         """Where to play `profile` of `camera_id`; HubNotFound for an unknown camera/profile."""
 
     @abstractmethod
-    def events(self, since: int | None = None) -> AsyncIterator[HubEvent]:
+    def events(
+        self, since: int | None = None, types: frozenset[str] | None = None
+    ) -> AsyncIterator[HubEvent]:
         """One connection to the event channel, as typed events.
 
-        With `since`, retained events with a larger seq come first. Heartbeats and event types
+        With `since`, retained events with a larger seq come first. With `types`, only events
+        of those types (and `hub.hello`) are delivered: the hub is asked to send only those, and
+        whatever else arrives is dropped before it is parsed. Heartbeats and event types
         this console does not know are skipped. Ends by raising a HubError (HubConnectionLost
         when the channel drops); use `resilient_events()` for a stream that reconnects.
         """
@@ -240,12 +244,17 @@ class HubClient(ABC):
         self._ptz_unsupported("unlock")
 
     def resilient_events(
-        self, since: int | None = None, *, backoff: Backoff | None = None
+        self,
+        since: int | None = None,
+        *,
+        types: frozenset[str] | None = None,
+        backoff: Backoff | None = None,
     ) -> EventSubscription:
-        """Events that survive drops: reconnects with backoff, resumes after the last seq."""
+        """Events that survive drops: reconnects with backoff, resumes after the last seq.
+        `types` as in `events()`."""
         from console.hub.subscription import EventSubscription
 
-        return EventSubscription(self, since=since, backoff=backoff)
+        return EventSubscription(self, since=since, types=types, backoff=backoff)
 
     async def __aenter__(self) -> HubClient:
         return self

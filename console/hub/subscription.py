@@ -50,10 +50,12 @@ class EventSubscription:
         client: HubClient,
         *,
         since: int | None = None,
+        types: frozenset[str] | None = None,
         backoff: Backoff | None = None,
         max_failures: int | None = None,
     ) -> None:
         self._client = client
+        self._types = types
         self._backoff = backoff or Backoff()
         self._max_failures = max_failures
         self.last_seq: int | None = since
@@ -72,7 +74,7 @@ class EventSubscription:
             started = loop.time()
             slice_started = time.perf_counter()
             try:
-                stream = self._client.events(since=self.last_seq)
+                stream = self._client.events(since=self.last_seq, types=self._types)
                 try:
                     async for event in stream:
                         if time.perf_counter() - slice_started > READ_SLICE_S:

@@ -577,14 +577,18 @@ def format_time(when: datetime) -> str:
     return text.replace("+00:00", "Z")
 
 
-def parse_event(payload: object) -> HubEvent | None:
-    """A typed event, or None for what is safely skipped: heartbeats and unknown types.
+def parse_event(payload: object, types: frozenset[str] | None = None) -> HubEvent | None:
+    """A typed event, or None for what is safely skipped: heartbeats, unknown types, and with
+    `types` any type not in it (`hub.hello` always passes; a hub that ignores the `types`
+    parameter then costs no parsing either).
 
     The envelope of a known type is checked strictly, since a wrong seq would break resuming.
     """
     obj = _obj(payload, "event")
     kind = _str(obj, "type", "event", empty=False)
     if kind == "heartbeat" or kind not in KNOWN_EVENT_TYPES:
+        return None
+    if types is not None and kind not in types and kind != EVENT_HUB_HELLO:
         return None
     camera_id = obj.get("camera_id")
     if camera_id is not None and not isinstance(camera_id, str):
@@ -822,10 +826,17 @@ class TesseraHubClient(HubClient):
         log.debug("stream %s/%s at %s", camera_id, profile, endpoint.safe_url)
         return endpoint
 
-    async def events(self, since: int | None = None) -> AsyncIterator[HubEvent]:
+    async def events(
+        self, since: int | None = None, types: frozenset[str] | None = None
+    ) -> AsyncIterator[HubEvent]:
         url = self._url("events")
+        query: dict[str, str] = {}
         if since is not None:
-            url = url.with_query(since=str(since))
+            query["since"] = str(since)
+        if types is not None:
+            query["types"] = ",".join(sorted(types))
+        if query:
+            url = url.with_query(query)
         log.debug("events: connecting to %s", redact_url(str(url)))
         what = "events"
         try:
@@ -855,7 +866,7 @@ class TesseraHubClient(HubClient):
                         payload = json.loads(msg.data)
                     except json.JSONDecodeError:
                         raise HubProtocolError("events: message is not valid JSON") from None
-                    event = parse_event(payload)
+                    event = parse_event(payload, types)
                     if event is None:
                         log.debug("events: skipped a heartbeat or unknown event type")
                         continue

@@ -43,6 +43,8 @@ from console.ptz.control import PtzControl
 from console.ptz.geometry import area_zoom, click_to_centre
 from console.signals import Signal
 
+PTZ_EVENT_TYPES = frozenset({EVENT_PTZ_LOCK, EVENT_PTZ_PRESETS, EVENT_PTZ_TOURS})
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -269,7 +271,9 @@ class PtzDesk:
     # -- hub events -------------------------------------------------------------------------------
     async def follow_events(self) -> None:
         """Keep locks, presets and tours current from the hub's event channel (runs forever)."""
-        subscription = self.client.resilient_events()
+        # Only the PTZ types: the hub does not send this channel the alerts (a burst of a
+        # thousand would otherwise be read and parsed here too, on the GUI thread, for nothing).
+        subscription = self.client.resilient_events(types=PTZ_EVENT_TYPES)
         subscription.connected.connect(self._on_connected)
         try:
             async for event in subscription:

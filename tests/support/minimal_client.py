@@ -25,7 +25,9 @@ class MinimalClient(HubClient):
     async def stream(self, camera_id: str, profile: str) -> StreamEndpoint:
         raise NotImplementedError
 
-    async def events(self, since: int | None = None) -> AsyncIterator[HubEvent]:
+    async def events(
+        self, since: int | None = None, types: frozenset[str] | None = None
+    ) -> AsyncIterator[HubEvent]:
         if False:
             yield
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.error
 import urllib.request
 from typing import Any
 
 import aiohttp
+import pytest
 
 from console.demohub.events import MAX_PENDING, RETAIN, EventLog
 
@@ -71,6 +73,43 @@ def test_since_replays_retained_events_in_order(hub_factory):
                 assert (await _next(ws, 3.0))["type"] == "heartbeat"
 
     asyncio.run(main())
+
+
+def test_types_filters_the_replay_and_the_live_events(hub_factory):
+    hub = hub_factory(heartbeat_s=0.3)
+
+    def publish(type_: str, camera_id: str) -> None:
+        hub.call(lambda: hub.hub.events.publish(type_, camera_id, {"status": "offline"}))
+
+    async def main() -> None:
+        publish("stream.viewers", "cam-01")
+        publish("camera.status", "cam-02")
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(
+                f"{hub.url}/api/v1/events?since=8&types=camera.status,ptz.lock"
+            ) as ws,
+        ):
+            hello = await _next(ws)
+            assert hello["type"] == "hub.hello" and hello["seq"] == 12
+            # Replay: cam-09 and cam-10 online (seq 9, 10), not the viewers event (11).
+            replay = [await _next(ws) for _ in range(3)]
+            assert [(e["seq"], e["camera_id"]) for e in replay] == [
+                (9, "cam-09"),
+                (10, "cam-10"),
+                (12, "cam-02"),
+            ]
+            publish("stream.viewers", "cam-03")
+            publish("camera.status", "cam-04")
+            live = await _next(ws)
+            assert (live["seq"], live["type"], live["camera_id"]) == (14, "camera.status", "cam-04")
+            assert (await _next(ws))["type"] == "heartbeat"  # cam-03's viewers never came
+
+    asyncio.run(main())
+    for bad in ("", "alert,,ptz.lock"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{hub.url}/api/v1/events?types={bad}", timeout=5)
+        assert refused.value.code == 400
 
 
 def test_seq_is_strictly_increasing_across_replay_and_live(hub_factory):

@@ -88,6 +88,7 @@ class FakeHub:
         self.requests: list[str] = []
         self.operators: list[str | None] = []
         self.event_connections: list[int | None] = []
+        self.event_queries: list[dict[str, str]] = []  # each event connection's query
         self.retained: list[dict[str, Any]] = []
         self._seq = 0
         self._queues: set[asyncio.Queue[dict[str, Any]]] = set()
@@ -272,6 +273,7 @@ class FakeHub:
         await ws.prepare(request)
         since = int(request.query["since"]) if "since" in request.query else None
         self.event_connections.append(since)
+        self.event_queries.append(dict(request.query))
         first_connection = len(self.event_connections) == 1
         f = self.faults
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()

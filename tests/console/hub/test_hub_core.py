@@ -183,7 +183,9 @@ class StubClient(HubClient):
     async def stream(self, camera_id: str, profile: str) -> StreamEndpoint:
         raise HubNotFound()
 
-    async def events(self, since: int | None = None) -> AsyncIterator[HubEvent]:
+    async def events(
+        self, since: int | None = None, types: frozenset[str] | None = None
+    ) -> AsyncIterator[HubEvent]:
         raise HubConnectionLost("stub has no events")
         yield  # pragma: no cover
 

@@ -55,6 +55,24 @@ def test_events_arrive_typed_after_the_hello(fake_hub, run):
         status.data["status"] = "online"  # type: ignore[index]
 
 
+def test_types_are_asked_for_and_other_types_are_dropped_unparsed(fake_hub, run, caplog):
+    # This fake hub ignores `types` (a hub may): the client drops the other types itself,
+    # before parsing them, so a malformed alert is not even read.
+    async def main():
+        async with fake_hub() as hub, client_for(hub.url) as client:
+            hub.publish("alert", "cam-01", {"change": "raised", "alert": {"id": 7}})
+            hub.publish("stream.viewers", "cam-01", {"profile": "sub", "viewers": 2})
+            events = await take(client.events(since=0, types=frozenset({"stream.viewers"})), 2)
+            return events, hub.event_queries
+
+    with caplog.at_level("WARNING"):
+        (hello, viewers), queries = run(main())
+    assert hello.type == "hub.hello"
+    assert (viewers.seq, viewers.type) == (2, "stream.viewers")
+    assert "cannot read" not in caplog.text
+    assert queries == [{"since": "0", "types": "stream.viewers"}]
+
+
 def test_live_events_arrive_without_since(fake_hub, run):
     async def main():
         async with fake_hub() as hub, client_for(hub.url) as client:
