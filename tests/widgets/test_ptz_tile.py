@@ -110,6 +110,10 @@ class Rig:
         self.station.close()
         self.loop.run_until_complete(self.desk.close())
         self.loop.run_until_complete(self.client.close())
+        # Delete the views now, not whenever the garbage collector gets to them during a later
+        # test: their timers must not outlive this test.
+        self.view.deleteLater()
+        self.loop.run_until_complete(asyncio.sleep(0.01))
 
 
 @pytest.fixture
@@ -271,10 +275,10 @@ def test_a_hub_that_does_not_answer_in_time_is_named_on_the_tile(rig):
                 lambda: "in time" in (rig.tile.ptz_line() or ("",))[0], timeout=5.0
             )
             assert time.monotonic() - started < 4.0
-            rig.key(QKeyEvent.Type.KeyRelease, Qt.Key.Key_Right)
-            await rig.pump(0.05)  # the GUI loop kept running all along
         finally:
             rig.hub.call(lambda: setattr(rig.hub.hub, "ptz_answer_delay_s", 0.0))
+        rig.key(QKeyEvent.Type.KeyRelease, Qt.Key.Key_Right)
+        assert await rig.wait(lambda: bool(rig.commands("stop")))  # the GUI loop kept running
 
     rig.run(body())
 
