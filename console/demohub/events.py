@@ -36,6 +36,11 @@ def iso_time(when: datetime | None = None) -> str:
     )
 
 
+def _of_types(event: Event, types: frozenset[str] | None) -> bool:
+    """Whether `event` passes a `types` filter (None: every event does)."""
+    return types is None or event["type"] in types
+
+
 class Subscription(Outbox[Event]):
     """One listener's queue of live events; `None` marks the end (dropped or closing).
 
@@ -46,11 +51,8 @@ class Subscription(Outbox[Event]):
         super().__init__(max_pending, "event listener")
         self.types = types
 
-    def wants(self, event: Event) -> bool:
-        return self.types is None or event["type"] in self.types
-
     def push(self, event: Event) -> None:
-        if self.wants(event):
+        if _of_types(event, self.types):
             self.put(event)
 
 
@@ -91,9 +93,7 @@ class EventLog:
         # The retained seqs are consecutive: skip straight to the first one after `seq`.
         skip = max(0, seq + 1 - self._retained[0]["seq"])
         events = itertools.islice(self._retained, skip, None)
-        if types is None:
-            return list(events)
-        return [event for event in events if event["type"] in types]
+        return [event for event in events if _of_types(event, types)]
 
     def subscribe(self, types: frozenset[str] | None = None) -> Subscription:
         sub = Subscription(self._max_pending, types)
