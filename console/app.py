@@ -274,8 +274,11 @@ class ConsoleApp:
                 raise RuntimeError(e.operator_message) from e
 
         live_buffer = key.buffer_ms  # the wall's; None: the engine's setting
+        size = (profile.width, profile.height) if profile else None
         return LiveFeed(
-            lambda: engine.create_player(render, name=name, network_caching_ms=live_buffer),
+            lambda: engine.create_player(
+                render, name=name, network_caching_ms=live_buffer, picture_size=size
+            ),
             resolve,
             self._marshal,
             profile.fps if profile else 15.0,

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["BLOCKS_PER_WIDTH", "COLS", "ROWS", "read", "region", "stamp"]
+__all__ = ["BLOCKS_PER_WIDTH", "COLS", "MIN_READABLE_WIDTH", "ROWS", "read", "region", "stamp"]
 
 BLOCKS_PER_WIDTH = 80
 COLS = 16
@@ -27,6 +27,8 @@ _START = (1, 0, 1, 1, 0, 0, 1, 0)
 _DATA_BITS = 48
 _CRC_BITS = 8
 _MAX_MS = (1 << _DATA_BITS) - 1
+# Below this width a block is under 2 pixels: too small to read back reliably.
+MIN_READABLE_WIDTH = 160
 # Cells sampled per block when reading: the region is resampled to SAMPLE x SAMPLE per block and
 # only the inner part of each block is used, away from edges blurred by scaling or compression.
 _SAMPLE = 4
@@ -102,7 +104,7 @@ def read(image: npt.NDArray[np.uint8], *, fmt: str = "bgr") -> int | None:
     if image.ndim not in (2, 3):
         return None
     height, width = image.shape[:2]
-    if width < 160 or height < 40:
+    if width < MIN_READABLE_WIDTH or height < 40:
         return None
     x0, y0, x1, y1 = region(width, height)
     if x1 <= x0 or y1 <= y0:

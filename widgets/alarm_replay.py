@@ -62,7 +62,7 @@ class ReplayPicture(QWidget):
             frame = player.latest_frame()  # type: ignore[attr-defined]
         alert = self._alert()
         if frame is not None:
-            self.picture = paint_frame(p, rect, frame)
+            self.picture = paint_frame(p, rect, frame, self.devicePixelRatioF())
             self.frames_shown += 1
         else:
             self.picture = QRect()

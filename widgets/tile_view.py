@@ -21,6 +21,8 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QFont,
+    QFontMetrics,
+    QImage,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -29,6 +31,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QVBoxLayout, QWidget
 
+from console import timecode
 from console.alerts.book import AlarmBook, Overlay
 from console.hub.models import PtzLock
 from console.latency import LatencyMeter
@@ -48,7 +51,7 @@ from widgets.alert_overlay import (
 from widgets.mime import CAMERA_MIME, TILE_MIME
 from widgets.ptz_steering import TileSteering, paint_crosshair
 from widgets.repaint_pacer import RepaintPacer
-from widgets.video_paint import paint_frame
+from widgets.video_paint import letterbox, paint_frame
 
 PTZ_PROBLEM_SHOWN_S = 6.0
 _ROLE_MARKS = {TileRole.PINNED: "  · pinned", TileRole.ALARM: "  · alarm tile"}
@@ -130,6 +133,8 @@ class TileView(QWidget):
         self.ptz_mode = False
         self._ptz_problem: tuple[str, float] | None = None  # (message, monotonic time)
         self._picture = QRect()
+        self._labels_key: tuple[Any, ...] | None = None  # what `_labels` shows
+        self._labels = QImage()
         self._alarms: AlarmBook | None = None
         self._pacer: RepaintPacer | None = None
         self.last_painted = 0.0  # time.monotonic() of the last paint
@@ -401,7 +406,6 @@ class TileView(QWidget):
         rect = self.rect()
         overlays = self.overlays()
         if not self._native:
-            p.fillRect(rect, QColor(0, 0, 0))
             self._paint_video(p, rect)
             if overlays:
                 paint_alert_boxes(p, self.picture_rect(), overlays)
@@ -436,10 +440,13 @@ class TileView(QWidget):
             old = self._outgoing.player
             frame = old.latest_frame() if old is not None else None  # type: ignore[attr-defined]
         if frame is None:
+            p.fillRect(rect, QColor(0, 0, 0))
             if self._feed is not None:
                 self.blank_paints += 1
             return
-        self._picture = paint_frame(p, rect, frame)
+        self._picture = paint_frame(p, rect, frame, self.devicePixelRatioF())
+        for bar in letterbox(rect, self._picture):  # the picture covers the rest
+            p.fillRect(bar, QColor(0, 0, 0))
         shown = (frame.generation, frame.seq)
         if shown != self._last_shown:
             self._last_shown = shown
@@ -449,14 +456,14 @@ class TileView(QWidget):
             if _paint_probe is not None:
                 _paint_probe(self, frame, time.monotonic())
 
-    def _paint_labels(self, p: QPainter, rect: QRect) -> None:
+    def _label_font(self, rect: QRect) -> QFont:
         font = QFont(self.font())
         font.setPointSizeF(max(7.0, min(11.0, rect.height() / 22)))
-        p.setFont(font)
-        metrics = p.fontMetrics()
-        pad = 4
-        line = metrics.height() + 2
+        return font
+
+    def _paint_labels(self, p: QPainter, rect: QRect) -> None:
         if self._tile.camera_id is None:
+            p.setFont(self._label_font(rect))
             p.setPen(theme.MUTED)
             empty = (
                 "Alarm tile\nwaiting for alarms"
@@ -467,37 +474,91 @@ class TileView(QWidget):
             return
         name = self._camera_name(self._tile.camera_id) + _ROLE_MARKS.get(self._tile.role, "")
         text, colour = describe_state(self._state, self._profile)
-        if self.latency is not None and self.latency.latest_ms is not None and text:
-            text += f" · {self.latency.latest_ms:.0f} ms"
-        band = QRect(rect.left(), rect.top(), rect.width(), line + pad)
+        if self.latency is not None and text:
+            text += self._latency_text()
+        ptz = self.ptz_line()
+        lost = self._state is not None and self._state.status is FeedStatus.SIGNAL_LOST
+        # The labels change a few times a minute, the picture under them 15 times a second:
+        # they are drawn once into an image, and each frame only copies that image.
+        key = (
+            rect.size(),
+            self.devicePixelRatioF(),
+            self.font().key(),
+            name,
+            text,
+            colour.rgba(),
+            (ptz[0], ptz[1].rgba()) if ptz else None,
+            lost,
+        )
+        if key != self._labels_key:
+            self._labels_key = key
+            self._labels = self._draw_labels(rect, name, text, colour, ptz, lost)
+        p.drawImage(rect.topLeft(), self._labels)
+
+    def _latency_text(self) -> str:
+        assert self.latency is not None
+        if self.latency.latest_ms is not None:
+            return f" · {self.latency.latest_ms:.0f} ms"
+        # The time code is read from the painted picture, which is the tile's size.
+        if 0 < self._picture.width() * self.devicePixelRatioF() < timecode.MIN_READABLE_WIDTH:
+            return " · tile too small to read the latency"
+        return ""
+
+    def _draw_labels(
+        self,
+        rect: QRect,
+        name: str,
+        text: str,
+        colour: QColor,
+        ptz: tuple[str, QColor] | None,
+        lost: bool,
+    ) -> QImage:
+        font = self._label_font(rect)
+        metrics = QFontMetrics(font, self)
+        pad = 4
+        line = metrics.height() + 2
+        height = rect.height() if lost else min(rect.height(), line + pad + (line if ptz else 0))
+        ratio = self.devicePixelRatioF()
+        image = QImage(
+            round(rect.width() * ratio),
+            round(height * ratio),
+            QImage.Format.Format_ARGB32_Premultiplied,
+        )
+        image.setDevicePixelRatio(ratio)
+        image.fill(Qt.GlobalColor.transparent)
+        p = QPainter(image)
+        p.setFont(font)
+        width = rect.width()
+        band = QRect(0, 0, width, line + pad)
         p.fillRect(band, QColor(0, 0, 0, 150))
         p.setPen(theme.TEXT)
         p.drawText(band.adjusted(pad, 0, -pad, 0), Qt.AlignmentFlag.AlignVCenter, name)
         if text:
             p.setPen(colour)
-            elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width() // 2)
+            elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width // 2)
             p.drawText(
                 band.adjusted(pad, 0, -pad, 0),
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
                 elided,
             )
-        ptz = self.ptz_line()
         if ptz is not None:
-            ptz_band = QRect(rect.left(), band.bottom() + 1, rect.width(), line)
+            ptz_band = QRect(0, band.bottom() + 1, width, line)
             p.fillRect(ptz_band, QColor(0, 0, 0, 120))
             p.setPen(ptz[1])
             p.drawText(
                 ptz_band.adjusted(pad, 0, -pad, 0),
                 Qt.AlignmentFlag.AlignVCenter,
-                metrics.elidedText(ptz[0], Qt.TextElideMode.ElideRight, rect.width() - 2 * pad),
+                metrics.elidedText(ptz[0], Qt.TextElideMode.ElideRight, width - 2 * pad),
             )
-        if self._state is not None and self._state.status is FeedStatus.SIGNAL_LOST:
+        if lost:
             p.setPen(theme.ALARM)
             p.drawText(
-                rect.adjusted(pad, line, -pad, -pad),
+                QRect(0, 0, width, rect.height()).adjusted(pad, line, -pad, -pad),
                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                 text,
             )
+        p.end()
+        return image
 
     # -- interaction ---------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:

@@ -3,28 +3,60 @@ it the same way, so what is drawn over the picture lands on the same pixels in e
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QRectF
+from PySide6.QtCore import QPointF, QRect, QRectF
 from PySide6.QtGui import QImage, QPainter
 
-from console.media.player import Frame
+from console.media.player import Frame, fit_within
 
 
 def fit_rect(rect: QRect, width: int, height: int) -> QRect:
     """The largest rectangle of `width`:`height` aspect centred in `rect`."""
     if width <= 0 or height <= 0:
         return rect
-    scale = min(rect.width() / width, rect.height() / height)
-    w, h = round(width * scale), round(height * scale)
+    w, h = fit_within(width, height, rect.width(), rect.height())
     return QRect(rect.left() + (rect.width() - w) // 2, rect.top() + (rect.height() - h) // 2, w, h)
 
 
-def paint_frame(p: QPainter, rect: QRect, frame: Frame) -> QRect:
-    """Paint `frame` scaled (smoothly, once) into the largest rectangle of its aspect centred
-    in `rect`; return that rectangle (where overlays go)."""
+def letterbox(rect: QRect, picture: QRect) -> list[QRect]:
+    """The parts of `rect` outside `picture` (a centred picture leaves two bars, or none)."""
+    if not picture.isValid() or picture == rect:
+        return [] if picture == rect else [rect]
+    bars = [
+        QRect(rect.left(), rect.top(), rect.width(), picture.top() - rect.top()),
+        QRect(rect.left(), picture.bottom() + 1, rect.width(), rect.bottom() - picture.bottom()),
+        QRect(rect.left(), picture.top(), picture.left() - rect.left(), picture.height()),
+        QRect(picture.right() + 1, picture.top(), rect.right() - picture.right(), picture.height()),
+    ]
+    return [bar for bar in bars if bar.width() > 0 and bar.height() > 0]
+
+
+def paint_frame(p: QPainter, rect: QRect, frame: Frame, device_ratio: float = 1.0) -> QRect:
+    """Paint `frame` into the largest rectangle of its aspect centred in `rect`; return that
+    rectangle (where overlays go).
+
+    A frame libvlc made for this tile (`TilePlayer.set_picture_box`) is already the picture's
+    size in device pixels and is copied unscaled; any other (a tile that changed size since,
+    a stream of an unexpected size) is scaled smoothly, once.
+    """
     image = QImage(
-        frame.image.data, frame.width, frame.height, frame.stride, QImage.Format.Format_RGB32
+        frame.pixels.data, frame.width, frame.height, frame.stride, QImage.Format.Format_RGB32
     )
     target = fit_rect(rect, frame.display_width, frame.display_height)
+    device_box = (round(rect.width() * device_ratio), round(rect.height() * device_ratio))
+    if (frame.width, frame.height) == fit_within(
+        frame.display_width, frame.display_height, *device_box
+    ):
+        image.setDevicePixelRatio(device_ratio)
+        p.drawImage(
+            QPointF(
+                rect.left() + (rect.width() - frame.width / device_ratio) / 2,
+                rect.top() + (rect.height() - frame.height / device_ratio) / 2,
+            )
+            if device_ratio != 1.0
+            else QPointF(target.topLeft()),
+            image,
+        )
+        return target
     p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
     p.drawImage(QRectF(target), image)
     return target

@@ -221,8 +221,10 @@ class MediaEngine:
         *,
         name: str = "",
         network_caching_ms: int | None = None,
+        picture_size: tuple[int, int] | None = None,
     ) -> TilePlayer:
-        """A player; `network_caching_ms` overrides the live buffer for it (a wall's setting)."""
+        """A player; `network_caching_ms` overrides the live buffer for it (a wall's setting);
+        `picture_size` is the stream's expected size (see `TilePlayer`)."""
         if self._shut_down:
             raise RuntimeError("media engine is shut down")
         instance = self._instances.get(render_path)
@@ -238,6 +240,7 @@ class MediaEngine:
             render_path=render_path,
             name=name or f"tile-{len(self._players) + 1}",
             on_close=self._forget,
+            picture_size=picture_size,
         )
         self._players.append(player)
         return player

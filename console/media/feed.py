@@ -54,6 +54,11 @@ class FeedPlayer(Protocol):
     @property
     def decoding(self) -> str: ...
 
+    @property
+    def format_stale(self) -> bool: ...
+
+    def set_picture_box(self, size: tuple[int, int] | None) -> None: ...
+
     def play(self, url: str, *, software: bool = False) -> int: ...
 
     def stop(self) -> None: ...
@@ -97,6 +102,9 @@ class FeedTiming:
     hw_fallback_s: float = 4.0
     fps_window_s: float = 2.0
     fps_publish_s: float = 1.0
+    # A tile that changed size gets frames of its new size once the size has held this long
+    # (the stream is played again; the old picture stays until the new one is painted).
+    resize_settle_s: float = 1.0
 
 
 def backoff_delay(attempt: int, first_s: float = 0.5, cap_s: float = 5.0) -> float:
@@ -149,6 +157,9 @@ class LiveFeed:
         self._playing_at: float | None = None
         self._software = False
         self._closed = False
+        self._picture_box: tuple[int, int] | None = None
+        self._box_changed_at = 0.0
+        self._replayed_for_box: tuple[int, int] | None = None
         self.state_changed = Signal()
 
     @property
@@ -167,6 +178,16 @@ class LiveFeed:
     def silence_limit_s(self) -> float:
         return silence_limit_s(self._expected_fps, self._timing)
 
+    def set_picture_box(self, size: tuple[int, int] | None) -> None:
+        """The largest tile area (device pixels) this feed is painted into; frames are made for
+        it from the next connection, or, once it has held `resize_settle_s`, by playing again."""
+        if size == self._picture_box:
+            return
+        self._picture_box = size
+        self._box_changed_at = time.monotonic()
+        if self._player is not None:
+            self._player.set_picture_box(size)
+
     def start(self) -> None:
         if self._closed:
             raise RuntimeError(f"{self._name}: feed is closed")
@@ -174,6 +195,7 @@ class LiveFeed:
             return
         if self._player is None:
             self._player = self._factory()
+            self._player.set_picture_box(self._picture_box)
             self._player.frame_ready.connect(self._on_frame)
             self._player.state_changed.connect(self._on_player_event)
         self._task = self._marshal.loop.create_task(self._run(), name=f"{self._name}-feed")
@@ -288,6 +310,17 @@ class LiveFeed:
         self._playing_at = None
         self._generation = player.play(url, software=self._software)
 
+    def _resized_enough(self, now: float) -> bool:
+        """The player's frames are sized for an old tile size that has since settled (once per
+        size: a player that cannot give the new size is not asked again)."""
+        player = self._player
+        return (
+            player is not None
+            and player.format_stale
+            and self._picture_box != self._replayed_for_box
+            and now - self._box_changed_at >= self._timing.resize_settle_s
+        )
+
     async def _attempt(self, attempt: int) -> NoReturn:
         """One connection: returns only by raising `_SignalLostError(reason, was_stable)`."""
         t = self._timing
@@ -319,7 +352,8 @@ class LiveFeed:
                     live_since = now
                     samples.append((now, count))
                     last_fps_publish = now
-                    self._publish(FeedState(FeedStatus.LIVE, decoding=player.decoding))
+                    if self._state.status is not FeedStatus.LIVE:  # (a replay stays LIVE)
+                        self._publish(FeedState(FeedStatus.LIVE, decoding=player.decoding))
                     continue
                 if (
                     not self._software
@@ -351,6 +385,17 @@ class LiveFeed:
                         stable,
                     )
                 raise _SignalLostError(f"no video for {silent:.1f} s", stable)
+            if self._resized_enough(now):
+                self._replayed_for_box = self._picture_box
+                log.info(
+                    "%s: the tile is now %s px; playing again for frames of that size",
+                    self._name,
+                    "x".join(map(str, self._picture_box or ())),
+                )
+                self._play(url)
+                started, live_since, shown_before = now, None, 0
+                samples.clear()
+                continue
             samples.append((now, count))
             while len(samples) > 2 and samples[1][0] <= now - t.fps_window_s:
                 samples.popleft()

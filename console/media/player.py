@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 STATS_POLL_S = 0.25
 _ALIGN = 32
 _MAX_BUFFERS = 8
+# Decoders pad the coded picture up to whole blocks (16 for H.264 macroblocks, at most 64 for
+# HEVC coding tree units): a format this much larger than the expected picture is that picture.
+_MAX_CODED_PADDING = 64
 
 # Our own ctypes prototypes: python-vlc declares `chroma` as c_char_p, which ctypes turns into an
 # immutable bytes copy, so the format callback could not write "RV32" back through it.
@@ -80,6 +83,47 @@ def _align(value: int) -> int:
     return (value + _ALIGN - 1) // _ALIGN * _ALIGN
 
 
+def negotiated_size(coded: tuple[int, int], expected: tuple[int, int] | None) -> tuple[int, int]:
+    """The stream's picture size, given the size libvlc's format callback offers.
+
+    libvlc 3 offers the decoder's *coded* size (640x360 arrives as 640x368) and scales the
+    visible picture into whatever size the callback answers. Answering the coded size makes that
+    a real rescale (360 rows stretched over 368) before Qt scales the picture to the tile: two
+    scalings, and libswscale's scaling path costs several times its plain YUV to RGB conversion.
+    So when the stream's picture size is known (the hub's profile) and the offer is that size
+    plus decoder padding, it is that size. Anything else (no hint, or a stream that is not the
+    size the hub declared) is taken as offered.
+    """
+    if expected is None:
+        return coded
+    (cw, ch), (ew, eh) = coded, expected
+    if 0 < ew <= cw < ew + _MAX_CODED_PADDING and 0 < eh <= ch < eh + _MAX_CODED_PADDING:
+        return expected
+    return coded
+
+
+def fit_within(width: int, height: int, box_width: int, box_height: int) -> tuple[int, int]:
+    """The largest size of `width`:`height` aspect inside the box, rounded to whole pixels.
+
+    The one rule for where a picture goes in a tile: the wall's profile choice, the frame size
+    asked of libvlc and the painted rectangle all use it, so a frame made for a tile is painted
+    pixel for pixel.
+    """
+    if width <= 0 or height <= 0 or box_width <= 0 or box_height <= 0:
+        return width, height
+    scale = min(box_width / width, box_height / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def frame_size_for(picture: tuple[int, int], box: tuple[int, int] | None) -> tuple[int, int]:
+    """The frame size to ask libvlc for: the picture fitted into the tile's `box` (device
+    pixels), never larger than the picture itself (Qt scales up, libvlc never invents pixels)."""
+    if box is None:
+        return picture
+    w, h = fit_within(picture[0], picture[1], box[0], box[1])
+    return (w, h) if w * h < picture[0] * picture[1] else picture
+
+
 class RenderPath(enum.Enum):
     COMPOSITED = "composited"  # video callbacks into numpy buffers, painted by Qt
     NATIVE = "native"  # libvlc renders into a native window (set_window)
@@ -103,11 +147,15 @@ class Frame:
     into a rectangle of `display_width`:`display_height` aspect (the stream's visible size, once
     libvlc reports it; until then the buffer size).
 
+    `image` is not contiguous when the row pitch is padded (`stride` > `width` * 4, any width
+    that is not a multiple of 8): hand Qt `pixels`, the whole buffer, with `stride`.
+
     The view is valid until the next `latest_frame()` call on the same player: paint or copy it
     before asking again.
     """
 
     image: npt.NDArray[np.uint8]
+    pixels: npt.NDArray[np.uint8]
     width: int
     height: int
     stride: int
@@ -143,9 +191,21 @@ class _FrameSink:
     simply replaces it: frames are dropped, never queued.
     """
 
-    def __init__(self, generation: int, on_frame: Callable[[_FrameSink], None]) -> None:
+    def __init__(
+        self,
+        generation: int,
+        on_frame: Callable[[_FrameSink], None],
+        picture_size: tuple[int, int] | None = None,
+        picture_box: Callable[[], tuple[int, int] | None] = lambda: None,
+    ) -> None:
         self.generation = generation
         self._on_frame = on_frame
+        self._picture_size = picture_size
+        self._picture_box = picture_box
+        # The last format: the size asked for, and whether it is the expected picture (only
+        # then is it fitted to the tile, and only then can a new tile size call for a new one).
+        self.asked: tuple[int, int] | None = None
+        self.fitted = False
         self._lock = threading.Lock()
         self._buffers: list[npt.NDArray[np.uint8]] = []
         self._addrs: list[int] = []
@@ -193,9 +253,16 @@ class _FrameSink:
         lines: Any,
     ) -> int:
         try:
-            w, h = int(width[0]), int(height[0])
+            offered = (int(width[0]), int(height[0]))
+            picture = negotiated_size(offered, self._picture_size)
+            fitted = self._picture_size is not None and picture == self._picture_size
+            # One scaling, in libswscale together with the chroma conversion, when the tile's
+            # size is known: Qt then paints the frame pixel for pixel, with no scaling of its own.
+            w, h = frame_size_for(picture, self._picture_box()) if fitted else picture
+            width[0], height[0] = w, h
             ctypes.memmove(chroma, b"RV32", 4)
             with self._lock:
+                self.asked, self.fitted = (w, h), fitted
                 self._width, self._height, self._pitch = w, h, _align(w * 4)
                 self._buffers, self._addrs = [], []
                 self._locked.clear()
@@ -266,6 +333,7 @@ class _FrameSink:
             dw, dh = self.display_size or (self._width, self._height)
             return Frame(
                 image=buf[: self._height, : self._width, :],
+                pixels=buf,
                 width=self._width,
                 height=self._height,
                 stride=self._pitch,
@@ -318,8 +386,14 @@ class TilePlayer:
         render_path: RenderPath = RenderPath.COMPOSITED,
         name: str = "tile",
         on_close: Callable[[TilePlayer], None] | None = None,
+        picture_size: tuple[int, int] | None = None,
     ) -> None:
+        """`picture_size`: the stream's expected (width, height), e.g. the hub profile's; with
+        it the composited path takes frames at that size, or fitted to `set_picture_box`,
+        instead of the decoder's padded size."""
         self._instance = instance
+        self._picture_size = picture_size
+        self._picture_box: tuple[int, int] | None = None
         self._marshal = marshal
         self._reaper = reaper
         self._settings = settings
@@ -407,7 +481,30 @@ class TilePlayer:
         s = self._session
         return list(s.sink.formats) if s is not None and s.sink is not None else []
 
+    @property
+    def picture_box(self) -> tuple[int, int] | None:
+        """The largest picture area (device pixels) this player's frames are painted into."""
+        return self._picture_box
+
+    @property
+    def format_stale(self) -> bool:
+        """The current frames were sized for another picture box (composited, and only for a
+        stream of the expected size): playing again would give frames Qt paints unscaled."""
+        s = self._session
+        sink = s.sink if s is not None else None
+        if sink is None or not sink.fitted or sink.asked is None or self._picture_size is None:
+            return False
+        return sink.asked != frame_size_for(self._picture_size, self._picture_box)
+
     # --- commands ---------------------------------------------------------------------------
+    def set_picture_box(self, size: tuple[int, int] | None) -> None:
+        """Where the frames will be painted, in device pixels (None: not known). Takes effect
+        when libvlc next negotiates a format: the next `play`, or a change of the stream's size."""
+        self._picture_box = size if size is not None and size[0] > 0 and size[1] > 0 else None
+
+    def _box(self) -> tuple[int, int] | None:
+        return self._picture_box  # read on libvlc's thread: one attribute, one tuple
+
     def play(self, url: str, *, software: bool = False) -> int:
         """Start playing `url` in a new libvlc player; the old one goes to the reaper.
 
@@ -427,7 +524,7 @@ class TilePlayer:
         mp.set_media(media)
         sink: _FrameSink | None = None
         if self._render_path is RenderPath.COMPOSITED:
-            sink = _FrameSink(gen, self._on_sink_frame)
+            sink = _FrameSink(gen, self._on_sink_frame, self._picture_size, self._box)
             sink.attach(mp)
         elif self._window is not None:
             self._bind_window(mp, self._window)

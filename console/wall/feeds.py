@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from console.hub.models import StreamProfile
+from console.media.player import fit_within
 from console.signals import Signal
 from console.wall.layout import GridLayout, Tile
 from console.wall.model import RenderPath, WallModel
@@ -34,6 +35,8 @@ class Feed(Protocol):
     def start(self) -> None: ...
 
     def close(self) -> None: ...
+
+    def set_picture_box(self, size: tuple[int, int] | None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -57,9 +60,7 @@ class ProfileChoice:
 
 def fitted(size: tuple[int, int], profile: StreamProfile) -> tuple[int, int]:
     """The picture's size in a tile of `size` device pixels (the stream's aspect, letterboxed)."""
-    w, h = size
-    scale = min(w / profile.width, h / profile.height)
-    return round(profile.width * scale), round(profile.height * scale)
+    return fit_within(profile.width, profile.height, size[0], size[1])
 
 
 def choose_profile(
@@ -161,6 +162,20 @@ class WallFeeds:
             return
         if self._choose(tile).name != self._keys[tile_id].profile:
             self._sync()
+        else:
+            self._size_feeds()
+
+    def _size_feeds(self) -> None:
+        """Tell each feed the largest tile area it is painted into (a camera may be on two
+        tiles), so its frames come at the size they are painted."""
+        boxes: dict[FeedKey, tuple[int, int]] = {}
+        for tile_id, key in self._keys.items():
+            px = self._tile_px.get(tile_id)
+            best = boxes.get(key)
+            if px is not None and (best is None or px[0] * px[1] > best[0] * best[1]):
+                boxes[key] = px
+        for key, feed in self._feeds.items():
+            feed.set_picture_box(boxes.get(key))
 
     def refresh(self) -> None:
         """Choose again (the camera list, and with it the profiles, has arrived)."""
@@ -218,9 +233,10 @@ class WallFeeds:
             self._outgoing.pop(key).close()
         self._keys, self._why = keys, whys
         for key in fresh:
-            feed = self._make_feed(key)
-            self._feeds[key] = feed
-            feed.start()
+            self._feeds[key] = self._make_feed(key)
+        self._size_feeds()
+        for key in fresh:
+            self._feeds[key].start()
         self.changed.emit()
 
     def close(self) -> None:

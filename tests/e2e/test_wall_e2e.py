@@ -53,6 +53,10 @@ def test_a_3x3_demo_wall_shows_nine_distinct_moving_feeds(qloop, qapp):
         app = ConsoleApp(ConsoleOptions(demo=True, layout="3x3"), qapp)
         assert await app.start() == 0
         try:
+            # A wall of a real size: frames come at the tile's size, and the time code must
+            # stay readable in them (tiles of at least 160 px).
+            app.windows[0].showNormal()
+            app.windows[0].resize(1280, 800)
             took = await wait_until(
                 lambda: len(tiles_of(app)) == 9 and all_live(app), 30, "all nine tiles live"
             )
@@ -180,11 +184,14 @@ def test_maximizing_a_tile_switches_to_main_without_a_blank_picture(qloop, qapp)
             blank_before = view.blank_paints
             wall.toggle_maximize(view.tile.id)
             await wait_until(lambda: feeds.key_for(view.tile).profile == "main", 5, "main")
-            while not widths or widths[-1] < 1280:
+            # Frames come at the tile's size: a maximized tile wider than sub's 640 px gets
+            # main's picture scaled by libvlc to exactly the picture Qt paints.
+            while not widths or widths[-1] <= 640:
                 frame = view.feed.player.latest_frame() if view.feed.player else None
                 widths.append(frame.width if frame else 0)
                 await asyncio.sleep(0.05)
                 assert len(widths) < 200, "the main stream never arrived"
+            assert widths[-1] == min(1280, view.picture_rect().width()), widths
             await wait_until(lambda: feeds.outgoing_for(view.tile) is None, 5, "the sub released")
             assert view.blank_paints == blank_before, "the tile went blank during the switch"
             assert "main 1280x720" in view.toolTip()

@@ -33,6 +33,9 @@ class IdleFeed:
     def close(self):
         self.closed = True
 
+    def set_picture_box(self, size):
+        self.box = size
+
 
 def camera(i: int, group: str) -> Camera:
     return Camera(

@@ -21,6 +21,11 @@ class FakePlayer:
         self.stops = 0
         self.closed = False
         self.late_count = 0  # pictures libvlc decoded but dropped as too late
+        self.picture_box: tuple[int, int] | None = None
+        self.format_stale = False  # set by a test: frames were made for another tile size
+
+    def set_picture_box(self, size: tuple[int, int] | None) -> None:
+        self.picture_box = size
 
     @property
     def hardware_decoding_requested(self) -> bool:
@@ -32,6 +37,7 @@ class FakePlayer:
 
     def play(self, url: str, *, software: bool = False) -> int:
         self.generation += 1
+        self.format_stale = False
         self.software = software
         self.frame_count = 0
         self.last_frame_at = None

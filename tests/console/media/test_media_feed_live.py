@@ -164,3 +164,41 @@ def test_url_resolve_failure_then_success(server) -> None:
         assert calls == 3
 
     run_feed(resolve, body)
+
+
+def test_a_resized_tile_is_played_again_for_frames_of_its_size(server) -> None:
+    async def main() -> None:
+        marshal = Marshal(asyncio.get_running_loop())
+        engine = MediaEngine(MediaSettings(hw_decoding=HardwareDecoding.OFF), marshal)
+        feed = LiveFeed(
+            lambda: engine.create_player(picture_size=(640, 360)),
+            fixed(server.url("/live/medium")),
+            marshal,
+            FPS,
+        )
+        statuses: list[FeedStatus] = []
+        feed.state_changed.connect(lambda s: statuses.append(s.status))
+        feed.set_picture_box((480, 270))
+        feed.start()
+        try:
+            player = feed.player
+            assert player is not None
+            await _until(lambda: feed.state.status is FeedStatus.LIVE, 8, "LIVE")
+            frame = player.latest_frame()
+            assert (frame.width, frame.height) == (480, 270)
+            first = player.generation
+            feed.set_picture_box((320, 240))
+            await _until(lambda: player.generation > first, 3, "the replay")
+            held = player.latest_frame()
+            assert held is not None and held.generation == first  # the old picture stays
+            await _until(lambda: player.latest_frame().generation > first, 8, "new frames")
+            frame = player.latest_frame()
+            assert (frame.width, frame.height) == (320, 180)
+            assert feed.state.status is FeedStatus.LIVE
+            assert statuses.count(FeedStatus.CONNECTING) == 1  # the tile stayed LIVE
+            assert FeedStatus.SIGNAL_LOST not in statuses
+        finally:
+            feed.close()
+            assert engine.shutdown(3.0)
+
+    asyncio.run(main())

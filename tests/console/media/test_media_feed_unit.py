@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
@@ -318,6 +319,53 @@ def test_a_picture_frozen_by_late_frames_is_signal_lost_with_the_reason() -> Non
             await asyncio.sleep(1 / 30)
         lost = next(s for _, s in log if s.status is FeedStatus.SIGNAL_LOST)
         assert lost.reason.startswith("pictures arrive too late to show")
+        feed.close()
+
+    asyncio.run(body())
+
+
+def test_a_resized_tile_gets_frames_of_its_size_once_the_size_has_settled() -> None:
+    async def body() -> None:
+        player = FakePlayer()
+        resolves = []
+
+        async def resolve() -> str:
+            resolves.append(time.monotonic())
+            return "http://hub/cam"
+
+        timing = replace(FAST, resize_settle_s=0.3, min_silence_s=5.0)
+        feed, log = _feed(player, resolve, timing)
+        feed.set_picture_box((640, 360))
+        feed.start()
+        assert player.picture_box == (640, 360)  # the first format is made for it
+        await _until(lambda: len(player.plays) == 1, 1)
+
+        async def frames(seconds: float) -> None:
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                player.frame()
+                await asyncio.sleep(1 / 30)
+
+        await frames(0.2)
+        assert feed.state.status is FeedStatus.LIVE
+        for size in ((500, 300), (400, 240), (320, 180)):  # a drag: sizes in quick succession
+            feed.set_picture_box(size)
+            changed_at = time.monotonic()
+            player.format_stale = True
+            await frames(0.1)
+        assert player.picture_box == (320, 180)
+        assert len(player.plays) == 1  # not while the size keeps changing
+        await _until(lambda: len(player.plays) == 2, 1)
+        assert time.monotonic() - changed_at >= 0.3 - 0.05
+        assert len(resolves) == 1  # the same stream played again, not a new connection attempt
+        await frames(0.5)
+        # A player that still cannot give that size is not asked again for it.
+        player.format_stale = True
+        await frames(0.5)
+        assert len(player.plays) == 2
+        statuses = [s.status for _, s in log]
+        assert statuses.count(FeedStatus.CONNECTING) == 1  # the tile stayed LIVE throughout
+        assert FeedStatus.SIGNAL_LOST not in statuses
         feed.close()
 
     asyncio.run(body())

@@ -14,7 +14,13 @@ import vlc
 from console.marshal import Marshal
 from console.media import engine as engine_mod
 from console.media.engine import HardwareDecoding, MediaEngine, MediaSettings, MediaUnavailable
-from console.media.player import PlayerEventKind, TilePlayer
+from console.media.player import (
+    PlayerEventKind,
+    TilePlayer,
+    fit_within,
+    frame_size_for,
+    negotiated_size,
+)
 from console.media.reaper import PlayerReaper
 
 SW = MediaSettings(hw_decoding=HardwareDecoding.OFF)
@@ -89,6 +95,68 @@ def test_resolution_change_between_two_urls_keeps_last_picture(server) -> None:
         assert player.frame_count == 0 and player.last_frame_at is None
 
     run_with_engine(body)
+
+
+def test_a_stream_of_the_expected_size_comes_unpadded(server) -> None:
+    """With the hub's picture size, libvlc only converts: no 180 -> 192 rescale before Qt's."""
+
+    async def body(engine: MediaEngine) -> None:
+        player = engine.create_player(picture_size=(320, 180))
+        player.play(server.url("/live/small"))
+        await _until(lambda: player.frame_count >= 5, 8, "frames")
+        frame = player.latest_frame()
+        assert (frame.width, frame.height) == (320, 180)
+        assert not player.format_stale  # no picture box: the picture size is what it wants
+
+    run_with_engine(body)
+
+
+def test_frames_are_made_at_the_size_they_are_painted(server) -> None:
+    async def body(engine: MediaEngine) -> None:
+        player = engine.create_player(picture_size=(640, 360))
+        player.set_picture_box((321, 200))  # an odd width: the rows are padded
+        player.play(server.url("/live/medium"))
+        await _until(lambda: player.frame_count >= 5, 8, "frames")
+        frame = player.latest_frame()
+        assert (frame.width, frame.height) == (321, 181) == fit_within(640, 360, 321, 200)
+        assert frame.stride > frame.width * 4 and frame.pixels.flags.c_contiguous
+        assert frame.image.std() > 10  # the picture, scaled, not a blank buffer
+        assert (frame.display_width, frame.display_height) == (640, 360)  # aspect source
+        assert not player.format_stale
+        player.set_picture_box((640, 480))  # the tile grew: full size is due
+        assert player.format_stale
+        player.play(server.url("/live/medium"))
+        await _until(lambda: player.frame_count >= 3, 8, "frames after the resize")
+        frame = player.latest_frame()
+        assert (frame.width, frame.height) == (640, 360)  # never larger than the picture
+        assert not player.format_stale
+
+    run_with_engine(body)
+
+
+def test_a_stream_not_of_the_expected_size_is_taken_as_it_comes(server) -> None:
+    async def body(engine: MediaEngine) -> None:
+        player = engine.create_player(picture_size=(1280, 720))  # the hub said main, it is not
+        player.set_picture_box((200, 120))
+        player.play(server.url("/live/small"))
+        await _until(lambda: player.frame_count >= 5, 8, "frames")
+        frame = player.latest_frame()
+        _assert_size(frame.width, frame.height, 320, 180)  # the coded size: Qt scales it
+        assert not player.format_stale  # and no replay would change that
+
+    run_with_engine(body)
+
+
+def test_frame_size_rules() -> None:
+    assert negotiated_size((640, 368), (640, 360)) == (640, 360)
+    assert negotiated_size((640, 386), (640, 360)) == (640, 360)  # libvlc's second offer
+    assert negotiated_size((1920, 1088), (1920, 1080)) == (1920, 1080)
+    assert negotiated_size((1280, 720), (640, 360)) == (1280, 720)  # not that stream
+    assert negotiated_size((640, 368), None) == (640, 368)
+    assert frame_size_for((640, 360), None) == (640, 360)
+    assert frame_size_for((640, 360), (362, 200)) == (356, 200)
+    assert frame_size_for((640, 360), (1920, 1080)) == (640, 360)
+    assert fit_within(640, 360, 0, 100) == (640, 360)
 
 
 def test_frames_are_dropped_not_queued(server) -> None:

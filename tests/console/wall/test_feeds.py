@@ -18,6 +18,9 @@ class RecordingFeed:
     def close(self):
         self.log.append(("close", self.key))
 
+    def set_picture_box(self, size):
+        self.box = size
+
 
 def make(render_path=RenderPath.COMPOSITED, grid="2x2", cams=("a", "b", "c")):
     log = []
@@ -145,3 +148,32 @@ def test_a_grid_asked_for_is_filled_with_cameras_not_yet_on_the_wall():
     wall = WallModel(WallState(0, apply_preset(preset("2x2", ["c5", "c0", "c7", "c1"]), "3x3")))
     fill_empty_tiles(wall, cams)
     assert wall.layout.camera_ids() == ["c5", "c0", "c7", "c1", "c2", "c3", "c4", "c6", "c8"]
+
+
+def test_each_feed_is_told_the_largest_tile_it_is_painted_into():
+    _, feeds, _ = make(grid="2x2", cams=("a", "b", "a"))  # a camera on two tiles
+
+    def by_camera():
+        return {k.camera_id: f for k, f in feeds.feeds.items()}
+
+    assert all(getattr(f, "box", "unset") is None for f in feeds.feeds.values())
+    feeds.set_tile_size(1, 400, 200)
+    feeds.set_tile_size(3, 500, 300)
+    feeds.set_tile_size(2, 300, 200)
+    assert by_camera()["a"].box == (500, 300) and by_camera()["b"].box == (300, 200)
+    feeds.set_tile_size(3, 200, 100)  # the larger tile shrank: the other one is now larger
+    assert by_camera()["a"].box == (400, 200)
+
+
+def test_a_new_feed_knows_its_tile_size_before_it_starts():
+    seen = []
+
+    class Feed(RecordingFeed):
+        def start(self):
+            seen.append(getattr(self, "box", None))
+
+    wall = WallModel(WallState(0, preset("2x2", ["a"]), RenderPath.COMPOSITED))
+    feeds = WallFeeds(wall, lambda key: Feed(key, []))
+    feeds.set_tile_size(2, 320, 180)
+    wall.assign(2, "b")
+    assert seen == [None, (320, 180)]
