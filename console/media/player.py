@@ -142,10 +142,11 @@ def window_setter_name(platform: str = sys.platform) -> str:
 class Frame:
     """A decoded picture. `image` is an HxWx4 uint8 view in BGRA byte order (libvlc RV32).
 
-    libvlc 3 negotiates the buffer at the decoder's padded size (360p arrives as 640x368 or
-    640x386) and scales the whole visible picture into it, so nothing is cropped: paint `image`
-    into a rectangle of `display_width`:`display_height` aspect (the stream's visible size, once
-    libvlc reports it; until then the buffer size).
+    The buffer is the size the format callback chose (`negotiated_size`, `frame_size_for`):
+    the picture fitted to the tile, the picture's own size, or for a stream of an unexpected
+    size the decoder's padded size; libvlc scales the whole visible picture into it, so nothing
+    is cropped. Paint `image` into a rectangle of `display_width`:`display_height` aspect (the
+    stream's visible size, once libvlc reports it; until then the buffer size).
 
     `image` is not contiguous when the row pitch is padded (`stride` > `width` * 4, any width
     that is not a multiple of 8): hand Qt `pixels`, the whole buffer, with `stride`.

@@ -90,3 +90,19 @@ def test_tile_labels_are_drawn_once_per_change_not_per_frame(qtbot, station, mon
     view._on_state(FeedState(FeedStatus.LIVE, fps=14.0, decoding="SW"))
     view.grab()
     assert len(drawn) == 2 and drawn[1][1].startswith("Live · 14 fps")
+
+
+def test_a_tile_too_small_for_the_time_code_says_so_when_latency_is_shown(qtbot, station):
+    window = WallWindow(station, 0, lambda: None)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    view = window.wall_view.tile_views[0]
+    view._on_state(FeedState(FeedStatus.LIVE, fps=15.0, decoding="SW"))
+    view.show_latency(True)
+    view._picture = QRect(0, 0, 150, 84)  # as painted: narrower than the code can be read
+    view.grab()
+    assert view._labels_key[4].endswith("tile too small to read the latency")
+    view._picture = QRect(0, 0, 320, 180)
+    view.grab()
+    assert view._labels_key[4].endswith("SW")  # readable size, no reading yet: nothing said
