@@ -48,6 +48,7 @@ from widgets.alert_overlay import (
     paint_alert_boxes,
     paint_alert_label,
 )
+from widgets.frame_clock import FrameClock
 from widgets.mime import CAMERA_MIME, TILE_MIME
 from widgets.ptz_steering import TileSteering, paint_crosshair
 from widgets.repaint_pacer import RepaintPacer
@@ -137,6 +138,7 @@ class TileView(QWidget):
         self._labels = QImage()
         self._alarms: AlarmBook | None = None
         self._pacer: RepaintPacer | None = None
+        self._clock: FrameClock | None = None
         self.last_painted = 0.0  # time.monotonic() of the last paint
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -203,6 +205,28 @@ class TileView(QWidget):
         """Ask `pacer` for repaints on new frames and alert changes (the wall spreads the
         repaints of its tiles over event-loop turns); without one, repaint on the next turn."""
         self._pacer = pacer
+
+    def set_frame_clock(self, clock: FrameClock | None) -> None:
+        """Paint new frames on `clock`'s beat: the players then signal only their first frame
+        (composited walls; a native tile's pictures are libvlc's)."""
+        if self._clock is not None:
+            self._clock.discard(self)
+        self._clock = clock if not self._native else None
+        if self._clock is not None:
+            self._clock.add(self)
+            for feed in (self._feed, self._outgoing):
+                self._follow(feed, True, connect=False)
+
+    def has_new_frame(self) -> bool:
+        """A player of this tile has a frame the tile has not painted (and the tile is shown)."""
+        if not self.isVisible():
+            return False
+        for feed in (self._feed, self._outgoing):
+            player = feed.player if feed is not None else None
+            newest = player.newest_frame if player is not None else None  # type: ignore[attr-defined]
+            if newest is not None and newest != self._last_shown:
+                return True
+        return False
 
     def repaint_soon(self) -> None:
         if self._pacer is not None:
@@ -324,9 +348,13 @@ class TileView(QWidget):
         self._refresh_strip()
         self.update()
 
-    def _follow(self, feed: LiveFeed | None, on: bool) -> None:
+    def _follow(self, feed: LiveFeed | None, on: bool, *, connect: bool = True) -> None:
         player = feed.player if feed is not None else None
         if player is None:
+            return
+        if on and self._clock is not None:
+            player.set_frame_signal(every_frame=False)  # type: ignore[attr-defined]
+        if not connect:
             return
         if on:
             player.frame_ready.connect(self._on_frame)

@@ -21,6 +21,7 @@ from console.ptz.desk import PtzDesk
 from console.wall.feeds import WallFeeds
 from console.wall.layout import Direction, GridLayout
 from console.wall.model import RenderPath, WallModel
+from widgets.frame_clock import FrameClock
 from widgets.repaint_pacer import RepaintPacer
 from widgets.tile_view import TileView
 
@@ -65,6 +66,8 @@ class WallView(QWidget):
         self._alarms = alarms
         # New frames and alert changes repaint the tiles a few at a time (see RepaintPacer).
         self.pacer = RepaintPacer(parent=self)
+        # ... on a steady beat, not on each frame's arrival (see FrameClock).
+        self.frame_clock = FrameClock(parent=self)
         # Ended alerts fade out on their tiles; a tile with live video repaints anyway, this
         # covers a frozen or lost one.
         self._fade_timer = QTimer(self)
@@ -151,6 +154,7 @@ class WallView(QWidget):
                 view.show_latency(self._show_latency)
                 view.set_ptz(self._ptz)
                 view.set_repaint_pacer(self.pacer)
+                view.set_frame_clock(self.frame_clock)
                 view.set_alarms(self._alarms)
             else:
                 view.set_tile(tile)
@@ -194,6 +198,7 @@ class WallView(QWidget):
 
     def _retire(self, view: TileView) -> None:
         self.pacer.forget(view)
+        view.set_frame_clock(None)
         view.bind(None)
         self._grid.removeWidget(view)
         view.hide()

@@ -207,6 +207,9 @@ class _FrameSink:
         # then is it fitted to the tile, and only then can a new tile size call for a new one).
         self.asked: tuple[int, int] | None = None
         self.fitted = False
+        # False: ask the loop thread only for the first frame (of the generation, or after a
+        # new format), because a frame clock polls `newest` for the rest (see TilePlayer).
+        self.every_frame = True
         self._lock = threading.Lock()
         self._buffers: list[npt.NDArray[np.uint8]] = []
         self._addrs: list[int] = []
@@ -313,12 +316,21 @@ class _FrameSink:
             self._published_seq = self.count
             self._published_at = now
             self.last_frame_at = now
-            notify = not self._notify_pending
-            self._notify_pending = True
+            notify = not self._notify_pending and (
+                self.every_frame or self.count == 1 or self.display_size is None
+            )
+            self._notify_pending = self._notify_pending or notify
         if notify:
             self._on_frame(self)
 
     # --- loop thread ----------------------------------------------------------------------
+    @property
+    def newest(self) -> tuple[int, int] | None:
+        """(generation, seq) of the newest displayed frame, read without the lock: a frame clock
+        asks 60 times a second per tile, and a stale answer only moves a paint by one beat."""
+        seq = self._published_seq
+        return (self.generation, seq) if seq else None
+
     def clear_pending(self) -> None:
         with self._lock:
             self._notify_pending = False
@@ -374,7 +386,8 @@ class TilePlayer:
     """Plays one stream for one tile. Public methods: loop thread only, never blocking.
 
     Signals (emitted on the loop thread): `frame_ready()` when a new frame can be taken with
-    `latest_frame()` (coalesced: at most one pending at a time), `state_changed(PlayerEvent)`.
+    `latest_frame()` (coalesced: at most one pending at a time; only the first of each stream
+    after `set_frame_signal(every_frame=False)`), `state_changed(PlayerEvent)`.
     """
 
     def __init__(
@@ -395,6 +408,7 @@ class TilePlayer:
         self._instance = instance
         self._picture_size = picture_size
         self._picture_box: tuple[int, int] | None = None
+        self._every_frame = True
         self._marshal = marshal
         self._reaper = reaper
         self._settings = settings
@@ -503,6 +517,23 @@ class TilePlayer:
         when libvlc next negotiates a format: the next `play`, or a change of the stream's size."""
         self._picture_box = size if size is not None and size[0] > 0 and size[1] > 0 else None
 
+    def set_frame_signal(self, *, every_frame: bool) -> None:
+        """`every_frame=False`: `frame_ready` fires only for the first frame of each stream (and
+        the next ones until libvlc reports the picture's size, and again after a change of the
+        size); whoever paints polls `newest_frame` on its own beat (the wall's `FrameClock`),
+        which spares the loop thread one wake-up per frame per tile."""
+        self._every_frame = every_frame
+        s = self._session
+        if s is not None and s.sink is not None:
+            s.sink.every_frame = every_frame
+
+    @property
+    def newest_frame(self) -> tuple[int, int] | None:
+        """(generation, seq) of the newest frame libvlc displayed for this player (composited),
+        the same pair as `Frame.generation` and `Frame.seq`; None before the first one."""
+        s = self._session
+        return s.sink.newest if s is not None and s.sink is not None else None
+
     def _box(self) -> tuple[int, int] | None:
         return self._picture_box  # read on libvlc's thread: one attribute, one tuple
 
@@ -526,6 +557,7 @@ class TilePlayer:
         sink: _FrameSink | None = None
         if self._render_path is RenderPath.COMPOSITED:
             sink = _FrameSink(gen, self._on_sink_frame, self._picture_size, self._box)
+            sink.every_frame = self._every_frame
             sink.attach(mp)
         elif self._window is not None:
             self._bind_window(mp, self._window)

@@ -159,6 +159,35 @@ def test_frame_size_rules() -> None:
     assert fit_within(640, 360, 0, 100) == (640, 360)
 
 
+def test_a_clocked_player_signals_its_first_frame_and_is_polled_for_the_rest(server) -> None:
+    async def body(engine: MediaEngine) -> None:
+        player = engine.create_player()
+        player.set_frame_signal(every_frame=False)
+        signals = []
+        player.frame_ready.connect(lambda: signals.append(player.newest_frame))
+        assert player.newest_frame is None
+        gen = player.play(server.url("/live/small"))
+        await _until(lambda: player.frame_count >= 15, 8, "frames")
+        # The first frame, and the next ones until libvlc reports the picture's size.
+        assert 1 <= len(signals) <= 3 and all(s[0] == gen for s in signals), signals
+        assert player.latest_frame().display_height == 180
+        first = len(signals)
+        seen = set()
+        for _ in range(10):
+            newest = player.newest_frame
+            frame = player.latest_frame()
+            assert newest is not None and frame is not None
+            assert (frame.generation, frame.seq) >= newest  # polled, it is the frame painted
+            seen.add(newest)
+            await asyncio.sleep(0.1)
+        assert len(seen) >= 8 and len(signals) == first  # it kept moving without a signal
+        gen2 = player.play(server.url("/live/small"))
+        await _until(lambda: len(signals) > first, 8, "the next stream's first frame")
+        assert signals[first][0] == gen2
+
+    run_with_engine(body)
+
+
 def test_frames_are_dropped_not_queued(server) -> None:
     async def body(engine: MediaEngine) -> None:
         player = engine.create_player()
