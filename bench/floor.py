@@ -81,7 +81,8 @@ def _libvlc_worker(
 
         def fmt(_op: Any, chroma: Any, width: Any, height: Any, pitches: Any, lines: Any) -> int:
             offered = (int(width[0]), int(height[0]))
-            buffers.clear()  # libvlc may ask again (a second offer, a new stream size)
+            # libvlc may ask again (a second offer, a new stream size) while a picture is still
+            # locked in an old buffer: old buffers are kept, only the planes handed out change.
             planes_of.clear()
             if mode == "I420":
                 w, h = offered
@@ -197,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
             }
         else:
             result = _libvlc_worker(args.hub, cameras, args.profile, args.worker, args.seconds)
-        Path(args.out).write_text(json.dumps(result))
+        partial = Path(args.out + ".partial")
+        partial.write_text(json.dumps(result))
+        partial.replace(args.out)  # whole or not at all
         sys.stdout.flush()
         os._exit(0)  # libvlc players are not released one by one: the process ends
 

@@ -212,6 +212,7 @@ class _FrameSink:
         self.every_frame = True
         self._lock = threading.Lock()
         self._buffers: list[npt.NDArray[np.uint8]] = []
+        self._retired: list[npt.NDArray[np.uint8]] = []
         self._addrs: list[int] = []
         self._width = 0
         self._height = 0
@@ -268,6 +269,9 @@ class _FrameSink:
             with self._lock:
                 self.asked, self.fitted = (w, h), fitted
                 self._width, self._height, self._pitch = w, h, _align(w * 4)
+                # libvlc may still hold a picture locked in an old buffer (it offers a second
+                # format right after the first): old buffers live as long as this generation.
+                self._retired.extend(self._buffers)
                 self._buffers, self._addrs = [], []
                 self._locked.clear()
                 self._published = self._front = None
