@@ -106,3 +106,18 @@ def test_a_tile_too_small_for_the_time_code_says_so_when_latency_is_shown(qtbot,
     view._picture = QRect(0, 0, 320, 180)
     view.grab()
     assert view._labels_key[4].endswith("SW")  # readable size, no reading yet: nothing said
+
+
+def test_on_a_high_dpi_screen_a_frame_made_for_the_tile_is_copied_device_pixel_for_pixel(qapp):
+    ratio = 2.0
+    rect = QRect(0, 0, 181, 102)  # logical pixels; the tile is 362x204 device pixels
+    frame = frame_of(*frame_size_for((640, 360), (362, 204)))
+    assert (frame.width, frame.height) == (362, 204)
+    canvas = QImage(362, 204, QImage.Format.Format_RGB32)
+    canvas.setDevicePixelRatio(ratio)
+    canvas.fill(QColor(255, 0, 255))
+    p = QPainter(canvas)
+    paint_frame(p, rect, frame, ratio)
+    p.end()
+    out = np.frombuffer(canvas.constBits(), np.uint8).reshape(204, 362, 4)
+    assert np.array_equal(out[:, :, :3], frame.image[:, :, :3])
