@@ -19,8 +19,10 @@ def fit_rect(rect: QRect, width: int, height: int) -> QRect:
 
 def letterbox(rect: QRect, picture: QRect) -> list[QRect]:
     """The parts of `rect` outside `picture` (a centred picture leaves two bars, or none)."""
-    if not picture.isValid() or picture == rect:
-        return [] if picture == rect else [rect]
+    if picture == rect:
+        return []
+    if not picture.isValid():
+        return [rect]
     bars = [
         QRect(rect.left(), rect.top(), rect.width(), picture.top() - rect.top()),
         QRect(rect.left(), picture.bottom() + 1, rect.width(), rect.bottom() - picture.bottom()),
@@ -46,16 +48,11 @@ def paint_frame(p: QPainter, rect: QRect, frame: Frame, device_ratio: float = 1.
     if (frame.width, frame.height) == fit_within(
         frame.display_width, frame.display_height, *device_box
     ):
+        # Centred on whole device pixels, as fit_rect centres on whole logical ones.
+        left = (device_box[0] - frame.width) // 2 / device_ratio
+        top = (device_box[1] - frame.height) // 2 / device_ratio
         image.setDevicePixelRatio(device_ratio)
-        p.drawImage(
-            QPointF(
-                rect.left() + (rect.width() - frame.width / device_ratio) / 2,
-                rect.top() + (rect.height() - frame.height / device_ratio) / 2,
-            )
-            if device_ratio != 1.0
-            else QPointF(target.topLeft()),
-            image,
-        )
+        p.drawImage(QPointF(rect.left() + left, rect.top() + top), image)
         return target
     p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
     p.drawImage(QRectF(target), image)
