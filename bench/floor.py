@@ -25,13 +25,11 @@ a buffer, and their CPU is part of the figure.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -56,91 +54,49 @@ def _libvlc_worker(
     from bench._reference import stream_url
     from bench._system import Window
     from console.media.engine import MediaSettings
-    from console.media.player import (
-        RenderPath,
-        _CleanupCb,
-        _DisplayCb,
-        _FormatCb,
-        _libvlc_fn,
-        _LockCb,
-        _UnlockCb,
-        frame_size_for,
-        negotiated_size,
-    )
+    from console.media.player import FrameChroma, FrameSink, RenderPath
 
     settings = MediaSettings()
     instance = vlc.Instance(settings.instance_args(RenderPath.COMPOSITED))
     box = tile_box(len(cameras))
-    counts = [0] * len(cameras)
-    keep: list[Any] = []
-    lock = threading.Lock()
-
-    def player(index: int, url: str) -> None:
-        planes_of: list[int] = []
-        buffers: list[Any] = []
-
-        def fmt(_op: Any, chroma: Any, width: Any, height: Any, pitches: Any, lines: Any) -> int:
-            offered = (int(width[0]), int(height[0]))
-            # libvlc may ask again (a second offer, a new stream size) while a picture is still
-            # locked in an old buffer: old buffers are kept, only the planes handed out change.
-            planes_of.clear()
-            if mode == "I420":
-                w, h = offered
-                ctypes.memmove(chroma, b"I420", 4)
-                sizes = [(w, h), (w // 2, h // 2), (w // 2, h // 2)]
-            else:
-                picture = negotiated_size(offered, PICTURE[profile])
-                w, h = frame_size_for(picture, box)
-                width[0], height[0] = w, h
-                ctypes.memmove(chroma, b"RV32", 4)
-                sizes = [(w * 4, h)]
-            for plane, (pw, ph) in enumerate(sizes):
-                pitches[plane] = (pw + 31) // 32 * 32
-                lines[plane] = (ph + 15) // 16 * 16
-                buffers.append(ctypes.create_string_buffer(pitches[plane] * lines[plane]))
-                planes_of.append(ctypes.addressof(buffers[-1]))
-            return 1
-
-        def lock_cb(_op: Any, planes: Any) -> int:
-            for plane, address in enumerate(planes_of):
-                planes[plane] = address
-            return 1
-
-        def display(_op: Any, _picture: Any) -> None:
-            with lock:
-                counts[index] += 1
-
-        callbacks = (
-            _FormatCb(fmt),
-            _CleanupCb(lambda _op: None),
-            _LockCb(lock_cb),
-            _UnlockCb(lambda _op, _pic, _planes: None),
-            _DisplayCb(display),
-        )
+    chroma = FrameChroma.I420 if mode == "I420" else FrameChroma.RV32
+    # The console's own sink (the one implementation of libvlc's video callbacks). Each sink
+    # holds the ctypes callbacks its player calls: it must outlive the player's release().
+    players: list[tuple[Any, Any, FrameSink]] = []
+    for index, camera in enumerate(cameras):
+        sink = FrameSink(index, lambda _sink: None, PICTURE[profile], lambda: box, chroma=chroma)
+        sink.every_frame = False
         mp = instance.media_player_new()
-        handle = mp._as_parameter_
-        _libvlc_fn("libvlc_video_set_callbacks")(
-            handle, callbacks[2], callbacks[3], callbacks[4], None
-        )
-        _libvlc_fn("libvlc_video_set_format_callbacks")(handle, callbacks[0], callbacks[1])
-        media = instance.media_new(url)
+        sink.attach(mp)
+        media = instance.media_new(stream_url(hub, camera, profile))
         for opt in settings.media_options(software=True):
             media.add_option(opt)
         mp.set_media(media)
         mp.play()
-        keep.append((mp, media, callbacks))
+        players.append((mp, media, sink))
 
-    for index, camera in enumerate(cameras):
-        player(index, stream_url(hub, camera, profile))
-    deadline = time.monotonic() + 20
-    while not all(counts) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(1.0)  # past the first key frame and the start-up allocations
-    before = list(counts)
-    window = Window().start()
-    time.sleep(seconds)
-    w = window.stop()
-    after = list(counts)
+    def counts() -> list[int]:
+        return [sink.count for _, _, sink in players]
+
+    try:
+        deadline = time.monotonic() + 20
+        while not all(counts()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)  # past the first key frame and the start-up allocations
+        before = counts()
+        window = Window().start()
+        time.sleep(seconds)
+        w = window.stop()
+        after = counts()
+    finally:
+        # Stop and release every player while its sink is still referenced here; only then
+        # may the callbacks go (a worker that returned with its players still running freed
+        # the callbacks under libvlc's threads: the SIGSEGV of issue 12).
+        for mp, media, _sink in players:
+            mp.stop()
+            mp.release()
+            media.release()
+        instance.release()
     elapsed = float(w["elapsed_s"])  # type: ignore[arg-type]
     fps = [(b - a) / elapsed for a, b in zip(before, after, strict=True)]
     result = {
@@ -150,7 +106,8 @@ def _libvlc_worker(
         "shown_fps_min": round(min(fps), 2),
         "machine_busy_pct": round(float(w["machine_busy_pct"]), 1),  # type: ignore[arg-type]
     }
-    return result  # the players are left running: the worker process ends with os._exit
+    players.clear()
+    return result
 
 
 def _child(args: list[str], timeout_s: float) -> dict[str, Any]:
@@ -166,7 +123,7 @@ def _child(args: list[str], timeout_s: float) -> dict[str, Any]:
             check=False,
         )
         if not out.exists():
-            tail = " | ".join(proc.stderr.strip().splitlines()[-4:])
+            tail = " | ".join(proc.stderr.strip().splitlines()[-12:])
             raise RuntimeError(f"exit {proc.returncode}: {tail}")
         return dict(json.loads(out.read_text()))
 
@@ -183,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
+        from console.media.engine import enable_crash_traces
+
+        enable_crash_traces()
         cameras = args.cameras.split("+")
         if args.worker == "ffmpeg":
             from bench._reference import run_reference
@@ -202,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         partial.write_text(json.dumps(result))
         partial.replace(args.out)  # whole or not at all
         sys.stdout.flush()
-        os._exit(0)  # libvlc players are not released one by one: the process ends
+        os._exit(0)  # the players are released; skip the interpreter's slow teardown
 
     from bench._system import machine_info
     from bench.wall import versions

@@ -1,7 +1,7 @@
 """`TilePlayer`: one libvlc player per visible tile, driven only from the GUI/loop thread.
 
 Threads (see README.md): libvlc decodes on its own threads and calls our video callbacks there.
-Those callbacks only touch a `_FrameSink` (numpy buffers under a small lock) and, at most once per
+Those callbacks only touch a `FrameSink` (numpy buffers under a small lock) and, at most once per
 painted frame, ask the `Marshal` to run `_notify_frame` on the loop thread. Every public method
 runs on the loop thread and never blocks: libvlc `stop()`/`release()` go to the `PlayerReaper`.
 
@@ -183,23 +183,58 @@ class PlayerEvent:
     reason: str | None = None
 
 
-class _FrameSink:
-    """Triple-buffered frame store for one libvlc MediaPlayer (one generation).
+class FrameChroma(enum.Enum):
+    """What a `FrameSink` asks libvlc for.
+
+    RV32: BGRA pictures at the negotiated size, for painting (`take()` returns them).
+    I420: the decoder's own planar format, copied and thrown away (no conversion): used to
+    measure what libvlc alone costs (`bench.floor`); `take()` returns None.
+    """
+
+    RV32 = "RV32"
+    I420 = "I420"
+
+
+def _plane_layout(chroma: FrameChroma, width: int, height: int) -> list[tuple[int, int]]:
+    """(pitch in bytes, lines) of each plane of one picture, both padded to `_ALIGN`."""
+    if chroma is FrameChroma.RV32:
+        return [(_align(width * 4), _align(height))]
+    cw, ch = (width + 1) // 2, (height + 1) // 2
+    return [(_align(width), _align(height)), (_align(cw), _align(ch)), (_align(cw), _align(ch))]
+
+
+class FrameSink:
+    """Picture buffers for one libvlc MediaPlayer (one generation): the one implementation of
+    libvlc's video callbacks, used by the console's players and by every benchmark or test that
+    hands buffers to libvlc.
 
     libvlc's vout thread locks a free buffer (neither published nor held by the GUI), writes,
     unlocks and displays it; display publishes it as the newest frame. The GUI takes the newest
     published buffer as its front buffer. A frame displayed before the GUI took the previous one
     simply replaces it: frames are dropped, never queued.
+
+    Memory safety, the rules a crash taught (issue 12):
+    - the ctypes callback objects live in the sink; whoever attaches a sink keeps it alive until
+      the player's `release()` has returned (`PlayerReaper.reap(keepalive=...)`): libvlc's
+      threads call into them until then;
+    - libvlc offers a second format right after the first, and may lock a picture of the old
+      format after offering a new one: buffers are never freed while the sink lives (each format
+      allocates its own, retired ones are kept);
+    - every buffer has a spare line and 64 bytes past the last plane, so a converter that
+      writes a few bytes past a row (SIMD tails) lands in memory we own.
     """
 
     def __init__(
         self,
         generation: int,
-        on_frame: Callable[[_FrameSink], None],
+        on_frame: Callable[[FrameSink], None],
         picture_size: tuple[int, int] | None = None,
         picture_box: Callable[[], tuple[int, int] | None] = lambda: None,
+        *,
+        chroma: FrameChroma = FrameChroma.RV32,
     ) -> None:
         self.generation = generation
+        self.chroma = chroma
         self._on_frame = on_frame
         self._picture_size = picture_size
         self._picture_box = picture_box
@@ -213,7 +248,8 @@ class _FrameSink:
         self._lock = threading.Lock()
         self._buffers: list[npt.NDArray[np.uint8]] = []
         self._retired: list[npt.NDArray[np.uint8]] = []
-        self._addrs: list[int] = []
+        self._addrs: list[list[int]] = []
+        self._layout: list[tuple[int, int]] = []
         self._width = 0
         self._height = 0
         self._pitch = 0
@@ -237,15 +273,37 @@ class _FrameSink:
         )
 
     def attach(self, media_player: Any) -> None:
+        """Route `media_player`'s pictures into this sink (before `play()`). The caller keeps
+        the sink alive until the player is released."""
         fmt, cleanup, lock, unlock, display = self._callbacks
         handle = media_player._as_parameter_
         _libvlc_fn("libvlc_video_set_callbacks")(handle, lock, unlock, display, None)
         _libvlc_fn("libvlc_video_set_format_callbacks")(handle, fmt, cleanup)
 
+    @property
+    def buffers_allocated(self) -> int:
+        """Picture buffers allocated in this generation, retired ones included."""
+        with self._lock:
+            return len(self._buffers) + len(self._retired)
+
     def _new_buffer(self) -> None:
-        buf = np.zeros((_align(self._height), self._pitch // 4, 4), dtype=np.uint8)
+        pitch, lines = self._layout[0]
+        size = sum(p * n for p, n in self._layout)
+        # A spare line and 64 bytes past the last plane (see the class docstring).
+        spare = pitch + 64
+        buf: npt.NDArray[np.uint8]
+        if self.chroma is FrameChroma.RV32:
+            rows = lines + 1 + (64 + pitch - 1) // pitch
+            buf = np.zeros((rows, pitch // 4, 4), dtype=np.uint8)
+        else:
+            buf = np.zeros(size + spare, dtype=np.uint8)
+        base = buf.ctypes.data
+        addrs, offset = [], 0
+        for p, n in self._layout:
+            addrs.append(base + offset)
+            offset += p * n
         self._buffers.append(buf)
-        self._addrs.append(buf.ctypes.data)
+        self._addrs.append(addrs)
 
     # --- libvlc threads -------------------------------------------------------------------
     def _format(
@@ -259,16 +317,24 @@ class _FrameSink:
     ) -> int:
         try:
             offered = (int(width[0]), int(height[0]))
-            picture = negotiated_size(offered, self._picture_size)
-            fitted = self._picture_size is not None and picture == self._picture_size
-            # One scaling, in libswscale together with the chroma conversion, when the tile's
-            # size is known: Qt then paints the frame pixel for pixel, with no scaling of its own.
-            w, h = frame_size_for(picture, self._picture_box()) if fitted else picture
+            if offered[0] <= 0 or offered[1] <= 0:
+                log.warning("video format callback: libvlc offered %dx%d", *offered)
+                return 0
+            if self.chroma is FrameChroma.I420:
+                (w, h), fitted = offered, False
+            else:
+                picture = negotiated_size(offered, self._picture_size)
+                fitted = self._picture_size is not None and picture == self._picture_size
+                # One scaling, in libswscale together with the chroma conversion, when the
+                # tile's size is known: Qt then paints the frame pixel for pixel.
+                w, h = frame_size_for(picture, self._picture_box()) if fitted else picture
             width[0], height[0] = w, h
-            ctypes.memmove(chroma, b"RV32", 4)
+            ctypes.memmove(chroma, self.chroma.value.encode("ascii"), 4)
+            layout = _plane_layout(self.chroma, w, h)
             with self._lock:
                 self.asked, self.fitted = (w, h), fitted
-                self._width, self._height, self._pitch = w, h, _align(w * 4)
+                self._width, self._height = w, h
+                self._layout, self._pitch = layout, layout[0][0]
                 # libvlc may still hold a picture locked in an old buffer (it offers a second
                 # format right after the first): old buffers live as long as this generation.
                 self._retired.extend(self._buffers)
@@ -279,9 +345,9 @@ class _FrameSink:
                     self._new_buffer()
                 self.formats.append((w, h))
                 self.display_size = None
-                pitch, nlines = self._pitch, _align(h)
-            pitches[0] = pitch
-            lines[0] = nlines
+            for plane, (pitch, nlines) in enumerate(layout):
+                pitches[plane] = pitch
+                lines[plane] = nlines
             # One picture in libvlc's pool: lock/unlock/display of frames never overlap.
             return 1
         except Exception:
@@ -302,7 +368,8 @@ class _FrameSink:
                 else:  # cannot happen with a pool of one; write over the oldest spare
                     index = next(i for i in range(len(self._buffers)) if i != self._front)
             self._locked.add(index)
-            planes[0] = self._addrs[index]
+            for plane, address in enumerate(self._addrs[index]):
+                planes[plane] = address
         return index + 1
 
     def _unlock_cb(self, opaque: Any, picture: Any, planes: Any) -> None:
@@ -340,7 +407,10 @@ class _FrameSink:
             self._notify_pending = False
 
     def take(self) -> Frame | None:
-        """The newest published frame; its buffer becomes the front buffer (not overwritten)."""
+        """The newest published frame; its buffer becomes the front buffer (not overwritten).
+        None before the first frame, and always for an I420 sink (its pictures are not kept)."""
+        if self.chroma is not FrameChroma.RV32:
+            return None
         with self._lock:
             index = self._published
             if index is None:
@@ -348,9 +418,10 @@ class _FrameSink:
             self._front = index
             buf = self._buffers[index]
             dw, dh = self.display_size or (self._width, self._height)
+            lines = self._layout[0][1]
             return Frame(
                 image=buf[: self._height, : self._width, :],
-                pixels=buf,
+                pixels=buf[:lines],
                 width=self._width,
                 height=self._height,
                 stride=self._pitch,
@@ -370,7 +441,7 @@ class _Session:
     media_player: Any
     media: Any
     events: Any
-    sink: _FrameSink | None
+    sink: FrameSink | None
     stats_count: int = 0
     stats_late: int = 0  # pictures libvlc decoded but dropped as too late to show
     stats_last_at: float | None = None
@@ -558,9 +629,9 @@ class TilePlayer:
             media.add_option(opt)
         mp = self._instance.media_player_new()
         mp.set_media(media)
-        sink: _FrameSink | None = None
+        sink: FrameSink | None = None
         if self._render_path is RenderPath.COMPOSITED:
-            sink = _FrameSink(gen, self._on_sink_frame, self._picture_size, self._box)
+            sink = FrameSink(gen, self._on_sink_frame, self._picture_size, self._box)
             sink.every_frame = self._every_frame
             sink.attach(mp)
         elif self._window is not None:
@@ -640,10 +711,10 @@ class TilePlayer:
     def _bind_window(self, media_player: Any, window_id: int) -> None:
         getattr(media_player, window_setter_name())(window_id)
 
-    def _on_sink_frame(self, sink: _FrameSink) -> None:  # libvlc thread
+    def _on_sink_frame(self, sink: FrameSink) -> None:  # libvlc thread
         self._marshal.call(self._notify_frame, sink)
 
-    def _notify_frame(self, sink: _FrameSink) -> None:
+    def _notify_frame(self, sink: FrameSink) -> None:
         sink.clear_pending()
         s = self._session
         if self._closed or s is None or s.sink is not sink:

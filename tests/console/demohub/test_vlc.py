@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import ctypes
-import threading
 import time
 
-import numpy as np
 import pytest
 
 from console import timecode
+from console.media.player import FrameSink
 
 vlc = pytest.importorskip("vlc")
 
@@ -23,40 +21,27 @@ def test_libvlc_plays_the_stream(hub):
         pytest.skip(f"libvlc unavailable: {exc}")
     if instance is None:
         pytest.skip("libvlc unavailable")
-    buf = np.zeros((HEIGHT, WIDTH, 4), np.uint8)
-    frames = []
-    lock = threading.Lock()
-
-    @vlc.CallbackDecorators.VideoLockCb
-    def on_lock(opaque, planes):
-        planes[0] = buf.ctypes.data_as(ctypes.c_void_p).value
-        return None
-
-    @vlc.CallbackDecorators.VideoUnlockCb
-    def on_unlock(opaque, picture, planes):
-        pass
-
-    @vlc.CallbackDecorators.VideoDisplayCb
-    def on_display(opaque, picture):
-        with lock:
-            frames.append(timecode.read(buf, fmt="rgbx"))
-
+    # The console's own video callbacks (one implementation for everything that hands buffers
+    # to libvlc); the sink must outlive the player's release().
+    sink = FrameSink(1, lambda _sink: None, (WIDTH, HEIGHT))
+    frames: list[int | None] = []
     player = instance.media_player_new()
     try:
-        player.video_set_callbacks(on_lock, on_unlock, on_display, None)
-        player.video_set_format("RV32", WIDTH, HEIGHT, WIDTH * 4)
+        sink.attach(player)
         url = f"{hub.url}/streams/cam-09/sub.ts"
         player.set_media(instance.media_new(url))
         started = time.time() * 1000
         player.play()
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            with lock:
-                if len(frames) >= 15:
-                    break
-            time.sleep(0.05)
-        with lock:
-            got = list(frames)
+        seen = 0
+        while time.monotonic() < deadline and len(frames) < 15:
+            frame = sink.take()
+            if frame is not None and frame.seq != seen:
+                seen = frame.seq
+                assert (frame.width, frame.height) == (WIDTH, HEIGHT)
+                frames.append(timecode.read(frame.image, fmt="rgbx"))
+            time.sleep(0.02)
+        got = list(frames)
         assert len(got) >= 15, got
         stamps = [s for s in got if s is not None]
         assert len(stamps) >= len(got) // 2, got  # the painted pixels carry the time code
