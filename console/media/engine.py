@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import enum
+import faulthandler
 import glob
 import logging
 import os
@@ -152,7 +153,16 @@ class MediaSettings:
         return f"HW ({self.hw_decoding.value}, requested)"
 
 
+def enable_crash_traces() -> None:
+    """Turn on `faulthandler` (once) in a process that hosts libvlc: a crash on one of libvlc's
+    threads, or in a video callback, then leaves every thread's Python stack on stderr instead
+    of a bare "Segmentation fault". A test runner that already enabled it keeps its own file."""
+    if not faulthandler.is_enabled():
+        faulthandler.enable()
+
+
 def _load_vlc() -> ModuleType:
+    enable_crash_traces()
     try:
         import vlc
     except (ImportError, OSError) as exc:  # python-vlc raises OSError when it finds no libvlc
