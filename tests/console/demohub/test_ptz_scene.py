@@ -112,8 +112,14 @@ def test_rendering_while_the_head_moves_is_cheap():
     for size in ((1280, 720), (640, 360)):
         for t in frames:  # the first pass draws the tiles it needs
             scene.render(t, *size)
-        started = time.perf_counter()
-        for t in frames:
-            scene.render(t, *size)
-        per_frame_ms = (time.perf_counter() - started) / len(frames) * 1000
+        # CPU time of this thread, best of three passes: what rendering costs, not how long a
+        # busy machine kept the test waiting for a core (wall-clock time read 112 ms a frame
+        # once while other processes ran; the render itself takes a few ms).
+        passes = []
+        for _ in range(3):
+            started = time.thread_time()
+            for t in frames:
+                scene.render(t, *size)
+            passes.append(time.thread_time() - started)
+        per_frame_ms = min(passes) / len(frames) * 1000
         assert per_frame_ms < (10.0 if size[0] == 1280 else 4.0), (size, per_frame_ms)
