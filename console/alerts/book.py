@@ -231,7 +231,9 @@ class AlarmBook:
             async for event in subscription:
                 self.apply_event(event)
         except HubError as e:
-            log.warning("alarms: event channel unusable: %s", e)
+            # Only a refusal ends it (another API version, a 4xx): an unreadable event is
+            # skipped by the driver and a dropped channel reconnects.
+            log.warning("alarms: the hub refused the event channel: %s", e)
             if self._notices is not None:
                 self._notices.post(f"Alarms are not updating: {e.operator_message}", Level.ERROR)
 
@@ -255,6 +257,16 @@ class AlarmBook:
                 log.info("alarms: hub not reachable yet (%s); retrying", e)
                 await asyncio.sleep(1.0)
                 continue
+            if snapshot.rejected and self._notices is not None:
+                total = len(snapshot.alerts) + len(snapshot.rejected)
+                named = "; ".join(r.describe() for r in snapshot.rejected[:5])
+                more = len(snapshot.rejected) - 5
+                self._notices.post(
+                    f"{len(snapshot.rejected)} of {total} alarms from the hub could not be read "
+                    f"and are not shown: {named}{f'; and {more} more' if more > 0 else ''}.",
+                    Level.WARNING,
+                    "hub-alarms-unread",
+                )
             if replace:
                 self.replace_all(snapshot.alerts)
             else:

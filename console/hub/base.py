@@ -21,6 +21,7 @@ from console.hub.models import (
     AlertPriority,
     AlertSnapshot,
     Camera,
+    CameraList,
     HubEvent,
     HubInfo,
     PlaybackEndpoint,
@@ -47,7 +48,20 @@ class HubClient(ABC):
 
     @abstractmethod
     async def cameras(self) -> list[Camera]:
-        """All cameras the hub offers, in the hub's order."""
+        """The cameras the hub offers that this console can read, in the hub's order (an
+        unreadable entry is left out; `camera_list()` says which and why)."""
+
+    async def camera_list(self, limit: int | None = None) -> CameraList:
+        """The hub's cameras as far as they could be read: at most `limit` (None: all) readable
+        ones, and each unreadable entry with its position and the reason (`CameraList`). The
+        console uses this, so the operator is told which cameras are missing and why.
+
+        Not abstract: a driver whose `cameras()` cannot tell entries apart inherits this, which
+        reports nothing rejected.
+        """
+        cameras = await self.cameras()
+        kept = cameras if limit is None else cameras[:limit]
+        return CameraList(tuple(kept), (), len(cameras), len(cameras) - len(kept))
 
     @abstractmethod
     async def camera(self, camera_id: str) -> Camera:

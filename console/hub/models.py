@@ -142,6 +142,40 @@ class Camera:
         return CAPABILITY_RECORDINGS in self.capabilities
 
 
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """One entry of a list from the hub that this console could not read and left out.
+
+    `position` is the entry's 0-based index in the hub's list; `item_id` its id when it had a
+    readable one (cleaned for display), else None; `reason` says what is wrong in plain words,
+    naming the field, never its value (which may hold a secret).
+    """
+
+    position: int
+    item_id: str | None
+    reason: str
+
+    def describe(self) -> str:
+        """`cam-12: 'name' is missing` or `#8 (no id): ...` (the position counted from 1)."""
+        who = self.item_id if self.item_id is not None else f"#{self.position + 1} (no id)"
+        return f"{who}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class CameraList:
+    """The hub's cameras as this console could read them.
+
+    Readable cameras are in `cameras` (the hub's order); each unreadable entry is in `rejected`.
+    `total` is how many entries the hub sent; `not_read` counts those past the console's limit,
+    which were not looked at (see `TesseraHubClient.camera_list`).
+    """
+
+    cameras: tuple[Camera, ...]
+    rejected: tuple[Rejected, ...] = ()
+    total: int = 0
+    not_read: int = 0
+
+
 def _repr_redacting_url(self: Any) -> str:
     """A dataclass repr with its `url` redacted (it may carry credentials) and times in ISO."""
     parts = []
@@ -458,6 +492,8 @@ class AlertSnapshot:
 
     alerts: tuple[Alert, ...]
     seq: int
+    # Alerts of the snapshot this console could not read (left out of `alerts`).
+    rejected: tuple[Rejected, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,18 @@
 The only module of the hub library that imports aiohttp. It validates every payload strictly
 into `console.hub.models` (a wrong or missing field raises HubProtocolError naming the field,
 never echoing the payload) and maps every aiohttp failure onto `console.hub.errors`.
+
+A hub is not trusted (docs/hub-api.md "What the console does with what a hub sends"):
+- lists are read entry by entry: an unreadable camera, alert, preset, tour or recorded span is
+  left out and reported (`Rejected`), the readable ones are used; an unreadable event is skipped
+  and logged and the event channel goes on;
+- text meant for people (names, groups, locations, labels, operator names) is cleaned of control
+  and bidi formatting characters (`console.safe_text`), identifiers must be clean or the entry is
+  left out;
+- sizes and times are bounded: answers (`MAX_BODY_BYTES`), event messages (`MAX_EVENT_BYTES`),
+  cameras read (`camera_list(limit)`), and every request's total time (`HubConfig.timeout_s`),
+  so a hub that drips its answer is given up on; large answers are parsed in slices
+  (`console.hub.sliced_json`) so the GUI thread never waits long for them.
 """
 
 from __future__ import annotations
@@ -12,9 +24,11 @@ import contextlib
 import json
 import logging
 import math
-from collections.abc import AsyncIterator, Mapping, Sequence
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any, NoReturn
+from typing import Any, Generic, NoReturn, TypeVar
 from urllib.parse import quote, urlsplit
 
 import aiohttp
@@ -45,6 +59,7 @@ from console.hub.models import (
     AlertPriority,
     AlertSnapshot,
     Camera,
+    CameraList,
     HubEvent,
     HubInfo,
     PlaybackEndpoint,
@@ -58,11 +73,14 @@ from console.hub.models import (
     PtzTourStep,
     Recordings,
     RecordingSpan,
+    Rejected,
     StreamEndpoint,
     StreamProfile,
 )
 from console.hub.registry import HubConfig, register_driver
+from console.hub.sliced_json import SMALL_BODY_BYTES, collector_paused, loads_in_slices
 from console.redact import redact_text, redact_url
+from console.safe_text import clean_text, is_clean
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +91,16 @@ OPERATOR_HEADER = "X-Tessera-Operator"
 DEFAULT_EVENT_IDLE_TIMEOUT_S = 15.0
 # Closing waits this long at most for the hub's close reply (a dead hub never sends one).
 WS_CLOSE_TIMEOUT_S = 1.0
-MAX_BODY_BYTES = 8 * 1024 * 1024
+# The largest answer read: a list of 50,000 cameras is about 20 MB. A larger one is refused, in
+# plain words, after reading no more than this.
+MAX_BODY_BYTES = 32 * 1024 * 1024
+# An event message larger than this is skipped unread (no event of the API comes near it); the
+# WebSocket refuses messages over MAX_WS_MESSAGE_BYTES outright (the channel then reconnects).
+MAX_EVENT_BYTES = 1024 * 1024
+MAX_WS_MESSAGE_BYTES = 4 * 1024 * 1024
+# Identifiers (camera, preset, alert ids; profile names) travel in URLs and logs: longer ones, or
+# ones with control characters, make their entry unreadable.
+MAX_ID_CHARS = 256
 _ERROR_BODY_BYTES = 64 * 1024
 # Connections of the main pool (all hosts together; aiohttp's default, said out loud). PTZ stops
 # never use it: they have a pool of their own without a limit, so a stop is never queued behind
@@ -148,6 +175,34 @@ def _str(obj: Mapping[str, Any], key: str, path: str, *, empty: bool = True) -> 
     return value
 
 
+def _text(obj: Mapping[str, Any], key: str, path: str, *, empty: bool = True) -> str:
+    """A string meant for people (a name, a label), cleaned for display (`clean_text`)."""
+    text = clean_text(_str(obj, key, path, empty=empty))
+    if not empty and not text:
+        raise HubProtocolError(f"{path}.{key}: nothing readable", field=f"{path}.{key}")
+    return text
+
+
+def _optional_text(obj: Mapping[str, Any], key: str, path: str) -> str | None:
+    value = _optional_str(obj, key, path)
+    return None if value is None else clean_text(value)
+
+
+def _id(obj: Mapping[str, Any], key: str, path: str) -> str:
+    """An identifier: kept exactly as the hub sent it (it goes back into URLs), so one with
+    control or formatting characters, or an overlong one, is not accepted at all."""
+    value = _str(obj, key, path, empty=False)
+    if len(value) > MAX_ID_CHARS:
+        raise HubProtocolError(
+            f"{path}.{key}: longer than {MAX_ID_CHARS} characters", field=f"{path}.{key}"
+        )
+    if not is_clean(value):
+        raise HubProtocolError(
+            f"{path}.{key}: has control or formatting characters", field=f"{path}.{key}"
+        )
+    return value
+
+
 def _int(obj: Mapping[str, Any], key: str, path: str, *, minimum: int | None = None) -> int:
     value = _field(obj, key, path)
     if isinstance(value, bool) or not isinstance(value, int):
@@ -217,6 +272,128 @@ def _range(obj: Mapping[str, Any], key: str, path: str, *, positive: bool = Fals
     return PtzRange(low, high)
 
 
+_EXPECTED = re.compile(r"^expected (.+), got (\w+)$")
+_ARTICLES = {"null": "null", "array": "an array", "object": "an object"}
+
+
+def plain_reason(error: HubProtocolError, item_path: str) -> str:
+    """Why an entry could not be read, in words for the operator: the field within the entry
+    and what is wrong with it ("'name' should be a string, not a number")."""
+    message = error.message
+    field = error.field or ""
+    prefix = f"{field}: " if field and message.startswith(f"{field}: ") else ""
+    detail = message[len(prefix) :] if prefix else message.partition(": ")[2] or message
+    inner = field[len(item_path) :].lstrip(".") if field.startswith(item_path) else field
+    what = f"'{inner}'" if inner else "the entry"
+    if detail == "missing":
+        return f"{what} is missing"
+    expected = _EXPECTED.match(detail)
+    if expected:
+        got = expected.group(2)
+        return f"{what} should be {expected.group(1)}, not {_ARTICLES.get(got, 'a ' + got)}"
+    return f"{what}: {detail}"
+
+
+T = TypeVar("T")
+
+
+class ItemReader(Generic[T]):
+    """Reads a list from the hub entry by entry: readable entries go to `items`, each unreadable
+    one to `rejected` (position, id when readable, plain reason), so one bad entry costs only
+    itself. Entries past `limit` are counted in `not_read` and not looked at.
+
+    `steps()` reads one entry per step, so a caller on the event loop can let the loop run
+    between entries (`read_in_slices`); `read()` reads them all at once.
+    """
+
+    def __init__(
+        self,
+        entries: Sequence[Any],
+        path: str,
+        parse: Callable[[object, str], T],
+        *,
+        key: Callable[[T], str] | None = None,
+        limit: int | None = None,
+    ) -> None:
+        self._entries = entries
+        self._path = path
+        self._parse = parse
+        self._key = key
+        self._limit = limit
+        self.items: list[T] = []
+        self.rejected: list[Rejected] = []
+        self.not_read = 0
+
+    @property
+    def total(self) -> int:
+        return len(self._entries)
+
+    def steps(self) -> Iterator[None]:
+        seen: set[str] = set()
+        for position, entry in enumerate(self._entries):
+            if self._limit is not None and len(self.items) >= self._limit:
+                self.not_read = len(self._entries) - position
+                return
+            where = f"{self._path}[{position}]"
+            try:
+                item = self._parse(entry, where)
+                if self._key is not None:
+                    item_key = self._key(item)
+                    if item_key in seen:
+                        raise HubProtocolError(
+                            f"{where}.id: the same id as an earlier entry", field=f"{where}.id"
+                        )
+                    seen.add(item_key)
+            except HubProtocolError as exc:
+                self.rejected.append(Rejected(position, _entry_id(entry), plain_reason(exc, where)))
+            else:
+                self.items.append(item)
+            yield
+
+    def read(self) -> ItemReader[T]:
+        for _ in self.steps():
+            pass
+        if self.rejected:
+            log.warning(
+                "%s: %d of %d entries unreadable and left out: %s",
+                self._path,
+                len(self.rejected),
+                self.total,
+                "; ".join(r.describe() for r in self.rejected[:5]),
+            )
+        return self
+
+
+def _entry_id(entry: object) -> str | None:
+    """The id of an entry that could not be read, for telling the operator which (cleaned and
+    cut short: it may be the very thing that was wrong)."""
+    if not isinstance(entry, dict):
+        return None
+    value = entry.get("id")
+    if not isinstance(value, str):
+        return None
+    text = clean_text(value, 40)
+    return text or None
+
+
+async def read_in_slices(reader: ItemReader[T], slice_s: float = 0.008) -> ItemReader[T]:
+    """`reader.read()`, letting the loop run every `slice_s` (50,000 cameras take about a
+    second to read on a loaded machine)."""
+    started = time.perf_counter()
+    for _ in reader.steps():
+        if time.perf_counter() - started > slice_s:
+            await asyncio.sleep(0)
+            started = time.perf_counter()
+    if reader.rejected:
+        log.warning(
+            "%d of %d entries unreadable and left out: %s",
+            len(reader.rejected),
+            reader.total,
+            "; ".join(r.describe() for r in reader.rejected[:5]),
+        )
+    return reader
+
+
 def parse_ptz_capabilities(payload: object, path: str = "ptz") -> PtzCapabilities:
     obj = _obj(payload, path)
     fov_path = f"{path}.fov"
@@ -253,7 +430,7 @@ def parse_ptz_lock(payload: object, path: str = "lock") -> PtzLock | None:
     obj = _obj(payload, path)
     priority = _int(obj, "priority", path, minimum=0)
     return PtzLock(
-        operator=_str(obj, "operator", path, empty=False),
+        operator=_text(obj, "operator", path, empty=False),
         priority=priority,
         since=_time(_field(obj, "since", path), f"{path}.since"),
         idle_release_s=_positive_number(obj, "idle_release_s", path),
@@ -281,17 +458,18 @@ def parse_ptz_status(payload: object, path: str = "ptz") -> PtzStatus:
 def parse_ptz_preset(payload: object, path: str = "preset") -> PtzPreset:
     obj = _obj(payload, path)
     return PtzPreset(
-        id=_str(obj, "id", path, empty=False),
-        name=_str(obj, "name", path, empty=False),
+        id=_id(obj, "id", path),
+        name=_text(obj, "name", path, empty=False),
         position=parse_ptz_position(_field(obj, "position", path), f"{path}.position"),
     )
 
 
 def parse_ptz_presets(payload: object, path: str = "presets") -> list[PtzPreset]:
-    """The array of a preset list (`{"presets": [...]}`'s value, or `ptz.presets` event data)."""
+    """The array of a preset list (`{"presets": [...]}`'s value, or `ptz.presets` event data):
+    its readable presets (an unreadable one is left out and logged)."""
     if not isinstance(payload, list):
         _bad(path, "an array", payload)
-    return [parse_ptz_preset(p, f"{path}[{i}]") for i, p in enumerate(payload)]
+    return ItemReader(payload, path, parse_ptz_preset, key=lambda p: p.id).read().items
 
 
 def parse_ptz_tour(payload: object, path: str = "tour") -> PtzTour:
@@ -302,23 +480,24 @@ def parse_ptz_tour(payload: object, path: str = "tour") -> PtzTour:
         step = _obj(item, where)
         steps.append(
             PtzTourStep(
-                preset_id=_str(step, "preset_id", where, empty=False),
+                preset_id=_id(step, "preset_id", where),
                 dwell_s=_positive_number(step, "dwell_s", where),
             )
         )
     return PtzTour(
-        id=_str(obj, "id", path, empty=False),
-        name=_str(obj, "name", path, empty=False),
+        id=_id(obj, "id", path),
+        name=_text(obj, "name", path, empty=False),
         steps=tuple(steps),
         running=_bool(obj, "running", path),
     )
 
 
 def parse_ptz_tours(payload: object, path: str = "tours") -> list[PtzTour]:
-    """The array of a tour list (`{"tours": [...]}`'s value, or `ptz.tours` event data)."""
+    """The array of a tour list (`{"tours": [...]}`'s value, or `ptz.tours` event data): its
+    readable tours (an unreadable one is left out and logged)."""
     if not isinstance(payload, list):
         _bad(path, "an array", payload)
-    return [parse_ptz_tour(t, f"{path}[{i}]") for i, t in enumerate(payload)]
+    return ItemReader(payload, path, parse_ptz_tour, key=lambda t: t.id).read().items
 
 
 def _optional_str(obj: Mapping[str, Any], key: str, path: str) -> str | None:
@@ -363,9 +542,9 @@ def parse_alarm_action(payload: object, path: str) -> AlarmAction | None:
     if payload is None:
         return None
     obj = _obj(payload, path)
-    note = _optional_str(obj, "note", path) or ""
+    note = _optional_text(obj, "note", path) or ""
     return AlarmAction(
-        by=_str(obj, "by", path, empty=False),
+        by=_text(obj, "by", path, empty=False),
         at=_time(_field(obj, "at", path), f"{path}.at"),
         note=note,
     )
@@ -391,22 +570,22 @@ def parse_alert(payload: object, path: str = "alert") -> Alert:
     obj = _obj(payload, path)
     kind_text = _str(obj, "kind", path, empty=False)
     ended = _field(obj, "ended", path)
-    message = _optional_str(obj, "message", path) or ""
-    source = _optional_str(obj, "source", path) or ""
+    message = _optional_text(obj, "message", path) or ""
+    source = _optional_text(obj, "source", path) or ""
     return Alert(
-        id=_str(obj, "id", path, empty=False),
+        id=_id(obj, "id", path),
         kind=_KINDS.get(kind_text, AlertKind.OTHER),
-        camera_id=_str(obj, "camera_id", path, empty=False),
+        camera_id=_id(obj, "camera_id", path),
         priority=_enum_field(obj, "priority", path, _PRIORITIES),
         started=_time(_field(obj, "started", path), f"{path}.started"),
         active=_bool(obj, "active", path),
         state=_enum_field(obj, "state", path, _STATES),
         revision=_int(obj, "revision", path, minimum=0),
         ended=None if ended is None else _time(ended, f"{path}.ended"),
-        label=_optional_str(obj, "label", path),
+        label=_optional_text(obj, "label", path),
         box=parse_alert_box(obj.get("box"), f"{path}.box"),
         line=parse_alert_line(obj.get("line"), f"{path}.line"),
-        plate=_optional_str(obj, "plate", path),
+        plate=_optional_text(obj, "plate", path),
         message=message,
         source=source,
         acknowledged=parse_alarm_action(obj.get("acknowledged"), f"{path}.acknowledged"),
@@ -414,13 +593,18 @@ def parse_alert(payload: object, path: str = "alert") -> Alert:
     )
 
 
-def parse_alert_snapshot(payload: object) -> AlertSnapshot:
+def _alert_snapshot_reader(payload: object) -> tuple[ItemReader[Alert], int]:
     obj = _obj(payload, "response")
-    alerts = tuple(
-        parse_alert(a, f"response.alerts[{i}]")
-        for i, a in enumerate(_list(obj, "alerts", "response"))
-    )
-    return AlertSnapshot(alerts, _int(obj, "seq", "response", minimum=0))
+    seq = _int(obj, "seq", "response", minimum=0)
+    alerts = _list(obj, "alerts", "response")
+    return ItemReader(alerts, "response.alerts", parse_alert, key=lambda a: a.id), seq
+
+
+def parse_alert_snapshot(payload: object) -> AlertSnapshot:
+    """The hub's alerts: the readable ones, and the unreadable ones in `rejected`."""
+    reader, seq = _alert_snapshot_reader(payload)
+    reader.read()
+    return AlertSnapshot(tuple(reader.items), seq, tuple(reader.rejected))
 
 
 def parse_alert_event_data(data: Mapping[str, Any]) -> tuple[AlertChange, Alert]:
@@ -440,9 +624,9 @@ def parse_hub_info(payload: object) -> HubInfo:
         )
     return HubInfo(
         api_version=version,
-        name=_str(obj, "name", path),
-        software=_str(obj, "software", path),
-        version=_str(obj, "version", path),
+        name=_text(obj, "name", path),
+        software=_text(obj, "software", path),
+        version=_text(obj, "version", path),
         capabilities=_str_set(obj, "capabilities", path),
         time=_time(obj["time"], f"{path}.time") if obj.get("time") is not None else None,
     )
@@ -451,7 +635,7 @@ def parse_hub_info(payload: object) -> HubInfo:
 def parse_profile(payload: object, path: str) -> StreamProfile:
     obj = _obj(payload, path)
     return StreamProfile(
-        name=_str(obj, "name", path, empty=False),
+        name=_id(obj, "name", path),
         width=_int(obj, "width", path, minimum=1),
         height=_int(obj, "height", path, minimum=1),
         fps=_positive_number(obj, "fps", path),
@@ -471,13 +655,13 @@ def parse_camera(payload: object, path: str = "camera") -> Camera:
             f"{path}.profiles: duplicate profile names", field=f"{path}.profiles"
         )
     return Camera(
-        id=_str(obj, "id", path, empty=False),
-        name=_str(obj, "name", path),
-        group=_str(obj, "group", path),
-        location=_str(obj, "location", path),
-        vendor=_str(obj, "vendor", path),
-        model=_str(obj, "model", path),
-        firmware=_str(obj, "firmware", path),
+        id=_id(obj, "id", path),
+        name=_text(obj, "name", path),
+        group=_text(obj, "group", path),
+        location=_text(obj, "location", path),
+        vendor=_text(obj, "vendor", path),
+        model=_text(obj, "model", path),
+        firmware=_text(obj, "firmware", path),
         capabilities=_str_set(obj, "capabilities", path),
         profiles=profiles,
         # Absent or null: not steerable. A camera listing "ptz" without saying how it moves is
@@ -488,15 +672,21 @@ def parse_camera(payload: object, path: str = "camera") -> Camera:
     )
 
 
-def parse_cameras(payload: object) -> list[Camera]:
-    obj = _obj(payload, "response")
-    cameras = [
-        parse_camera(c, f"cameras[{i}]") for i, c in enumerate(_list(obj, "cameras", "response"))
-    ]
-    ids = [c.id for c in cameras]
-    if len(set(ids)) != len(ids):
-        raise HubProtocolError("cameras: duplicate camera ids", field="cameras")
-    return cameras
+def camera_list_reader(payload: object, limit: int | None = None) -> ItemReader[Camera]:
+    """A reader of the camera list answer: each camera on its own (a camera with an id seen
+    before is unreadable), at most `limit` of them. Only a response that has no `cameras`
+    array at all is refused as a whole."""
+    entries = _list(_obj(payload, "response"), "cameras", "response")
+    return ItemReader(entries, "cameras", parse_camera, key=lambda c: c.id, limit=limit)
+
+
+def camera_list_from(reader: ItemReader[Camera]) -> CameraList:
+    return CameraList(tuple(reader.items), tuple(reader.rejected), reader.total, reader.not_read)
+
+
+def parse_camera_list(payload: object, limit: int | None = None) -> CameraList:
+    """The camera list answer read camera by camera (see `camera_list_reader`)."""
+    return camera_list_from(camera_list_reader(payload, limit).read())
 
 
 def _endpoint_fields(obj: Mapping[str, Any], path: str) -> dict[str, Any]:
@@ -548,10 +738,9 @@ def parse_recordings(payload: object) -> Recordings:
     """A camera's Recordings (docs/hub-api.md "Recordings"); spans come out oldest first."""
     path = "recordings"
     obj = _obj(payload, path)
-    spans = [
-        parse_recording_span(span, f"{path}.spans[{i}]")
-        for i, span in enumerate(_list(obj, "spans", path))
-    ]
+    # A span that cannot be read is left out (logged): the rest can still be played.
+    reader = ItemReader(_list(obj, "spans", path), f"{path}.spans", parse_recording_span)
+    spans = reader.read().items
     retention = _field(obj, "retention_s", path)
     retention_s = None
     if retention is not None:
@@ -563,7 +752,7 @@ def parse_recordings(payload: object) -> Recordings:
             )
         retention_s = float(retention)
     return Recordings(
-        camera_id=_str(obj, "camera_id", path, empty=False),
+        camera_id=_id(obj, "camera_id", path),
         spans=tuple(sorted(spans, key=lambda span: span.start)),
         retention_s=retention_s,
     )
@@ -622,6 +811,34 @@ def parse_event(payload: object, types: frozenset[str] | None = None) -> HubEven
 # ---------------------------------------------------------------- the driver
 
 
+class SkipLog:
+    """Warns about skipped input without flooding the log: the first `burst` in each
+    `window_s`, then one line counting the rest when the next window begins. `count` is the
+    total so far (for tests and diagnostics)."""
+
+    def __init__(self, prefix: str, *, burst: int = 3, window_s: float = 60.0) -> None:
+        self._prefix = prefix
+        self._burst = burst
+        self._window_s = window_s
+        self._window_started = -math.inf
+        self._in_window = 0
+        self._suppressed = 0
+        self.count = 0
+
+    def note(self, what: str) -> None:
+        self.count += 1
+        now = time.monotonic()
+        if now - self._window_started >= self._window_s:
+            if self._suppressed:
+                log.warning("%s %d more (not logged one by one)", self._prefix, self._suppressed)
+            self._window_started, self._in_window, self._suppressed = now, 0, 0
+        if self._in_window < self._burst:
+            self._in_window += 1
+            log.warning("%s %s", self._prefix, redact_text(what))
+        else:
+            self._suppressed += 1
+
+
 class TesseraHubClient(HubClient):
     """HTTP + WebSocket client of a Tessera API v1 hub (the demo hub and compatible ones)."""
 
@@ -643,6 +860,7 @@ class TesseraHubClient(HubClient):
         self._urgent_session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
+        self._skipped_events = SkipLog("events: skipped")
 
     def __repr__(self) -> str:
         return f"TesseraHubClient({redact_url(self.config.url)!r})"
@@ -726,6 +944,14 @@ class TesseraHubClient(HubClient):
     async def _get_json(self, *segments: str) -> object:
         return await self._request_json("GET", segments)
 
+    async def _get_parsed(
+        self, segments: Sequence[str], parse: Callable[[object], Awaitable[T]]
+    ) -> T:
+        """A GET whose answer may be large: JSON and models are read in slices, and the answer's
+        raw containers are gone before the collector runs again (see `sliced_json`)."""
+        with collector_paused():
+            return await parse(await self._request_json("GET", segments))
+
     async def _request_json(
         self,
         method: str,
@@ -756,11 +982,20 @@ class TesseraHubClient(HubClient):
             log.debug("%s", error)
             raise error from None
         if too_big:
-            raise HubProtocolError(f"{what}: answer larger than {MAX_BODY_BYTES} bytes")
+            raise HubProtocolError(
+                f"{what}: answer larger than {MAX_BODY_BYTES} bytes",
+                operator_message=(
+                    f"The video hub sent an answer larger than {MAX_BODY_BYTES // 2**20} MB, "
+                    "more than this console reads. The hub may be misconfigured."
+                ),
+            )
         if status == 204 or not data.strip():
             return None
         try:
-            return json.loads(data)
+            if len(data) <= SMALL_BODY_BYTES:
+                return json.loads(data)
+            with collector_paused():
+                return await loads_in_slices(data)
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise HubProtocolError(f"{what}: answer is not valid JSON") from None
 
@@ -813,7 +1048,13 @@ class TesseraHubClient(HubClient):
         return parse_hub_info(await self._get_json("hub"))
 
     async def cameras(self) -> list[Camera]:
-        return parse_cameras(await self._get_json("cameras"))
+        return list((await self.camera_list()).cameras)
+
+    async def camera_list(self, limit: int | None = None) -> CameraList:
+        async def parse(payload: object) -> CameraList:
+            return camera_list_from(await read_in_slices(camera_list_reader(payload, limit)))
+
+        return await self._get_parsed(("cameras",), parse)
 
     async def camera(self, camera_id: str) -> Camera:
         camera = parse_camera(await self._get_json("cameras", camera_id))
@@ -847,6 +1088,7 @@ class TesseraHubClient(HubClient):
                     ws_receive=None, ws_close=min(self.config.timeout_s, WS_CLOSE_TIMEOUT_S)
                 ),
                 autoping=True,
+                max_msg_size=MAX_WS_MESSAGE_BYTES,
             )
         except aiohttp.WSServerHandshakeError as exc:
             cls = HubNotFound if exc.status == 404 else HubHttpError
@@ -862,13 +1104,8 @@ class TesseraHubClient(HubClient):
                         f"events: nothing from the hub for {self._idle_timeout_s:g} s"
                     ) from None
                 if msg.type == aiohttp.WSMsgType.TEXT:
-                    try:
-                        payload = json.loads(msg.data)
-                    except json.JSONDecodeError:
-                        raise HubProtocolError("events: message is not valid JSON") from None
-                    event = parse_event(payload, types)
+                    event = await self._read_event(msg.data, types)
                     if event is None:
-                        log.debug("events: skipped a heartbeat or unknown event type")
                         continue
                     if event.type == EVENT_HUB_HELLO:
                         version = event.data.get("api_version")
@@ -891,6 +1128,31 @@ class TesseraHubClient(HubClient):
             raise self._map_client_error(exc, what) from None
         finally:
             await ws.close()
+
+    async def _read_event(self, text: str, types: frozenset[str] | None) -> HubEvent | None:
+        """One message of the event channel as an event, or None: a heartbeat, a type not asked
+        for or not known, or a message that cannot be read. The last is skipped and logged
+        (rate-limited, never its content): one bad event must not end the channel, or it would
+        come back on every resume."""
+        if len(text) > MAX_EVENT_BYTES:
+            self._skipped_events.note(f"a message of {len(text)} characters (too large)")
+            return None
+        try:
+            if len(text) <= SMALL_BODY_BYTES:
+                payload = json.loads(text)
+            else:
+                payload = await loads_in_slices(text)
+        except json.JSONDecodeError:
+            self._skipped_events.note("a message that is not valid JSON")
+            return None
+        try:
+            event = parse_event(payload, types)
+        except HubProtocolError as exc:
+            self._skipped_events.note(f"an unreadable event ({exc.message})")
+            return None
+        if event is None:
+            log.debug("events: skipped a heartbeat or unknown event type")
+        return event
 
     # -- PTZ
 
@@ -1038,7 +1300,11 @@ class TesseraHubClient(HubClient):
 
     async def alerts(self, *, include_closed: bool = False) -> AlertSnapshot:
         query = {"state": "all" if include_closed else "open"}
-        return parse_alert_snapshot(await self._request_json("GET", ("alerts",), query=query))
+        with collector_paused():
+            payload = await self._request_json("GET", ("alerts",), query=query)
+            reader, seq = _alert_snapshot_reader(payload)
+            await read_in_slices(reader)
+            return AlertSnapshot(tuple(reader.items), seq, tuple(reader.rejected))
 
     async def alert(self, alert_id: str) -> Alert:
         return parse_alert(await self._get_json("alerts", alert_id))

@@ -279,7 +279,9 @@ class PtzDesk:
             async for event in subscription:
                 self.handle_event(event)
         except HubError as e:
-            log.warning("ptz: event channel unusable: %s", e)
+            # Only a refusal ends it (another API version, a 4xx): an unreadable event is
+            # skipped by the driver and a dropped channel reconnects.
+            log.warning("ptz: the hub refused the event channel: %s", e)
 
     def handle_event(self, event: HubEvent) -> None:
         camera_id = event.camera_id

@@ -105,7 +105,11 @@ def test_heartbeats_and_unknown_types_are_skipped(fake_hub, run):
     assert (event.seq, event.type) == (2, "camera.status")
 
 
-def test_unknown_shapes_are_skipped_but_a_broken_envelope_is_an_error(raw_ws_hub, run):
+def test_unknown_shapes_and_a_broken_envelope_are_skipped_and_the_channel_goes_on(
+    raw_ws_hub, run, caplog
+):
+    # Until issue 12 a broken envelope ended the channel with a protocol error (and the alarm
+    # book called the channel unusable); now that one event is skipped and logged.
     messages = [
         {
             "seq": 1,
@@ -117,30 +121,38 @@ def test_unknown_shapes_are_skipped_but_a_broken_envelope_is_an_error(raw_ws_hub
         {"type": "something.new", "whatever": [1, 2]},
         {"seq": 2, "type": "camera.status", "time": "2026-11-22T10:00:06Z", "camera_id": "cam-01"},
         {"seq": "3", "type": "camera.status", "time": "2026-11-22T10:00:07Z"},
+        {"seq": 4, "type": "camera.status", "time": "2026-11-22T10:00:08Z", "camera_id": "cam-02"},
     ]
 
     async def main():
         async with raw_ws_hub(messages) as url, client_for(url) as client:
             got: list[HubEvent] = []
-            with pytest.raises(HubProtocolError) as info:
+            with pytest.raises(HubConnectionLost):  # the hub closes after its messages
                 async for event in client.events():
                     got.append(event)
-            return got, info.value
+            return got
 
-    got, error = run(main())
-    assert [e.seq for e in got] == [1, 2]
+    got = run(main())
+    assert [e.seq for e in got] == [1, 2, 4]
     assert got[1].data == {}
-    assert error.field == "event.seq"
+    assert "event.seq: expected an integer, got string" in caplog.text
 
 
-def test_non_json_event_message_is_a_protocol_error(raw_ws_hub, run):
+def test_a_non_json_event_message_is_skipped_and_the_channel_goes_on(raw_ws_hub, run, caplog):
+    # Until issue 12 this ended the channel with "not valid JSON".
+    good = {"seq": 5, "type": "camera.status", "time": "2026-11-22T10:00:06Z"}
+
     async def main():
-        async with raw_ws_hub(["not json {"]) as url, client_for(url) as client:
-            async for _ in client.events():
-                pass
+        async with raw_ws_hub(["not json {", good]) as url, client_for(url) as client:
+            got = []
+            with pytest.raises(HubConnectionLost):
+                async for event in client.events():
+                    got.append(event.seq)
+            return got
 
-    with pytest.raises(HubProtocolError, match="not valid JSON"):
-        run(main())
+    assert run(main()) == [5]
+    assert "not valid JSON" in caplog.text
+    assert "not json {" not in caplog.text  # the message itself is never logged
 
 
 def test_a_hello_with_another_api_version_is_refused(fake_hub, run):

@@ -200,12 +200,16 @@ def test_lock_presets_and_tours_event_data_parse():
         ]
     )
     assert tours[0].steps == (PtzTourStep("p1", 5.0),) and not tours[0].running
-    with pytest.raises(HubProtocolError) as info:
-        parse_ptz_presets([{"id": "p1", "name": "Gate", "position": {"pan": 1, "tilt": 2}}])
-    assert info.value.field == "presets[0].position.zoom"
-    with pytest.raises(HubProtocolError) as info:
+    # Until issue 12 one bad preset or tour refused the whole list; now it is left out (logged).
+    good = {"id": "p2", "name": "Dock", "position": {"pan": 1, "tilt": 2, "zoom": 3}}
+    presets = parse_ptz_presets(
+        [{"id": "p1", "name": "Gate", "position": {"pan": 1, "tilt": 2}}, good]
+    )
+    assert [p.id for p in presets] == ["p2"]
+    assert (
         parse_ptz_tours([{"id": "t1", "name": "N", "steps": [{"preset_id": "p1"}], "running": 0}])
-    assert info.value.field == "tours[0].steps[0].dwell_s"
+        == []
+    )
     with pytest.raises(HubProtocolError) as info:
         parse_ptz_presets({"presets": []})
     assert info.value.field == "presets"

@@ -187,15 +187,18 @@ def test_malformed_json_is_a_protocol_error(fake_hub, run):
     assert "cam-01" not in str(info.value)  # the payload is not dumped into the message
 
 
-def test_a_missing_camera_field_is_named(fake_hub, run):
+def test_a_camera_with_a_missing_field_is_left_out_and_named(fake_hub, run):
+    # Until issue 12 one bad camera refused the whole list; now only that camera is left out.
     async def main():
         async with fake_hub(drop_field="location") as hub, client_for(hub.url) as client:
-            await client.cameras()
+            return await client.cameras(), await client.camera_list()
 
-    with pytest.raises(HubProtocolError) as info:
-        run(main())
-    assert info.value.field == "cameras[0].location"
-    assert "missing" in str(info.value)
+    cameras, found = run(main())
+    assert [c.id for c in cameras] == ["cam-02"]
+    assert [c.id for c in found.cameras] == ["cam-02"] and found.total == 2
+    assert [(r.position, r.item_id, r.reason) for r in found.rejected] == [
+        (0, "cam-01", "'location' is missing")
+    ]
 
 
 def test_a_wrong_typed_field_is_named_without_its_value(fake_hub, run):
@@ -209,13 +212,14 @@ def test_a_wrong_typed_field_is_named_without_its_value(fake_hub, run):
     assert str(info.value) == "camera.name: expected a string, got number"
 
 
-def test_a_wrong_typed_profile_list_is_rejected(fake_hub, run):
+def test_a_camera_with_a_wrong_typed_profile_list_is_left_out(fake_hub, run):
     async def main():
         async with fake_hub(wrong_type="profiles") as hub, client_for(hub.url) as client:
-            await client.cameras()
+            return await client.camera_list()
 
-    with pytest.raises(HubProtocolError, match=r"cameras\[0\]\.profiles: expected an array"):
-        run(main())
+    found = run(main())
+    assert [c.id for c in found.cameras] == ["cam-02"]
+    assert found.rejected[0].describe() == "cam-01: 'profiles' should be an array, not a number"
 
 
 def test_an_unsupported_api_version_is_refused(fake_hub, run):
