@@ -5,6 +5,7 @@ from console.media.engine import (
     MediaEngine,
     MediaSettings,
     MediaUnavailable,
+    NativeOutput,
 )
 from console.media.feed import FeedState, FeedStatus, FeedTiming, LiveFeed, backoff_delay
 from console.media.player import Frame, PlayerEvent, PlayerEventKind, RenderPath, TilePlayer
@@ -20,6 +21,7 @@ __all__ = [
     "MediaEngine",
     "MediaSettings",
     "MediaUnavailable",
+    "NativeOutput",
     "PlayerEvent",
     "PlayerEventKind",
     "PlayerReaper",

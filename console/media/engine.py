@@ -1,8 +1,8 @@
 """The media engine: owns the libvlc instances and creates one `TilePlayer` per visible tile.
 
 Two instances at most: the composited path (video callbacks into numpy buffers) runs with
-`--no-xlib` so libvlc never touches the display server; the native-window path needs Xlib for
-`set_xwindow`, so its instance is created lazily on first use.
+`--no-xlib` so libvlc never touches the display server; the native-window path's instance is
+created lazily on first use, with the video output `NativeOutput` picks (see there).
 """
 
 from __future__ import annotations
@@ -101,12 +101,43 @@ _HW_OPTIONS: dict[HardwareDecoding, tuple[str, ...]] = {
 }
 
 
+class NativeOutput(enum.Enum):
+    """How libvlc draws into a native window (the native render path, X11).
+
+    `set_xwindow` resets the player's `vout` and `avcodec-hw` to automatic (libvlc 3.0), so an
+    instance's `--vout=xcb_x11` has no effect there. Automatic picks libvlc's OpenGL output,
+    which on a machine without a GPU is Mesa's llvmpipe: each player's output start opens three
+    OpenGL contexts and JIT-compiles shaders, probes VDPAU and VA-API interop, and renders every
+    picture in software (measured on a 2-core machine under Xvfb: 9 tiles took 4-10 s to their
+    first picture, lost pictures as too late at start, and the GUI thread stalled 100-270 ms).
+    X11 runs the instance with `--no-xlib`: the OpenGL outputs (glx, egl_x11) and the Xlib
+    hardware-decoding probes cannot load, so libvlc takes XVideo where the server has it and
+    else plain X11 shared-memory images (`xcb_x11`), scaled by libswscale: 9 tiles live in
+    about 2 s, no pictures lost, no stall over 30 ms.
+    """
+
+    AUTO = "auto"  # X11 on a machine without a GPU device, OpenGL with one
+    X11 = "x11"
+    OPENGL = "opengl"
+
+    @classmethod
+    def parse(cls, value: str | NativeOutput) -> NativeOutput:
+        if isinstance(value, NativeOutput):
+            return value
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            names = ", ".join(m.value for m in cls)
+            raise ValueError(f"unknown native video output {value!r} (one of {names})") from None
+
+
 @dataclass(frozen=True)
 class MediaSettings:
     hw_decoding: HardwareDecoding = HardwareDecoding.AUTO
     network_caching_ms: int = DEFAULT_LIVE_BUFFER_MS
     stop_timeout_s: float = 3.0
     hardware_present: bool = field(default_factory=hardware_decoder_present)
+    native_output: NativeOutput = NativeOutput.AUTO
     extra_options: tuple[str, ...] = (
         # Late frames are dropped, never waited for: latency cannot grow over time.
         "--clock-jitter=0",
@@ -125,18 +156,36 @@ class MediaSettings:
     def __post_init__(self) -> None:
         # Accept plain strings from configuration files.
         object.__setattr__(self, "hw_decoding", HardwareDecoding.parse(self.hw_decoding))
+        object.__setattr__(self, "native_output", NativeOutput.parse(self.native_output))
+
+    @property
+    def native_x11(self) -> bool:
+        """Whether native-window players draw with plain X11 instead of OpenGL."""
+        if self.native_output is NativeOutput.AUTO:
+            return not self.hardware_present
+        return self.native_output is NativeOutput.X11
 
     def instance_args(self, render_path: RenderPath) -> list[str]:
         args = [f"--network-caching={self.network_caching_ms}"]
         args += [f"--{opt}" for opt in self.hw_decoding.vlc_options()]
         args += list(self.extra_options)
-        if render_path is RenderPath.COMPOSITED:
+        if render_path is RenderPath.COMPOSITED or self.native_x11:
             args.append("--no-xlib")
+        if render_path is RenderPath.NATIVE:
+            # Each video output would run xdg-screensaver (a shell script) and try to start a
+            # D-Bus session, on every (re)connect; the composited path never inhibits either.
+            args.append("--no-disable-screensaver")
         return args
 
     def media_options(self, *, software: bool) -> list[str]:
-        """Per-media options (`:opt`); `software=True` forces software decoding for one stream."""
-        mode = HardwareDecoding.OFF if software else self.hw_decoding
+        """Per-media options (`:opt`); `software=True` forces software decoding for one stream.
+
+        Media options are what decides: `set_xwindow` resets the player's `avcodec-hw`. Without a
+        hardware decoding device, automatic means software (no probe at each connection)."""
+        automatic_without_device = (
+            self.hw_decoding is HardwareDecoding.AUTO and not self.hardware_present
+        )
+        mode = HardwareDecoding.OFF if software or automatic_without_device else self.hw_decoding
         opts = [f":network-caching={self.network_caching_ms}"]
         opts += [f":{opt}" for opt in mode.vlc_options()]
         return opts

@@ -433,6 +433,34 @@ class FrameSink:
             )
 
 
+# At most this many lost pictures are held against later displayed ones (`new_pictures`).
+MAX_LATE_DEBT = 8
+
+
+def new_pictures(displayed: int, lost: int, debt: int) -> tuple[int, int]:
+    """New pictures shown in one poll interval, from the growth of libvlc's `displayed` and
+    `lost` counters, and the debt carried to the next interval.
+
+    libvlc counts a re-display of the old picture as displayed (one per 80 ms without a new
+    one), and a picture dropped as too late as lost, never as displayed. When every new
+    picture is late it re-displays the first one forever: "displayed" grows about as fast as
+    "lost", and nothing new is shown. So lost pictures are subtracted from displayed ones.
+
+    Subtracting the whole counts (as this did before) is wrong the other way: a stream whose
+    first pictures came late (a start on a busy machine, the usual case on the native path)
+    starts in deficit, and its tile then shows pictures for seconds while this reads no video,
+    so the feed says "Connecting…" over moving video and gives up at its connect timeout.
+    Hence per interval, and the deficit carried over is capped at `MAX_LATE_DEBT` pictures
+    (about half a second of video): sustained lateness still reads as no video, a late start
+    is paid off by the first few pictures shown.
+    """
+    gain = max(0, displayed) - max(0, lost)
+    if gain <= 0:
+        return 0, min(MAX_LATE_DEBT, debt - gain)
+    paid = min(gain, debt)
+    return gain - paid, debt - paid
+
+
 @dataclass
 class _Session:
     generation: int
@@ -445,6 +473,9 @@ class _Session:
     stats_count: int = 0
     stats_late: int = 0  # pictures libvlc decoded but dropped as too late to show
     stats_last_at: float | None = None
+    stats_displayed: int = 0  # libvlc's displayed and lost counters at the last poll
+    stats_lost: int = 0
+    stats_debt: int = 0  # lost pictures not yet offset by displayed ones (see new_pictures)
 
 
 _EVENTS = (
@@ -751,14 +782,18 @@ class TilePlayer:
         import vlc
 
         stats = vlc.MediaStats()
-        # libvlc counts a re-display of the old picture as displayed; when every new picture
-        # arrives too late (a live buffer shorter than decoding takes) it shows the first one
-        # forever while "displayed" keeps growing and "lost" grows as fast. Only displayed
-        # minus lost are new pictures, so a frozen picture reads as no video, not as live.
-        fresh = stats.displayed_pictures - stats.lost_pictures if s.media.get_stats(stats) else 0
+        # New pictures shown since the last poll (see `new_pictures`).
+        got = s.media.get_stats(stats)
         s.stats_late = stats.lost_pictures
-        if fresh > s.stats_count:
-            s.stats_count = fresh
+        fresh = 0
+        if got:
+            displayed, lost = int(stats.displayed_pictures), int(stats.lost_pictures)
+            fresh, s.stats_debt = new_pictures(
+                displayed - s.stats_displayed, lost - s.stats_lost, s.stats_debt
+            )
+            s.stats_displayed, s.stats_lost = displayed, lost
+        if fresh > 0:
+            s.stats_count += fresh
             s.stats_last_at = time.monotonic()
             if s.sink is None:  # native path: no callbacks tell us about frames
                 self.frame_ready.emit()

@@ -321,7 +321,9 @@ def test_settings_and_hw_modes() -> None:
     assert s.hw_decoding is HardwareDecoding.VAAPI
     assert "--avcodec-hw=vaapi" in s.instance_args(engine_mod.RenderPath.COMPOSITED)
     assert "--no-xlib" in s.instance_args(engine_mod.RenderPath.COMPOSITED)
-    assert "--no-xlib" not in s.instance_args(engine_mod.RenderPath.NATIVE)
+    assert "--no-xlib" not in dataclasses.replace(s, hardware_present=True).instance_args(
+        engine_mod.RenderPath.NATIVE
+    )
     assert ":avcodec-hw=none" in s.media_options(software=True)
     with_gpu = MediaSettings(hw_decoding="vaapi", hardware_present=True)
     assert with_gpu.decoding_label(software=False) == "HW (vaapi, requested)"
