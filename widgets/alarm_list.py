@@ -16,6 +16,7 @@ before it fired in the pane beside the list.
 from __future__ import annotations
 
 import asyncio
+import html
 import time
 from collections.abc import Callable, Coroutine
 from datetime import datetime
@@ -51,6 +52,7 @@ from console.hub.models import AlarmState, Alert, AlertPriority
 from widgets import theme
 from widgets.alarm_replay import ReplayPanel
 from widgets.alert_overlay import alert_colour
+from widgets.hub_text import shown, shown_html
 
 COLUMNS = ("Priority", "Time", "Camera", "Alert", "State", "Handled by")
 PRIORITY, TIME, CAMERA, ALERT, STATE, HANDLED = range(len(COLUMNS))
@@ -73,8 +75,8 @@ def _handled(alert: Alert) -> str:
     action = alert.closed or alert.acknowledged
     if action is None:
         return ""
-    note = f" - {action.note}" if action.note else ""
-    return f"{action.by} {local_time(action.at)}{note}"
+    note = f" - {shown(action.note)}" if action.note else ""
+    return f"{shown(action.by)} {local_time(action.at)}{note}"
 
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:
@@ -211,7 +213,7 @@ class AlarmTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.FontRole and alert.state is AlarmState.NEW:
             return self._bold
         if role == Qt.ItemDataRole.ToolTipRole:
-            return alert.message or alert.title
+            return shown_html(alert.message or alert.title)  # a tooltip may read rich text
         return None
 
     def _text(self, alert: Alert, col: int) -> str:
@@ -220,10 +222,10 @@ class AlarmTableModel(QAbstractTableModel):
         if col == TIME:
             return local_time(alert.started)
         if col == CAMERA:
-            return self.camera_name(alert.camera_id)
+            return shown(self.camera_name(alert.camera_id))
         if col == ALERT:
             live = " (live)" if alert.active else ""
-            return f"{alert.title}{live}"
+            return f"{shown(alert.title)}{live}"
         if col == STATE:
             return alert.state.value.capitalize()
         return _handled(alert)
@@ -534,11 +536,12 @@ class AlarmListPanel(QWidget):
         if alert is None:
             return
         lines = [
-            f"<b>{alert.title}</b> on {self.model.camera_name(alert.camera_id)} · "
+            f"<b>{shown_html(alert.title)}</b> on "
+            f"{shown_html(self.model.camera_name(alert.camera_id))} · "
             f"{alert.priority.title} · {alert.state.value}",
         ]
         if alert.message:
-            lines.append(alert.message)
+            lines.append(shown_html(alert.message))
         when = f"Raised {local_time(alert.started)}"
         if alert.ended is not None:
             when += f", ended {local_time(alert.ended)}"
@@ -550,9 +553,12 @@ class AlarmListPanel(QWidget):
         self.detail.setText("<br>".join(lines))
 
     def _on_problem(self, message: str) -> None:
-        self.detail.setText(f"<span style='color:{theme.ALARM.name()}'>{message}</span>")
+        # The message may quote the hub's own words: escaped for the rich-text label.
+        self.detail.setText(
+            f"<span style='color:{theme.ALARM.name()}'>{html.escape(message)}</span>"
+        )
 
 
 def _handled_line(action: Any) -> str:
-    note = f": “{action.note}”" if action.note else ""
-    return f"{action.by} at {local_time(action.at)}{note}"
+    note = f": “{shown_html(action.note)}”" if action.note else ""
+    return f"{shown_html(action.by)} at {local_time(action.at)}{note}"

@@ -20,6 +20,7 @@ from console.alerts.replay import AlarmReplay, ReplayState, ReplayStatus
 from console.hub.models import Alert
 from widgets import theme
 from widgets.alert_overlay import paint_alert_border, paint_alert_label
+from widgets.hub_text import shown
 from widgets.video_paint import paint_frame
 
 
@@ -94,6 +95,7 @@ class ReplayPanel(QWidget):
         self._replay = replay
         self._camera_name = camera_name
         self.caption = QLabel("Replay", self)
+        self.caption.setTextFormat(Qt.TextFormat.PlainText)  # it names a camera: hub text
         self.caption.setStyleSheet(f"color: {theme.TEXT.name()};")
         self.picture = ReplayPicture(replay, book, self)
         self.again_button = QPushButton("Replay again (R)", self)
@@ -139,7 +141,7 @@ class ReplayPanel(QWidget):
         alert = state.alert
         text = "Replay"
         if alert is not None:
-            text = f"Replay · {self._camera_name(alert.camera_id)} · {alert.title}"
+            text = f"Replay · {shown(self._camera_name(alert.camera_id))} · {shown(alert.title)}"
             position = self._replay.position()
             if position is not None:
                 local = position.astimezone().strftime("%H:%M:%S")

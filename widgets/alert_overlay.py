@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from console.alerts.book import Overlay
 from console.hub.models import AlarmState, AlertPriority
 from widgets import theme
+from widgets.hub_text import elided, shown
 
 # A tile draws at most this many boxes (the most urgent, then the newest); its label counts the
 # rest. A storm of alerts on one camera must not cost a frame per paint.
@@ -40,7 +41,8 @@ def alert_text(overlay: Overlay, more: int = 0) -> str:
     when = alert.started.astimezone().strftime("%H:%M:%S")
     state = " · ack" if alert.state is AlarmState.ACKNOWLEDGED else ""
     extra = f" · +{more}" if more else ""
-    return f"{alert.title.upper()} · {alert.priority.title} · {when}{state}{extra}"
+    # The title may be the hub's label or number plate: isolated from the console's words.
+    return f"{shown(alert.title.upper())} · {alert.priority.title} · {when}{state}{extra}"
 
 
 def paint_alert_border(p: QPainter, rect: QRect, top: Overlay) -> None:
@@ -104,5 +106,6 @@ def paint_alert_boxes(p: QPainter, picture: QRect, overlays: list[Overlay]) -> N
         )
         p.drawRect(r)
         label = alert.label or alert.plate or alert.kind.title
-        p.drawText(r.left() + 2, max(r.top() - 3, y0 + 10), label)
+        room = x0 + pw - (r.left() + 2)  # a long label stops at the picture's edge
+        p.drawText(r.left() + 2, max(r.top() - 3, y0 + 10), elided(p.fontMetrics(), label, room))
     p.restore()

@@ -16,6 +16,7 @@ from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
 from console.hub.models import Camera
+from widgets.hub_text import shown_html
 from widgets.mime import CAMERA_MIME
 
 CAMERA_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -45,9 +46,11 @@ class CameraModel(QStandardItemModel):
             item.setData(cam.id, CAMERA_ID_ROLE)
             item.setData(" ".join((cam.name, cam.id, cam.location, cam.group)), SEARCH_ROLE)
             profiles = ", ".join(f"{p.name} {p.width}x{p.height}@{p.fps:g}" for p in cam.profiles)
+            # A rich-text tooltip: every piece of hub text in it is escaped and isolated.
             item.setToolTip(
-                f"<b>{cam.name}</b><br>{cam.location}<br>{cam.vendor} {cam.model} "
-                f"(firmware {cam.firmware})<br>{profiles}"
+                f"<b>{shown_html(cam.name)}</b><br>{shown_html(cam.location)}<br>"
+                f"{shown_html(cam.vendor)} {shown_html(cam.model)} "
+                f"(firmware {shown_html(cam.firmware)})<br>{shown_html(profiles)}"
             )
             group.appendRow(item)
 

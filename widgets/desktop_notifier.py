@@ -10,6 +10,7 @@ the window manager for attention (a blinking taskbar entry).
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import os
 import shutil
@@ -76,7 +77,8 @@ class DesktopNotifier:
             f"--urgency={'critical' if urgent else 'normal'}",
             "--",
             title,
-            body,
+            # Notification servers read simple markup in the body; it quotes hub text.
+            html.escape(body, quote=False),
         ]
         try:
             result = subprocess.run(args, capture_output=True, timeout=5, check=False)

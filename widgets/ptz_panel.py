@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from console.hub.models import PtzLock, PtzPreset, PtzTour, PtzTourStep
 from console.ptz.desk import PtzDesk
 from widgets import theme
+from widgets.hub_text import shown, shown_html
 
 HINT = (
     "On the tile: P for PTZ mode, then drag to move, click to centre, Shift+drag to zoom to "
@@ -61,7 +62,10 @@ class PtzPanel(QWidget):
         self.title.setWordWrap(True)
         self.lock_label = QLabel("", self)
         self.lock_label.setWordWrap(True)
+        # Both may quote the hub (an operator's name, a refusal's words): never read as markup.
+        self.lock_label.setTextFormat(Qt.TextFormat.PlainText)
         self.problem_label = QLabel("", self)
+        self.problem_label.setTextFormat(Qt.TextFormat.PlainText)
         self.problem_label.setWordWrap(True)
         self.problem_label.setStyleSheet(f"color: {theme.ALARM.name()};")
         self.take_button = QPushButton("Take control", self)
@@ -148,7 +152,7 @@ class PtzPanel(QWidget):
             self.presets.clear()
             self.tours.clear()
             return
-        self.title.setText(f"<b>{self._camera_name(camera_id)}</b>")
+        self.title.setText(f"<b>{shown_html(self._camera_name(camera_id))}</b>")
         self._desk.watch(camera_id)
         self._on_lock(camera_id, self._desk.lock(camera_id))
         self._on_presets(camera_id, self._desk.presets(camera_id))
@@ -167,7 +171,7 @@ class PtzPanel(QWidget):
         else:
             since = lock.since.astimezone().strftime("%H:%M:%S")
             self.lock_label.setText(
-                f"Held by {lock.operator} since {since} (priority {lock.priority}). It is "
+                f"Held by {shown(lock.operator)} since {since} (priority {lock.priority}). It is "
                 f"released after {lock.idle_release_s:g} s without commands."
             )
             self.lock_label.setStyleSheet(f"color: {theme.WARN.name()};")
@@ -178,7 +182,7 @@ class PtzPanel(QWidget):
         current = self.selected_preset()
         self.presets.clear()
         for number, preset in enumerate(presets, start=1):
-            item = QListWidgetItem(f"{number}  {preset.name}")
+            item = QListWidgetItem(f"{number}  {shown(preset.name)}")
             item.setData(Qt.ItemDataRole.UserRole, preset.id)
             self.presets.addItem(item)
             if current is not None and preset.id == current:
@@ -190,7 +194,7 @@ class PtzPanel(QWidget):
         self.tours.clear()
         for tour in tours:
             state = " (running)" if tour.running else ""
-            item = QListWidgetItem(f"{tour.name}{state} · {len(tour.steps)} steps")
+            item = QListWidgetItem(f"{shown(tour.name)}{state} · {len(tour.steps)} steps")
             item.setData(Qt.ItemDataRole.UserRole, tour.id)
             self.tours.addItem(item)
 

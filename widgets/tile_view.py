@@ -9,6 +9,7 @@ wall libvlc draws into a child window and the view shows name and state in a str
 from __future__ import annotations
 
 import functools
+import html
 import time
 from collections.abc import Callable
 from typing import Any
@@ -49,6 +50,7 @@ from widgets.alert_overlay import (
     paint_alert_label,
 )
 from widgets.frame_clock import FrameClock
+from widgets.hub_text import LabelLine, layout_label_line, shown, shown_html
 from widgets.mime import CAMERA_MIME, TILE_MIME
 from widgets.ptz_steering import TileSteering, paint_crosshair
 from widgets.repaint_pacer import RepaintPacer
@@ -100,6 +102,9 @@ class TileView(QWidget):
     """A tile. `wall_index` identifies the wall in drag-and-drop between screens."""
 
     camera_dropped = Signal(int, str)  # tile id, camera id (from the camera tree or a wall)
+    # The top line as last drawn on a composited wall (tests check that the camera's name never
+    # covers the state).
+    label_line: LabelLine | None = None
 
     def __init__(
         self,
@@ -310,7 +315,7 @@ class TileView(QWidget):
         lock = self._ptz.held_by_other(self._tile.camera_id)
         if lock is not None:
             since = lock.since.astimezone().strftime("%H:%M")
-            return f"PTZ held by {lock.operator} since {since}", theme.WARN
+            return f"PTZ held by {shown(lock.operator)} since {since}", theme.WARN
         if self.ptz_mode:
             return "PTZ · drag to move · click to centre · Shift+drag to zoom", theme.ACCENT
         return "PTZ camera · P to steer", theme.MUTED
@@ -414,16 +419,21 @@ class TileView(QWidget):
         if self._strip is None:
             return
         text, colour = describe_state(self._state, self._profile)
-        name = self._camera_name(self._tile.camera_id) if self._tile.camera_id else "Empty"
+        # A QLabel reads rich text: what came from the hub is escaped (and isolated).
+        name = (
+            shown_html(self._camera_name(self._tile.camera_id)) if self._tile.camera_id else "Empty"
+        )
         name += _ROLE_MARKS.get(self._tile.role, "")
         ptz = self.ptz_line()
-        extra = f"   <span style='color:{ptz[1].name()}'>{ptz[0]}</span>" if ptz else ""
+        extra = (
+            f"   <span style='color:{ptz[1].name()}'>{html.escape(ptz[0])}</span>" if ptz else ""
+        )
         overlays = self.overlays()
         if overlays:
             top = overlays[0]
             extra += (
                 f"   <b style='color:{alert_colour(top.alert.priority).name()}'>"
-                f"{alert_text(top, len(overlays) - 1)}</b>"
+                f"{html.escape(alert_text(top, len(overlays) - 1))}</b>"
             )
         self._strip.setText(f"{name}   <span style='color:{colour.name()}'>{text}</span>{extra}")
 
@@ -500,7 +510,8 @@ class TileView(QWidget):
             )
             p.drawText(rect, Qt.AlignmentFlag.AlignCenter, empty)
             return
-        name = self._camera_name(self._tile.camera_id) + _ROLE_MARKS.get(self._tile.role, "")
+        name = self._camera_name(self._tile.camera_id)
+        mark = _ROLE_MARKS.get(self._tile.role, "")
         text, colour = describe_state(self._state, self._profile)
         if self.latency is not None and text:
             text += self._latency_text()
@@ -517,10 +528,11 @@ class TileView(QWidget):
             colour.rgba(),
             (ptz[0], ptz[1].rgba()) if ptz else None,
             lost,
+            mark,
         )
         if key != self._labels_key:
             self._labels_key = key
-            self._labels = self._draw_labels(rect, name, text, colour, ptz, lost)
+            self._labels = self._draw_labels(rect, name, text, colour, ptz, lost, mark)
         p.drawImage(rect.topLeft(), self._labels)
 
     def _latency_text(self) -> str:
@@ -540,7 +552,10 @@ class TileView(QWidget):
         colour: QColor,
         ptz: tuple[str, QColor] | None,
         lost: bool,
+        mark: str = "",
     ) -> QImage:
+        """The labels as an image: the top line is the camera's name (hub text, isolated and
+        elided into the room the state leaves, see `layout_label_line`) and the state."""
         font = self._label_font(rect)
         metrics = QFontMetrics(font, self)
         pad = 4
@@ -559,15 +574,17 @@ class TileView(QWidget):
         width = rect.width()
         band = QRect(0, 0, width, line + pad)
         p.fillRect(band, QColor(0, 0, 0, 150))
+        top = self.label_line = layout_label_line(
+            metrics, band.adjusted(pad, 0, -pad, 0), name, mark, text
+        )
         p.setPen(theme.TEXT)
-        p.drawText(band.adjusted(pad, 0, -pad, 0), Qt.AlignmentFlag.AlignVCenter, name)
-        if text:
+        p.drawText(top.name_rect, Qt.AlignmentFlag.AlignVCenter, top.name)
+        if top.state:
             p.setPen(colour)
-            elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width // 2)
             p.drawText(
-                band.adjusted(pad, 0, -pad, 0),
+                top.state_rect,
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                elided,
+                top.state,
             )
         if ptz is not None:
             ptz_band = QRect(0, band.bottom() + 1, width, line)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import html
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QSizePolicy,
     QSpinBox,
     QToolBar,
     QToolButton,
@@ -142,6 +144,12 @@ class WallWindow(QMainWindow):
         self.notice_label = QLabel(self)
         self.notice_label.setObjectName("notice")
         self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Notices quote hub text (camera names, ids): shown as written, never read as markup;
+        # a long one is cut by the status bar (the whole text is in the tooltip) rather than
+        # widening the window.
+        self.notice_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice_label.setMinimumWidth(1)
+        self.notice_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.statusBar().addWidget(self.notice_label, 1)
         if hub_label:
             self.statusBar().addPermanentWidget(QLabel(hub_label, self))
@@ -257,6 +265,7 @@ class WallWindow(QMainWindow):
 
     def _on_notice(self, notice: Notice) -> None:
         self.notice_label.setText(notice.text)
+        self.notice_label.setToolTip(html.escape(notice.text))
         self.notice_label.setProperty("level", notice.level.value)
         self.notice_label.style().unpolish(self.notice_label)
         self.notice_label.style().polish(self.notice_label)

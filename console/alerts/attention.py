@@ -17,6 +17,7 @@ from typing import Protocol
 from console.alerts.book import AlarmBook
 from console.alerts.settings import AlertSettings
 from console.hub.models import AlarmState, Alert, AlertChange
+from console.safe_text import isolate
 
 SOUND_GAP_S = 2.0  # at most one sound this often, unless a more urgent one comes
 NOTIFY_GATHER_S = 1.0  # alerts arriving within this time make one notification
@@ -95,13 +96,14 @@ class AlertAttention:
         if not alerts or self._notifier is None:
             return
         top = max(alerts, key=lambda a: (a.priority, a.started))
-        where = self._camera_name(top.camera_id)
+        where = isolate(self._camera_name(top.camera_id))
+        what = isolate(top.title)
         if len(alerts) == 1:
-            title = f"{top.priority.title} alarm: {top.title}"
-            body = f"{where}. {top.message}".strip()
+            title = f"{top.priority.title} alarm: {what}"
+            body = f"{where}. {isolate(top.message) if top.message else ''}".strip()
         else:
             title = f"{len(alerts)} new alarms"
-            body = f"Most urgent: {top.title} on {where} ({top.priority.title})."
+            body = f"Most urgent: {what} on {where} ({top.priority.title})."
         self.notified.append((title, body))
         self._notifier.notify(title, body, int(top.priority) >= 3)
 

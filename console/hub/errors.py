@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from console.redact import redact_text
+from console.safe_text import isolate
 
 if TYPE_CHECKING:
     from console.hub.models import PtzLock
@@ -168,4 +169,5 @@ def ptz_locked_message(lock: PtzLock | None) -> str:
     if lock is None:
         return "PTZ of this camera is held by another operator."
     since = lock.since.astimezone().strftime("%H:%M")
-    return f"PTZ is held by {lock.operator} since {since}."
+    # The name is the hub's text: isolated, so a right-to-left name cannot reorder the sentence.
+    return f"PTZ is held by {isolate(lock.operator)} since {since}."

@@ -14,6 +14,7 @@ from console.hub.tessera_api import TesseraHubClient
 from console.media.feed import FeedStatus
 from tests.e2e.conftest import qimage_to_array, wait_until
 from tests.support.hubproc import HubProcess
+from widgets.hub_text import shown
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 PTZ_CAM = "cam-08"
@@ -69,14 +70,16 @@ def test_steering_moves_the_picture_and_another_operators_lock_shows(qloop, qapp
                 await wait_until(lambda: app.ptz.lock(PTZ_CAM) is None, 5, "lock released")
                 await bob.ptz_lock(PTZ_CAM)
                 await wait_until(
-                    lambda: "held by bob" in (view.ptz_line() or ("",))[0],
+                    lambda: f"held by {shown('bob')}" in (view.ptz_line() or ("",))[0],
                     5,
                     "the tile naming bob as the holder",
                 )
                 # ana tries anyway: refused, and the tile says why.
                 app.ptz.steer(PTZ_CAM, 0.5, 0.0, 0.0)
                 await wait_until(
-                    lambda: (view.ptz_line() or ("",))[0].startswith("PTZ: PTZ is held by bob"),
+                    lambda: (view.ptz_line() or ("",))[0].startswith(
+                        f"PTZ: PTZ is held by {shown('bob')}"
+                    ),
                     5,
                     "the refusal on the tile",
                 )

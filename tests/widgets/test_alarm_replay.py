@@ -16,6 +16,7 @@ from console.notices import Notices
 from tests.console.alerts.alertdata import T0, make_alert
 from tests.support.hubthread import HubThread
 from widgets.alarm_replay import ReplayPanel, offset_text
+from widgets.hub_text import shown
 
 
 def test_offset_against_the_alarm_in_plain_words():
@@ -37,11 +38,13 @@ def test_the_pane_says_why_there_is_no_replay_and_can_replay_again(qtbot, qloop)
         assert not panel.again_button.isEnabled() and not panel.stop_button.isEnabled()
         alert = make_alert("al-1", "cam-08")
         replay.show(alert)
-        assert panel.caption.text() == "Replay · Rooftop PTZ · Person · loading…"
+        # Camera name and alert title are hub text: each in a bidi isolate (issue 12).
+        named = f"Replay · {shown('Rooftop PTZ')} · {shown('Person')}"
+        assert panel.caption.text() == f"{named} · loading…"
         assert panel.stop_button.isEnabled()
         qloop.run_until_complete(until(lambda: replay.state.status is ReplayStatus.UNAVAILABLE))
         assert replay.state.message == "Rooftop PTZ is not recorded: only live video can be shown."
-        assert panel.caption.text() == "Replay · Rooftop PTZ · Person"
+        assert panel.caption.text() == named
         assert panel.again_button.isEnabled() and not panel.stop_button.isEnabled()
         panel.picture.grab()  # paints the message, no picture
         assert panel.picture.picture.isNull()

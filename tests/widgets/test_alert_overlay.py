@@ -10,6 +10,7 @@ from console.alerts.book import OVERLAY_FADE_S, AlarmBook
 from console.hub.models import AlertChange, AlertPriority
 from tests.console.alerts.alertdata import ended, make_alert
 from widgets.alert_overlay import PRIORITY_COLOURS
+from widgets.hub_text import shown
 from widgets.wall_window import WallWindow
 
 
@@ -87,4 +88,4 @@ def test_a_native_wall_names_the_alert_in_the_tile_strip(qtbot, station):
     qtbot.addWidget(view)
     book.apply(make_alert("p", "cam-01", AlertPriority.HIGH), AlertChange.RAISED)
     tile = view.tile_views[0]
-    assert "PERSON · High" in tile._strip.text()
+    assert f"{shown('PERSON')} · High" in tile._strip.text()  # the label isolated (issue 12)

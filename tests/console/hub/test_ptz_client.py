@@ -44,6 +44,7 @@ from console.hub.tessera_api import (
     parse_ptz_status,
     parse_ptz_tours,
 )
+from console.safe_text import isolate
 from tests.support.hubthread import HubThread
 from tests.support.minimal_client import MinimalClient
 
@@ -244,7 +245,7 @@ def test_409_with_a_lock_is_ptz_locked_naming_the_holder():
     assert error.status == 409 and error.code == "ptz_locked" and not error.retryable
     assert error.lock is not None and error.lock.operator == "ana"
     local = error.lock.since.astimezone().strftime("%H:%M")
-    assert error.operator_message == f"PTZ is held by ana since {local}."
+    assert error.operator_message == f"PTZ is held by {isolate('ana')} since {local}."
 
 
 def test_409_with_an_unreadable_lock_still_says_locked():
@@ -533,7 +534,7 @@ def test_locks_between_operators(hub):
     assert refused.status == 409 and refused.code == "ptz_locked"
     assert refused.lock == lock
     local = lock.since.astimezone().strftime("%H:%M")
-    assert refused.operator_message == f"PTZ is held by ana since {local}."
+    assert refused.operator_message == f"PTZ is held by {isolate('ana')} since {local}."
     assert "ana" in refused.server_message
     assert out["status"].lock == lock
     assert out["takeover"].operator == "bob" and out["takeover"].priority == 50
