@@ -387,17 +387,27 @@ def _line(trial: dict[str, Any]) -> str:
     return ", ".join(f"{k} {v}" for k, v in trial.items() if not isinstance(v, list) or v)
 
 
-def _external_stream_cases() -> dict[str, str]:
-    """Misbehaving stream URLs from tests/support/hostile_streams.py when it is there."""
-    return {}
+def _hostile_streams() -> tuple[Any, dict[str, str]]:
+    """The misbehaving stream server of tests/support/hostile_streams.py (every case, the
+    real-video ones included) when it is there; else the hostile hub's built-in cases."""
+    try:
+        from tests.support.hostile_streams import CASES, HostileStreams
+    except ImportError:
+        return None, {}
+    server = HostileStreams().start()
+    return server, {case: server.url(case) for case in CASES}
 
 
 def hostile_phase(hub: Any, plan: Plan, folder: Path, out: dict[str, Any]) -> None:
     from tests.support.hostile_hub import HostileHub
 
-    hostile = HostileHub(hub.url, _external_stream_cases()).start()
+    streams, cases = _hostile_streams()
+    hostile = HostileHub(hub.url, cases).start()
     worker = Worker(hostile.url, plan.tiles, "hostile", folder)
-    result: dict[str, Any] = {"stream_cases": dict(hostile.stream_urls)}
+    result: dict[str, Any] = {
+        "stream_cases": dict(hostile.stream_urls),
+        "stream_server": "tests/support/hostile_streams.py" if streams else "built in",
+    }
     out["hostile"] = result
     stalls: list[float] = []
     try:
@@ -437,7 +447,7 @@ def hostile_phase(hub: Any, plan: Plan, folder: Path, out: dict[str, Any]) -> No
         stalls.append(stall["max_stall_ms"])
         result["streams_max_stall_ms"] = stall["max_stall_ms"]
         # The camera list, reloaded the way a restart would load it, in each hostile shape.
-        cases = []
+        list_cases: list[dict[str, Any]] = []
         for mode in ("malformed", "big", "drip", "huge"):
             hostile.set_list_mode(mode)
             bound = plan.drip_bound_s if mode == "drip" else 60.0
@@ -445,7 +455,7 @@ def hostile_phase(hub: Any, plan: Plan, folder: Path, out: dict[str, Any]) -> No
             r = worker.cmd("reload", timeout_s=bound + 30, bound_s=bound)
             s = worker.cmd("stall", reset=True)
             stalls.append(s["max_stall_ms"])
-            cases.append(
+            list_cases.append(
                 {
                     "list": mode,
                     "list_taken": r.get("list_taken"),
@@ -457,16 +467,21 @@ def hostile_phase(hub: Any, plan: Plan, folder: Path, out: dict[str, Any]) -> No
                     "max_stall_ms": s["max_stall_ms"],
                 }
             )
-            print(f"    {_line(cases[-1])}", flush=True)
+            print(f"    {_line(list_cases[-1])}", flush=True)
         hostile.set_list_mode("normal")
-        result["camera_list_cases"] = cases
+        result["camera_list_cases"] = list_cases
         result["good_cameras"] = len(good)
         snap = worker.cmd("snapshot")["tiles"]
         good_tiles = [t for t in snap if t["camera"] in good]
         result["good_tiles_live_at_end"] = (
             f"{sum(1 for t in good_tiles if t['status'] == 'live')} of {len(good_tiles)}"
         )
-        no_picture = [t for t in result["tiles"] if t["camera"].startswith("hostile-")]
+        # Frozen pictures keep arriving: "reported as frozen" is judged apart (its tile's row).
+        no_picture = [
+            t
+            for t in result["tiles"]
+            if t["camera"].startswith("hostile-") and t["camera"] != "hostile-frozen"
+        ]
         flags = [t["first_signal_lost_s"] for t in no_picture]
         out["hostile_flag_s"] = (
             max(STUCK_AFTER_S if f is None else f for f in flags) if flags else None
@@ -478,6 +493,8 @@ def hostile_phase(hub: Any, plan: Plan, folder: Path, out: dict[str, Any]) -> No
     finally:
         worker.stop()
         hostile.stop()
+        if streams is not None:
+            streams.stop()
         crash = worker.crash_record("hostile")
         out["hostile_crashes"] = 1 if crash else 0
         if crash:
@@ -679,6 +696,7 @@ def run(plan: Plan, argv: list[str]) -> dict[str, Any]:
         "hub": {"process": f"python -m console.demohub --cameras {plan.tiles} --alerts off"},
         "errors": [],
         "crashes": [],
+        "loadavg_start": [round(v, 2) for v in os.getloadavg()],  # other programs' share too
     }
     folder = Path(tempfile.mkdtemp(prefix="tessera-chaos-"))
     hub = HubProcess(cameras=plan.tiles, alerts="off").start()
@@ -705,6 +723,7 @@ def run(plan: Plan, argv: list[str]) -> dict[str, Any]:
     if plan.hostile:
         for key in ("hostile_crashes", "hostile_stuck_tiles", "hostile_max_stall_ms"):
             out.setdefault(key, None)
+    out["loadavg_end"] = [round(v, 2) for v in os.getloadavg()]
     out["targets"] = evaluate(out)
     out["wall_time_s"] = round(time.monotonic() - started, 1)
     out["logs"] = str(folder)
