@@ -295,12 +295,14 @@ def plain_reason(error: HubProtocolError, item_path: str) -> str:
 
 
 T = TypeVar("T")
+RELEASE_CHUNK = 2000  # entries let go per step once the reader's limit is reached
 
 
 class ItemReader(Generic[T]):
     """Reads a list from the hub entry by entry: readable entries go to `items`, each unreadable
     one to `rejected` (position, id when readable, plain reason), so one bad entry costs only
-    itself. Entries past `limit` are counted in `not_read` and not looked at.
+    itself. Entries past `limit` are counted in `not_read` and not looked at. With `consume`
+    the reader empties `entries` as it goes (see `steps`).
 
     `steps()` reads one entry per step, so a caller on the event loop can let the loop run
     between entries (`read_in_slices`); `read()` reads them all at once.
@@ -308,14 +310,17 @@ class ItemReader(Generic[T]):
 
     def __init__(
         self,
-        entries: Sequence[Any],
+        entries: list[Any],
         path: str,
         parse: Callable[[object, str], T],
         *,
         key: Callable[[T], str] | None = None,
         limit: int | None = None,
+        consume: bool = False,
     ) -> None:
         self._entries = entries
+        self._total = len(entries)
+        self._consume = consume
         self._path = path
         self._parse = parse
         self._key = key
@@ -326,27 +331,43 @@ class ItemReader(Generic[T]):
 
     @property
     def total(self) -> int:
-        return len(self._entries)
+        return self._total
 
     def steps(self) -> Iterator[None]:
+        """One step per entry read, then one per `RELEASE_CHUNK` entries let go.
+
+        With `consume`, each entry is let go (in the hub's list, which is the parsed answer's
+        and used once) as soon as it is read, and entries past the limit a chunk at a time:
+        freed all at once, the 50,000 entries of a large answer cost 38 ms of CPU in one go.
+        """
+        entries = self._entries
         seen: set[str] = set()
-        for position, entry in enumerate(self._entries):
+        for position in range(len(entries)):
             if self._limit is not None and len(self.items) >= self._limit:
-                self.not_read = len(self._entries) - position
+                self.not_read = len(entries) - position
+                while self._consume and len(entries) > position:
+                    del entries[max(position, len(entries) - RELEASE_CHUNK) :]
+                    yield
                 return
+            entry = entries[position]
+            if self._consume:
+                entries[position] = None
             where = f"{self._path}[{position}]"
             try:
                 item = self._parse(entry, where)
-                if self._key is not None:
-                    item_key = self._key(item)
-                    if item_key in seen:
-                        raise HubProtocolError(
-                            f"{where}.id: the same id as an earlier entry", field=f"{where}.id"
-                        )
-                    seen.add(item_key)
             except HubProtocolError as exc:
                 self.rejected.append(Rejected(position, _entry_id(entry), plain_reason(exc, where)))
+                yield
+                continue
+            item_key = self._key(item) if self._key is not None else None
+            if item_key is None:
+                self.items.append(item)
+            elif item_key in seen:
+                self.rejected.append(
+                    Rejected(position, _entry_id(entry), "an earlier entry has the same id")
+                )
             else:
+                seen.add(item_key)
                 self.items.append(item)
             yield
 
@@ -593,11 +614,14 @@ def parse_alert(payload: object, path: str = "alert") -> Alert:
     )
 
 
-def _alert_snapshot_reader(payload: object) -> tuple[ItemReader[Alert], int]:
+def _alert_snapshot_reader(
+    payload: object, *, consume: bool = False
+) -> tuple[ItemReader[Alert], int]:
     obj = _obj(payload, "response")
     seq = _int(obj, "seq", "response", minimum=0)
     alerts = _list(obj, "alerts", "response")
-    return ItemReader(alerts, "response.alerts", parse_alert, key=lambda a: a.id), seq
+    reader = ItemReader(alerts, "response.alerts", parse_alert, key=lambda a: a.id, consume=consume)
+    return reader, seq
 
 
 def parse_alert_snapshot(payload: object) -> AlertSnapshot:
@@ -672,12 +696,16 @@ def parse_camera(payload: object, path: str = "camera") -> Camera:
     )
 
 
-def camera_list_reader(payload: object, limit: int | None = None) -> ItemReader[Camera]:
+def camera_list_reader(
+    payload: object, limit: int | None = None, *, consume: bool = False
+) -> ItemReader[Camera]:
     """A reader of the camera list answer: each camera on its own (a camera with an id seen
     before is unreadable), at most `limit` of them. Only a response that has no `cameras`
     array at all is refused as a whole."""
     entries = _list(_obj(payload, "response"), "cameras", "response")
-    return ItemReader(entries, "cameras", parse_camera, key=lambda c: c.id, limit=limit)
+    return ItemReader(
+        entries, "cameras", parse_camera, key=lambda c: c.id, limit=limit, consume=consume
+    )
 
 
 def camera_list_from(reader: ItemReader[Camera]) -> CameraList:
@@ -1052,7 +1080,8 @@ class TesseraHubClient(HubClient):
 
     async def camera_list(self, limit: int | None = None) -> CameraList:
         async def parse(payload: object) -> CameraList:
-            return camera_list_from(await read_in_slices(camera_list_reader(payload, limit)))
+            reader = camera_list_reader(payload, limit, consume=True)
+            return camera_list_from(await read_in_slices(reader))
 
         return await self._get_parsed(("cameras",), parse)
 
@@ -1302,7 +1331,7 @@ class TesseraHubClient(HubClient):
         query = {"state": "all" if include_closed else "open"}
         with collector_paused():
             payload = await self._request_json("GET", ("alerts",), query=query)
-            reader, seq = _alert_snapshot_reader(payload)
+            reader, seq = _alert_snapshot_reader(payload, consume=True)
             await read_in_slices(reader)
             return AlertSnapshot(tuple(reader.items), seq, tuple(reader.rejected))
 

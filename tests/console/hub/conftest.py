@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, replace
@@ -73,6 +74,20 @@ class Faults:
     replay_inclusive: bool = False  # replays seq >= since (one duplicate) instead of > since
     # Fields of the recordings and playback answers replaced by these values (garbage tests).
     recording_fields: tuple[tuple[str, Any], ...] = ()
+    camera_count: int = 0  # the camera list holds this many generated cameras instead
+    bad_entries: bool = False  # the camera list has unreadable entries among the good ones
+    padding_bytes: int = 0  # the camera list answer carries this much filler
+    drip_s: float = 0.0  # the camera list answer is sent one byte every drip_s seconds
+
+
+# What `bad_entries` puts into the camera list, at these positions (0-based) of the answer.
+BAD_ENTRIES: list[tuple[int, Any]] = [
+    (1, 42),  # not an object
+    (2, {**CAMERAS[0], "id": None, "name": 7}),  # no id, and a name that is not text
+    (3, {k: v for k, v in CAMERAS[1].items() if k != "profiles"} | {"id": "cam-12"}),
+    (4, {**CAMERAS[0]}),  # the same id as the first
+    (5, {**CAMERAS[0], "id": "cam-\u202e21"}),  # an id with a bidi override
+]
 
 
 def now_iso() -> str:
@@ -93,6 +108,7 @@ class FakeHub:
         self._seq = 0
         self._queues: set[asyncio.Queue[dict[str, Any]]] = set()
         self._api_calls = 0
+        self._camera_list_cache: bytes | None = None
         self._runner: web.AppRunner | None = None
         app = web.Application()
         app.router.add_get("/api/v1/hub", self._hub)
@@ -198,12 +214,40 @@ class FakeHub:
             }
         )
 
+    def _camera_list_body(self) -> bytes:
+        if self._camera_list_cache is None:
+            f = self.faults
+            if f.camera_count:
+                cameras: list[Any] = [
+                    {**CAMERAS[0], "id": f"cam-{i:05d}", "name": f"Camera {i}"}
+                    for i in range(f.camera_count)
+                ]
+            else:
+                cameras = [self._camera_payload(i) for i in range(len(CAMERAS))]
+            if f.bad_entries:
+                for position, entry in BAD_ENTRIES:
+                    cameras.insert(position, entry)
+            answer: dict[str, Any] = {"cameras": cameras}
+            if f.padding_bytes:
+                answer["padding"] = "x" * f.padding_bytes
+            self._camera_list_cache = json.dumps(answer).encode()
+        return self._camera_list_cache
+
     async def _cameras(self, request: web.Request) -> web.StreamResponse:
         if (bad := await self._faulty(request)) is not None:
             return bad
-        return web.json_response(
-            {"cameras": [self._camera_payload(i) for i in range(len(CAMERAS))]}
+        body = self._camera_list_body()
+        if not self.faults.drip_s:
+            return web.Response(body=body, content_type="application/json")
+        resp = web.StreamResponse(
+            status=200,
+            headers={"Content-Type": "application/json", "Content-Length": str(len(body))},
         )
+        await resp.prepare(request)
+        for i in range(len(body)):
+            await resp.write(body[i : i + 1])
+            await asyncio.sleep(self.faults.drip_s)
+        return resp
 
     async def _camera(self, request: web.Request) -> web.StreamResponse:
         if (bad := await self._faulty(request)) is not None:

@@ -1,0 +1,103 @@
+"""`loads_in_slices` gives what `json.loads` gives, and lets the loop run while it works."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import time
+
+import pytest
+
+from console.hub.sliced_json import (
+    MAX_PIECE_CHARS,
+    SMALL_BODY_BYTES,
+    collector_paused,
+    loads_in_slices,
+)
+
+CAMERA = {
+    "id": "cam-1",
+    "name": 'Gate [north] "A" \\ ü \u202e',
+    "profiles": [{"name": "main", "width": 1280, "fps": 12.5}],
+    "ptz": {"pan": {"min": -170.0, "max": 1.7e2}, "on": True, "x": None},
+}
+DOCUMENTS = {
+    "a camera list": {"cameras": [dict(CAMERA, id=f"cam-{i}") for i in range(3000)]},
+    "deep nesting": [[[[[[[[1, {"a": [[[[[]]]]]}]]]]]]]] * 3000,
+    "a long string and a flat array": {"s": "x" * 200_000, "b": [True, None, -1.5e-3] * 9000},
+    "numbers": list(range(40_000)),
+    "an empty object among big ones": [{}, [], "", 0] * 20_000,
+}
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+@pytest.mark.parametrize("indent", [None, 2])
+def test_the_result_is_what_json_loads_gives(name, indent):
+    text = json.dumps(DOCUMENTS[name], indent=indent, ensure_ascii=indent is None)
+    assert len(text) > SMALL_BODY_BYTES  # the sliced path, not the small-body shortcut
+    assert run(loads_in_slices(text.encode())) == json.loads(text)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    ['{"a": 1,}', "[1 2]", '{"a" 1}', "[1, 2", '{"a": [1]} x', "[" * 100 + "]" * 100, "{1: 2}"],
+)
+def test_broken_json_is_a_decode_error(broken):
+    padded = broken + " " * (SMALL_BODY_BYTES + 1)
+    with pytest.raises(json.JSONDecodeError):
+        run(loads_in_slices(padded))
+
+
+def test_bytes_that_are_not_utf8_are_refused():
+    with pytest.raises(UnicodeDecodeError):
+        run(loads_in_slices(b'"\xff' + b" " * SMALL_BODY_BYTES))
+
+
+def test_the_loop_runs_while_a_large_list_is_parsed():
+    text = json.dumps(DOCUMENTS["a camera list"] | {"more": list(range(50_000))})
+    assert len(text) > 4 * MAX_PIECE_CHARS
+
+    async def main():
+        turns = 0
+
+        async def count():
+            nonlocal turns
+            while True:
+                await asyncio.sleep(0)
+                turns += 1
+
+        counter = asyncio.ensure_future(count())
+        await loads_in_slices(text, slice_s=0.0)
+        counter.cancel()
+        return turns
+
+    # With no time allowed per slice, the loop gets a turn at every piece (CPU-time bounds are
+    # checked where they matter, in the GUI stall test).
+    assert run(main()) > 100
+
+
+def test_the_collector_is_paused_and_restored_nested():
+    assert gc.isenabled()
+    with collector_paused():
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # off before: left off
+    finally:
+        gc.enable()
+
+
+def test_a_small_body_takes_the_one_call_path():
+    started = time.perf_counter()
+    assert run(loads_in_slices(b'{"a": [1, 2]}')) == {"a": [1, 2]}
+    assert time.perf_counter() - started < 5  # (no bound meant: it merely runs)
