@@ -102,6 +102,9 @@ class CameraDirectory:
                 len(found.rejected),
                 found.not_read,
             )
+            # Reading a long list took the loop's turns in slices; the views' rebuild that
+            # follows is one more stretch: let the loop run in between.
+            await asyncio.sleep(0)
             message = unread_cameras_message(found)
             if message is None:
                 self._notices.withdraw(UNREAD_NOTICE_KEY)
