@@ -76,9 +76,3 @@ def isolate(text: str) -> str:
     """`text` cleaned and wrapped in a bidi isolate, ready to be put beside the console's own
     words: whatever its direction, it cannot reorder them."""
     return f"{FIRST_STRONG_ISOLATE}{clean_text(text)}{POP_DIRECTIONAL_ISOLATE}"
-
-
-def quoted(text: str, max_chars: int = 60) -> str:
-    """A short, cleaned and isolated form of hub text for a sentence addressed to the operator
-    ("cam-12", "the camera called ..."): at most `max_chars` characters of it."""
-    return isolate(clean_text(text, max_chars))

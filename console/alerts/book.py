@@ -263,7 +263,8 @@ class AlarmBook:
                 more = len(snapshot.rejected) - 5
                 self._notices.post(
                     f"{len(snapshot.rejected)} of {total} alarms from the hub could not be read "
-                    f"and are not shown: {named}{f'; and {more} more' if more > 0 else ''}.",
+                    f"and {'is' if len(snapshot.rejected) == 1 else 'are'} not shown: "
+                    f"{named}{f'; and {more} more' if more > 0 else ''}.",
                     Level.WARNING,
                     "hub-alarms-unread",
                 )

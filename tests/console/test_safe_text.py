@@ -11,7 +11,6 @@ from console.safe_text import (
     clean_text,
     is_clean,
     isolate,
-    quoted,
 )
 
 
@@ -56,7 +55,6 @@ def test_overlong_text_is_cut_with_an_ellipsis():
 
 def test_isolate_wraps_cleaned_text():
     assert isolate("Gate\u202eevil") == f"{FIRST_STRONG_ISOLATE}Gateevil{POP_DIRECTIONAL_ISOLATE}"
-    assert quoted("y" * 100, 10) == f"{FIRST_STRONG_ISOLATE}{'y' * 9}…{POP_DIRECTIONAL_ISOLATE}"
 
 
 def test_identifiers_with_controls_are_not_clean():
