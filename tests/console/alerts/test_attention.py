@@ -16,6 +16,7 @@ from console.alerts.settings import SOUND_NAMES, AlertSettings
 from console.alerts.sounds import AplayPlayer, sound_wav
 from console.hub.models import AlertChange, AlertPriority
 from console.notices import Notices
+from console.safe_text import isolate
 from tests.console.alerts.alertdata import make_alert
 from tests.support.hubthread import wait_until
 
@@ -110,7 +111,9 @@ def test_a_burst_makes_one_notification_only_while_the_console_is_not_in_front()
         await asyncio.sleep(NOTIFY_GATHER_S + 0.2)
 
     asyncio.run(scenario())
-    assert [t for t, _, _ in away.shown] == ["Critical alarm: Person", "50 new alarms"]
-    assert away.shown[0][2] is True and "Platform 2" in away.shown[0][1]
-    assert "Most urgent: Person on Platform 2" in away.shown[1][1]
+    # The hub's words (alert title, camera name) are each in a bidi isolate (issue 12).
+    person, platform = isolate("Person"), isolate("Platform 2")
+    assert [t for t, _, _ in away.shown] == [f"Critical alarm: {person}", "50 new alarms"]
+    assert away.shown[0][2] is True and platform in away.shown[0][1]
+    assert f"Most urgent: {person} on {platform}" in away.shown[1][1]
     attention.close()
