@@ -50,6 +50,7 @@ from console.settings import Settings, SettingsStore
 from console.stall import StallMonitor
 from console.wall.feeds import FeedKey
 from console.wall.model import RenderPath, WallModel
+from console.wall.native_guard import GuardedFeed, NativeWallGuard
 from console.wall.store import LayoutStore, SavedLayouts
 from console.workstation import Workstation, initial_walls
 
@@ -112,6 +113,7 @@ class ConsoleApp:
         self.auto_pop: AutoPop | None = None
         self.attention: AlertAttention | None = None
         self.replay: AlarmReplay | None = None
+        self._guards: list[NativeWallGuard] = []
         self.alert_settings = AlertSettings()
         self.hub_label = ""
 
@@ -202,6 +204,7 @@ class ConsoleApp:
             ),
         )
         self._open_windows()
+        self._guard_native_walls()
         self._start_attention(folder)
         self._tasks.append(self._loop.create_task(directory.load(), name="camera-directory"))
         self._tasks.append(self._loop.create_task(self.alarms.follow(), name="alarms"))
@@ -215,6 +218,24 @@ class ConsoleApp:
         gc.freeze()
         self.stall.start()
         return 0
+
+    def _guard_native_walls(self) -> None:
+        """A native-window wall this machine cannot keep live falls back to composited."""
+        assert self.station is not None
+        for index, (wall, feeds) in enumerate(
+            zip(self.station.walls, self.station.feeds, strict=True)
+        ):
+
+            def current(feeds: Any = feeds) -> list[GuardedFeed]:
+                return list(feeds.feeds.values())
+
+            def give_up(reason: str, index: int = index, wall: WallModel = wall) -> None:
+                self.notices.post(f"Wall {index + 1}: {reason}.", Level.WARNING)
+                wall.set_render_path(RenderPath.COMPOSITED)
+
+            guard = NativeWallGuard(wall, current, give_up)
+            guard.start(self._loop)
+            self._guards.append(guard)
 
     def _start_attention(self, folder: Path) -> None:
         from widgets.desktop_notifier import DesktopNotifier
@@ -362,6 +383,8 @@ class ConsoleApp:
     async def shutdown(self) -> None:
         for task in self._tasks:
             task.cancel()
+        for guard in self._guards:
+            guard.stop()
         if self.station is not None:
             self.station.close()
         for window in self.windows:

@@ -81,6 +81,7 @@ class WallView(QWidget):
         wall.layout_changed.connect(self._on_layout)
         wall.maximized_changed.connect(self._on_maximized)
         wall.selection_changed.connect(self._on_selection)
+        wall.render_path_changed.connect(self._on_render_path)
         feeds.changed.connect(self._bind_feeds)
         self._on_layout(wall.layout)
 
@@ -161,7 +162,20 @@ class WallView(QWidget):
         self._place()
         self._bind_feeds()
 
+    def _on_render_path(self, _path: str) -> None:
+        """The wall changed render path (a native wall fell back to composited): new tile
+        views of the other kind; the old native windows go once libvlc has let go of them."""
+        native = self._wall.render_path == RenderPath.NATIVE
+        if native == self._native:
+            return
+        for tid in list(self._views):
+            self._retire(self._views.pop(tid))
+        self._native = native
+        self._on_layout(self._wall.layout)
+
     def _bind_feeds(self) -> None:
+        if self._native != (self._wall.render_path == RenderPath.NATIVE):
+            return  # the feeds changed kind before the views did: _on_render_path rebuilds
         feeds = self._feeds
         for view in self._views.values():
             tile = view.tile

@@ -129,6 +129,7 @@ class WallFeeds:
         self.changed = Signal()
         wall.layout_changed.connect(self._on_layout)
         wall.live_buffer_changed.connect(self._on_layout)  # new players, switched seamlessly
+        wall.render_path_changed.connect(self._on_layout)  # new feeds of the other kind
         self._sync()
 
     # -- reading -------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ class WallModel:
         self.maximized_changed = Signal()  # (tile id | None)
         self.fullscreen_changed = Signal()  # (bool)
         self.live_buffer_changed = Signal()  # (int | None)
+        self.render_path_changed = Signal()  # (str)
 
     # -- reading -------------------------------------------------------------------------------
     @property
@@ -163,6 +164,15 @@ class WallModel:
         if ms != self._state.live_buffer_ms:
             self._state = dataclasses.replace(self._state, live_buffer_ms=ms)
             self.live_buffer_changed.emit(ms)
+
+    def set_render_path(self, path: str) -> None:
+        """Show this wall's video another way (the native-window path falls back to the
+        composited one where the machine cannot keep it live): every feed starts again."""
+        if path not in RenderPath.ALL:
+            raise ValueError(f"unknown render path {path!r}")
+        if path != self._state.render_path:
+            self._state = dataclasses.replace(self._state, render_path=path)
+            self.render_path_changed.emit(path)
 
     def set_fullscreen(self, on: bool) -> None:
         if on != self._state.fullscreen:
