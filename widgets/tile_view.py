@@ -397,6 +397,12 @@ class TileView(QWidget):
     def _on_frame(self) -> None:
         if self._native:
             self.frames_shown += 1  # libvlc painted it; the stats say it was new
+            # Both players draw into this tile's window: once the new one has shown a
+            # picture, the one it replaces (an old stream profile) must stop, or they take
+            # turns in the window for as long as the tile shows this camera.
+            player = self._feed.player if self._feed is not None else None
+            if self._outgoing is not None and player is not None and player.frame_count > 0:
+                self._release_outgoing()
         elif self.isVisible():
             self.repaint_soon()
 
