@@ -86,7 +86,10 @@ def describe_state(state: FeedState | None, profile: str | None = None) -> tuple
     if state is None or state.status is FeedStatus.IDLE:
         return "", theme.MUTED
     if state.status is FeedStatus.CONNECTING:
-        return "Connecting…", theme.WARN
+        again = f" (attempt {state.attempt + 1})" if state.attempt else ""
+        return f"Connecting…{again}", theme.WARN
+    if state.status is FeedStatus.LIVE and state.frozen_s is not None:
+        return f"Frozen: picture unchanged for {state.frozen_s:.0f} s", theme.ALARM
     if state.status is FeedStatus.LIVE:
         fps = f" · {state.fps:.0f} fps" if state.fps is not None else ""
         stream = f" · {profile}" if profile else ""

@@ -6,7 +6,10 @@ One asyncio task per started feed runs the whole machine on the loop thread; it 
 ~250 ms (watchdog) and wakes at once on player events. Each attempt asks the hub for the URL
 again (the hub may have restarted) and calls `player.play(url)`, which hands the previous libvlc
 player to the reaper. libvlc may never report a dead network stream, so silence is detected
-here: no new frame for max(3 frame intervals, 2 s) means SIGNAL_LOST.
+here: no new frame for max(3 frame intervals, 2 s) means SIGNAL_LOST, and so does no first
+picture within 5 s of the attempt's start (a stream that connects and then sends nothing, a
+trickle, garbage or no video), with the reason read from what libvlc received and decoded. Frames
+that keep coming with an unchanged picture are reported as frozen (`FeedState.frozen_s`).
 """
 
 from __future__ import annotations
@@ -49,6 +52,15 @@ class FeedPlayer(Protocol):
     def late_count(self) -> int: ...
 
     @property
+    def bytes_received(self) -> int: ...
+
+    @property
+    def decoded_count(self) -> int: ...
+
+    @property
+    def picture_changed_at(self) -> float | None: ...
+
+    @property
     def hardware_decoding_requested(self) -> bool: ...
 
     @property
@@ -80,6 +92,9 @@ class FeedState:
     fps: float | None = None  # LIVE: measured over the last ~2 s (None until measurable)
     reason: str | None = None  # SIGNAL_LOST: plain words for the operator
     retry_in_s: float | None = None  # SIGNAL_LOST: countdown to the next attempt
+    # LIVE: frames keep arriving but the picture has not changed for this many seconds (a
+    # frozen encoder); None while the picture moves, or where it cannot be seen (native path).
+    frozen_s: float | None = None
     decoding: str | None = (
         None  # "SW", "SW (no hardware decoder ...)", "HW (vaapi, requested)", ...
     )
@@ -92,14 +107,21 @@ class FeedState:
 @dataclass(frozen=True)
 class FeedTiming:
     tick_s: float = 0.25
-    connect_timeout_s: float = 8.0
+    # From the start of an attempt (the URL asked of the hub included) to the first picture: a
+    # stream that connects and yields no picture (silence, garbage, no video, a drip) is lost
+    # after this long, like one that stops.
+    connect_timeout_s: float = 5.0
     resolve_timeout_s: float = 5.0
     min_silence_s: float = 2.0
     silence_frames: int = 3
     backoff_first_s: float = 0.5
     backoff_cap_s: float = 5.0
     stable_after_s: float = 10.0
-    hw_fallback_s: float = 4.0
+    # Hardware decoding that has had data this long after Playing and shown no picture is
+    # given up for software decoding (within the same connect deadline).
+    hw_fallback_s: float = 2.0
+    # Frames that keep coming with an unchanged picture this long: reported as frozen.
+    frozen_after_s: float = 10.0
     fps_window_s: float = 2.0
     fps_publish_s: float = 1.0
     # A tile that changed size gets frames of its new size once the size has held this long
@@ -118,6 +140,21 @@ def silence_limit_s(expected_fps: float, timing: FeedTiming = FeedTiming()) -> f
     """How long a LIVE feed may go without a frame: max(3 frame intervals, 2 s)."""
     interval = 1.0 / expected_fps if expected_fps > 0 else 0.0
     return max(timing.silence_frames * interval, timing.min_silence_s)
+
+
+def no_picture_reason(timeout_s: float, bytes_received: int, decoded: int) -> str:
+    """Why a stream gave no picture within `timeout_s`, in plain words, from what libvlc read
+    and decoded: nothing playable (libvlc counts no bytes until a demuxer accepted the stream,
+    so silence, a drip and garbage all read 0), a trickle, data without decodable video, or
+    pictures that were decoded and not shown."""
+    within = f"no picture within {timeout_s:.0f} s" if timeout_s >= 1 else "no picture yet"
+    if bytes_received <= 0:
+        return f"{within}: nothing playable came from the camera"
+    if bytes_received < 4096:
+        return f"{within}: the camera sends almost nothing ({bytes_received} bytes)"
+    if decoded <= 0:
+        return f"{within}: the stream carries no video that can be decoded"
+    return f"{within}: pictures are decoded but none could be shown"
 
 
 class _SignalLostError(Exception):
@@ -288,12 +325,11 @@ class LiveFeed:
             await asyncio.sleep(max(step, 0.01))
 
     async def _resolve(self) -> str:
+        timeout = min(self._timing.resolve_timeout_s, self._timing.connect_timeout_s)
         try:
-            url = await asyncio.wait_for(self._resolve_url(), self._timing.resolve_timeout_s)
+            url = await asyncio.wait_for(self._resolve_url(), timeout)
         except asyncio.TimeoutError:
-            raise _SignalLostError(
-                f"hub unreachable: no answer in {self._timing.resolve_timeout_s:.0f} s"
-            ) from None
+            raise _SignalLostError(f"hub unreachable: no answer in {timeout:.0f} s") from None
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -327,10 +363,10 @@ class LiveFeed:
         player = self._player
         assert player is not None
         self._publish(FeedState(FeedStatus.CONNECTING, attempt=attempt))
+        started = time.monotonic()  # the connect deadline counts from here, resolve included
         url = await self._resolve()
         log.info("%s: connecting to %s (attempt %d)", self._name, redact_url(url), attempt)
         self._play(url)
-        started = time.monotonic()
         live_since: float | None = None
         samples: deque[tuple[float, int]] = deque()
         last_fps_publish = 0.0
@@ -360,6 +396,7 @@ class LiveFeed:
                     and player.hardware_decoding_requested
                     and self._playing_at is not None
                     and now - self._playing_at >= t.hw_fallback_s
+                    and player.bytes_received > 0  # data came: the decoder is the suspect
                 ):
                     log.warning(
                         "%s: no picture %.1f s after playing with hardware decoding; "
@@ -367,12 +404,15 @@ class LiveFeed:
                         self._name,
                         now - self._playing_at,
                     )
-                    self._software = True
+                    self._software = True  # kept for later attempts of this feed
                     self._play(url)
-                    started = now
-                    continue
+                    continue  # within the same deadline
                 if now - started >= t.connect_timeout_s:
-                    raise _SignalLostError(f"no video within {t.connect_timeout_s:.0f} s")
+                    raise _SignalLostError(
+                        no_picture_reason(
+                            t.connect_timeout_s, player.bytes_received, player.decoded_count
+                        )
+                    )
                 continue
             last = player.last_frame_at
             silent = now - (last if last is not None else live_since)
@@ -399,6 +439,13 @@ class LiveFeed:
             samples.append((now, count))
             while len(samples) > 2 and samples[1][0] <= now - t.fps_window_s:
                 samples.popleft()
+            changed_at = player.picture_changed_at
+            unchanged = now - max(changed_at, live_since) if changed_at is not None else 0.0
+            frozen_s = float(math.floor(unchanged)) if unchanged >= t.frozen_after_s else None
+            if frozen_s != self._state.frozen_s and self._state.status is FeedStatus.LIVE:
+                if frozen_s is not None and self._state.frozen_s is None:
+                    log.warning("%s: picture frozen for %.0f s", self._name, unchanged)
+                self._publish(replace(self._state, frozen_s=frozen_s))
             if self._state.fps is None or now - last_fps_publish >= t.fps_publish_s:
                 (t0, c0), (t1, c1) = samples[0], samples[-1]
                 if t1 - t0 >= 0.5:

@@ -41,6 +41,10 @@ _MAX_BUFFERS = 8
 # Decoders pad the coded picture up to whole blocks (16 for H.264 macroblocks, at most 64 for
 # HEVC coding tree units): a format this much larger than the expected picture is that picture.
 _MAX_CODED_PADDING = 64
+# How often a sink compares a sample of the picture with the last one (frozen-picture watch).
+_PICTURE_CHECK_S = 0.5
+# Mean absolute difference (0-255 levels) below which two samples are the same picture.
+_PICTURE_SAME_MAD = 0.5
 
 # Our own ctypes prototypes: python-vlc declares `chroma` as c_char_p, which ctypes turns into an
 # immutable bytes copy, so the format callback could not write "RV32" back through it.
@@ -263,6 +267,11 @@ class FrameSink:
         self.last_frame_at: float | None = None
         self.formats: list[tuple[int, int]] = []
         self.display_size: tuple[int, int] | None = None  # set on the loop thread
+        # When the picture last changed (a sparse sample of it, checked every
+        # _PICTURE_CHECK_S): a camera whose encoder froze keeps sending the same picture.
+        self.picture_changed_at: float | None = None
+        self._picture_checked_at = 0.0
+        self._picture_sample: npt.NDArray[np.int16] | None = None
         # Keep the ctypes callback objects alive as long as libvlc may call them.
         self._callbacks = (
             _FormatCb(self._format),
@@ -387,12 +396,39 @@ class FrameSink:
             self._published_seq = self.count
             self._published_at = now
             self.last_frame_at = now
+            if now - self._picture_checked_at >= _PICTURE_CHECK_S:
+                self._picture_checked_at = now
+                self._check_picture(index, now)
             notify = not self._notify_pending and (
                 self.every_frame or self.count == 1 or self.display_size is None
             )
             self._notify_pending = self._notify_pending or notify
         if notify:
             self._on_frame(self)
+
+    def _check_picture(self, index: int, now: float) -> None:
+        """Under the lock: note when a sparse sample of the picture in `index` (about 2,000
+        pixels; microseconds, twice a second) last differed from the previous sample by more
+        than `_PICTURE_SAME_MAD` on average: a re-encoded key frame of a still picture differs
+        by a fraction of a level, a scene with anything moving or a camera's sensor noise by
+        more."""
+        buf = self._buffers[index]
+        step_y, step_x = max(1, self._height // 36), max(1, self._width // 64)
+        if buf.ndim == 3:
+            pixels = buf[: self._height : step_y, : self._width : step_x, :3]
+        else:  # I420: the luma plane
+            pitch = self._layout[0][0]
+            luma = buf[: pitch * self._height].reshape(self._height, pitch)
+            pixels = luma[::step_y, : self._width : step_x]
+        sample: npt.NDArray[np.int16] = pixels.astype(np.int16)
+        last = self._picture_sample
+        if (
+            last is None
+            or last.shape != sample.shape
+            or float(np.abs(sample - last).mean()) > _PICTURE_SAME_MAD
+        ):
+            self.picture_changed_at = now
+        self._picture_sample = sample
 
     # --- loop thread ----------------------------------------------------------------------
     @property
@@ -473,6 +509,8 @@ class _Session:
     stats_count: int = 0
     stats_late: int = 0  # pictures libvlc decoded but dropped as too late to show
     stats_last_at: float | None = None
+    stats_bytes: int = 0  # bytes read from the stream
+    stats_decoded: int = 0  # video pictures decoded
     stats_displayed: int = 0  # libvlc's displayed and lost counters at the last poll
     stats_lost: int = 0
     stats_debt: int = 0  # lost pictures not yet offset by displayed ones (see new_pictures)
@@ -560,7 +598,8 @@ class TilePlayer:
     @property
     def hardware_decoding_requested(self) -> bool:
         """True when this player's current stream may use hardware decoding."""
-        return self._settings.hw_decoding.uses_hardware and not self._software
+        s = self._settings
+        return s.hw_decoding.uses_hardware and s.hardware_present and not self._software
 
     @property
     def decoding(self) -> str:
@@ -583,6 +622,26 @@ class TilePlayer:
         """`time.monotonic()` when `frame_count` last grew, or None."""
         s = self._session
         return s.stats_last_at if s is not None else None
+
+    @property
+    def bytes_received(self) -> int:
+        """Bytes libvlc read from the stream in this generation (polled like `frame_count`)."""
+        s = self._session
+        return s.stats_bytes if s is not None else 0
+
+    @property
+    def decoded_count(self) -> int:
+        """Video pictures libvlc decoded in this generation (polled like `frame_count`)."""
+        s = self._session
+        return s.stats_decoded if s is not None else 0
+
+    @property
+    def picture_changed_at(self) -> float | None:
+        """`time.monotonic()` when the picture last looked different (composited path; None on
+        the native path, or before the first frame): frames that keep coming with the same
+        picture are a frozen encoder, not a live camera."""
+        s = self._session
+        return s.sink.picture_changed_at if s is not None and s.sink is not None else None
 
     @property
     def late_count(self) -> int:
@@ -787,6 +846,8 @@ class TilePlayer:
         s.stats_late = stats.lost_pictures
         fresh = 0
         if got:
+            s.stats_bytes = max(s.stats_bytes, int(stats.read_bytes))
+            s.stats_decoded = max(s.stats_decoded, int(stats.decoded_video))
             displayed, lost = int(stats.displayed_pictures), int(stats.lost_pictures)
             fresh, s.stats_debt = new_pictures(
                 displayed - s.stats_displayed, lost - s.stats_lost, s.stats_debt

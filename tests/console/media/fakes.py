@@ -23,6 +23,9 @@ class FakePlayer:
         self.late_count = 0  # pictures libvlc decoded but dropped as too late
         self.picture_box: tuple[int, int] | None = None
         self.format_stale = False  # set by a test: frames were made for another tile size
+        self.bytes_received = 0  # what libvlc read (a test sets it to script a reason)
+        self.decoded_count = 0
+        self.picture_changed_at: float | None = None  # None: frozen watch not possible
 
     def set_picture_box(self, size: tuple[int, int] | None) -> None:
         self.picture_box = size
@@ -41,6 +44,8 @@ class FakePlayer:
         self.software = software
         self.frame_count = 0
         self.last_frame_at = None
+        self.bytes_received = self.decoded_count = 0
+        self.picture_changed_at = None
         self.plays.append((url, software, time.monotonic()))
         return self.generation
 
@@ -51,9 +56,11 @@ class FakePlayer:
     def close(self) -> None:
         self.closed = True
 
-    def frame(self) -> None:
+    def frame(self, *, same_picture: bool = False) -> None:
         self.frame_count += 1
         self.last_frame_at = time.monotonic()
+        if not same_picture or self.picture_changed_at is None:
+            self.picture_changed_at = self.last_frame_at
         self.frame_ready.emit()
 
     def event(self, kind: PlayerEventKind, reason: str | None = None) -> None:
