@@ -25,8 +25,9 @@ from console.alerts.settings import AlertSettings, AlertSettingsStore
 from console.alerts.sounds import AplayPlayer
 from console.cameras import CameraDirectory
 from console.hub.base import HubClient
-from console.hub.errors import HubError
+from console.hub.errors import HubConnectionLost, HubError, HubUnreachable
 from console.hub.models import Alert
+from console.hub.reachability import HubReachability
 from console.hub.registry import HubConfig, create_client
 from console.hubprocess import EmbeddedHub, HubStartError
 from console.joystick.profiles import JoystickProfiles
@@ -104,6 +105,7 @@ class ConsoleApp:
         self.station: Workstation | None = None
         self.windows: list[WallWindow] = []
         self._tasks: list[asyncio.Task[Any]] = []
+        self._reachability = HubReachability()
         self._layout_store: LayoutStore | None = None
         self._directory: CameraDirectory | None = None
         self.ptz: PtzDesk | None = None
@@ -288,11 +290,24 @@ class ConsoleApp:
         profile_name = profile.name if profile else key.profile
         name = f"wall{wall_index + 1}:{key.camera_id}:{profile_name}"
 
+        reach = self._reachability
+
         async def resolve() -> str:
             try:
-                return (await client.stream(key.camera_id, profile_name)).url
-            except HubError as e:
+                url = (await client.stream(key.camera_id, profile_name)).url
+            except (HubUnreachable, HubConnectionLost) as e:
+                reach.failed()
                 raise RuntimeError(e.operator_message) from e
+            except HubError as e:  # the hub answered: it is there, this camera is not
+                reach.answered()
+                raise RuntimeError(e.operator_message) from e
+            except asyncio.CancelledError:  # the feed's deadline: no answer in time
+                reach.failed()
+                raise
+                reach.failed()
+                raise
+            reach.answered()
+            return url
 
         live_buffer = key.buffer_ms  # the wall's; None: the engine's setting
         size = (profile.width, profile.height) if profile else None
@@ -304,6 +319,7 @@ class ConsoleApp:
             self._marshal,
             profile.fps if profile else 15.0,
             name=name,
+            hub_back=reach.back,
         )
 
     def _open_windows(self) -> None:

@@ -6,7 +6,7 @@ One asyncio task per started feed runs the whole machine on the loop thread; it 
 ~250 ms (watchdog) and wakes at once on player events. Each attempt asks the hub for the URL
 again (the hub may have restarted) and calls `player.play(url)`, which hands the previous libvlc
 player to the reaper. libvlc may never report a dead network stream, so silence is detected
-here: no new frame for max(3 frame intervals, 2 s) means SIGNAL_LOST, and so does no first
+here: no new frame for max(3 frame intervals, 1.2 s) means SIGNAL_LOST, and so does no first
 picture within 5 s of the attempt's start (a stream that connects and then sends nothing, a
 trickle, garbage or no video), with the reason read from what libvlc received and decoded. Frames
 that keep coming with an unchanged picture are reported as frozen (`FeedState.frozen_s`).
@@ -112,7 +112,10 @@ class FeedTiming:
     # after this long, like one that stops.
     connect_timeout_s: float = 5.0
     resolve_timeout_s: float = 5.0
-    min_silence_s: float = 2.0
+    # A live stream is lost after max(3 frame intervals, this) without a new picture: at
+    # 15 fps 18 intervals, so jitter is not loss, and a cut is flagged within 2 s (the frame
+    # count is polled every 0.25 s, and the state every tick).
+    min_silence_s: float = 1.2
     silence_frames: int = 3
     backoff_first_s: float = 0.5
     backoff_cap_s: float = 5.0
@@ -137,7 +140,7 @@ def backoff_delay(attempt: int, first_s: float = 0.5, cap_s: float = 5.0) -> flo
 
 
 def silence_limit_s(expected_fps: float, timing: FeedTiming = FeedTiming()) -> float:
-    """How long a LIVE feed may go without a frame: max(3 frame intervals, 2 s)."""
+    """How long a LIVE feed may go without a frame: max(3 frame intervals, 1.2 s)."""
     interval = 1.0 / expected_fps if expected_fps > 0 else 0.0
     return max(timing.silence_frames * interval, timing.min_silence_s)
 
@@ -178,7 +181,10 @@ class LiveFeed:
         *,
         timing: FeedTiming | None = None,
         name: str = "feed",
+        hub_back: Signal | None = None,
     ) -> None:
+        """`hub_back`: emitted when the hub answers again after an outage; a feed waiting to
+        reconnect then tries at once (`retry_now`)."""
         self._factory = player_factory
         self._resolve_url = resolve_url
         self._marshal = marshal
@@ -189,6 +195,10 @@ class LiveFeed:
         self._task: asyncio.Task[None] | None = None
         self._state = FeedState.idle()
         self._wake = asyncio.Event()
+        self._retry_now = asyncio.Event()
+        self._hub_back = hub_back
+        if hub_back is not None:
+            hub_back.connect(self.retry_now)
         self._generation = -1
         self._event: PlayerEvent | None = None  # first error/end of the current generation
         self._playing_at: float | None = None
@@ -247,11 +257,19 @@ class LiveFeed:
         self._generation = -1
         self._publish(FeedState.idle())
 
+    def retry_now(self) -> None:
+        """The hub answers again (after a cut, a restart): a feed waiting out its backoff
+        tries at once instead of after up to `backoff_cap_s`. Other states ignore it."""
+        if self._state.status is FeedStatus.SIGNAL_LOST:
+            self._retry_now.set()
+
     def close(self) -> None:
         if self._closed:
             return
         self.stop()
         self._closed = True
+        if self._hub_back is not None:
+            self._hub_back.disconnect(self.retry_now)
         if self._player is not None:
             self._player.frame_ready.disconnect(self._on_frame)
             self._player.state_changed.disconnect(self._on_player_event)
@@ -305,6 +323,7 @@ class LiveFeed:
             await self._countdown(reason, attempt, delay)
 
     async def _countdown(self, reason: str, attempt: int, delay: float) -> None:
+        self._retry_now.clear()  # only news that comes while waiting cuts this wait short
         end = time.monotonic() + delay
         while True:
             remaining = end - time.monotonic()
@@ -322,7 +341,12 @@ class LiveFeed:
             )
             # Wake on whole seconds of the remaining time, so the countdown reads 3, 2, 1.
             step = remaining - math.floor(remaining - 1e-6) if remaining > 1 else remaining
-            await asyncio.sleep(max(step, 0.01))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._retry_now.wait(), max(step, 0.01))
+            if self._retry_now.is_set():
+                self._retry_now.clear()
+                log.info("%s: the hub answers again; retrying now", self._name)
+                return
 
     async def _resolve(self) -> str:
         timeout = min(self._timing.resolve_timeout_s, self._timing.connect_timeout_s)

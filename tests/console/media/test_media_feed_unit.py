@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 
+from console.hub.reachability import HubReachability
 from console.marshal import Marshal
 from console.media.feed import (
     FeedState,
@@ -41,7 +42,7 @@ def test_backoff_schedule_is_capped_exponential() -> None:
 
 
 def test_silence_limit() -> None:
-    assert silence_limit_s(15) == 2.0
+    assert silence_limit_s(15) == 1.2
     assert silence_limit_s(1) == 3.0
     assert silence_limit_s(0.5) == 6.0
 
@@ -432,3 +433,46 @@ def test_a_picture_that_stops_changing_is_reported_frozen_and_clears_when_it_mov
         feed.close()
 
     asyncio.run(body())
+
+
+def test_a_feed_waiting_out_its_backoff_retries_at_once_when_the_hub_is_back() -> None:
+    async def body() -> None:
+        player = FakePlayer()
+        reach = HubReachability()
+        answers = iter([False, True, True])
+
+        async def resolve() -> str:
+            if next(answers):
+                reach.answered()
+                return "http://hub/cam"
+            reach.failed()
+            raise RuntimeError("hub unreachable: connection refused")
+
+        slow = replace(FAST, backoff_first_s=30.0, backoff_cap_s=30.0)
+        marshal = Marshal(asyncio.get_running_loop())
+        feed = LiveFeed(lambda: player, resolve, marshal, 15.0, timing=slow, hub_back=reach.back)
+        other = LiveFeed(FakePlayer, resolve, marshal, 15.0, timing=slow)
+        feed.start()
+        await _until(lambda: feed.state.status is FeedStatus.SIGNAL_LOST, 1)
+        assert feed.state.retry_in_s == 30
+        # Another request gets an answer: the waiting feed goes now, not in 30 s.
+        other.start()
+        await _until(lambda: len(player.plays) == 1, 2)
+        assert feed.state.status is FeedStatus.CONNECTING
+        feed.close()
+        other.close()
+        assert len(reach.back) == 0  # a closed feed leaves nothing connected
+
+    asyncio.run(body())
+
+
+def test_reachability_says_back_once_per_outage() -> None:
+    reach = HubReachability()
+    heard: list[bool] = []
+    reach.back.connect(lambda: heard.append(True))
+    reach.answered()
+    reach.failed()
+    reach.failed()
+    reach.answered()
+    reach.answered()
+    assert heard == [True] and not reach.down
