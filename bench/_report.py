@@ -310,9 +310,9 @@ to one stream profile, so a run plays only `sub` or only `main` streams.
 
 The console's CPU split by thread (the GUI thread paints and runs Python; the other threads are
 libvlc's, which demux, decode and convert, plus Qt's pooled threads that help with smooth
-scaling and, on the native path, Mesa's llvmpipe threads that render libvlc's OpenGL output in
-software), the hub's CPU in the same window (it renders and encodes every stream on the same
-cores), and what other programs on the machine used meanwhile.
+scaling and, on the native path where libvlc draws with OpenGL without a GPU, Mesa's llvmpipe
+threads that render that output in software), the hub's CPU in the same window (it renders
+and encodes every stream on the same cores), and what other programs on the machine used meanwhile.
 
 {_context_markdown(runs)}
 
