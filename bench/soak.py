@@ -27,6 +27,7 @@ import ctypes.util
 import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -463,6 +464,10 @@ def summarise(
     return out
 
 
+def _interrupt(signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     p = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.split("\n")[0])
@@ -486,6 +491,10 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     if args.worker:
         return worker(args)
+    # SIGTERM (and SIGINT, which a background job ignores) end the soak the same way: the
+    # console worker and the hub are stopped by `run_soak`'s cleanup, never left running.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     result = run_soak(args)
     keys = ("first", "last", "rss_mib_per_min_first_10", "rss_mib_per_min_after_10")
     for key in (*keys, "growth_pct_after_warmup", "steady_rss_mib", "steady_mib_per_tile"):
