@@ -151,6 +151,13 @@ class MediaSettings:
         "--no-snapshot-preview",
         "--no-sub-autodetect-file",
         "--quiet",
+        # libvlc's prefetch filter gives every stream a 16 MiB ring of bytes, resident a little
+        # more with each second of video until all of it is (a 16-tile wall: up to 256 MiB over
+        # its first minutes). A live tile needs a second or two in it at most, and a small ring
+        # also bounds how far behind a stalled demuxer can fall. A ring cannot be smaller than
+        # one read, so the read size comes down with it.
+        "--prefetch-buffer-size=1024",  # KiB
+        "--prefetch-read-size=65536",  # bytes
     )
 
     def __post_init__(self) -> None:
