@@ -42,6 +42,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -257,15 +258,28 @@ def _wall(worker: Worker, cameras: list[str], tiles: int) -> list[int]:
     return tile_ids[: min(len(tile_ids), len(cameras))]
 
 
+def _when_settled(
+    worker: Worker, tiles: list[int], settle_s: float, what: str, act: Callable[[], None]
+) -> tuple[int, float] | dict[str, Any]:
+    """Once every tile is live and `settle_s` more has passed, `act()` (the cut, the kill):
+    the index of the next state event and the time just before it acted; or, when a tile was
+    not live in time, the trial's error record."""
+    if worker.wait_all_live(tiles, LIVE_TIMEOUT_S) is None:
+        return {"error": f"not every tile was live before {what}", "states": _brief(worker, tiles)}
+    time.sleep(settle_s)
+    start = worker.event_count()
+    t_act = time.monotonic()
+    act()
+    return start, t_act
+
+
 def cut_trial(
     worker: Worker, proxy: Any, tiles: list[int], cut_s: float, settle_s: float
 ) -> dict[str, Any]:
-    if worker.wait_all_live(tiles, LIVE_TIMEOUT_S) is None:
-        return {"error": "not every tile was live before the cut", "states": _brief(worker, tiles)}
-    time.sleep(settle_s)
-    start = worker.event_count()
-    t_cut = time.monotonic()
-    proxy.cut()
+    begun = _when_settled(worker, tiles, settle_s, "the cut", proxy.cut)
+    if isinstance(begun, dict):
+        return begun
+    start, t_cut = begun
     flagged: dict[int, float] = {}
     live_during = 0
     while time.monotonic() < t_cut + cut_s:
@@ -293,12 +307,10 @@ def cut_trial(
 
 
 def kill_trial(worker: Worker, hub: Any, tiles: list[int], settle_s: float) -> dict[str, Any]:
-    if worker.wait_all_live(tiles, LIVE_TIMEOUT_S) is None:
-        return {"error": "not every tile was live before the kill", "states": _brief(worker, tiles)}
-    time.sleep(settle_s)
-    start = worker.event_count()
-    t_kill = time.monotonic()
-    hub.kill()
+    begun = _when_settled(worker, tiles, settle_s, "the kill", hub.kill)
+    if isinstance(begun, dict):
+        return begun
+    start, t_kill = begun
     hub.start()
     t_up = time.monotonic()
     at = worker.wait_all_live(tiles, RECOVER_TIMEOUT_S)
@@ -387,26 +399,14 @@ def _line(trial: dict[str, Any]) -> str:
     return ", ".join(f"{k} {v}" for k, v in trial.items() if not isinstance(v, list) or v)
 
 
-def _hostile_streams() -> tuple[Any, dict[str, str]]:
-    """The misbehaving stream server of tests/support/hostile_streams.py (every case, the
-    real-video ones included) when it is there; else the hostile hub's built-in cases."""
-    try:
-        from tests.support.hostile_streams import CASES, HostileStreams
-    except ImportError:
-        return None, {}
-    server = HostileStreams().start()
-    return server, {case: server.url(case) for case in CASES}
-
-
 def hostile_phase(hub: Any, plan: Plan, folder: Path, out: dict[str, Any]) -> None:
     from tests.support.hostile_hub import HostileHub
 
-    streams, cases = _hostile_streams()
-    hostile = HostileHub(hub.url, cases).start()
+    hostile = HostileHub(hub.url).start()  # with its misbehaving stream server
     worker = Worker(hostile.url, plan.tiles, "hostile", folder)
     result: dict[str, Any] = {
         "stream_cases": dict(hostile.stream_urls),
-        "stream_server": "tests/support/hostile_streams.py" if streams else "built in",
+        "stream_server": "tests/support/hostile_streams.py",
     }
     out["hostile"] = result
     stalls: list[float] = []
@@ -493,8 +493,6 @@ def hostile_phase(hub: Any, plan: Plan, folder: Path, out: dict[str, Any]) -> No
     finally:
         worker.stop()
         hostile.stop()
-        if streams is not None:
-            streams.stop()
         crash = worker.crash_record("hostile")
         out["hostile_crashes"] = 1 if crash else 0
         if crash:

@@ -22,6 +22,8 @@ import struct
 import threading
 from typing import Any
 
+from tests.support.loop_thread import stop_loop_thread
+
 HOST = "127.0.0.1"
 CHUNK = 64 * 1024
 
@@ -61,14 +63,7 @@ class BlackholeProxy:
         return self
 
     def stop(self) -> None:
-        if not self._thread.is_alive():
-            return
-        with contextlib.suppress(Exception):
-            self._call(self._stop(), 10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(10)
-        if not self._thread.is_alive():
-            self.loop.close()
+        stop_loop_thread(self.loop, self._thread, self._stop, 10)
 
     def cut(self) -> None:
         """Stop forwarding now (connections stay open; new ones are accepted and held)."""

@@ -5,8 +5,8 @@ daemon thread. Whatever it does not override it forwards to a real hub (`upstrea
 demo hub), so the good cameras play the real hub's streams. On top it offers:
 
 - **hostile stream cameras** (`hostile-<case>`): camera entries like the upstream's first one
-  whose stream URL is a misbehaving server (`STREAM_CASES`: connects and then never gives a
-  picture in one way or another);
+  whose stream URL is a case of the misbehaving stream server, `tests/support/hostile_streams.py`
+  (`CASES`: it connects and then never gives a live picture in one way or another);
 - **hostile names**: a good camera renamed with a right-to-left override and one with a
   300-character name;
 - **camera-list modes** (`list_mode`, switchable at any time): `normal`; `malformed` (one
@@ -16,8 +16,8 @@ demo hub), so the good cameras play the real hub's streams. On top it offers:
   connected console, between the upstream's events, events that cannot be read (not JSON, wrong
   types, an alert without its fields) and a 2 MB message.
 
-Streams of `STREAM_CASES` come from `tests/support/hostile_streams.py` where it offers a case,
-else from the small built-in set below. Used by `bench.chaos` and by tests.
+The hub starts (and stops) its own `HostileStreams` unless it is handed one that is running.
+Used by `bench.chaos` and by tests.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -33,19 +32,13 @@ from typing import Any, TypeVar
 import aiohttp
 from aiohttp import web
 
+from tests.support.hostile_streams import CASES, HostileStreams
+from tests.support.loop_thread import stop_loop_thread
+
 T = TypeVar("T")
 HOST = "127.0.0.1"
 API = "/api/v1"
 
-# Built-in misbehaving stream servers: each connects (or answers) and never yields a picture.
-BUILTIN_STREAMS = {
-    "silent": "answers 200 with video/mp2t headers, then sends nothing",
-    "drip": "answers 200, then one byte a second",
-    "garbage": "answers 200, then random bytes (about 200 kB/s)",
-    "never": "accepts the connection and never answers",
-    "redirect": "redirects to itself, forever",
-    "empty": "answers 200 with an empty body",
-}
 LIST_MODES = ("normal", "malformed", "huge", "big", "drip")
 HUGE_EXTRA = 50_000
 BIG_BYTES = 20 * 1024 * 1024
@@ -64,7 +57,7 @@ BAD_EVENTS: list[str] = [
 
 
 class HostileHub:
-    def __init__(self, upstream_url: str, stream_cases: dict[str, str] | None = None) -> None:
+    def __init__(self, upstream_url: str, streams: HostileStreams | None = None) -> None:
         self.upstream = upstream_url.rstrip("/")
         self.list_mode = "normal"
         self.port = 0
@@ -75,9 +68,9 @@ class HostileHub:
         self._session: aiohttp.ClientSession | None = None
         self._sockets: set[web.WebSocketResponse] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
-        # case -> absolute stream URL (filled at start: external cases, then built-in ones)
-        self._external = dict(stream_cases or {})
-        self.stream_urls: dict[str, str] = {}
+        self.streams = streams  # the misbehaving stream server; started here when not given
+        self._own_streams = streams is None
+        self.stream_urls: dict[str, str] = {}  # case -> absolute stream URL (filled at start)
         self.requests: dict[str, int] = {}  # path kind -> count, for tests
         self.injected = 0
 
@@ -87,19 +80,18 @@ class HostileHub:
         return f"http://{HOST}:{self.port}"
 
     def start(self) -> HostileHub:
+        if self.streams is None:
+            self.streams = HostileStreams().start()
+        self.stream_urls = {case: self.streams.url(case) for case in CASES}
         self._thread.start()
         self.run(self._start())
         return self
 
     def stop(self) -> None:
-        if not self._thread.is_alive():
-            return
-        with contextlib.suppress(Exception):
-            self.run(self._stop(), 15)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(10)
-        if not self._thread.is_alive():
-            self.loop.close()
+        stop_loop_thread(self.loop, self._thread, self._stop, 15)
+        if self._own_streams and self.streams is not None:
+            self.streams.stop()
+            self.streams = None
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
@@ -128,19 +120,12 @@ class HostileHub:
         app.router.add_get(f"{API}/cameras/{{cid}}", self._camera)
         app.router.add_get(f"{API}/cameras/{{cid}}/streams/{{profile}}", self._stream)
         app.router.add_get(f"{API}/events", self._events)
-        app.router.add_get("/hostile/{case}.ts", self._hostile_stream)
         app.router.add_route("*", "/{tail:.*}", self._forward)
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, HOST, 0)
         await site.start()
-        server = site._server
-        assert server is not None
-        self.port = int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
-        for case, url in self._external.items():
-            self.stream_urls[case] = url
-        for case in BUILTIN_STREAMS:
-            self.stream_urls.setdefault(case, f"{self.url}/hostile/{case}.ts")
+        self.port = int(self._runner.addresses[0][1])
 
     def _own_current(self) -> None:
         """Handlers that may wait a long time are cancelled on stop (no task left pending)."""
@@ -307,34 +292,6 @@ class HostileHub:
                 continue
         self.injected += count
         return count
-
-    # -- built-in hostile streams --------------------------------------------------------------
-    async def _hostile_stream(self, request: web.Request) -> web.StreamResponse:
-        case = request.match_info["case"]
-        self._count(f"hostile-{case}")
-        self._own_current()
-        if case == "redirect":
-            raise web.HTTPFound(str(request.url))
-        if case == "empty":
-            return web.Response(body=b"", content_type="video/mp2t")
-        if case == "never":
-            await asyncio.sleep(600)  # no status line, no headers, ever (until it is dropped)
-            return web.Response(status=504)
-        if case not in BUILTIN_STREAMS:
-            return _error(404, "not_found", f"no hostile stream {case!r}")
-        response = web.StreamResponse(headers={"Content-Type": "video/mp2t"})
-        await response.prepare(request)
-        with contextlib.suppress(ConnectionError, asyncio.CancelledError):
-            for _ in range(3600):  # at most an hour
-                if case == "silent":
-                    await asyncio.sleep(1.0)
-                elif case == "drip":
-                    await response.write(os.urandom(1))
-                    await asyncio.sleep(1.0)
-                elif case == "garbage":
-                    await response.write(os.urandom(20_000))
-                    await asyncio.sleep(0.1)
-        return response
 
 
 def _error(status: int, code: str, message: str) -> web.Response:

@@ -12,7 +12,6 @@ picture is the same (a frozen encoder: frames keep coming, nothing moves).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import os
 import threading
@@ -21,6 +20,8 @@ from fractions import Fraction
 import av
 import numpy as np
 from aiohttp import web
+
+from tests.support.loop_thread import stop_loop_thread
 
 HOST = "127.0.0.1"
 CASES: dict[str, str] = {
@@ -88,7 +89,7 @@ class HostileStreams:
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._main, name="hostile-streams", daemon=True)
         self._runner: web.AppRunner | None = None
-        self._never: asyncio.AbstractServer | None = None
+        self._never: asyncio.Server | None = None
         self._held: list[asyncio.StreamWriter] = []
 
     def url(self, case: str) -> str:
@@ -114,10 +115,7 @@ class HostileStreams:
             if self._runner is not None:
                 await self._runner.cleanup()
 
-        with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
+        stop_loop_thread(self._loop, self._thread, cleanup, 10)
 
     def _main(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -127,9 +125,7 @@ class HostileStreams:
         self._loop.run_until_complete(self._runner.setup())
         site = web.TCPSite(self._runner, HOST, 0)
         self._loop.run_until_complete(site.start())
-        server = site._server
-        assert server is not None and server.sockets
-        self.port = int(server.sockets[0].getsockname()[1])
+        self.port = int(self._runner.addresses[0][1])
         self._never = self._loop.run_until_complete(
             asyncio.start_server(self._accept_and_ignore, HOST, 0)
         )
