@@ -21,7 +21,6 @@ keeps its tail).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import faulthandler
 import json
 import os
@@ -32,7 +31,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench._harness import PRESETS, _ensure_screen_config, _keep_wall_empty, _wait
+from bench._harness import (
+    PRESETS,
+    _console_open,
+    _ensure_screen_config,
+    _keep_wall_empty,
+    run_in_qt_loop,
+)
 
 POLL_S = 0.05
 
@@ -47,23 +52,7 @@ def run_worker(hub_url: str, tiles: int) -> int:
     folder = Path(tempfile.mkdtemp(prefix="tessera-chaos-"))
     os.environ.setdefault("TESSERA_CONFIG_DIR", str(folder / "config"))
     _ensure_screen_config("composited", folder)
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
-    qapp = QApplication.instance() or QApplication([sys.argv[0]])
-    assert isinstance(qapp, QApplication)
-    qapp.setQuitOnLastWindowClosed(False)
-    with contextlib.suppress(Exception):
-        from widgets.theme import apply_dark_theme
-
-        apply_dark_theme(qapp)
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    try:
-        return loop.run_until_complete(_serve(hub_url, tiles, qapp))
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
+    return run_in_qt_loop(lambda qapp: _serve(hub_url, tiles, qapp))
 
 
 def _stdin_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:
@@ -111,13 +100,8 @@ async def _serve(hub_url: str, tiles: int, qapp: Any) -> int:
         emit({"ev": "error", "message": "the console did not start"})
         return 1
     try:
-        station = app.station
-        assert station is not None
-        await _wait(lambda: bool(station.directory.cameras), 30, "the hub's camera list")
-        undo()
+        station, window = await _console_open(app, undo, 30)
         wall = station.walls[0]
-        window = app.windows[0]
-        window.setGeometry(window.screen().availableGeometry())
         views = window.wall_view.tile_views
         emit(
             {

@@ -26,18 +26,24 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bench._system import MIB, Window, rss_bytes
+
+if TYPE_CHECKING:
+    from console.app import ConsoleApp
+    from console.workstation import Workstation
+    from widgets.wall_window import WallWindow
 
 PRESETS = {1: "1x1", 4: "2x2", 9: "3x3", 16: "4x4", 25: "5x5"}
 LATENCY_SAMPLE_S = 0.2  # at most 5 time-code reads per tile per second
 LIVE_TIMEOUT_S = 60.0
 CALLUP_TIMEOUT_S = 10.0
 SCREEN = (1920, 1080)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,25 @@ def run_one(
     folder = Path(tempfile.mkdtemp(prefix="tessera-bench-"))
     os.environ.setdefault("TESSERA_CONFIG_DIR", str(folder / "config"))
     _ensure_screen_config(spec.path, folder)
+    return run_in_qt_loop(
+        lambda app: _run(
+            spec,
+            hub_url,
+            seconds,
+            settle_s,
+            callups,
+            callup_wait_s,
+            hub_pid,
+            threads,
+            live_buffer_ms,
+            app,
+        )
+    )
+
+
+def run_in_qt_loop(main: Callable[[Any], Coroutine[Any, Any, T]]) -> T:
+    """`main(app)` run to its end on a qasync loop over this process's `QApplication` (made
+    here when there is none; it does not quit when its last window closes; the dark theme)."""
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -185,20 +210,7 @@ def run_one(
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        return loop.run_until_complete(
-            _run(
-                spec,
-                hub_url,
-                seconds,
-                settle_s,
-                callups,
-                callup_wait_s,
-                hub_pid,
-                threads,
-                live_buffer_ms,
-                app,
-            )
-        )
+        return loop.run_until_complete(main(app))
     finally:
         loop.close()
         asyncio.set_event_loop(None)
@@ -262,6 +274,21 @@ def _keep_wall_empty() -> Callable[[], None]:
     return undo
 
 
+async def _console_open(
+    app: ConsoleApp, undo: Callable[[], None], list_timeout_s: float
+) -> tuple[Workstation, WallWindow]:
+    """A started console once it has the hub's camera list: `undo` (of `_keep_wall_empty`)
+    called, its first window maximised as the console opens it (Xvfb has no window manager to
+    do that); its station and that window."""
+    station = app.station
+    assert station is not None
+    await _wait(lambda: bool(station.directory.cameras), list_timeout_s, "the hub's camera list")
+    undo()
+    window = app.windows[0]
+    window.setGeometry(window.screen().availableGeometry())
+    return station, window
+
+
 async def _run(
     spec: RunSpec,
     hub_url: str,
@@ -293,14 +320,8 @@ async def _run(
     if code != 0:
         raise RuntimeError(f"the console did not start (exit code {code})")
     try:
-        station = app.station
-        assert station is not None
-        await _wait(lambda: bool(station.directory.cameras), 20, "the hub's camera list")
-        undo()
+        station, window = await _console_open(app, undo, 20)
         wall = station.walls[0]
-        window = app.windows[0]
-        # Maximised, as the console opens it; Xvfb has no window manager to do that.
-        window.setGeometry(window.screen().availableGeometry())
         wall_view = window.wall_view
         cameras = list(station.directory.cameras)
         if len(cameras) < spec.tiles + 1:
@@ -335,7 +356,7 @@ async def _run(
             layout = assign(layout, tile.id, cam)
         t_assign = time.monotonic()
         wall.set_layout(layout)
-        views = wall_view.tile_views
+        views: list[Any] = wall_view.tile_views
 
         def shown(view: Any) -> bool:
             if view.feed is None or view.feed.player is None:

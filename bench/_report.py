@@ -228,7 +228,7 @@ def _context_markdown(runs: list[dict[str, Any]]) -> str:
 
 
 def _buffers(runs: list[dict[str, Any]]) -> str:
-    values = sorted({r.get("live_buffer_ms") for r in runs if r.get("live_buffer_ms") is not None})
+    values = sorted({v for r in runs if (v := r.get("live_buffer_ms")) is not None})
     return ", ".join(f"{v} ms" for v in values) + " (the console's default)" if values else "-"
 
 

@@ -56,7 +56,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bench._harness import LIVE_TIMEOUT_S, _ensure_screen_config, _wait, percentiles
+from bench._harness import (
+    LIVE_TIMEOUT_S,
+    _ensure_screen_config,
+    _wait,
+    percentiles,
+    run_in_qt_loop,
+)
 from bench._report import ANALYSIS_BEGIN, ANALYSIS_END, _kept_analysis
 from bench._system import Window, machine_info
 from bench.wall import versions
@@ -300,23 +306,7 @@ def run_console(plan: Plan, hub: HubProcess) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="tessera-bench-alerts-"))
     os.environ["TESSERA_CONFIG_DIR"] = str(folder / "config")  # a fresh start, nothing saved
     _ensure_screen_config("composited", folder)
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
-    qapp = QApplication.instance() or QApplication([sys.argv[0]])
-    assert isinstance(qapp, QApplication)
-    qapp.setQuitOnLastWindowClosed(False)
-    with contextlib.suppress(Exception):
-        from widgets.theme import apply_dark_theme
-
-        apply_dark_theme(qapp)
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    try:
-        return loop.run_until_complete(_measure(plan, hub, qapp))
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
+    return run_in_qt_loop(lambda qapp: _measure(plan, hub, qapp))
 
 
 def _fill_every_tile(wall: Any, camera_ids: list[str]) -> int:
