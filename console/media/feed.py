@@ -109,8 +109,9 @@ class FeedTiming:
     tick_s: float = 0.25
     # From the start of an attempt (the URL asked of the hub included) to the first picture: a
     # stream that connects and yields no picture (silence, garbage, no video, a drip) is lost
-    # after this long, like one that stops.
-    connect_timeout_s: float = 5.0
+    # after this long, like one that stops. Half a second under the 5 s the operator is
+    # promised, for the watchdog's tick and a busy loop.
+    connect_timeout_s: float = 4.5
     resolve_timeout_s: float = 5.0
     # A live stream is lost after max(3 frame intervals, this) without a new picture: at
     # 15 fps 18 intervals, so jitter is not loss, and a cut is flagged within 2 s (the frame
@@ -150,7 +151,7 @@ def no_picture_reason(timeout_s: float, bytes_received: int, decoded: int) -> st
     and decoded: nothing playable (libvlc counts no bytes until a demuxer accepted the stream,
     so silence, a drip and garbage all read 0), a trickle, data without decodable video, or
     pictures that were decoded and not shown."""
-    within = f"no picture within {timeout_s:.0f} s" if timeout_s >= 1 else "no picture yet"
+    within = f"no picture within {timeout_s:g} s" if timeout_s >= 1 else "no picture yet"
     if bytes_received <= 0:
         return f"{within}: nothing playable came from the camera"
     if bytes_received < 4096:
