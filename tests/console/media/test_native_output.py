@@ -35,9 +35,7 @@ def test_native_players_do_not_run_screensaver_helpers() -> None:
 def test_automatic_decoding_without_a_device_is_software_per_media() -> None:
     """The media option is what counts (`set_xwindow` resets the player's avcodec-hw): no
     hardware probe at each connection on a machine that has no decoding device."""
-    assert ":avcodec-hw=none" in MediaSettings(hardware_present=False).media_options(
-        software=False
-    )
+    assert ":avcodec-hw=none" in MediaSettings(hardware_present=False).media_options(software=False)
     assert ":avcodec-hw=any" in MediaSettings(hardware_present=True).media_options(software=False)
     # An explicit mode is the operator's: kept.
     vaapi = MediaSettings(hw_decoding=HardwareDecoding.VAAPI, hardware_present=False)
