@@ -6,9 +6,10 @@ second, or keep reconnecting. Rather than reconnect forever, the wall says so in
 and switches to the composited path (Qt paints the frames), which costs less per tile.
 
 The judgement is about the machine, not the cameras or the network: a tile counts as
-*struggling* in a tick only while its stream is open and delivering (the player is playing),
-and it is not live, or live at under half the camera's rate, or dropping pictures as too late.
-A network cut or a dead hub stops the players, so it never counts. The wall gives up when, in
+*struggling* in a tick only while its stream is open and libvlc decodes pictures from it (the
+player is playing and its decoded count grew), and it is not live, or live at under half the
+camera's rate, or dropping pictures as too late. A network cut, a dead hub or a stream of
+garbage decodes nothing, so it never counts. The wall gives up when, in
 the last `window_s`, at least half its tiles struggled in `give_up_share` of the ticks.
 Headless core: no Qt; the caller ticks it (`start` schedules itself on an asyncio loop).
 """
@@ -67,7 +68,8 @@ class NativeWallGuard:
         self._on_give_up = on_give_up
         self._t = timing or GuardTiming()
         self._ticks: deque[tuple[bool, int, int, int]] = deque(maxlen=self._window_ticks)
-        self._late: dict[int, tuple[int, int]] = {}  # id(feed) -> (generation, late count)
+        # id(feed) -> (generation, late count, decoded count) at the last tick
+        self._seen: dict[int, tuple[int, int, int]] = {}
         self._handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.gave_up = False
@@ -101,11 +103,14 @@ class NativeWallGuard:
             return False, False, False
         generation = int(getattr(player, "generation", 0))
         late_now = int(getattr(player, "late_count", 0))
-        seen = self._late.get(id(feed))
-        late = late_now - seen[1] if seen is not None and seen[0] == generation else late_now
-        self._late[id(feed)] = (generation, late_now)
-        if not getattr(player, "is_playing", False):
-            return False, False, False  # not delivering: the network's or the hub's doing
+        decoded_now = int(getattr(player, "decoded_count", 0))
+        seen = self._seen.get(id(feed))
+        if seen is None or seen[0] != generation:
+            seen = (generation, 0, 0)
+        late, decoded = late_now - seen[1], decoded_now - seen[2]
+        self._seen[id(feed)] = (generation, late_now, decoded_now)
+        if not getattr(player, "is_playing", False) or decoded <= 0:
+            return False, False, False  # nothing to show: the network's, hub's or camera's
         expected = feed.expected_fps * self._t.tick_s
         state = feed.state
         not_live = state.status is not FeedStatus.LIVE

@@ -17,6 +17,15 @@ class Player:
     is_playing: bool = True
     generation: int = 1
     late_count: int = 0
+    decoded: bool = True  # libvlc decodes pictures from the stream
+
+    def __post_init__(self) -> None:
+        self._decoded_count = 0
+
+    @property
+    def decoded_count(self) -> int:
+        self._decoded_count += 30 if self.decoded and self.is_playing else 0  # one tick's worth
+        return self._decoded_count
 
 
 @dataclass
@@ -90,6 +99,13 @@ def test_a_network_cut_or_a_dead_hub_is_not_the_machine() -> None:
     """Players that are not playing (nothing delivered) never count against the machine."""
     lost = FeedState(FeedStatus.SIGNAL_LOST, reason="hub unreachable", retry_in_s=5)
     feeds = [Feed(lost, Player(is_playing=False)) for _ in range(9)]
+    guard, _ = run(feeds, 120)
+    assert not guard.gave_up
+
+
+def test_streams_that_decode_nothing_are_not_the_machine() -> None:
+    """Garbage, a drip, a stream without video: the player plays, nothing is decoded."""
+    feeds = [Feed(FeedState(FeedStatus.CONNECTING), Player(decoded=False)) for _ in range(9)]
     guard, _ = run(feeds, 120)
     assert not guard.gave_up
 
