@@ -46,6 +46,7 @@ from console.media.player import RenderPath as MediaRenderPath
 from console.notices import Level, Notices
 from console.ptz.desk import PtzDesk, default_operator
 from console.ptz.joystick_steering import JoystickSteering
+from console.ptz.stop_line import StopLine
 from console.redact import redact_url
 from console.settings import Settings, SettingsStore
 from console.stall import StallMonitor
@@ -100,6 +101,7 @@ class ConsoleApp:
         self.stall = StallMonitor(self._loop)
         self._quit = asyncio.Event()
         self._hub: EmbeddedHub | None = None
+        self._stop_line: StopLine | None = None
         self._client: HubClient | None = None
         self._engine: MediaEngine | None = None
         self.station: Workstation | None = None
@@ -162,9 +164,10 @@ class ConsoleApp:
             except HubStartError as e:
                 return self._fatal(str(e))
         operator = opts.operator or settings.hub.operator or default_operator()
-        self._client = create_client(
-            HubConfig(url=url, driver=settings.hub.driver, operator=operator)
-        )
+        hub_config = HubConfig(url=url, driver=settings.hub.driver, operator=operator)
+        self._client = create_client(hub_config)
+        # PTZ stops from the joystick leave from a thread of their own, on their own connection.
+        self._stop_line = StopLine(lambda: create_client(hub_config))
         log.info("hub: %s", redact_url(url))
         self.hub_label = f"{'Demo hub' if self._hub else 'Hub'} {redact_url(url)}"
         media_settings = MediaSettings(
@@ -264,8 +267,9 @@ class ConsoleApp:
         if problem:
             self.notices.post(problem, Level.WARNING)
         self.joysticks = JoystickInput(self._marshal, profiles)
+        stop_line = self._stop_line.start() if self._stop_line is not None else None
         self.joystick_steering = JoystickSteering(
-            self.ptz, self.station, self.joysticks, self.notices
+            self.ptz, self.station, self.joysticks, self.notices, stop_line
         )
         self.joysticks.start()  # SDL starts on its own thread; failure is reported, not raised
 
@@ -407,6 +411,8 @@ class ConsoleApp:
             window.hide()
         if self.joysticks is not None:
             await self._blocking(self.joysticks.stop)
+        if self._stop_line is not None:
+            await self._blocking(self._stop_line.close)  # after the stick: its last stop goes out
         if self.attention is not None:
             self.attention.close()
         if self.replay is not None:

@@ -98,6 +98,10 @@ class JoystickInput:
         self.unavailable = Signal()
         self.problem: str | None = None
         """Plain words for the status bar when joysticks are off, None when all is well."""
+        self.on_rest: Callable[[str], None] | None = None
+        """Called on SDL's thread, at once, with the device key when its axes come back to rest
+        (or it goes away while deflected), before the zeros are handed to the loop. For the
+        PTZ stop line only: it must not block and must not touch the GUI."""
         self._thread: threading.Thread | None = None
         self._commands: queue.SimpleQueue[_Command | None] = queue.SimpleQueue()
         self._stopping = threading.Event()
@@ -296,7 +300,17 @@ class JoystickInput:
             self._emit(self.axes, device.info.key, pan, tilt, zoom)
         elif device.moving:
             device.moving = False
+            self._came_to_rest(device)
             self._emit(self.axes, device.info.key, 0.0, 0.0, 0.0)
+
+    def _came_to_rest(self, device: _Device) -> None:
+        callback = self.on_rest
+        if callback is None:
+            return
+        try:
+            callback(device.info.key)
+        except Exception:
+            log.exception("the joystick's rest callback failed")
 
     def _open(self, sdl: Any, devices: dict[int, _Device], index: int) -> None:
         handle = sdl.SDL_JoystickOpen(index)
@@ -334,6 +348,7 @@ class JoystickInput:
     def _release(self, device: _Device) -> None:
         if device.moving:
             device.moving = False
+            self._came_to_rest(device)
             self._emit(self.axes, device.info.key, 0.0, 0.0, 0.0)
         log.info("joystick detached: %s (%s)", device.info.name, device.info.key)
         self._emit(self.detached, device.info.key)

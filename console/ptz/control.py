@@ -36,6 +36,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -73,10 +74,13 @@ class SeqCounter:
     def __init__(self, clock_us: Callable[[], int] | None = None) -> None:
         self._clock_us = clock_us or (lambda: time.time_ns() // 1000)
         self._last = 0
+        # The stop line (console.ptz.stop_line) draws numbers from another thread.
+        self._lock = threading.Lock()
 
     def __call__(self) -> int:
-        self._last = max(self._last + 1, self._clock_us())
-        return self._last
+        with self._lock:
+            self._last = max(self._last + 1, self._clock_us())
+            return self._last
 
 
 # One counter for the whole process: two chains of one camera (two tiles) never collide.

@@ -15,6 +15,7 @@ from console.joystick.mapping import PRESET_ACTIONS
 from console.joystick.sdl_input import JoystickInfo, JoystickInput
 from console.notices import Level, Notices
 from console.ptz.desk import PtzDesk
+from console.ptz.stop_line import StopLine
 from console.workstation import Workstation
 
 log = logging.getLogger(__name__)
@@ -23,13 +24,23 @@ NOTICE_KEY = "joystick"
 
 class JoystickSteering:
     def __init__(
-        self, desk: PtzDesk, station: Workstation, joysticks: JoystickInput, notices: Notices
+        self,
+        desk: PtzDesk,
+        station: Workstation,
+        joysticks: JoystickInput,
+        notices: Notices,
+        stop_line: StopLine | None = None,
     ) -> None:
         self._desk = desk
         self._station = station
         self._notices = notices
+        self._stop_line = stop_line
         self.active_wall = 0
         self._steering: str | None = None  # the camera the stick moves now
+        if stop_line is not None:
+            # Read on SDL's thread when the stick comes to rest: the stop goes out from the stop
+            # line at once, not after the loop (the GUI thread) has handled the zero sample.
+            joysticks.on_rest = self._on_rest
         joysticks.axes.connect(self._on_axes)
         joysticks.button.connect(self._on_button)
         joysticks.attached.connect(self._on_attached)
@@ -63,7 +74,15 @@ class JoystickSteering:
         if camera_id is None:
             return
         self._steering = camera_id
+        if self._stop_line is not None and (pan or tilt or zoom):
+            self._stop_line.prepare(camera_id)
         self._desk.steer(camera_id, pan, tilt, zoom)
+
+    def _on_rest(self, _key: str) -> None:
+        """SDL's thread: the stick came back to rest. `_steering` is read, never written, here."""
+        camera_id = self._steering
+        if camera_id is not None and self._stop_line is not None:
+            self._stop_line.stop(camera_id)
 
     def _on_button(self, _key: str, action: str) -> None:
         camera_id = self.target()

@@ -21,6 +21,7 @@ from console.marshal import Marshal
 from console.notices import Notices
 from console.ptz.desk import PtzDesk
 from console.ptz.joystick_steering import JoystickSteering
+from console.ptz.stop_line import StopLine
 from console.wall.layout import preset
 from console.wall.model import WallState
 from console.wall.store import LayoutStore, SavedLayouts
@@ -54,7 +55,16 @@ class Rig:
         )
         profiles = JoystickProfiles(self.folder / "joysticks.json")
         self.input = JoystickInput(Marshal(loop), profiles)
-        self.steering = JoystickSteering(self.desk, self.station, self.input, self.notices)
+        self.line = (
+            StopLine(
+                lambda: TesseraHubClient(HubConfig(url=self.hub.url, operator="ana", timeout_s=5))
+            ).start()
+            if self.with_stop_line
+            else None
+        )
+        self.steering = JoystickSteering(
+            self.desk, self.station, self.input, self.notices, self.line
+        )
         self.input.start()
         assert await loop.run_in_executor(None, self.input.wait_ready, 5.0), self.input.problem
         self.stick = VirtualJoystick(self.input, name="test stick")
@@ -65,9 +75,10 @@ class Rig:
         await asyncio.sleep(0.1)
         return self
 
-    def __init__(self, hub: HubThread, folder: Any) -> None:
+    def __init__(self, hub: HubThread, folder: Any, stop_line: bool = False) -> None:
         self.hub = hub
         self.folder = folder
+        self.with_stop_line = stop_line
 
     async def do(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
@@ -79,6 +90,8 @@ class Rig:
         if self.stick.attached:
             await self.do(self.stick.detach)
         await self.do(self.input.stop)
+        if self.line is not None:
+            await self.do(self.line.close)
         self.station.close()
         await self.desk.close()
         await self.client.close()
@@ -156,5 +169,49 @@ def test_buttons_go_to_presets_home_and_next_tile(hub, tmp_path):
             await rig.do(rig.stick.press, 4)  # next tile
             assert await wait_for(lambda: wall.selected != before, 2)
             await rig.do(rig.stick.release, 4)
+
+    run(go())
+
+
+def test_a_released_stick_stops_the_camera_while_the_gui_thread_is_busy(hub, tmp_path):
+    async def go():
+        async with Rig(hub, tmp_path, stop_line=True) as rig:
+            rig.station.walls[0].select(rig.station.walls[0].layout.tiles[0].id)
+            await rig.do(rig.stick.set_axis, 0, 0.8)
+            assert await wait_for(lambda: bool(rig.commands("move")), 2)
+
+            def let_go_soon() -> float:
+                time.sleep(0.1)
+                rig.stick.set_axis(0, 0.0)
+                return time.monotonic()
+
+            letting_go = asyncio.get_running_loop().run_in_executor(None, let_go_soon)
+            time.sleep(0.6)  # the loop (the GUI thread) is busy while the stick is let go
+            stops = rig.commands("stop")
+            released = await letting_go
+            assert stops, "no stop while the GUI thread was busy"
+            assert stops[0].received - released < 0.1
+            # The chain on the loop still sends its own stop once it hears of the release.
+            assert await wait_for(lambda: len(rig.commands("stop")) >= 2, 2)
+
+    run(go())
+
+
+def test_without_the_stop_line_a_busy_gui_thread_holds_the_stop_back(hub, tmp_path):
+    async def go():
+        async with Rig(hub, tmp_path) as rig:
+            rig.station.walls[0].select(rig.station.walls[0].layout.tiles[0].id)
+            await rig.do(rig.stick.set_axis, 0, 0.8)
+            assert await wait_for(lambda: bool(rig.commands("move")), 2)
+
+            def let_go_soon() -> None:
+                time.sleep(0.1)
+                rig.stick.set_axis(0, 0.0)
+
+            letting_go = asyncio.get_running_loop().run_in_executor(None, let_go_soon)
+            time.sleep(0.6)
+            assert not rig.commands("stop")
+            await letting_go
+            assert await wait_for(lambda: bool(rig.commands("stop")), 2)
 
     run(go())
