@@ -2,54 +2,62 @@
 
 `json.loads` is one C call that keeps the GIL: a 19 MB list of 50,000 cameras took 2.2 s on a
 loaded 2-core machine, and a worker thread does not help (the GUI thread waits for the GIL just
-the same). `loads_in_slices` gives the same result, but decodes the document a bounded piece at a
-time and lets the loop run between pieces:
+the same). `loads_in_slices` gives the same result, but hands the document to ijson (its yajl2 C
+backend, a maintained incremental parser) `CHUNK_BYTES` at a time, and lets the loop run whenever
+`SLICE_S` of work has passed (`await asyncio.sleep(0)`). One chunk costs about 2 ms on a loaded
+2-core machine.
 
-- a container whose text is small (at most `MAX_PIECE_CHARS`) and shallow (found by one bounded
-  regular-expression match) is decoded by the C decoder in one go: a camera, a profile, an alert;
-- a larger one is walked member by member here, each member decoded the same way;
-- after `SLICE_S` of work the loop gets its turn (`await asyncio.sleep(0)`).
+ijson is used as its own pipeline of coroutines, with one check between two stages: the lexer's
+events (`basic_parse`) are counted for nesting depth before they reach the stages that build
+Python objects (`parse`, then `items` at the top level). The `parse` stage keeps the dotted path
+of every open container, so its memory grows with the square of the depth (40 KB of "[" took
+3.9 GB, a megabyte all the memory there was); deeper than `MAX_DEPTH` is refused before it gets
+there. The count runs at C speed (`map`, `accumulate`): about an eighth of the parse's time.
 
 Parsing 50,000 cameras makes about a million small containers; the cyclic garbage collector's
-full passes over them cost 80 ms of CPU each on the GUI thread (measured), so they are held off
-while a large answer is read (`collector_paused`). JSON containers hold no cycles: reference
+full passes over them cost 60-100 ms of CPU each on the GUI thread (measured), so they are held
+off while a large answer is read (`collector_paused`). JSON containers hold no cycles: reference
 counting frees them all the same.
 
-Errors are `json.JSONDecodeError`s, like `json.loads`. Plain Python (no aiohttp, no Qt).
+Bodies up to `SMALL_BODY_BYTES` go to `json.loads` in one call. Above it, what ijson refuses and
+`json.loads` accepts: NaN and infinities, numbers out of range of a float, and integers beyond
+64 bits (a hub has no business sending them); a lone surrogate escape ("\\ud800") reads as "?".
+
+Every error is an `UnreadableJsonError` (a `ValueError`) whose message never quotes the document.
+Plain Python (no aiohttp, no Qt); ijson is imported here and nowhere else.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import gc
+import itertools
 import json
-import re
+import operator
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import ijson
+
 # Bodies up to this size are parsed with one `json.loads` (a few ms at most).
 SMALL_BODY_BYTES = 64 * 1024
-# The most text one C decoder call gets: a few ms on a slow machine.
-MAX_PIECE_CHARS = 64 * 1024
+# What ijson is handed at a time: about 2 ms of work on a loaded 2-core machine (64 KiB took up
+# to 7 ms, too close to `SLICE_S`).
+CHUNK_BYTES = 16 * 1024
 SLICE_S = 0.008  # the longest stretch of parsing without the loop running
-MAX_DEPTH = 64  # deeper nesting is refused (json.loads would hit the recursion limit anyway)
+MAX_DEPTH = 64  # deeper nesting is refused (no answer of the API comes near it)
 
-# A string, then containers nested at most four deep (a camera: camera > profiles > profile, or
-# camera > ptz > pan). Possessive quantifiers: a failed match never backtracks, so a match costs
-# at most one pass over the `MAX_PIECE_CHARS` it may look at.
-_STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
-_PLAIN = r'[^{}\[\]"]++'
+_BACKEND = ijson.get_backend("yajl2_c")
+_DEPTH_STEP = {"start_map": 1, "start_array": 1, "end_map": -1, "end_array": -1}
+_event_name = operator.itemgetter(0)
 
 
-def _nested(inner: str) -> str:
-    member = f"(?:{_STRING}|{_PLAIN}{'|' + inner if inner else ''})*+"
-    return rf"(?:\{{{member}\}}|\[{member}\])"
-
-
-_SMALL_CONTAINER = re.compile(_nested(_nested(_nested(_nested("")))))
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
+class UnreadableJsonError(ValueError):
+    """The document is not JSON this console reads: malformed, not UTF-8, nested deeper than
+    `MAX_DEPTH`, or with a number out of range. The message says what and where, in bytes."""
 
 
 _pauses = 0
@@ -73,95 +81,74 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-class _SlicedParser:
-    def __init__(self, text: str, slice_s: float) -> None:
-        self._text = text
-        self._decoder = json.JSONDecoder()
-        self._slice_s = slice_s
-        self._slice_started = time.perf_counter()
+class _Reader:
+    """ijson's stages, with the depth checked between lexing and building."""
 
-    def skip(self, i: int) -> int:
-        match = _WHITESPACE.match(self._text, i)
-        return match.end() if match else i
+    def __init__(self) -> None:
+        self._events: list[tuple[str, Any]] = ijson.sendable_list()
+        self._lexer = _BACKEND.basic_parse_basecoro(self._events, use_float=True)
+        self._result: list[Any] = ijson.sendable_list()
+        self._builder = _BACKEND.parse_basecoro(_BACKEND.items_basecoro(self._result, "", None))
+        self._depth = 0
 
-    def _expect(self, i: int, what: str) -> str:
-        if i >= len(self._text):
-            raise json.JSONDecodeError(f"Expecting {what}", self._text, i)
-        return self._text[i]
+    def feed(self, chunk: memoryview) -> None:
+        self._lexer.send(chunk)
+        self._build()
 
-    async def _turn(self) -> None:
-        if time.perf_counter() - self._slice_started > self._slice_s:
-            await asyncio.sleep(0)  # the loop's turn: Qt paints and takes input
-            self._slice_started = time.perf_counter()
+    def finish(self) -> Any:
+        self._lexer.close()  # raises if the document is not complete
+        self._build()
+        return self._result[0]
 
-    async def value(self, i: int, depth: int) -> tuple[Any, int]:
-        await self._turn()
-        i = self.skip(i)
-        first = self._expect(i, "value")
-        if first in "{[":
-            end = min(len(self._text), i + MAX_PIECE_CHARS)
-            if _SMALL_CONTAINER.match(self._text, i, end) is None:
-                if depth >= MAX_DEPTH:
-                    raise json.JSONDecodeError("Nested too deeply", self._text, i)
-                if first == "{":
-                    return await self._object(i, depth + 1)
-                return await self._array(i, depth + 1)
-        # A small container or a scalar (a long string decodes at C speed, ~3 ms per MB).
-        return self._decoder.raw_decode(self._text, i)
+    def _build(self) -> None:
+        events = self._events
+        if not events:
+            return
+        steps = map(_DEPTH_STEP.get, map(_event_name, events), itertools.repeat(0))
+        depths = list(itertools.accumulate(steps, initial=self._depth))
+        if max(depths) > MAX_DEPTH:
+            raise UnreadableJsonError(f"nested deeper than {MAX_DEPTH}")
+        self._depth = depths[-1]
+        collections.deque(map(self._builder.send, events), maxlen=0)  # at C speed
+        events.clear()
 
-    async def _object(self, i: int, depth: int) -> tuple[dict[str, Any], int]:
-        result: dict[str, Any] = {}
-        i = self.skip(i + 1)
-        if self._expect(i, "property name or '}'") == "}":
-            return result, i + 1
-        while True:
-            if self._expect(i, "property name enclosed in double quotes") != '"':
-                raise json.JSONDecodeError(
-                    "Expecting property name enclosed in double quotes", self._text, i
-                )
-            key, i = self._decoder.raw_decode(self._text, i)
-            i = self.skip(i)
-            if self._expect(i, "':' delimiter") != ":":
-                raise json.JSONDecodeError("Expecting ':' delimiter", self._text, i)
-            result[key], i = await self.value(i + 1, depth)
-            i = self.skip(i)
-            separator = self._expect(i, "',' delimiter")
-            if separator == "}":
-                return result, i + 1
-            if separator != ",":
-                raise json.JSONDecodeError("Expecting ',' delimiter", self._text, i)
-            i = self.skip(i + 1)
 
-    async def _array(self, i: int, depth: int) -> tuple[list[Any], int]:
-        result: list[Any] = []
-        i = self.skip(i + 1)
-        if self._expect(i, "value or ']'") == "]":
-            return result, i + 1
-        while True:
-            item, i = await self.value(i, depth)
-            result.append(item)
-            i = self.skip(i)
-            separator = self._expect(i, "',' delimiter")
-            if separator == "]":
-                return result, i + 1
-            if separator != ",":
-                raise json.JSONDecodeError("Expecting ',' delimiter", self._text, i)
-            i += 1
+def _first_line(exc: ijson.JSONError) -> str:
+    """ijson's (yajl's) reason without the excerpt of the document that follows it."""
+    reason = exc.args[0] if exc.args else ""
+    if isinstance(reason, bytes):
+        reason = reason.decode("utf-8", "replace")
+    return str(reason).split("\n", 1)[0].strip() or type(exc).__name__
 
 
 async def loads_in_slices(data: bytes | str, *, slice_s: float = SLICE_S) -> Any:
     """What `json.loads(data)` returns, parsed without holding the loop for more than about
-    `slice_s` at a time (plus one C decoder call on at most `MAX_PIECE_CHARS`, or one string).
+    `slice_s` at a time (plus one chunk of `CHUNK_BYTES`).
 
-    Raises `json.JSONDecodeError` (or `UnicodeDecodeError` for bytes that are not UTF-8).
+    Raises `UnreadableJsonError`.
     """
     if len(data) <= SMALL_BODY_BYTES:
-        return json.loads(data)
-    text = data.decode("utf-8") if isinstance(data, bytes) else data
-    parser = _SlicedParser(text, slice_s)
+        try:
+            return json.loads(data)
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
+            reason = str(exc) if isinstance(exc, ValueError) else "nested too deeply"
+            raise UnreadableJsonError(reason) from None
+    try:
+        body = memoryview(data.encode("utf-8") if isinstance(data, str) else data)
+    except UnicodeEncodeError:
+        raise UnreadableJsonError("text that cannot be encoded as UTF-8") from None
+    reader = _Reader()
+    start = 0
+    slice_started = time.perf_counter()
     with collector_paused():
-        result, end = await parser.value(0, 0)
-    end = parser.skip(end)
-    if end != len(text):
-        raise json.JSONDecodeError("Extra data", text, end)
-    return result
+        try:
+            for start in range(0, len(body), CHUNK_BYTES):
+                reader.feed(body[start : start + CHUNK_BYTES])
+                if time.perf_counter() - slice_started > slice_s:
+                    await asyncio.sleep(0)  # the loop's turn: Qt paints and takes input
+                    slice_started = time.perf_counter()
+            return reader.finish()
+        except (ijson.JSONError, UnreadableJsonError) as exc:
+            reason = _first_line(exc) if isinstance(exc, ijson.JSONError) else str(exc)
+            where = f"bytes {start}-{min(len(body), start + CHUNK_BYTES)} of {len(body)}"
+            raise UnreadableJsonError(f"{reason} (in {where})") from None

@@ -13,7 +13,7 @@ A hub is not trusted (docs/hub-api.md "What the console does with what a hub sen
   left out;
 - sizes and times are bounded: answers (`MAX_BODY_BYTES`), event messages (`MAX_EVENT_BYTES`),
   cameras read (`camera_list(limit)`), and every request's total time (`HubConfig.timeout_s`),
-  so a hub that drips its answer is given up on; large answers are parsed in slices
+  so a hub that drips its answer is given up on; large answers are parsed in slices by ijson
   (`console.hub.sliced_json`) so the GUI thread never waits long for them.
 """
 
@@ -78,7 +78,7 @@ from console.hub.models import (
     StreamProfile,
 )
 from console.hub.registry import HubConfig, register_driver
-from console.hub.sliced_json import SMALL_BODY_BYTES, collector_paused, loads_in_slices
+from console.hub.sliced_json import UnreadableJsonError, collector_paused, loads_in_slices
 from console.redact import redact_text, redact_url
 from console.safe_text import clean_text, is_clean
 
@@ -1024,11 +1024,9 @@ class TesseraHubClient(HubClient):
         if status == 204 or not data.strip():
             return None
         try:
-            if len(data) <= SMALL_BODY_BYTES:
-                return json.loads(data)
-            with collector_paused():
-                return await loads_in_slices(data)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            return await loads_in_slices(data)
+        except UnreadableJsonError as exc:
+            log.debug("%s: answer is not valid JSON: %s", what, exc)
             raise HubProtocolError(f"{what}: answer is not valid JSON") from None
 
     def _http_error(self, status: int, body: bytes, what: str) -> HubHttpError:
@@ -1171,11 +1169,8 @@ class TesseraHubClient(HubClient):
             self._skipped_events.note(f"a message of {len(text)} characters (too large)")
             return None
         try:
-            if len(text) <= SMALL_BODY_BYTES:
-                payload = json.loads(text)
-            else:
-                payload = await loads_in_slices(text)
-        except json.JSONDecodeError:
+            payload = await loads_in_slices(text)
+        except UnreadableJsonError:
             self._skipped_events.note("a message that is not valid JSON")
             return None
         try:

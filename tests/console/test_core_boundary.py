@@ -45,3 +45,25 @@ def test_widgets_never_import_a_hub_driver():
     for path in pathlib.Path("widgets").rglob("*.py"):
         text = path.read_text()
         assert "tessera_api" not in text and "console.demohub" not in text, path
+
+
+def test_ijson_is_imported_only_by_the_hub_json_reader():
+    import ast
+    import pathlib
+
+    def imports_ijson(path: pathlib.Path) -> bool:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                if any(alias.name.split(".")[0] == "ijson" for alias in node.names):
+                    return True
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "ijson":
+                return True
+        return False
+
+    importers = {
+        path.as_posix()
+        for root in ("console", "widgets")
+        for path in pathlib.Path(root).rglob("*.py")
+        if imports_ijson(path)
+    }
+    assert importers == {"console/hub/sliced_json.py"}

@@ -10,8 +10,10 @@ import time
 import pytest
 
 from console.hub.sliced_json import (
-    MAX_PIECE_CHARS,
+    CHUNK_BYTES,
+    MAX_DEPTH,
     SMALL_BODY_BYTES,
+    UnreadableJsonError,
     collector_paused,
     loads_in_slices,
 )
@@ -47,20 +49,50 @@ def test_the_result_is_what_json_loads_gives(name, indent):
     "broken",
     ['{"a": 1,}', "[1 2]", '{"a" 1}', "[1, 2", '{"a": [1]} x', "[" * 100 + "]" * 100, "{1: 2}"],
 )
-def test_broken_json_is_a_decode_error(broken):
+def test_broken_json_is_unreadable(broken):
     padded = broken + " " * (SMALL_BODY_BYTES + 1)
-    with pytest.raises(json.JSONDecodeError):
+    with pytest.raises(UnreadableJsonError):
         run(loads_in_slices(padded))
 
 
-def test_bytes_that_are_not_utf8_are_refused():
-    with pytest.raises(UnicodeDecodeError):
-        run(loads_in_slices(b'"\xff' + b" " * SMALL_BODY_BYTES))
+@pytest.mark.parametrize("size", [100, SMALL_BODY_BYTES + 1])
+def test_bytes_that_are_not_utf8_are_unreadable(size):
+    with pytest.raises(UnreadableJsonError):
+        run(loads_in_slices(b'"\xff' + b" " * size))
+
+
+@pytest.mark.parametrize("small", [True, False])
+def test_broken_json_is_unreadable_on_both_paths_and_not_quoted(small):
+    secret = '{"token": "hunter2", "x": [1 2]}'
+    text = secret if small else secret + " " * SMALL_BODY_BYTES
+    with pytest.raises(UnreadableJsonError) as info:
+        run(loads_in_slices(text))
+    assert "hunter2" not in str(info.value)
+
+
+def test_a_megabyte_of_brackets_is_refused_quickly():
+    # ijson's path stage keeps the path to every open container: memory grows with the square
+    # of the depth, so the depth is refused before that stage sees it.
+    started = time.perf_counter()
+    with pytest.raises(UnreadableJsonError, match=f"deeper than {MAX_DEPTH}"):
+        run(loads_in_slices(b"[" * 1024 * 1024))
+    assert time.perf_counter() - started < 5
+
+
+def test_nesting_up_to_the_limit_is_read():
+    text = "[" * MAX_DEPTH + "]" * MAX_DEPTH + " " * SMALL_BODY_BYTES
+    assert run(loads_in_slices(text)) == json.loads(text)
+
+
+def test_json_nested_past_the_recursion_limit_is_unreadable_on_the_small_path():
+    with pytest.raises(UnreadableJsonError):
+        run(loads_in_slices("[" * 30_000 + "]" * 30_000))
 
 
 def test_the_loop_runs_while_a_large_list_is_parsed():
     text = json.dumps(DOCUMENTS["a camera list"] | {"more": list(range(50_000))})
-    assert len(text) > 4 * MAX_PIECE_CHARS
+    chunks = len(text) // CHUNK_BYTES
+    assert chunks > 50
 
     async def main():
         turns = 0
@@ -76,9 +108,9 @@ def test_the_loop_runs_while_a_large_list_is_parsed():
         counter.cancel()
         return turns
 
-    # With no time allowed per slice, the loop gets a turn at every piece (CPU-time bounds are
+    # With no time allowed per slice, the loop gets a turn at every chunk (CPU-time bounds are
     # checked where they matter, in the GUI stall test).
-    assert run(main()) > 100
+    assert run(main()) >= chunks
 
 
 def test_the_collector_is_paused_and_restored_nested():

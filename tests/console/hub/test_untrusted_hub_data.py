@@ -209,6 +209,35 @@ def test_a_message_over_the_websocket_limit_drops_the_connection_not_the_channel
     assert run(main()).retryable  # EventSubscription reconnects, with backoff
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b'{"cameras": [' + b'{"id": "c"},' * 20_000 + b"]}", b"[" * 1024 * 1024],
+    ids=["malformed", "nested a million deep"],
+)
+def test_a_large_answer_that_is_not_readable_json_is_a_protocol_error(fake_hub, run, body):
+    async def main():
+        async with fake_hub() as hub, client_for(hub.url) as client:
+            hub._camera_list_cache = body  # what the hub sends instead of its list
+            with pytest.raises(HubProtocolError, match="not valid JSON"):
+                await client.camera_list()
+
+    run(main())
+
+
+def test_a_large_event_that_is_not_json_is_skipped(raw_ws_hub, run):
+    broken = json.dumps(status_event(2, data={"filler": "x" * (128 * 1024)}))[:-1]
+
+    async def main():
+        async with raw_ws_hub([HELLO, broken, status_event(3)]) as url, client_for(url) as client:
+            seqs = []
+            with pytest.raises(HubConnectionLost):
+                async for event in client.events():
+                    seqs.append(event.seq)
+            return seqs
+
+    assert run(main()) == [1, 3]
+
+
 def test_a_large_but_allowed_event_is_parsed_in_slices(raw_ws_hub, run):
     big = status_event(2, data={"cameras": [{"id": f"c{i}"} for i in range(20000)]})
     assert len(json.dumps(big)) > 64 * 1024
