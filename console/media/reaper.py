@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from console.media.heap import release_free_heap
+
 log = logging.getLogger(__name__)
 
 
@@ -147,8 +149,13 @@ class PlayerReaper:
                     self._completed += 1
                 self._failed += failed
                 late = job.abandoned
+                last = not self._jobs
             job.done.set()
             del keepalive  # only now may libvlc's callbacks be freed
+            if last:
+                # The last of a batch (one reconnect, or a whole wall's): give what the released
+                # players freed back to the OS, here, off the GUI thread.
+                release_free_heap()
             if late:
                 log.warning("reaper %s: abandoned job finished after %.1f s", job.label, elapsed)
 
