@@ -279,6 +279,10 @@ async def _soak(args: argparse.Namespace, qapp: Any, presets: Any, keep_empty: A
             return [*original(self, render_path), *args.vlc_arg]
 
         engine.MediaSettings.instance_args = instance_args  # type: ignore[method-assign]
+    if args.no_heap_release:
+        from console.media import reaper
+
+        reaper.release_free_heap = lambda: False  # the console as it was before (diagnosis)
     undo = keep_empty()
     options = ConsoleOptions(
         hub_url=args.hub, layout=presets[args.tiles], profile=args.profile, joystick=False
@@ -334,6 +338,7 @@ async def _soak(args: argparse.Namespace, qapp: Any, presets: Any, keep_empty: A
 
         sampler = SoakSampler({"console": os.getpid()}, args.period, extra=extra).start()
         next_trim = time.monotonic() + (args.trim_every or 0)
+        next_churn = time.monotonic() + (args.churn_every or 0)
         end = time.monotonic() + args.minutes * 60.0
         reported = 0
         while time.monotonic() < end:
@@ -341,6 +346,17 @@ async def _soak(args: argparse.Namespace, qapp: Any, presets: Any, keep_empty: A
             if trim is not None and time.monotonic() >= next_trim:
                 trim(0)
                 next_trim += args.trim_every
+            if args.churn_every and time.monotonic() >= next_churn:
+                # Every tile plays its stream again (what a reconnect storm does): a new libvlc
+                # player per tile, the old one released by the reaper.
+                next_churn += args.churn_every
+                full = wall.layout
+                cleared = full
+                for tile in full.tiles:
+                    cleared = assign(cleared, tile.id, None)
+                wall.set_layout(cleared)
+                await asyncio.sleep(0.5)
+                wall.set_layout(full)
             samples = sampler.samples["console"]
             while reported < len(samples) and reported < len(sampler.extras):
                 _emit({"sample": asdict(samples[reported]), **sampler.extras[reported]})
@@ -388,6 +404,10 @@ def run_soak(args: argparse.Namespace) -> dict[str, Any]:
         cmd += ["--tracemalloc", "--tracemalloc-frames", str(args.tracemalloc_frames)]
     if args.trim_every:
         cmd += ["--trim-every", str(args.trim_every)]
+    if args.churn_every:
+        cmd += ["--churn-every", str(args.churn_every)]
+    if args.no_heap_release:
+        cmd.append("--no-heap-release")
     for arg in args.vlc_arg:
         cmd.append(f"--vlc-arg={arg}")
     records: list[dict[str, Any]] = []
@@ -482,6 +502,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--arena-max", type=int, help="MALLOC_ARENA_MAX for the console (diagnosis)")
     p.add_argument("--trim-every", type=float, help="malloc_trim(0) every S seconds (diagnosis)")
     p.add_argument("--vlc-arg", action="append", default=[], help="extra libvlc option (diagnosis)")
+    p.add_argument(
+        "--churn-every", type=float, help="every S seconds every tile plays its stream again"
+    )
+    p.add_argument(
+        "--no-heap-release",
+        action="store_true",
+        help="released players' heap stays with glibc (the console before; diagnosis)",
+    )
     p.add_argument("--tracemalloc", action="store_true", help="trace Python allocations")
     p.add_argument("--tracemalloc-frames", type=int, default=1)
     p.add_argument("--json", type=Path, help="write the results here")
