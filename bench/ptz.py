@@ -356,7 +356,8 @@ async def stops_after_release(
             if at_loop and sent:
                 stages["sdl_to_loop"].append((at_loop[0] - released) * 1000)
                 stages["loop_to_sent"].append((sent[0] - at_loop[0]) * 1000)
-                stages["loop_sent_to_hub"].append((first - sent[0]) * 1000)
+                if first >= sent[0]:  # else the stop line's stop came first
+                    stages["loop_sent_to_hub"].append((first - sent[0]) * 1000)
             if line:
                 stages["sdl_to_stop_line"].append((line[0] - released) * 1000)
                 stages["stop_line_to_hub"].append((first - line[0]) * 1000)
@@ -664,10 +665,11 @@ of the trial (console {load["console_cores"]} cores, stream hub {load["hub_cores
 Target: stop p95 <= 100 ms, none missing.
 
 Where the time went (ms, p50 / p95 / max): SDL's thread to the stop line
-{stage("sdl_to_stop_line")}, stop line to the hub {stage("stop_line_to_hub")}; for comparison
-the zero sample reached the GUI loop after {stage("sdl_to_loop")} and the loop's own stop
-reached the hub {stage("loop_sent_to_hub")} after it left. The first stop the hub received came
-from the stop line in {d.get("stops_first_from_stop_line", "-")} of {load["releases"]} releases.
+{stage("sdl_to_stop_line")}, stop line to the hub {stage("stop_line_to_hub")}; for comparison,
+the zero sample (what the stop waited for before the stop line) reached the GUI loop after
+{stage("sdl_to_loop")}. The first stop the hub received came from the stop line in
+{d.get("stops_first_from_stop_line", "-")} of {load["releases"]} releases (the loop's own stop
+was first in the others).
 Each release is timed on SDL's thread at the moment the stick is set; the executor call that
 set it came back up to {(d.get("executor_return_ms") or {}).get("max", "-")} ms later, and
 {d.get("stops_before_executor_return", "-")} stops reached the hub before it did (timed after
