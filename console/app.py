@@ -107,7 +107,7 @@ class ConsoleApp:
         self.station: Workstation | None = None
         self.windows: list[WallWindow] = []
         self._tasks: list[asyncio.Task[Any]] = []
-        self._reachability = HubReachability()
+        self._reachability = HubReachability(self._probe_hub)
         self._layout_store: LayoutStore | None = None
         self._directory: CameraDirectory | None = None
         self.ptz: PtzDesk | None = None
@@ -278,6 +278,12 @@ class ConsoleApp:
         if self.station is not None:
             await self.station.save_layout()
 
+    async def _probe_hub(self) -> object:
+        """Asked every half second while the hub is down (see HubReachability)."""
+        if self._client is None:
+            raise RuntimeError("no hub client yet")
+        return await self._client.info()
+
     def _make_feed(self, wall_index: int, key: FeedKey, wall: WallModel) -> LiveFeed:
         # Called while the Workstation is being built (saved walls start their feeds at once).
         assert self._engine is not None and self._client is not None and self._directory
@@ -403,6 +409,7 @@ class ConsoleApp:
     async def shutdown(self) -> None:
         for task in self._tasks:
             task.cancel()
+        self._reachability.close()
         for guard in self._guards:
             guard.stop()
         if self.station is not None:

@@ -476,3 +476,44 @@ def test_reachability_says_back_once_per_outage() -> None:
     reach.answered()
     reach.answered()
     assert heard == [True] and not reach.down
+
+
+def test_while_the_hub_is_down_a_probe_asks_until_it_answers_then_feeds_retry() -> None:
+    """Feeds that lost their streams together wait in step; the probe finds the hub back
+    within its period instead of the next countdown's end."""
+
+    async def body() -> None:
+        hub_up = False
+        probes: list[float] = []
+
+        async def probe() -> object:
+            probes.append(time.monotonic())
+            if not hub_up:
+                raise ConnectionRefusedError("hub down")
+            return "info"
+
+        reach = HubReachability(probe, probe_every_s=0.05, probe_timeout_s=0.5)
+        player = FakePlayer()
+
+        async def resolve() -> str:
+            if hub_up:
+                reach.answered()
+                return "http://hub/cam"
+            reach.failed()
+            raise RuntimeError("hub unreachable: connection refused")
+
+        slow = replace(FAST, backoff_first_s=30.0, backoff_cap_s=30.0)
+        marshal = Marshal(asyncio.get_running_loop())
+        feed = LiveFeed(lambda: player, resolve, marshal, 15.0, timing=slow, hub_back=reach.back)
+        feed.start()
+        await _until(lambda: feed.state.status is FeedStatus.SIGNAL_LOST, 1)
+        await _until(lambda: len(probes) >= 3, 2)  # asked again and again while down
+        hub_up = True
+        await _until(lambda: len(player.plays) == 1, 2)  # the probe found it: the feed went
+        asked = len(probes)
+        await asyncio.sleep(0.2)
+        assert len(probes) == asked  # no probing while the hub answers
+        feed.close()
+        reach.close()
+
+    asyncio.run(body())
