@@ -21,9 +21,10 @@ from console.signals import Signal
 log = logging.getLogger(__name__)
 NOTICE_KEY = "hub-cameras"
 UNREAD_NOTICE_KEY = "hub-cameras-unread"
-# The most cameras shown. The camera tree fills and searches 2,000 cameras in about 50 ms on a
-# loaded 2-core machine, 10,000 in 250 ms and 50,000 in 1.9 s (its model is built and filtered
-# on the GUI thread at once), so past this many the console keeps the first ones and says so.
+# The most cameras shown. The camera tree fills and lays out 2,000 cameras in about 30 ms of the
+# GUI thread on a loaded 2-core machine (it was 65 ms while its items were made inside the model)
+# and its cost grows with the count (its model is built and filtered on the GUI thread at once),
+# so past this many the console keeps the first ones and says so.
 MAX_CAMERAS = 2000
 # How many unreadable cameras a notice names one by one (the log names the first five too).
 NAMED_IN_NOTICE = 5
