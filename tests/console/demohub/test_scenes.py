@@ -90,8 +90,14 @@ def test_rendering_is_cheap():
         for key in SCENES:
             scene = scene_for(key, "Speed")
             scene.render(T, *size)
-            start = time.perf_counter()
-            for i in range(30):
-                scene.render(T + i / 15, *size)
-            per_frame_ms = (time.perf_counter() - start) / 30 * 1000
+            # CPU time of this thread, best of three passes: the cost of rendering, not how long
+            # a busy machine kept the test from a core (wall-clock time read 5.7 ms for a 1 ms
+            # render while a soak ran beside the suite).
+            passes = []
+            for _ in range(3):
+                start = time.thread_time()
+                for i in range(30):
+                    scene.render(T + i / 15, *size)
+                passes.append(time.thread_time() - start)
+            per_frame_ms = min(passes) / 30 * 1000
             assert per_frame_ms < (2.0 if size[0] == 640 else 6.0), (key, size, per_frame_ms)

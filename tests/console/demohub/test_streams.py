@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import socket
+import statistics
 import threading
 import time
 
@@ -41,7 +42,9 @@ def test_stream_decodes_with_pyav_and_carries_the_time_code(hub, profile, size):
     assert before - 2000 < stamps[0] and stamps[-1] < after
     # 15 fps: consecutive pictures are about 67 ms apart.
     gaps = [b - a for a, b in itertools.pairwise(stamps)]
-    assert 40 < sum(gaps) / len(gaps) < 120, gaps
+    # The median gap: paced at about 15 fps; one frame held back by a busy machine (370 ms
+    # once, beside a soak) must not decide it.
+    assert 40 < statistics.median(gaps) < 120, gaps
 
 
 def test_encoder_runs_only_while_watched(hub):

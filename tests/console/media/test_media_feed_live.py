@@ -54,7 +54,9 @@ def test_connecting_to_live_with_measured_fps(server) -> None:
         await _until(lambda: feed.state.status is FeedStatus.LIVE, 8, "LIVE")
         await _until(lambda: (feed.state.fps or 0) > 0, 3, "fps")
         await asyncio.sleep(2.2)
-        assert 12.5 <= feed.state.fps <= 17.5, feed.state
+        # The measured rate settles on the stream's 15 fps (a busy machine may drop a picture
+        # or two as late for a while: it has 8 s to read true, not one instant).
+        await _until(lambda: 12.5 <= (feed.state.fps or 0) <= 17.5, 8, f"15 fps: {feed.state}")
         assert feed.state.decoding == "SW"
         statuses = [s.status for _, s in log]
         assert FeedStatus.SIGNAL_LOST not in statuses
