@@ -51,7 +51,7 @@ from console.redact import redact_url
 from console.settings import Settings, SettingsStore
 from console.stall import StallMonitor
 from console.wall.feeds import FeedKey
-from console.wall.model import RenderPath, WallModel
+from console.wall.model import RenderPath, WallModel, WallState
 from console.wall.native_guard import GuardedFeed, NativeWallGuard
 from console.wall.store import LayoutStore, SavedLayouts
 from console.workstation import Workstation, initial_walls
@@ -184,6 +184,7 @@ class ConsoleApp:
         self.ptz = PtzDesk(self._client, directory, operator)
         screens = max(1, len(self._app.screens()))
         walls = initial_walls(saved, screens, opts.layout, opts.render_path)
+        walls = self._without_native_windows_offscreen(walls)
         if opts.live_buffer_ms is not None:
             walls = [dataclasses.replace(w, live_buffer_ms=opts.live_buffer_ms) for w in walls]
         self.station = Workstation(
@@ -223,6 +224,27 @@ class ConsoleApp:
         gc.freeze()
         self.stall.start()
         return 0
+
+    def _without_native_windows_offscreen(self, walls: list[WallState]) -> list[WallState]:
+        """A platform without a display (offscreen, minimal) has no native windows for libvlc to
+        draw into: a wall saved on the native-window path would decode and show nothing until
+        the native guard gave up. Such walls are shown composited from the start, and the
+        operator is told why."""
+        if self._app.platformName() not in ("offscreen", "minimal"):
+            return walls
+        for index, wall in enumerate(walls):
+            if wall.render_path == RenderPath.NATIVE:
+                self.notices.post(
+                    f"Wall {index + 1}: video windows need a display ({self._app.platformName()} "
+                    "has none); the wall is shown on the composited path.",
+                    Level.WARNING,
+                )
+        return [
+            dataclasses.replace(w, render_path=RenderPath.COMPOSITED)
+            if w.render_path == RenderPath.NATIVE
+            else w
+            for w in walls
+        ]
 
     def _guard_native_walls(self) -> None:
         """A native-window wall this machine cannot keep live falls back to composited."""

@@ -40,6 +40,19 @@ def test_a_damaged_layout_file_is_survived_reported_and_kept(tmp_path, private_c
     assert (tmp_path / "w.png").exists()
 
 
+def test_a_native_window_wall_without_a_display_is_shown_composited_and_said_so(tmp_path):
+    """Offscreen there are no windows for libvlc to draw into: a wall saved (or asked for) on the
+    native-window path would decode and show nothing. It is shown composited from the start."""
+    shot = tmp_path / "wall.png"
+    out = run_tessera(
+        ["--demo", "--layout", "2x2", "--render-path", "native", "--screenshot", str(shot)]
+        + ["--after", "5"],
+        env={"QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert out.returncode == 0, out.stderr  # every tile showed video
+    assert "video windows need a display (offscreen has none)" in out.stderr
+
+
 def test_screenshot_exits_non_zero_with_a_clear_message_when_no_video_shows(tmp_path):
     dead_hub = f"http://127.0.0.1:{free_port()}"
     out = run_tessera(["--hub", dead_hub, "--screenshot", str(tmp_path / "w.png"), "--after", "2"])
