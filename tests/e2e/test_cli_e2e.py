@@ -44,10 +44,9 @@ def test_a_native_window_wall_without_a_display_is_shown_composited_and_said_so(
     """Offscreen there are no windows for libvlc to draw into: a wall saved (or asked for) on the
     native-window path would decode and show nothing. It is shown composited from the start."""
     shot = tmp_path / "wall.png"
+    args = ["--demo", "--layout", "2x2", "--render-path", "native"]
     out = run_tessera(
-        ["--demo", "--layout", "2x2", "--render-path", "native", "--screenshot", str(shot)]
-        + ["--after", "5"],
-        env={"QT_QPA_PLATFORM": "offscreen"},
+        [*args, "--screenshot", str(shot), "--after", "5"], env={"QT_QPA_PLATFORM": "offscreen"}
     )
     assert out.returncode == 0, out.stderr  # every tile showed video
     assert "video windows need a display (offscreen has none)" in out.stderr
