@@ -19,7 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from console.marshal import Marshal
 from console.media.player import RenderPath, TilePlayer
@@ -49,6 +49,21 @@ def hardware_decoder_present(platform: str = sys.platform) -> bool:
     return bool(glob.glob("/dev/dri/renderD*") or os.path.exists("/dev/nvidia0"))
 
 
+_Choice = TypeVar("_Choice", bound=enum.Enum)
+
+
+def _parse_choice(kind: type[_Choice], value: str | _Choice, what: str) -> _Choice:
+    """A setting's enum member from its name in a configuration file or on the command line
+    (any case, spaces around ignored); a clear error naming the choices otherwise."""
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(str(value).strip().lower())
+    except ValueError:
+        names = ", ".join(str(m.value) for m in kind)
+        raise ValueError(f"unknown {what} {value!r} (one of {names})") from None
+
+
 class MediaUnavailable(RuntimeError):  # noqa: N818 (name from the design)
     """libvlc cannot be loaded or started; the message says how to install it."""
 
@@ -67,13 +82,7 @@ class HardwareDecoding(enum.Enum):
 
     @classmethod
     def parse(cls, value: str | HardwareDecoding) -> HardwareDecoding:
-        if isinstance(value, HardwareDecoding):
-            return value
-        try:
-            return cls(value.strip().lower())
-        except ValueError:
-            names = ", ".join(m.value for m in cls)
-            raise ValueError(f"unknown hardware decoding mode {value!r} (one of {names})") from None
+        return _parse_choice(cls, value, "hardware decoding mode")
 
     def vlc_options(self) -> tuple[str, ...]:
         """libvlc options (without the leading `--` or `:`) selecting this mode.
@@ -122,13 +131,7 @@ class NativeOutput(enum.Enum):
 
     @classmethod
     def parse(cls, value: str | NativeOutput) -> NativeOutput:
-        if isinstance(value, NativeOutput):
-            return value
-        try:
-            return cls(value.strip().lower())
-        except ValueError:
-            names = ", ".join(m.value for m in cls)
-            raise ValueError(f"unknown native video output {value!r} (one of {names})") from None
+        return _parse_choice(cls, value, "native video output")
 
 
 @dataclass(frozen=True)
