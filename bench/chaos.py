@@ -280,6 +280,7 @@ def cut_trial(
     if isinstance(begun, dict):
         return begun
     start, t_cut = begun
+    cut_index = start
     flagged: dict[int, float] = {}
     live_during = 0
     while time.monotonic() < t_cut + cut_s:
@@ -297,12 +298,32 @@ def cut_trial(
     at = worker.wait_all_live(tiles, RECOVER_TIMEOUT_S)
     recovered = None if at is None else max(0.0, at - t_resume)
     return {
+        "slowest_tile": _last_to_go_live(worker.events_since(cut_index), tiles, t_resume),
         "flag_s": round(max(flagged.values()), 3) if len(flagged) == len(tiles) else None,
         "first_flag_s": round(min(flagged.values()), 3) if flagged else None,
         "unflagged_tiles": [t for t in tiles if t not in flagged],
         "recover_s": None if recovered is None else round(recovered, 3),
         "not_recovered": [] if at is not None else _brief(worker, tiles, only_not_live=True),
         "live_events_during_cut": live_during,
+    }
+
+
+def _last_to_go_live(events: list[dict[str, Any]], tiles: list[int], t0: float) -> dict[str, Any]:
+    """The tile that went live last and its states over the trial (times from `t0`, the end of
+    the cut): shows why the slowest tile was slow (a second attempt, and its reason)."""
+    went_live = {ev["tile"]: float(ev["t"]) for ev in events if ev["status"] == "live"}
+    if not went_live:
+        return {}
+    slowest = max((t for t in tiles if t in went_live), key=went_live.__getitem__, default=None)
+    if slowest is None:
+        return {}
+    return {
+        "tile": slowest,
+        "states": [
+            {"t": round(float(ev["t"]) - t0, 2), "status": ev["status"], "reason": ev["reason"]}
+            for ev in events
+            if ev["tile"] == slowest
+        ],
     }
 
 
@@ -323,6 +344,7 @@ def kill_trial(worker: Worker, hub: Any, tiles: list[int], settle_s: float) -> d
         "from_kill_s": None if at is None else round(max(0.0, at - t_kill), 3),
         "tiles_that_left_live": len(left & set(tiles)),
         "slowest_tiles_s": dict(sorted(back.items(), key=lambda kv: -kv[1])[:3]),
+        "slowest_tile": _last_to_go_live(events, tiles, t_up),
         "not_recovered": [] if at is not None else _brief(worker, tiles, only_not_live=True),
     }
 

@@ -2,14 +2,15 @@
 
 IDLE -> CONNECTING -> LIVE(fps) -> SIGNAL_LOST(reason, retry_in_s, attempt) -> CONNECTING ...
 
-One asyncio task per started feed runs the whole machine on the loop thread; it ticks every
-~250 ms (watchdog) and wakes at once on player events. Each attempt asks the hub for the URL
-again (the hub may have restarted) and calls `player.play(url)`, which hands the previous libvlc
-player to the reaper. libvlc may never report a dead network stream, so silence is detected
-here: no new frame for max(3 frame intervals, 1.2 s) means SIGNAL_LOST, and so does no first
-picture within 5 s of the attempt's start (a stream that connects and then sends nothing, a
-trickle, garbage or no video), with the reason read from what libvlc received and decoded. Frames
-that keep coming with an unchanged picture are reported as frozen (`FeedState.frozen_s`).
+One asyncio task per started feed runs the whole machine on the loop thread; it ticks every ~250 ms
+(watchdog) and wakes at once on player events. Each attempt asks the hub for the URL again (the hub
+may have restarted) and calls `player.play(url)`, which hands the previous libvlc player to the
+reaper. libvlc may never report a dead network stream, so silence is detected here: no new frame
+for max(3 frame intervals, 1.2 s) means SIGNAL_LOST, and so does no first picture within 4.5 s of
+the attempt's start (a stream that connects and then sends nothing, a trickle, garbage or no video;
+at least 3 s from the play when the hub answered late), with the reason read from what libvlc
+received and decoded. Frames that keep coming with an unchanged picture are reported as frozen
+(`FeedState.frozen_s`).
 """
 
 from __future__ import annotations
@@ -113,6 +114,11 @@ class FeedTiming:
     # promised, for the watchdog's tick and a busy loop.
     connect_timeout_s: float = 4.5
     resolve_timeout_s: float = 5.0
+    # ... but the stream itself always gets at least this long from `play()`: when the hub
+    # answered late (held by a network that just came back), a deadline counted from the
+    # attempt's start would leave the stream a fraction of a second, and a healthy stream would
+    # be called lost and wait out a backoff (seen after cuts: decoded, not yet shown, at 0.6 s).
+    stream_min_s: float = 3.0
     # A live stream is lost after max(3 frame intervals, this) without a new picture: at
     # 15 fps 18 intervals, so jitter is not loss, and a cut is flagged within 2 s (the frame
     # count is polled every 0.25 s, and the state every tick).
@@ -392,6 +398,7 @@ class LiveFeed:
         url = await self._resolve()
         log.info("%s: connecting to %s (attempt %d)", self._name, redact_url(url), attempt)
         self._play(url)
+        deadline = max(started + t.connect_timeout_s, time.monotonic() + t.stream_min_s)
         live_since: float | None = None
         samples: deque[tuple[float, int]] = deque()
         last_fps_publish = 0.0
@@ -432,10 +439,12 @@ class LiveFeed:
                     self._software = True  # kept for later attempts of this feed
                     self._play(url)
                     continue  # within the same deadline
-                if now - started >= t.connect_timeout_s:
+                if now >= deadline:
                     raise _SignalLostError(
                         no_picture_reason(
-                            t.connect_timeout_s, player.bytes_received, player.decoded_count
+                            round(deadline - started, 1),
+                            player.bytes_received,
+                            player.decoded_count,
                         )
                     )
                 continue
@@ -459,6 +468,7 @@ class LiveFeed:
                 )
                 self._play(url)
                 started, live_since, shown_before = now, None, 0
+                deadline = now + max(t.connect_timeout_s, t.stream_min_s)
                 samples.clear()
                 continue
             samples.append((now, count))
