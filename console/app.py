@@ -336,8 +336,6 @@ class ConsoleApp:
             except asyncio.CancelledError:  # the feed's deadline: no answer in time
                 reach.failed()
                 raise
-                reach.failed()
-                raise
             reach.answered()
             return url
 
@@ -352,6 +350,7 @@ class ConsoleApp:
             profile.fps if profile else 15.0,
             name=name,
             hub_back=reach.back,
+            stream_lost=reach.check,
         )
 
     def _open_windows(self) -> None:

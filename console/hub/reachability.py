@@ -6,6 +6,11 @@ nine tiles all retried 3.5 s after the hub was back, none earlier. So while the 
 cheap probe (the caller's, e.g. `HubClient.info`) asks it every `probe_every_s`; the first answer
 to a probe or to any tile's request says so through `back`, and every feed still waiting tries at
 once: a wall recovers about one call-up after its hub does, not one backoff later.
+
+An outage is known from a request that failed. A hub that restarts quickly may fail none: its
+streams end, every tile waits out its backoff (up to 5 s once reconnects came close together)
+and asks nothing meanwhile. So a tile that loses a live stream asks for a `check()`: the probe
+asks the hub once, and when it does not answer, that is an outage like a failed request.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ class HubReachability:
         self._every_s = probe_every_s
         self._timeout_s = probe_timeout_s
         self._task: asyncio.Task[None] | None = None
+        self._check: asyncio.Task[None] | None = None
         self._closed = False
 
     @property
@@ -54,6 +60,16 @@ class HubReachability:
                 self._probe_until_back(), name="hub-reachability-probe"
             )
 
+    def check(self) -> None:
+        """A live stream was lost: ask the hub once (the probe) whether it still answers. One
+        check at a time (a wall that loses every stream at once asks once); none while an outage
+        is already known (the probe is asking) or without a probe."""
+        if self._down or self._probe is None or self._closed or self._check is not None:
+            return
+        self._check = asyncio.get_running_loop().create_task(
+            self._check_once(), name="hub-reachability-check"
+        )
+
     def answered(self) -> None:
         if self._down:
             self._down = False
@@ -62,9 +78,25 @@ class HubReachability:
 
     def close(self) -> None:
         self._closed = True
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        for task in (self._task, self._check):
+            if task is not None:
+                task.cancel()
+        self._task = self._check = None
+
+    async def _check_once(self) -> None:
+        probe = self._probe
+        assert probe is not None
+        try:
+            await asyncio.wait_for(probe(), self._timeout_s)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # no answer: an outage, the probe asks until it is back
+            log.info("a stream was lost and the hub does not answer (%s)", type(exc).__name__)
+            self.failed()
+        else:
+            self.answered()
+        finally:
+            self._check = None
 
     async def _probe_until_back(self) -> None:
         probe = self._probe

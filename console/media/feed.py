@@ -189,9 +189,11 @@ class LiveFeed:
         timing: FeedTiming | None = None,
         name: str = "feed",
         hub_back: Signal | None = None,
+        stream_lost: Callable[[], None] | None = None,
     ) -> None:
         """`hub_back`: emitted when the hub answers again after an outage; a feed waiting to
-        reconnect then tries at once (`retry_now`)."""
+        reconnect then tries at once (`retry_now`). `stream_lost`: called when a stream that was
+        live is lost (is the hub still there? `HubReachability.check`)."""
         self._factory = player_factory
         self._resolve_url = resolve_url
         self._marshal = marshal
@@ -204,6 +206,8 @@ class LiveFeed:
         self._wake = asyncio.Event()
         self._retry_now = asyncio.Event()
         self._hub_back = hub_back
+        self._stream_lost = stream_lost
+        self._was_live = False  # the current attempt showed a picture
         if hub_back is not None:
             hub_back.connect(self.retry_now)
         self._generation = -1
@@ -324,6 +328,8 @@ class LiveFeed:
             if self._player is not None:
                 self._player.stop()  # off-thread; the last picture stays on the tile
             self._generation = -1
+            if self._was_live and self._stream_lost is not None:
+                self._stream_lost()
             attempt = 1 if stable else attempt + 1
             delay = backoff_delay(attempt, self._timing.backoff_first_s, self._timing.backoff_cap_s)
             log.info("%s: signal lost (%s); retry %d in %.1f s", self._name, reason, attempt, delay)
@@ -394,6 +400,7 @@ class LiveFeed:
         player = self._player
         assert player is not None
         self._publish(FeedState(FeedStatus.CONNECTING, attempt=attempt))
+        self._was_live = False
         started = time.monotonic()  # the connect deadline counts from here, resolve included
         url = await self._resolve()
         log.info("%s: connecting to %s (attempt %d)", self._name, redact_url(url), attempt)
@@ -418,6 +425,7 @@ class LiveFeed:
             if live_since is None:
                 if count > 0:
                     live_since = now
+                    self._was_live = True
                     samples.append((now, count))
                     last_fps_publish = now
                     if self._state.status is not FeedStatus.LIVE:  # (a replay stays LIVE)

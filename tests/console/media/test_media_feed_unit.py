@@ -549,3 +549,83 @@ def test_while_the_hub_is_down_a_probe_asks_until_it_answers_then_feeds_retry() 
         reach.close()
 
     asyncio.run(body())
+
+
+def test_a_hub_that_restarts_quickly_is_found_through_the_lost_streams() -> None:
+    """A hub killed and restarted within a second fails no request of the wall: its streams end
+    and the tiles wait out their backoff. A live stream lost asks for a check; the hub does not
+    answer it, so the probe asks until it is back and the waiting feed goes at once (seen in
+    bench.chaos: tiles waiting 5 s after the hub was back)."""
+
+    async def body() -> None:
+        hub_up = True
+        probes: list[float] = []
+
+        async def probe() -> object:
+            probes.append(time.monotonic())
+            if not hub_up:
+                raise ConnectionRefusedError("hub down")
+            return "info"
+
+        reach = HubReachability(probe, probe_every_s=0.05, probe_timeout_s=0.5)
+        player = FakePlayer()
+
+        async def resolve() -> str:
+            return "http://hub/cam"
+
+        slow = replace(FAST, backoff_first_s=30.0, backoff_cap_s=30.0)
+        marshal = Marshal(asyncio.get_running_loop())
+        feed = LiveFeed(
+            lambda: player,
+            resolve,
+            marshal,
+            15.0,
+            timing=slow,
+            hub_back=reach.back,
+            stream_lost=reach.check,
+        )
+        feed.start()
+        await _until(lambda: len(player.plays) == 1, 1)
+        # A stream that never showed a picture asks nothing (the hub named it: it is there).
+        await _until(lambda: feed.state.status is FeedStatus.SIGNAL_LOST, 2)
+        await asyncio.sleep(0.1)
+        assert probes == []
+        feed.retry_now()
+        await _until(lambda: len(player.plays) == 2, 1)
+        for _ in range(5):
+            player.frame()
+            await asyncio.sleep(0.02)
+        await _until(lambda: feed.state.status is FeedStatus.LIVE, 1)
+        hub_up = False
+        player.event(PlayerEventKind.ENDED, "stream ended")  # the hub was killed
+        await _until(lambda: reach.down, 1)  # the check found no hub
+        await _until(lambda: len(probes) >= 3, 2)
+        assert len(player.plays) == 2  # waiting out its 30 s backoff
+        hub_up = True
+        await _until(lambda: len(player.plays) == 3, 1)  # back: the feed went at once
+        feed.close()
+        reach.close()
+
+    asyncio.run(body())
+
+
+def test_a_lost_stream_on_a_hub_that_answers_is_no_outage() -> None:
+    async def body() -> None:
+        probes: list[float] = []
+
+        async def probe() -> object:
+            probes.append(time.monotonic())
+            await asyncio.sleep(0.05)
+            return "info"
+
+        reach = HubReachability(probe, probe_every_s=0.05, probe_timeout_s=0.5)
+        heard: list[bool] = []
+        reach.back.connect(lambda: heard.append(True))
+        for _ in range(16):  # a wall that lost every stream at once asks once
+            reach.check()
+        await _until(lambda: len(probes) == 1, 1)
+        await asyncio.sleep(0.1)
+        assert len(probes) == 1 and not reach.down and heard == []
+        reach.close()
+
+    asyncio.run(body())
