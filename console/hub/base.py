@@ -33,10 +33,10 @@ from console.hub.models import (
     Recordings,
     StreamEndpoint,
 )
+from console.hub.subscription import EventSubscription
 
 if TYPE_CHECKING:
     from console.hub.retry import Backoff
-    from console.hub.subscription import EventSubscription
 
 
 class HubClient(ABC):
@@ -266,8 +266,6 @@ class HubClient(ABC):
     ) -> EventSubscription:
         """Events that survive drops: reconnects with backoff, resumes after the last seq.
         `types` as in `events()`."""
-        from console.hub.subscription import EventSubscription
-
         return EventSubscription(self, since=since, types=types, backoff=backoff)
 
     async def __aenter__(self) -> HubClient:

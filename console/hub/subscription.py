@@ -16,21 +16,27 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from console.hub.errors import HubConnectionLost, HubError
 from console.hub.models import EVENT_HUB_HELLO, HubEvent
 from console.hub.retry import Backoff
 from console.signals import Signal
 
-if TYPE_CHECKING:
-    from console.hub.base import HubClient
-
 log = logging.getLogger(__name__)
 
 # A connection that stayed up this long counts as healthy: the next drop starts backoff afresh.
 STABLE_AFTER_S = 10.0
 READ_SLICE_S = 0.008  # the longest stretch events are handed over without the loop running
+
+
+class EventSource(Protocol):
+    """What a subscription needs of a hub client: one connection to the event channel
+    (`HubClient.events`)."""
+
+    def events(
+        self, since: int | None = None, types: frozenset[str] | None = None
+    ) -> AsyncIterator[HubEvent]: ...
 
 
 class EventSubscription:
@@ -47,7 +53,7 @@ class EventSubscription:
 
     def __init__(
         self,
-        client: HubClient,
+        client: EventSource,
         *,
         since: int | None = None,
         types: frozenset[str] | None = None,
