@@ -53,8 +53,9 @@ def _libvlc_worker(
 
     from bench._reference import stream_url
     from bench._system import Window
-    from console.media.engine import MediaSettings
-    from console.media.player import FrameChroma, FrameSink, RenderPath
+    from console.media.frame import RenderPath
+    from console.media.media_settings import MediaSettings
+    from console.media.player import FrameChroma, FrameSink
 
     settings = MediaSettings()
     instance = vlc.Instance(settings.instance_args(RenderPath.COMPOSITED))

@@ -34,15 +34,11 @@ from console.joystick.profiles import JoystickProfiles
 from console.joystick.sdl_input import JoystickInput
 from console.jsonfile import config_dir
 from console.marshal import Marshal
-from console.media.engine import (
-    DEFAULT_LIVE_BUFFER_MS,
-    HardwareDecoding,
-    MediaEngine,
-    MediaSettings,
-    MediaUnavailable,
-)
+from console.media.engine import MediaEngine, MediaUnavailable
 from console.media.feed import LiveFeed
-from console.media.player import RenderPath as MediaRenderPath
+from console.media.frame import RenderPath
+from console.media.live_buffer import DEFAULT_LIVE_BUFFER_MS
+from console.media.media_settings import HardwareDecoding, MediaSettings
 from console.notices import Level, Notices
 from console.ptz.desk import PtzDesk, default_operator
 from console.ptz.joystick_steering import JoystickSteering
@@ -51,7 +47,7 @@ from console.redact import redact_url
 from console.settings import Settings, SettingsStore
 from console.stall import StallMonitor
 from console.wall.feeds import FeedKey
-from console.wall.model import RenderPath, WallModel, WallState
+from console.wall.model import WallModel, WallState
 from console.wall.native_guard import GuardedFeed, NativeWallGuard
 from console.wall.store import LayoutStore, SavedLayouts
 from console.workstation import Workstation, initial_walls
@@ -206,7 +202,7 @@ class ConsoleApp:
             self._client,
             directory,
             lambda: engine.create_player(
-                MediaRenderPath.COMPOSITED, name="alarm-replay", network_caching_ms=REPLAY_BUFFER_MS
+                RenderPath.COMPOSITED, name="alarm-replay", network_caching_ms=REPLAY_BUFFER_MS
             ),
         )
         self._open_windows()
@@ -310,11 +306,7 @@ class ConsoleApp:
         # Called while the Workstation is being built (saved walls start their feeds at once).
         assert self._engine is not None and self._client is not None and self._directory
         engine, client, directory = self._engine, self._client, self._directory
-        render = (
-            MediaRenderPath.NATIVE
-            if wall.render_path == RenderPath.NATIVE
-            else MediaRenderPath.COMPOSITED
-        )
+        render = wall.render_path
         camera = directory.get(key.camera_id)
         profile = camera.profile(key.profile) if camera else None
         if camera is not None and profile is None and camera.profiles:

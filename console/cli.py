@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 from console import __version__
+from console.media.frame import RENDER_PATHS
 from console.settings import HW_DECODING_CHOICES
 from console.wall.layout import PRESETS
-from console.wall.model import RenderPath
 
 
 def _console_parser() -> argparse.ArgumentParser:
@@ -44,7 +44,7 @@ def _console_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--render-path",
-        choices=RenderPath.ALL,
+        choices=RENDER_PATHS,
         help="composited (Qt paints frames; default) or native (libvlc window)",
     )
     p.add_argument(
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = _console_parser().parse_args(args)
     if opts.hub and opts.demo:
         _console_parser().error("--hub and --demo exclude each other")
-    from console.media.engine import LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
+    from console.media.live_buffer import LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
 
     if opts.live_buffer is not None and not (
         LIVE_BUFFER_MIN_MS <= opts.live_buffer <= LIVE_BUFFER_MAX_MS

@@ -12,8 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from console.jsonfile import FileFormatError, LoadResult, load_versioned, save_versioned
-from console.media.engine import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
-from console.wall.model import RenderPath
+from console.media.frame import RENDER_PATHS, RenderPath
+from console.media.live_buffer import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
 
 KIND = "tessera.settings"
 VERSION = 1
@@ -30,7 +30,7 @@ class HubSettings:
 @dataclass(frozen=True)
 class VideoSettings:
     hw_decoding: str = "auto"
-    render_path: str = RenderPath.COMPOSITED  # for new walls; each wall keeps its own
+    render_path: RenderPath = RenderPath.COMPOSITED  # for new walls; each wall keeps its own
     network_caching_ms: int = DEFAULT_LIVE_BUFFER_MS
 
 
@@ -75,16 +75,16 @@ def parse(doc: dict[str, Any]) -> Settings:
         raise FileFormatError(
             f'"video.hw_decoding" must be one of {", ".join(HW_DECODING_CHOICES)}'
         )
-    path = _typed(v, "render_path", str, RenderPath.COMPOSITED, "video")
-    if path not in RenderPath.ALL:
-        raise FileFormatError(f'"video.render_path" must be one of {", ".join(RenderPath.ALL)}')
+    path = _typed(v, "render_path", str, RenderPath.COMPOSITED.value, "video")
+    if path not in RENDER_PATHS:
+        raise FileFormatError(f'"video.render_path" must be one of {", ".join(RENDER_PATHS)}')
     caching = _typed(v, "network_caching_ms", int, DEFAULT_LIVE_BUFFER_MS, "video")
     if not LIVE_BUFFER_MIN_MS <= caching <= LIVE_BUFFER_MAX_MS:
         raise FileFormatError(
             f'"video.network_caching_ms" must be between {LIVE_BUFFER_MIN_MS} and '
             f"{LIVE_BUFFER_MAX_MS}"
         )
-    return Settings(hub, VideoSettings(hw, path, caching))
+    return Settings(hub, VideoSettings(hw, RenderPath(path), caching))
 
 
 class SettingsStore:

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from console.cameras import CameraDirectory
 from console.hub.models import Camera, StreamProfile
+from console.media.frame import RenderPath
 from console.notices import Level, Notices
 from console.signals import Signal
 from console.wall.feeds import Feed, FeedKey, WallFeeds
@@ -48,7 +49,7 @@ def initial_walls(
     if grid is not None:
         walls[0] = replace(walls[0], layout=apply_preset(walls[0].layout, grid))
     if render_path is not None:
-        walls = [replace(w, render_path=render_path) for w in walls]
+        walls = [replace(w, render_path=RenderPath(render_path)) for w in walls]
     return walls
 
 

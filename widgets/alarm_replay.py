@@ -60,7 +60,7 @@ class ReplayPicture(QWidget):
         player = self._replay.player
         frame = None
         if state.status is ReplayStatus.PLAYING and player is not None:
-            frame = player.latest_frame()  # type: ignore[attr-defined]
+            frame = player.latest_frame()
         alert = self._alert()
         if frame is not None:
             self.picture = paint_frame(p, rect, frame, self.devicePixelRatioF())

@@ -36,9 +36,10 @@ from console import timecode
 from console.alerts.book import AlarmBook, Overlay
 from console.hub.models import PtzLock
 from console.latency import LatencyMeter
-from console.media.feed import FeedState, FeedStatus, LiveFeed
-from console.media.player import Frame
+from console.media.feed import FeedState, FeedStatus
+from console.media.frame import Frame
 from console.ptz.desk import PtzDesk
+from console.wall.feeds import Feed
 from console.wall.layout import CellRect, Direction, Tile, TileRole
 from console.wall.model import WallModel
 from widgets import theme
@@ -123,7 +124,7 @@ class TileView(QWidget):
         self._wall_index = wall_index
         self._tile = tile
         self._camera_name = camera_name  # callable: camera id -> display name
-        self._feed: LiveFeed | None = None
+        self._feed: Feed | None = None
         self._state: FeedState | None = None
         self._native = native
         self._drag_from: QPoint | None = None
@@ -131,7 +132,7 @@ class TileView(QWidget):
         self.frames_shown = 0  # distinct new frames shown on this tile
         self.blank_paints = 0  # paints of a tile with a feed but no picture yet
         self._last_shown: tuple[int, int] | None = None  # (generation, seq)
-        self._outgoing: LiveFeed | None = None  # the feed this one replaces, until it paints
+        self._outgoing: Feed | None = None  # the feed this one replaces, until it paints
         self._release: Callable[[], None] | None = None
         self._on_resize: Callable[[int, int, int], None] | None = None
         self._profile: str | None = None
@@ -173,7 +174,7 @@ class TileView(QWidget):
         return self._tile
 
     @property
-    def feed(self) -> LiveFeed | None:
+    def feed(self) -> Feed | None:
         return self._feed
 
     @property
@@ -231,7 +232,7 @@ class TileView(QWidget):
             return False
         for feed in (self._feed, self._outgoing):
             player = feed.player if feed is not None else None
-            newest = player.newest_frame if player is not None else None  # type: ignore[attr-defined]
+            newest = player.newest_frame if player is not None else None
             if newest is not None and newest != self._last_shown:
                 return True
         return False
@@ -325,8 +326,8 @@ class TileView(QWidget):
 
     def bind(
         self,
-        feed: LiveFeed | None,
-        outgoing: LiveFeed | None = None,
+        feed: Feed | None,
+        outgoing: Feed | None = None,
         release: Callable[[], None] | None = None,
         profile: str | None = None,
         profile_why: str = "",
@@ -352,16 +353,16 @@ class TileView(QWidget):
             feed.state_changed.connect(self._on_state)
             self._follow(feed, True)
             if self._native and self.video is not None and feed.player is not None:
-                feed.player.set_window(int(self.video.winId()))  # type: ignore[attr-defined]
+                feed.player.set_window(int(self.video.winId()))
         self._refresh_strip()
         self.update()
 
-    def _follow(self, feed: LiveFeed | None, on: bool, *, connect: bool = True) -> None:
+    def _follow(self, feed: Feed | None, on: bool, *, connect: bool = True) -> None:
         player = feed.player if feed is not None else None
         if player is None:
             return
         if on and self._clock is not None:
-            player.set_frame_signal(every_frame=False)  # type: ignore[attr-defined]
+            player.set_frame_signal(every_frame=False)
         if not connect:
             return
         if on:
@@ -480,12 +481,12 @@ class TileView(QWidget):
 
     def _paint_video(self, p: QPainter, rect: QRect) -> None:
         player = self._feed.player if self._feed else None
-        frame = player.latest_frame() if player is not None else None  # type: ignore[attr-defined]
+        frame = player.latest_frame() if player is not None else None
         if frame is not None and self._outgoing is not None:
             self._release_outgoing()  # the new stream's first frame is on screen now
         elif frame is None and self._outgoing is not None:
             old = self._outgoing.player
-            frame = old.latest_frame() if old is not None else None  # type: ignore[attr-defined]
+            frame = old.latest_frame() if old is not None else None
         if frame is None:
             p.fillRect(rect, QColor(0, 0, 0))
             if self._feed is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRect, QRectF
 from PySide6.QtGui import QImage, QPainter
 
-from console.media.player import Frame, fit_within
+from console.media.frame import Frame, fit_within
 
 
 def fit_rect(rect: QRect, width: int, height: int) -> QRect:

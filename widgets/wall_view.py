@@ -17,10 +17,11 @@ from PySide6.QtGui import QFocusEvent, QKeyEvent, QPixmap
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from console.alerts.book import AlarmBook
+from console.media.frame import RenderPath
 from console.ptz.desk import PtzDesk
 from console.wall.feeds import WallFeeds
 from console.wall.layout import Direction, GridLayout
-from console.wall.model import RenderPath, WallModel
+from console.wall.model import WallModel
 from widgets.frame_clock import FrameClock
 from widgets.repaint_pacer import RepaintPacer
 from widgets.tile_view import TileView
@@ -181,8 +182,8 @@ class WallView(QWidget):
             tile = view.tile
             key = feeds.key_for(tile)
             view.bind(
-                feeds.feed_for(tile),  # type: ignore[arg-type]
-                feeds.outgoing_for(tile),  # type: ignore[arg-type]
+                feeds.feed_for(tile),
+                feeds.outgoing_for(tile),
                 functools.partial(feeds.release_outgoing, tile),
                 key.profile if key else None,
                 feeds.profile_reason(tile),

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from console.alerts.book import AlarmBook
 from console.alerts.replay import AlarmReplay
 from console.hub.models import Alert, Camera
-from console.media.engine import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
+from console.media.live_buffer import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
 from console.notices import Notice
 from console.ptz.desk import PtzDesk
 from console.wall.layout import PRESETS, GridLayout

@@ -25,7 +25,8 @@ from console.cameras import CameraDirectory
 from console.hub.base import HubClient
 from console.hub.errors import HubError, HubNotSupported
 from console.hub.models import CAPABILITY_RECORDINGS, Alert
-from console.media.player import PlayerEvent, PlayerEventKind
+from console.media.events import PlayerEvent, PlayerEventKind
+from console.media.frame import FrameSource
 from console.signals import Signal
 
 log = logging.getLogger(__name__)
@@ -35,10 +36,9 @@ REPLAY_PROFILE = "sub"  # a replay is watched in a small pane: the camera's smal
 NO_RECORDINGS = "This hub keeps no recordings: only live video can be shown."
 
 
-class ReplayPlayer(Protocol):
-    """What a replay needs from a player (`TilePlayer` fits)."""
+class ReplayPlayer(FrameSource, Protocol):
+    """What a replay needs from a player (`TilePlayer` fits), beside the pictures it shows."""
 
-    frame_ready: Signal
     state_changed: Signal
 
     @property

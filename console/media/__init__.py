@@ -1,31 +1,6 @@
-"""Media engine: libvlc players for tiles, their reaper, and the live-feed health machine."""
+"""Media: libvlc players for tiles (`player`, `engine`), their reaper, the live-feed health
+machine (`feed`) and the frame seam (`frame`: the picture type, tile geometry and `RenderPath`).
 
-from console.media.engine import (
-    HardwareDecoding,
-    MediaEngine,
-    MediaSettings,
-    MediaUnavailable,
-    NativeOutput,
-)
-from console.media.feed import FeedState, FeedStatus, FeedTiming, LiveFeed, backoff_delay
-from console.media.player import Frame, PlayerEvent, PlayerEventKind, RenderPath, TilePlayer
-from console.media.reaper import PlayerReaper
-
-__all__ = [
-    "FeedState",
-    "FeedStatus",
-    "FeedTiming",
-    "Frame",
-    "HardwareDecoding",
-    "LiveFeed",
-    "MediaEngine",
-    "MediaSettings",
-    "MediaUnavailable",
-    "NativeOutput",
-    "PlayerEvent",
-    "PlayerEventKind",
-    "PlayerReaper",
-    "RenderPath",
-    "TilePlayer",
-    "backoff_delay",
-]
+Nothing is imported here, so that `console.media.frame` can be used (by the wall model and the
+views) without loading the libvlc adapter.
+"""

@@ -27,24 +27,21 @@ from dataclasses import dataclass, replace
 from typing import NoReturn, Protocol
 
 from console.marshal import Marshal
-from console.media.player import PlayerEvent, PlayerEventKind
+from console.media.events import PlayerEvent, PlayerEventKind
+from console.media.frame import FrameSource
 from console.redact import redact_text, redact_url
 from console.signals import Signal
 
 log = logging.getLogger(__name__)
 
 
-class FeedPlayer(Protocol):
-    """What a feed needs from a player (`TilePlayer` fits)."""
+class FeedPlayer(FrameSource, Protocol):
+    """What a feed needs from a player (`TilePlayer` fits), beside the pictures it shows."""
 
-    frame_ready: Signal
     state_changed: Signal
 
     @property
     def generation(self) -> int: ...
-
-    @property
-    def frame_count(self) -> int: ...
 
     @property
     def last_frame_at(self) -> float | None: ...

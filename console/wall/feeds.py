@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from console.hub.models import StreamProfile
-from console.media.player import fit_within
+from console.media.feed import FeedState
+from console.media.frame import FrameSource, RenderPath, fit_within
 from console.signals import Signal
 from console.wall.layout import GridLayout, Tile
-from console.wall.model import RenderPath, WallModel
+from console.wall.model import WallModel
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,16 @@ DEFAULT_PROFILE = "sub"
 
 
 class Feed(Protocol):
-    """What the wall needs of a feed (`console.media.feed.LiveFeed` fits)."""
+    """What the wall and its views need of a feed (`console.media.feed.LiveFeed` fits): its
+    state, and the player whose pictures a tile shows."""
+
+    state_changed: Signal  # (FeedState)
+
+    @property
+    def state(self) -> FeedState: ...
+
+    @property
+    def player(self) -> FrameSource | None: ...
 
     def start(self) -> None: ...
 

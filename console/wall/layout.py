@@ -189,10 +189,6 @@ def preset(name: str, cameras: Iterable[str | None] = ()) -> GridLayout:
     return GridLayout(cols, rows, tuple(tiles))
 
 
-def _big_first(t: Tile) -> tuple[int, int, int]:
-    return (-(t.rect.cols * t.rect.rows), t.rect.row, t.rect.col)
-
-
 def apply_preset(layout: GridLayout, name: str) -> GridLayout:
     """Switch to another preset and keep the cameras, big tile first, then in reading order.
 

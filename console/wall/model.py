@@ -9,17 +9,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from console.media.frame import RENDER_PATHS, RenderPath
 from console.signals import Signal
 from console.wall import layout as grid
 from console.wall.layout import CellRect, Direction, GridLayout
-
-
-class RenderPath:
-    """How a wall shows video: painted by Qt from decoded frames, or by libvlc into a window."""
-
-    COMPOSITED = "composited"
-    NATIVE = "native"
-    ALL = (COMPOSITED, NATIVE)
 
 
 @dataclass(frozen=True)
@@ -28,7 +21,7 @@ class WallState:
 
     screen: int
     layout: GridLayout
-    render_path: str = RenderPath.COMPOSITED
+    render_path: RenderPath = RenderPath.COMPOSITED
     fullscreen: bool = False
     live_buffer_ms: int | None = None  # libvlc's live buffer for this wall; None: the setting
 
@@ -45,7 +38,7 @@ class WallModel:
         self.maximized_changed = Signal()  # (tile id | None)
         self.fullscreen_changed = Signal()  # (bool)
         self.live_buffer_changed = Signal()  # (int | None)
-        self.render_path_changed = Signal()  # (str)
+        self.render_path_changed = Signal()  # (RenderPath)
 
     # -- reading -------------------------------------------------------------------------------
     @property
@@ -61,7 +54,7 @@ class WallModel:
         return self._state.screen
 
     @property
-    def render_path(self) -> str:
+    def render_path(self) -> RenderPath:
         return self._state.render_path
 
     @property
@@ -165,11 +158,12 @@ class WallModel:
             self._state = dataclasses.replace(self._state, live_buffer_ms=ms)
             self.live_buffer_changed.emit(ms)
 
-    def set_render_path(self, path: str) -> None:
+    def set_render_path(self, path: RenderPath | str) -> None:
         """Show this wall's video another way (the native-window path falls back to the
         composited one where the machine cannot keep it live): every feed starts again."""
-        if path not in RenderPath.ALL:
+        if path not in RENDER_PATHS:
             raise ValueError(f"unknown render path {path!r}")
+        path = RenderPath(path)
         if path != self._state.render_path:
             self._state = dataclasses.replace(self._state, render_path=path)
             self.render_path_changed.emit(path)

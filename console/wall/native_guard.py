@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from console.media.feed import FeedState, FeedStatus
-from console.wall.model import RenderPath, WallModel
+from console.media.frame import RenderPath
+from console.wall.model import WallModel
 
 log = logging.getLogger(__name__)
 

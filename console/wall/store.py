@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from console.jsonfile import FileFormatError, LoadResult, expect, load_versioned, save_versioned
-from console.media.engine import LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
-from console.wall.layout import CellRect, GridLayout, LayoutError, Tile, TileRole, preset
-from console.wall.model import RenderPath, WallState
+from console.media.frame import RENDER_PATHS, RenderPath
+from console.media.live_buffer import LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
+from console.wall.layout import CellRect, GridLayout, LayoutError, Tile, TileRole
+from console.wall.model import WallState
 
 KIND = "tessera.layouts"
 VERSION = 1
@@ -57,16 +58,12 @@ class SavedLayouts:
         return SavedLayouts(rest, current)
 
 
-def default_wall(cameras: list[str], grid: str = "3x3", screen: int = 0) -> WallState:
-    return WallState(screen, preset(grid, cameras))
-
-
 def wall_to_json(w: WallState) -> dict[str, Any]:
     return {
         "screen": w.screen,
         "columns": w.layout.columns,
         "rows": w.layout.rows,
-        "render_path": w.render_path,
+        "render_path": w.render_path.value,
         "fullscreen": w.fullscreen,
         "live_buffer_ms": w.live_buffer_ms,
         "tiles": [
@@ -105,9 +102,9 @@ def wall_from_json(d: Any, where: str) -> WallState:
         if role not in TileRole.ALL:
             raise FileFormatError(f'{tw}: "role" must be one of {", ".join(TileRole.ALL)}')
         tiles.append(Tile(expect(td, "id", int, tw), rect, camera, role))
-    render_path = d.get("render_path", RenderPath.COMPOSITED)
-    if render_path not in RenderPath.ALL:
-        raise FileFormatError(f'{where}: "render_path" must be one of {", ".join(RenderPath.ALL)}')
+    render_path = d.get("render_path", RenderPath.COMPOSITED.value)
+    if render_path not in RENDER_PATHS:
+        raise FileFormatError(f'{where}: "render_path" must be one of {", ".join(RENDER_PATHS)}')
     try:
         layout = GridLayout(
             expect(d, "columns", int, where), expect(d, "rows", int, where), tuple(tiles)
@@ -126,7 +123,9 @@ def wall_from_json(d: Any, where: str) -> WallState:
         raise FileFormatError(
             f'{where}: "live_buffer_ms" must be {LIVE_BUFFER_MIN_MS}..{LIVE_BUFFER_MAX_MS} or null'
         )
-    return WallState(screen, layout, render_path, bool(d.get("fullscreen", False)), live_buffer)
+    return WallState(
+        screen, layout, RenderPath(render_path), bool(d.get("fullscreen", False)), live_buffer
+    )
 
 
 def parse(doc: dict[str, Any]) -> SavedLayouts:

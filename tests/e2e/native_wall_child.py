@@ -22,8 +22,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from console.app import ConsoleApp, ConsoleOptions
-from console.media.engine import MediaSettings
 from console.media.feed import FeedStatus
+from console.media.media_settings import MediaSettings
 from widgets.theme import apply_dark_theme
 
 LIVE_DEADLINE_S = 90.0  # generous: a loaded 2-core CI machine

@@ -82,7 +82,8 @@ def _burn(until: float) -> None:
 
 async def churn(url: str, plays: int, players: int, seed: int) -> dict[str, int]:
     from console.marshal import Marshal
-    from console.media.engine import HardwareDecoding, MediaEngine, MediaSettings
+    from console.media.engine import MediaEngine
+    from console.media.media_settings import HardwareDecoding, MediaSettings
 
     rng = random.Random(seed)
     settings = MediaSettings(hw_decoding=HardwareDecoding.OFF, network_caching_ms=100)

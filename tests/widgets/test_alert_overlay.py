@@ -76,7 +76,8 @@ def test_an_active_alert_marks_its_tile_and_draws_the_box_where_the_object_is(qt
 def test_a_native_wall_names_the_alert_in_the_tile_strip(qtbot, station):
     import dataclasses
 
-    from console.wall.model import RenderPath, WallModel
+    from console.media.frame import RenderPath
+    from console.wall.model import WallModel
 
     book = AlarmBook(client=None)  # type: ignore[arg-type]
     native = WallModel(dataclasses.replace(station.walls[0].state, render_path=RenderPath.NATIVE))

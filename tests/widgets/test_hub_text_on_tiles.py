@@ -131,7 +131,8 @@ def test_eliding_happens_before_isolating_so_the_isolate_is_always_closed(qapp):
 
 def test_the_native_strip_shows_a_name_with_markup_as_text(qtbot, station):
     # A native wall's strip is a rich-text QLabel: the hub's name must not become markup.
-    from console.wall.model import RenderPath, WallModel
+    from console.media.frame import RenderPath
+    from console.wall.model import WallModel
     from widgets.wall_view import WallView
 
     camera = parse_camera(hub_camera("<b>Gate</b><img src='file:///etc/passwd'>"))

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from console.wall.model import RenderPath, WallState
+from console.media.frame import RenderPath
+from console.wall.model import WallState
 from console.workstation import Workstation
 from tests.widgets.conftest import IdleFeed
 from widgets.wall_view import WallView

@@ -8,7 +8,7 @@ from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from console.media.feed import FeedState, FeedStatus
-from console.media.player import Frame, frame_size_for
+from console.media.frame import Frame, frame_size_for
 from widgets.video_paint import fit_rect, letterbox, paint_frame
 from widgets.wall_window import WallWindow
 

@@ -14,7 +14,8 @@ from console.cameras import CameraDirectory
 from console.hub.models import AlertKind, AlertPriority
 from console.hub.registry import HubConfig, create_client
 from console.marshal import Marshal
-from console.media.engine import HardwareDecoding, MediaEngine, MediaSettings
+from console.media.engine import MediaEngine
+from console.media.media_settings import HardwareDecoding, MediaSettings
 from console.notices import Notices
 
 SW = MediaSettings(hw_decoding=HardwareDecoding.OFF)

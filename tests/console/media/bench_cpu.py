@@ -26,7 +26,8 @@ def _serve(port_q: mp.Queue) -> None:  # child process
 
 async def _measure(url: str, players: int, seconds: float) -> None:
     from console.marshal import Marshal
-    from console.media.engine import MediaEngine, MediaSettings
+    from console.media.engine import MediaEngine
+    from console.media.media_settings import MediaSettings
 
     engine = MediaEngine(MediaSettings(hw_decoding="off"), Marshal(asyncio.get_running_loop()))
     tiles = [engine.create_player() for _ in range(players)]

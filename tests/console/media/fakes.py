@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from console.media.player import PlayerEvent, PlayerEventKind
+from console.media.events import PlayerEvent, PlayerEventKind
 from console.signals import Signal
 
 

@@ -15,8 +15,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from console.marshal import Marshal
-from console.media.engine import MediaEngine, MediaSettings
-from console.media.player import RenderPath
+from console.media.engine import MediaEngine
+from console.media.frame import RenderPath
+from console.media.media_settings import MediaSettings
 
 
 def main(url: str) -> None:

@@ -15,8 +15,9 @@ from collections.abc import Iterator
 import pytest
 
 from console.marshal import Marshal
-from console.media.engine import HardwareDecoding, MediaEngine, MediaSettings
+from console.media.engine import MediaEngine
 from console.media.feed import FeedState, FeedStatus, FeedTiming, LiveFeed
+from console.media.media_settings import HardwareDecoding, MediaSettings
 from tests.support.hostile_streams import CASES, HostileStreams
 
 # A busy 2-core machine may be a tick or two late to notice: the deadline itself is 5 s.

@@ -11,6 +11,7 @@ import pytest
 
 from console.hub.reachability import HubReachability
 from console.marshal import Marshal
+from console.media.events import PlayerEventKind
 from console.media.feed import (
     FeedState,
     FeedStatus,
@@ -20,7 +21,6 @@ from console.media.feed import (
     no_picture_reason,
     silence_limit_s,
 )
-from console.media.player import PlayerEventKind
 from tests.console.media.fakes import FakePlayer
 
 FAST = FeedTiming(
@@ -209,7 +209,7 @@ def test_connect_timeout_and_error_event_and_ended() -> None:
         await _until(lambda: len(player.plays) == 3, 1)
         player.frame()
         await _until(lambda: feed.state.status is FeedStatus.LIVE, 1)
-        from console.media.player import PlayerEvent
+        from console.media.events import PlayerEvent
 
         player.state_changed.emit(PlayerEvent(PlayerEventKind.ERROR, 1, "stream error"))
         for _ in range(5):  # frames keep coming (a bare sleep could outlast the silence limit)

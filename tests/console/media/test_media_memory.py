@@ -7,9 +7,9 @@ import threading
 import time
 
 from console.media import reaper as reaper_mod
-from console.media.engine import MediaSettings
+from console.media.frame import RenderPath
 from console.media.heap import release_free_heap
-from console.media.player import RenderPath
+from console.media.media_settings import MediaSettings
 
 
 def _value(args: list[str], name: str) -> int:

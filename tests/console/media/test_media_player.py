@@ -13,15 +13,11 @@ import pytest
 import vlc
 
 from console.marshal import Marshal
-from console.media import engine as engine_mod
-from console.media.engine import HardwareDecoding, MediaEngine, MediaSettings, MediaUnavailable
-from console.media.player import (
-    PlayerEventKind,
-    TilePlayer,
-    fit_within,
-    frame_size_for,
-    negotiated_size,
-)
+from console.media.engine import MediaEngine, MediaUnavailable
+from console.media.events import PlayerEventKind
+from console.media.frame import RenderPath, fit_within
+from console.media.media_settings import HardwareDecoding, MediaSettings
+from console.media.player import TilePlayer
 from console.media.reaper import PlayerReaper
 
 SW = MediaSettings(hw_decoding=HardwareDecoding.OFF)
@@ -146,18 +142,6 @@ def test_a_stream_not_of_the_expected_size_is_taken_as_it_comes(server) -> None:
         assert not player.format_stale  # and no replay would change that
 
     run_with_engine(body)
-
-
-def test_frame_size_rules() -> None:
-    assert negotiated_size((640, 368), (640, 360)) == (640, 360)
-    assert negotiated_size((640, 386), (640, 360)) == (640, 360)  # libvlc's second offer
-    assert negotiated_size((1920, 1088), (1920, 1080)) == (1920, 1080)
-    assert negotiated_size((1280, 720), (640, 360)) == (1280, 720)  # not that stream
-    assert negotiated_size((640, 368), None) == (640, 368)
-    assert frame_size_for((640, 360), None) == (640, 360)
-    assert frame_size_for((640, 360), (362, 200)) == (356, 200)
-    assert frame_size_for((640, 360), (1920, 1080)) == (640, 360)
-    assert fit_within(640, 360, 0, 100) == (640, 360)
 
 
 def test_a_clocked_player_signals_its_first_frame_and_is_polled_for_the_rest(server) -> None:
@@ -319,10 +303,10 @@ def test_engine_shutdown_returns_within_timeout_even_if_stop_hangs(server, monke
 def test_settings_and_hw_modes() -> None:
     s = MediaSettings(hw_decoding="vaapi")
     assert s.hw_decoding is HardwareDecoding.VAAPI
-    assert "--avcodec-hw=vaapi" in s.instance_args(engine_mod.RenderPath.COMPOSITED)
-    assert "--no-xlib" in s.instance_args(engine_mod.RenderPath.COMPOSITED)
+    assert "--avcodec-hw=vaapi" in s.instance_args(RenderPath.COMPOSITED)
+    assert "--no-xlib" in s.instance_args(RenderPath.COMPOSITED)
     assert "--no-xlib" not in dataclasses.replace(s, hardware_present=True).instance_args(
-        engine_mod.RenderPath.NATIVE
+        RenderPath.NATIVE
     )
     assert ":avcodec-hw=none" in s.media_options(software=True)
     with_gpu = MediaSettings(hw_decoding="vaapi", hardware_present=True)
@@ -335,7 +319,7 @@ def test_settings_and_hw_modes() -> None:
     )
     assert MediaSettings(hw_decoding="off").decoding_label(software=False) == "SW"
     assert "--avcodec-hw=none" in MediaSettings(hw_decoding="off").instance_args(
-        engine_mod.RenderPath.COMPOSITED
+        RenderPath.COMPOSITED
     )
     assert HardwareDecoding.NVDEC.vlc_options()[0].startswith("codec=nvdec")
     with pytest.raises(ValueError, match="unknown hardware decoding"):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from console.media.engine import HardwareDecoding, MediaSettings, NativeOutput
-from console.media.player import MAX_LATE_DEBT, RenderPath, new_pictures
+from console.media.frame import RenderPath
+from console.media.media_settings import HardwareDecoding, MediaSettings, NativeOutput
+from console.media.player import MAX_LATE_DEBT, new_pictures
 
 
 def test_without_a_gpu_native_players_draw_with_plain_x11() -> None:
