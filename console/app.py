@@ -46,6 +46,7 @@ from console.ptz.stop_line import StopLine
 from console.redact import redact_url
 from console.settings import Settings, SettingsStore
 from console.stall import StallMonitor
+from console.tasks import TaskOwner
 from console.wall.feeds import FeedKey
 from console.wall.model import WallModel, WallState
 from console.wall.native_guard import GuardedFeed, NativeWallGuard
@@ -102,7 +103,8 @@ class ConsoleApp:
         self._engine: MediaEngine | None = None
         self.station: Workstation | None = None
         self.windows: list[WallWindow] = []
-        self._tasks: list[asyncio.Task[Any]] = []
+        self._tasks = TaskOwner("console")  # the directory load, alarm and PTZ events
+        self._feed_tasks = TaskOwner("feeds")  # one per live tile
         self._reachability = HubReachability(self._probe_hub)
         self._layout_store: LayoutStore | None = None
         self._directory: CameraDirectory | None = None
@@ -208,9 +210,9 @@ class ConsoleApp:
         self._open_windows()
         self._guard_native_walls()
         self._start_attention(folder)
-        self._tasks.append(self._loop.create_task(directory.load(), name="camera-directory"))
-        self._tasks.append(self._loop.create_task(self.alarms.follow(), name="alarms"))
-        self._tasks.append(self._loop.create_task(self.ptz.follow_events(), name="ptz-events"))
+        self._tasks.spawn(directory.load(), "camera-directory")
+        self._tasks.spawn(self.alarms.follow(), "alarms")
+        self._tasks.spawn(self.ptz.follow_events(), "ptz-events")
         if opts.joystick:
             await self._start_joysticks(folder)
         # Measure stalls of the running console, not the one-off creation of the windows.
@@ -343,6 +345,7 @@ class ConsoleApp:
             name=name,
             hub_back=reach.back,
             stream_lost=reach.check,
+            tasks=self._feed_tasks,
         )
 
     def _open_windows(self) -> None:
@@ -420,15 +423,18 @@ class ConsoleApp:
         return EXIT_STARTUP_FAILED
 
     async def shutdown(self) -> None:
-        for task in self._tasks:
-            task.cancel()
+        """Close every owner of tasks and threads, each waiting for what it started; nothing
+        sweeps the loop (what is left is named in the log: a task without an owner is a bug)."""
+        await self._tasks.close()
         self._reachability.close()
         for guard in self._guards:
             guard.stop()
         if self.station is not None:
-            self.station.close()
+            self.station.close()  # every feed: its task cancelled, its player to the reaper
+        await self._feed_tasks.close()
         for window in self.windows:
             window.hide()
+            await window.aclose()
         if self.joysticks is not None:
             await self._blocking(self.joysticks.stop)
         if self._stop_line is not None:
@@ -449,13 +455,10 @@ class ConsoleApp:
         if self._hub is not None:
             await self._blocking(self._hub.stop)
         self.stall.stop()
-        # Let every cancelled task (feeds, the camera directory) finish before the loop closes.
         current = asyncio.current_task()
-        pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.wait(pending, timeout=2.0)
+        left = [t.get_name() for t in asyncio.all_tasks() if t is not current and not t.done()]
+        if left:
+            log.warning("tasks still running after shutdown: %s", ", ".join(sorted(left)))
 
 
 def run_console(options: ConsoleOptions) -> int:

@@ -15,7 +15,6 @@ before it fired in the pane beside the list.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import time
 from collections.abc import Callable, Coroutine
@@ -49,6 +48,7 @@ from PySide6.QtWidgets import (
 from console.alerts.book import AlarmBook
 from console.alerts.replay import AlarmReplay
 from console.hub.models import AlarmState, Alert, AlertPriority
+from console.tasks import TaskOwner
 from widgets import theme
 from widgets.alarm_replay import ReplayPanel
 from widgets.alert_overlay import alert_colour
@@ -333,7 +333,7 @@ class AlarmListPanel(QWidget):
         self.book = self._book = book
         self._open_camera = open_camera
         self.replay = replay
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskOwner("alarm-list")
         self.model = AlarmTableModel(book, camera_name, self, refresh_hz)
         self.proxy = AlarmFilter(self)
         self.proxy.setSourceModel(self.model)
@@ -521,9 +521,7 @@ class AlarmListPanel(QWidget):
             note, ok = QInputDialog.getText(self, title, f"Note for “{alert.title}”:")
             if not ok:
                 return
-        task = asyncio.ensure_future(action(alert.id, note.strip()))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(action(alert.id, note.strip()), "alarm-action")
 
     # -- display ---------------------------------------------------------------------------------
     def _after_flush(self) -> None:

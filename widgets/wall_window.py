@@ -5,7 +5,6 @@ The first window also carries the camera tree, the PTZ panel and the named-layou
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import html
 from collections.abc import Callable, Coroutine
@@ -33,6 +32,7 @@ from console.hub.models import Alert, Camera
 from console.media.live_buffer import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
 from console.notices import Notice
 from console.ptz.desk import PtzDesk
+from console.tasks import TaskOwner
 from console.wall.layout import PRESETS, GridLayout
 from console.wall.model import WallModel
 from console.wall.store import SavedLayouts
@@ -62,7 +62,7 @@ class WallWindow(QMainWindow):
         self._index = wall_index
         self._wall = station.walls[wall_index]
         self._on_close = on_close
-        self._tasks: set[asyncio.Task[object]] = set()
+        self._tasks = TaskOwner(f"wall-window-{wall_index + 1}")
         self.setWindowTitle(f"Tessera · Wall {wall_index + 1}")
         self.resize(1280, 760)
 
@@ -306,9 +306,11 @@ class WallWindow(QMainWindow):
             self._run(self._station.save_layout(name.strip()))
 
     def _run(self, coro: Coroutine[Any, Any, object]) -> None:
-        task: asyncio.Task[object] = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(coro, "wall-window-layouts")
+
+    async def aclose(self) -> None:
+        """End what this window started (saving a layout, ...): at shutdown."""
+        await self._tasks.close()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and self.isFullScreen():

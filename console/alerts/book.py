@@ -16,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from console.hub.base import HubClient
 from console.hub.errors import HubError, HubNotSupported
@@ -30,6 +31,7 @@ from console.hub.models import (
 )
 from console.notices import Level, Notices
 from console.signals import Signal
+from console.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,7 @@ class AlarmBook:
         self.unreadable = 0  # alert events this console could not read
         self.supported = True
         self._connected_once = False
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskOwner("alarm-book")
 
     # -- reading ---------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -285,10 +287,8 @@ class AlarmBook:
     def _on_restarted(self, _hello: HubEvent) -> None:
         self._spawn(self._load_snapshot(replace=True))
 
-    def _spawn(self, work: object) -> None:
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)  # type: ignore[arg-type]
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _spawn(self, work: Coroutine[Any, Any, object]) -> None:
+        self._tasks.spawn(work, "alarm-book-snapshot")
 
     async def acknowledge(self, alert_id: str, note: str = "") -> Alert | None:
         """Acknowledge as this console's operator; the hub tells every console. None: refused
@@ -315,7 +315,4 @@ class AlarmBook:
         return alert
 
     async def aclose(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=1.0)
+        await self._tasks.close(timeout_s=1.0)

@@ -28,6 +28,7 @@ from console.hub.models import CAPABILITY_RECORDINGS, Alert
 from console.media.events import PlayerEvent, PlayerEventKind
 from console.media.frame import FrameSource
 from console.signals import Signal
+from console.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ class AlarmReplay:
         self._generation: int | None = None
         self._first_frame_at: float | None = None
         self._task: asyncio.Task[None] | None = None
+        self._tasks = TaskOwner("alarm-replay")
         self._hub_records: bool | None = None  # asked once: does the hub keep recordings?
         self._state = ReplayState(ReplayStatus.IDLE)
         self.changed = Signal()
@@ -115,7 +117,7 @@ class AlarmReplay:
         """Replay `alert` from `pre_roll_s` before it started (whatever played before stops)."""
         self._cancel()
         self._set(ReplayState(ReplayStatus.LOADING, "Finding the recording…", alert))
-        self._task = asyncio.ensure_future(self._open(alert))
+        self._task = self._tasks.spawn(self._open(alert), "alarm-replay-open")
 
     def stop(self) -> None:
         self._cancel()

@@ -31,6 +31,7 @@ from console.media.events import PlayerEvent, PlayerEventKind
 from console.media.frame import FrameSource
 from console.redact import redact_text, redact_url
 from console.signals import Signal
+from console.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 
@@ -187,10 +188,12 @@ class LiveFeed:
         name: str = "feed",
         hub_back: Signal | None = None,
         stream_lost: Callable[[], None] | None = None,
+        tasks: TaskOwner | None = None,
     ) -> None:
         """`hub_back`: emitted when the hub answers again after an outage; a feed waiting to
         reconnect then tries at once (`retry_now`). `stream_lost`: called when a stream that was
-        live is lost (is the hub still there? `HubReachability.check`)."""
+        live is lost (is the hub still there? `HubReachability.check`). `tasks`: who owns the feed's
+        task (the console, which waits for them at shutdown); else the feed alone."""
         self._factory = player_factory
         self._resolve_url = resolve_url
         self._marshal = marshal
@@ -204,6 +207,7 @@ class LiveFeed:
         self._retry_now = asyncio.Event()
         self._hub_back = hub_back
         self._stream_lost = stream_lost
+        self._tasks = tasks
         self._was_live = False  # the current attempt showed a picture
         if hub_back is not None:
             hub_back.connect(self.retry_now)
@@ -253,7 +257,11 @@ class LiveFeed:
             self._player.set_picture_box(self._picture_box)
             self._player.frame_ready.connect(self._on_frame)
             self._player.state_changed.connect(self._on_player_event)
-        self._task = self._marshal.loop.create_task(self._run(), name=f"{self._name}-feed")
+        name = f"{self._name}-feed"
+        if self._tasks is not None:
+            self._task = self._tasks.spawn(self._run(), name)
+        else:
+            self._task = self._marshal.loop.create_task(self._run(), name=name)
         self._publish(FeedState(FeedStatus.CONNECTING))
 
     def stop(self) -> None:

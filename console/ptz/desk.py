@@ -19,7 +19,7 @@ import contextlib
 import getpass
 import logging
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 from console.cameras import CameraDirectory
@@ -42,6 +42,7 @@ from console.hub.tessera_api import parse_ptz_lock, parse_ptz_presets, parse_ptz
 from console.ptz.control import PtzControl
 from console.ptz.geometry import area_zoom, click_to_centre
 from console.signals import Signal
+from console.tasks import TaskOwner
 
 PTZ_EVENT_TYPES = frozenset({EVENT_PTZ_LOCK, EVENT_PTZ_PRESETS, EVENT_PTZ_TOURS})
 
@@ -75,7 +76,7 @@ class PtzDesk:
         self._tours: dict[str, list[PtzTour]] = {}
         self._controls: dict[str, PtzControl] = {}
         self._watched: set[str] = set()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskOwner("ptz-desk")
         self._connected_once = False
 
     # -- what is known ----------------------------------------------------------------------------
@@ -329,16 +330,12 @@ class PtzDesk:
         self.tours_changed.emit(camera_id, list(tours))
 
     # -- lifecycle --------------------------------------------------------------------------------
-    def _spawn(self, coro: Awaitable[Any], name: str) -> None:
-        task = asyncio.ensure_future(coro)
-        task.set_name(name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        self._tasks.spawn(coro, name)
 
     async def close(self) -> None:
         """Stop every camera this console steers and wait for what is in flight."""
-        for task in list(self._tasks):
-            task.cancel()
+        await self._tasks.close()
         chains = list(self._controls.values())
         self._controls.clear()
         with contextlib.suppress(Exception):
