@@ -2,7 +2,7 @@
 # Tessera set-up: system packages (apt), a virtual environment in .venv, then run or test.
 #
 #   ./packaging/setup.sh run  [tessera args...]   set up, then start the console (demo hub)
-#   ./packaging/setup.sh test [pytest args...]    set up, then ruff, ruff format, mypy, pytest
+#   ./packaging/setup.sh test [pytest args...]    set up, then ruff, ruff format, mypy, lint-imports, pytest
 #   ./packaging/setup.sh setup                    set up only
 #
 # Environment: TESSERA_SKIP_APT=1 skips the system-package step entirely.
@@ -48,8 +48,8 @@ Modes:
   run  [ARGS...]   install what is missing, then start the console (.venv/bin/tessera ARGS...)
                    e.g. ./packaging/setup.sh run --layout 2x2
                         ./packaging/setup.sh run --screenshot wall.png --after 5
-  test [ARGS...]   install what is missing, then run ruff check, ruff format --check, mypy
-                   and pytest ARGS... (under QT_QPA_PLATFORM=offscreen)
+  test [ARGS...]   install what is missing, then run ruff check, ruff format --check, mypy,
+                   lint-imports and pytest ARGS... (under QT_QPA_PLATFORM=offscreen)
   setup            install what is missing, nothing else
   -h, --help       this text
 
@@ -265,6 +265,8 @@ mode_test() {
   "$VENV/bin/ruff" format --check . || failed+=("ruff format")
   say "step: mypy"
   "$VENV/bin/mypy" || failed+=("mypy")
+  say "step: lint-imports (layer and adapter contracts, pyproject.toml)"
+  "$VENV/bin/lint-imports" --no-cache || failed+=("lint-imports")
   say "step: pytest $*"
   "$VENV/bin/python" -m pytest "$@" || pytest_rc=$?
   if ((pytest_rc != 0)); then
