@@ -1,0 +1,1 @@
+"""Cameras: the directory of the hub's cameras (loaded, searched, kept when the hub is away)."""

@@ -1,0 +1,1 @@
+"""Cameras: the camera tree and the drag-and-drop format for cameras."""

@@ -1,0 +1,1 @@
+"""PTZ: the PTZ panel and steering a camera from its tile."""

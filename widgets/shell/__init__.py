@@ -1,0 +1,1 @@
+"""The shell: the wall window with its toolbar, menus and docks."""

@@ -1,0 +1,1 @@
+"""Video: painting a decoded frame into a tile."""
