@@ -80,7 +80,7 @@ def _tile_state(view: Any) -> dict[str, Any]:
 
 
 async def _serve(hub_url: str, tiles: int, qapp: Any) -> int:
-    from console.app import ConsoleApp, ConsoleOptions
+    from console.app.console_app import ConsoleApp, ConsoleOptions
     from console.wall.layout import assign
 
     if tiles not in PRESETS:

@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from bench._system import MIB, Window, rss_bytes
 
 if TYPE_CHECKING:
-    from console.app import ConsoleApp
-    from console.workstation import Workstation
-    from widgets.wall_window import WallWindow
+    from console.app.console_app import ConsoleApp
+    from console.wall.workstation import Workstation
+    from widgets.shell.wall_window import WallWindow
 
 PRESETS = {1: "1x1", 4: "2x2", 9: "3x3", 16: "4x4", 25: "5x5"}
 LATENCY_SAMPLE_S = 0.2  # at most 5 time-code reads per tile per second
@@ -102,7 +102,7 @@ class _Probe:
     cpu_s: float = 0.0
     tiles: dict[int, _TileStats] = field(default_factory=dict)  # by id(view)
     waiting: dict[int, tuple[str, asyncio.Future[float]]] = field(default_factory=dict)
-    read_code: Callable[..., int | None] | None = None  # console.timecode.read
+    read_code: Callable[..., int | None] | None = None  # console.base.timecode.read
 
     def __call__(self, view: Any, frame: Any, painted_at: float) -> None:
         c0 = time.thread_time()
@@ -204,7 +204,7 @@ def run_in_qt_loop(main: Callable[[Any], Coroutine[Any, Any, T]]) -> T:
     assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)
     with contextlib.suppress(Exception):
-        from widgets.theme import apply_dark_theme
+        from widgets.common.theme import apply_dark_theme
 
         apply_dark_theme(app)
     loop = qasync.QEventLoop(app)
@@ -226,7 +226,7 @@ async def _wait(predicate: Callable[[], bool], timeout_s: float, what: str) -> f
 
 
 def _options(spec: RunSpec, hub_url: str, live_buffer_ms: int | None, notes: list[str]) -> Any:
-    from console.app import ConsoleOptions
+    from console.app.console_app import ConsoleOptions
 
     names = {f.name for f in dataclasses.fields(ConsoleOptions)}
     kwargs: dict[str, Any] = {
@@ -251,7 +251,7 @@ def _live_buffer_ms(wall: Any, asked: int | None) -> int | None:
     if per_wall is not None:
         return int(per_wall)
     try:
-        from console.settings import Settings
+        from console.app.settings import Settings
 
         return int(Settings().video.network_caching_ms)  # a fresh config directory: defaults
     except Exception:
@@ -261,7 +261,7 @@ def _live_buffer_ms(wall: Any, asked: int | None) -> int | None:
 def _keep_wall_empty() -> Callable[[], None]:
     """The console fills an empty wall with cameras on start; the bench assigns them itself
     (after measuring the empty wall's memory). Returns a function that undoes the patch."""
-    import console.workstation as ws
+    import console.wall.workstation as ws
 
     saved = {n: getattr(ws, n) for n in ("fill_empty_walls", "fill_empty_tiles") if hasattr(ws, n)}
     for name in saved:
@@ -301,17 +301,17 @@ async def _run(
     live_buffer_ms: int | None,
     qapp: Any,
 ) -> dict[str, Any]:
-    from console import timecode
-    from console.app import ConsoleApp
+    from console.app.console_app import ConsoleApp
+    from console.base import timecode
     from console.wall.layout import assign
-    from widgets import tile_view
+    from widgets.wall import tile_view
 
     notes: list[str] = []
     native = spec.path == "native"
     probe = _Probe(read_code=timecode.read)
     setter = getattr(tile_view, "set_paint_probe", None)
     if setter is None:
-        raise RuntimeError("widgets.tile_view has no set_paint_probe: the console is too old")
+        raise RuntimeError("widgets.wall.tile_view has no set_paint_probe: the console is too old")
     setter(probe)
     undo = _keep_wall_empty()
     app = ConsoleApp(_options(spec, hub_url, live_buffer_ms, notes), qapp)
@@ -496,7 +496,7 @@ async def _native_latency(
     from PySide6.QtGui import QImage
     from PySide6.QtWidgets import QApplication
 
-    from console import timecode
+    from console.base import timecode
 
     screen = QApplication.primaryScreen()
     out: list[float] = []

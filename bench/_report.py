@@ -283,9 +283,10 @@ path runs under Xvfb (1920x1080, Qt xcb, libvlc drawing into X windows). Every t
 to one stream profile, so a run plays only `sub` or only `main` streams.
 
 - **shown fps min**: distinct frames painted per second on the slowest tile over the window
-  (composited: counted by the tile view's paint probe, `widgets.tile_view.set_paint_probe`; native:
-  libvlc's displayed-picture count, since Qt does not paint those pictures). The window starts
-  once every tile has painted its first frame plus a settling time.
+  (composited: counted by the tile view's paint probe,
+  `widgets.wall.tile_view.set_paint_probe`; native: libvlc's displayed-picture count, since Qt
+  does not paint those pictures). The window starts once every tile has painted its first frame
+  plus a settling time.
 - **dropped %**: 1 - (mean shown fps over all tiles / source fps). Rates are taken between the
   first and the last frame of the window, so timing jitter can make it read a hair below 0.
 - **CPU/tile**: user + system CPU-seconds of the console process (all threads: libvlc
@@ -300,7 +301,7 @@ to one stream profile, so a run plays only `sub` or only `main` streams.
   console process with an empty wall of the same grid, measured first) / tiles.
 - **latency**: glass-to-glass: for a sampled painted frame (at most 5 per tile per second), the
   wall clock at paint minus the Unix milliseconds the hub stamped into the picture when it
-  rendered it (`console.timecode`); hub and console share the machine's clock. On the native
+  rendered it (`console.base.timecode`); hub and console share the machine's clock. On the native
   path the time code is read back from screen grabs for a few seconds after the CPU window.
 - **call-up**: per trial, a tile is cleared, 1 s later a camera that is not on the wall is put
   on it (`WallModel.assign`, what a drop does), and the time until that tile paints the new

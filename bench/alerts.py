@@ -8,7 +8,7 @@
 
 The parts:
 
-- the demo hub in its own process (`python -m console.demohub --cameras 16 --alerts off`: no
+- the demo hub in its own process (`python -m demohub --cameras 16 --alerts off`: no
   scripted scenario), so its encoding of 16 streams does not share the console's GIL;
 - the real console (`ConsoleApp`) in this process on a qasync loop, Qt's offscreen platform
   at 1920x1080, composited path, a 4x4 wall with a live camera on every tile (16 distinct
@@ -21,7 +21,7 @@ Three measurements:
    100-200 ms apart, round-robin over the 16 cameras, from a thread of this process over one
    keep-alive HTTP connection. Latency: `time.monotonic()` just before the POST is sent until
    the first time a tile finishes painting an overlay of that alert
-   (`widgets.tile_view.set_overlay_probe`). Split into raised-to-book (the console's
+   (`widgets.wall.tile_view.set_overlay_probe`). Split into raised-to-book (the console's
    `AlarmBook.received_at`, i.e. hub + event channel + parsing) and book-to-overlay (the tile's
    repaint), both on the same clock.
 2. **burst**: 1,000 alerts within one second (10 batches of 100 concurrent POSTs, 100 ms apart,
@@ -330,8 +330,8 @@ def summary(values: list[float]) -> dict[str, Any]:
 
 
 async def _measure(plan: Plan, hub: HubProcess, qapp: Any) -> dict[str, Any]:
-    from console.app import ConsoleApp, ConsoleOptions
-    from widgets import tile_view
+    from console.app.console_app import ConsoleApp, ConsoleOptions
+    from widgets.wall import tile_view
 
     notes: list[str] = []
     out: dict[str, Any] = {"notes": notes}
@@ -891,7 +891,7 @@ def main(argv: list[str] | None = None) -> int:
         "quick": bool(args.quick),
         "hub": {
             "cameras": TILES,
-            "process": f"python -m console.demohub --cameras {TILES} --alerts off",
+            "process": f"python -m demohub --cameras {TILES} --alerts off",
         },
         **measured,
     }

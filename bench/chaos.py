@@ -713,7 +713,7 @@ def run(plan: Plan, argv: list[str]) -> dict[str, Any]:
         "libvlc": info["libvlc"],
         "pyside6": info["pyside6"],
         "plan": asdict(plan),
-        "hub": {"process": f"python -m console.demohub --cameras {plan.tiles} --alerts off"},
+        "hub": {"process": f"python -m demohub --cameras {plan.tiles} --alerts off"},
         "errors": [],
         "crashes": [],
         "loadavg_start": [round(v, 2) for v in os.getloadavg()],  # other programs' share too

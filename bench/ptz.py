@@ -2,7 +2,7 @@
 
 The real parts, in one process so that both ends read the same `time.monotonic()` clock:
 
-- the demo hub (`console.demohub.DemoHub`) on 127.0.0.1 on its own loop in a thread; it records
+- the demo hub (`demohub.DemoHub`) on 127.0.0.1 on its own loop in a thread; it records
   when each PTZ request arrived (`DemoHub.ptz_commands[i].received`);
 - SDL's virtual joystick (`console.joystick.virtual.VirtualJoystick`: SDL treats it like a USB
   device) read by the console's `JoystickInput` at 100 Hz;
@@ -43,18 +43,18 @@ from typing import Any
 
 from bench._harness import percentiles
 from bench._system import Window, machine_info
-from console.cameras import CameraDirectory
-from console.demohub.background import BackgroundHub
+from console.base.marshal import Marshal
+from console.base.notices import Notices
+from console.cameras.directory import CameraDirectory
 from console.hub.registry import HubConfig
 from console.hub.tessera_api import TesseraHubClient
 from console.joystick.mapping import JoystickProfile
 from console.joystick.profiles import JoystickProfiles
 from console.joystick.sdl_input import JoystickInput
 from console.joystick.virtual import VirtualJoystick
-from console.marshal import Marshal
-from console.notices import Notices
 from console.ptz.desk import PtzDesk
 from console.ptz.stop_line import StopLine
+from demohub.background import BackgroundHub
 
 ROOT = Path(__file__).resolve().parents[1]
 PTZ_CAM = "cam-08"
@@ -543,10 +543,10 @@ def load_worker(args: argparse.Namespace) -> int:
 async def _loaded(args: argparse.Namespace, qapp: Any, folder: Path) -> dict[str, Any]:
     from bench._harness import _keep_wall_empty
     from bench._load import busy_processes
-    from console.app import ConsoleApp, ConsoleOptions
+    from console.app.console_app import ConsoleApp, ConsoleOptions
     from console.wall.layout import assign
     from tests.support.hubproc import HubProcess
-    from widgets import tile_view
+    from widgets.wall import tile_view
 
     painted: dict[int, int] = {}
 
@@ -584,7 +584,7 @@ async def _loaded(args: argparse.Namespace, qapp: Any, folder: Path) -> dict[str
             cores = os.cpu_count() or 1
             with busy_processes(cores, max_s=60.0 + args.releases * 1.0):
                 await asyncio.sleep(1.0)  # let the busy processes take the cores
-                console.stall.reset()
+                console.base.stall.reset()
                 shown0 = [painted.get(id(v), 0) for v in views]
                 window_ = Window(hub_pid=streams.pid).start()
                 print(f"load: stop after release, {args.releases} releases …", flush=True)
@@ -608,7 +608,7 @@ async def _loaded(args: argparse.Namespace, qapp: Any, folder: Path) -> dict[str
             "hub_cores": round(float(measured["hub_cpu_s"] or 0) / elapsed, 2),  # type: ignore[arg-type]
             "shown_fps_min": round(min(fps), 2),
             "shown_fps_mean": round(sum(fps) / len(fps), 2),
-            "gui_max_stall_ms": round(float(console.stall.max_stall_ms), 1),
+            "gui_max_stall_ms": round(float(console.base.stall.max_stall_ms), 1),
         }
     finally:
         tile_view.set_paint_probe(None)

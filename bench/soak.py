@@ -261,9 +261,9 @@ def _emit(record: dict[str, Any]) -> None:
 async def _soak(args: argparse.Namespace, qapp: Any, presets: Any, keep_empty: Any) -> int:
     import gc
 
-    from console.app import ConsoleApp, ConsoleOptions
+    from console.app.console_app import ConsoleApp, ConsoleOptions
     from console.wall.layout import assign
-    from widgets import tile_view
+    from widgets.wall import tile_view
 
     painted: dict[int, int] = {}
 

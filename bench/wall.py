@@ -194,7 +194,7 @@ def run_bench(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
             "seconds": seconds,
             "settle_s": settle,
             "callups_per_run": callups,
-            "hub": {"cameras": len(offered), "process": "python -m console.demohub"},
+            "hub": {"cameras": len(offered), "process": "python -m demohub"},
             "targets": [t.to_json() for t in _report.TARGETS],
             "runs": [],
         }

@@ -1,4 +1,4 @@
-"""`python -m console.demohub [--host H] [--port N] [--cameras N] [--ptz-lock-idle S]
+"""`python -m demohub [--host H] [--port N] [--cameras N] [--ptz-lock-idle S]
 [--alerts scripted|off] [--retention-s S]`: run the demo hub in the foreground.
 
 Prints `Tessera demo hub listening on http://HOST:PORT` once ready; stops on SIGINT/SIGTERM.
@@ -17,14 +17,14 @@ import signal
 import sys
 import threading
 
-from console.demohub.hub import run_hub
-from console.demohub.ptz import DEFAULT_LOCK_IDLE_S
-from console.demohub.recordings import DEFAULT_RETENTION_S
+from demohub.hub import run_hub
+from demohub.ptz import DEFAULT_LOCK_IDLE_S
+from demohub.recordings import DEFAULT_RETENTION_S
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m console.demohub", description="Run the Tessera demo hub."
+        prog="python -m demohub", description="Run the Tessera demo hub."
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=0, help="port (0 = any free port)")

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from console.demohub.cameras import CAMERAS
-from console.demohub.events import EventLog, iso_time
-from console.demohub.scenes import Scene, Sprite
+from demohub.cameras import CAMERAS
+from demohub.events import EventLog, iso_time
+from demohub.scenes import Scene, Sprite
 
 __all__ = [
     "CHANGES",

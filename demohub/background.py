@@ -2,7 +2,7 @@
 
 Both ends then share one process and one `time.monotonic()` clock (the PTZ benchmark compares
 when a command left with when the hub received it), while a busy caller's loop cannot delay
-the hub. The console itself runs the hub in a child process (`console.hubprocess`).
+the hub. The console itself runs the hub in a child process (`console.app.hubprocess`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-from console.demohub.hub import DemoHub
+from demohub.hub import DemoHub
 
 T = TypeVar("T")
 

@@ -1,7 +1,7 @@
 """The demo hub's camera catalogue: ten synthetic cameras and their two stream profiles.
 
-cam-08, "Rooftop PTZ", can be steered (pan, tilt, zoom; see `console/demohub/ptz.py`). Every other
-camera can be recorded (`console/demohub/recordings.py`); a PTZ camera cannot, since its picture
+cam-08, "Rooftop PTZ", can be steered (pan, tilt, zoom; see `demohub/ptz.py`). Every other
+camera can be recorded (`demohub/recordings.py`); a PTZ camera cannot, since its picture
 depends on a steering history the hub does not keep.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from console.demohub.ptz import DEFAULT_LOCK_IDLE_S, DEMO_PTZ, PtzHead
-from console.demohub.scenes import Scene, scene_for
+from demohub.ptz import DEFAULT_LOCK_IDLE_S, DEMO_PTZ, PtzHead
+from demohub.scenes import Scene, scene_for
 
 __all__ = ["CAMERAS", "FPS", "PROFILES", "CameraSpec", "Profile", "catalogue"]
 

@@ -17,7 +17,7 @@ from typing import Any
 
 __all__ = ["MAX_PENDING", "MIN_RETAIN", "RETAIN", "Event", "EventLog", "Subscription", "iso_time"]
 
-from console.demohub.outbox import Outbox
+from demohub.outbox import Outbox
 
 log = logging.getLogger(__name__)
 

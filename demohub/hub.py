@@ -2,7 +2,7 @@
 
 `DemoHub` serves the JSON API (cameras, streams, PTZ, alerts, recordings), the WebSocket event
 channel, the live MPEG-TS streams and the playback streams on one port; with `alert_scenario` it
-plays the scripted alerts of `console/demohub/alerts.py`. `run_hub` runs it in the foreground
+plays the scripted alerts of `demohub/alerts.py`. `run_hub` runs it in the foreground
 until SIGINT/SIGTERM and announces the bound port on stdout with one line, `Tessera demo hub
 listening on http://HOST:PORT`, which the console reads when it starts the hub in a child
 process.
@@ -26,7 +26,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from console.demohub.alerts import (
+from demohub.alerts import (
     DEFAULT_DURATION_S,
     Alert,
     AlertBoard,
@@ -41,10 +41,10 @@ from console.demohub.alerts import (
     read_object,
     unix_iso,
 )
-from console.demohub.cameras import CAMERAS, PROFILES, CameraSpec, Profile, catalogue
-from console.demohub.events import Event, EventLog, Subscription, iso_time
-from console.demohub.ptz import DEFAULT_LOCK_IDLE_S, PtzCamera, PtzError, TourStep
-from console.demohub.recordings import (
+from demohub.cameras import CAMERAS, PROFILES, CameraSpec, Profile, catalogue
+from demohub.events import Event, EventLog, Subscription, iso_time
+from demohub.ptz import DEFAULT_LOCK_IDLE_S, PtzCamera, PtzError, TourStep
+from demohub.recordings import (
     DEFAULT_MAX_PLAYBACKS,
     DEFAULT_RETENTION_S,
     START_GRACE_S,
@@ -55,8 +55,8 @@ from console.demohub.recordings import (
     parse_time,
     parse_unix_ms,
 )
-from console.demohub.scenes import Scene
-from console.demohub.streams import LiveEncoder, StreamManager, Viewer
+from demohub.scenes import Scene
+from demohub.streams import LiveEncoder, StreamManager, Viewer
 
 __all__ = [
     "API_VERSION",

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from console.demohub.events import iso_time
+from demohub.events import iso_time
 
 __all__ = [
     "DEFAULT_LOCK_IDLE_S",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from console.demohub.alerts import RequestError, unix_iso
+from demohub.alerts import RequestError, unix_iso
 
 __all__ = [
     "DEFAULT_MAX_PLAYBACKS",

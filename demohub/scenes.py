@@ -7,7 +7,7 @@ renders of the same instant are identical (recordings and tests rely on it).
 
 The static part of a scene (layout, palette, camera name) is drawn once per resolution and
 copied each frame; per frame only a few shapes, the wall-clock time and the machine-readable
-time code (`console.timecode`) are drawn.
+time code (`console.base.timecode`) are drawn.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from console import timecode
-from console.demohub.ptz import Position, PtzHead
+from console.base import timecode
+from demohub.ptz import Position, PtzHead
 
 __all__ = ["SCENES", "Box", "HarbourPtzScene", "Scene", "Sprite", "scene_for"]
 

@@ -31,11 +31,11 @@ import av
 import cv2
 from av.video.frame import PictureType
 
-from console.demohub.scenes import Scene
+from demohub.scenes import Scene
 
 __all__ = ["EncodedPacket", "LiveEncoder", "StreamManager", "TsMuxer", "Viewer"]
 
-from console.demohub.outbox import Outbox
+from demohub.outbox import Outbox
 
 log = logging.getLogger(__name__)
 

@@ -1,12 +1,22 @@
-"""Session-wide test set-up: offscreen Qt, a private config directory, one asyncio+Qt loop."""
+"""Session-wide test set-up: offscreen Qt, a private config directory, one asyncio+Qt loop, and
+real `DemoHub`s on 127.0.0.1 (port 0), each in a thread (`hub_factory`, `hub`).
+
+A hub runs on its own asyncio loop in a background thread, so tests can use blocking clients
+(urllib, PyAV, libvlc) directly and `asyncio.run` for aiohttp clients. `hub_factory(**options)`
+makes hubs with `DemoHub` options and closes them after the test, checking that no encoder
+thread is left behind.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
+
+from tests.support.hubthread import HubThread, encoder_threads, wait_until
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -40,3 +50,23 @@ def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
         timer = getattr(loop, "_timer", None)
         if timer is not None:
             shiboken6.delete(timer)
+
+
+@pytest.fixture
+def hub_factory() -> Iterator[Callable[..., HubThread]]:
+    hubs: list[HubThread] = []
+
+    def make(**options: Any) -> HubThread:
+        hub = HubThread(**options)
+        hubs.append(hub)
+        return hub
+
+    yield make
+    for hub in hubs:
+        hub.close()
+    assert wait_until(lambda: not encoder_threads()), "encoder threads left behind"
+
+
+@pytest.fixture
+def hub(hub_factory: Callable[..., HubThread]) -> HubThread:
+    return hub_factory()

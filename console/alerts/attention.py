@@ -16,8 +16,8 @@ from typing import Protocol
 
 from console.alerts.book import AlarmBook
 from console.alerts.settings import AlertSettings
+from console.base.safe_text import isolate
 from console.hub.models import AlarmState, Alert, AlertChange
-from console.safe_text import isolate
 
 SOUND_GAP_S = 2.0  # at most one sound this often, unless a more urgent one comes
 NOTIFY_GATHER_S = 1.0  # alerts arriving within this time make one notification

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from console.alerts.book import AlarmBook
 from console.alerts.settings import AlertSettings, PopTarget
+from console.base.notices import Level, Notices
+from console.base.signals import Signal
 from console.hub.models import AlarmState, Alert, AlertChange
-from console.notices import Level, Notices
-from console.signals import Signal
 from console.wall.layout import TileRole
 from console.wall.model import WallModel
 

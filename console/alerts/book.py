@@ -20,6 +20,9 @@ from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from console.base.notices import Level, Notices
+from console.base.signals import Signal
+from console.base.tasks import TaskOwner
 from console.hub.base import HubClient
 from console.hub.errors import HubError, HubNotSupported
 from console.hub.models import (
@@ -29,9 +32,6 @@ from console.hub.models import (
     AlertChange,
     HubEvent,
 )
-from console.notices import Level, Notices
-from console.signals import Signal
-from console.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 

@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from console.cameras import CameraDirectory
+from console.base.signals import Signal
+from console.base.tasks import TaskOwner
+from console.cameras.directory import CameraDirectory
 from console.hub.base import HubClient
 from console.hub.errors import HubError, HubNotSupported
 from console.hub.models import CAPABILITY_RECORDINGS, Alert
 from console.media.events import PlayerEvent, PlayerEventKind
 from console.media.frame import FrameSource
-from console.signals import Signal
-from console.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 

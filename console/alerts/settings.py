@@ -19,7 +19,7 @@ File format (version 1; every key optional, the defaults below apply):
 - `notifications`: a system notification for alerts of at least `min_priority` while no
   console window is in front.
 
-A damaged file is kept beside and reported, never overwritten (see `console.jsonfile`).
+A damaged file is kept beside and reported, never overwritten (see `console.base.jsonfile`).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from console.base.jsonfile import FileFormatError, LoadResult, load_versioned, save_versioned
 from console.hub.models import Alert, AlertKind, AlertPriority
-from console.jsonfile import FileFormatError, LoadResult, load_versioned, save_versioned
 
 KIND = "tessera.alerts"
 VERSION = 1

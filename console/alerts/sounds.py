@@ -21,7 +21,7 @@ import wave
 from pathlib import Path
 
 from console.alerts.settings import SOUND_NAMES
-from console.notices import Level, Notices
+from console.base.notices import Level, Notices
 
 log = logging.getLogger(__name__)
 

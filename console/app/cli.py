@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from console import __version__
+from console.app.settings import HW_DECODING_CHOICES
 from console.media.frame import RENDER_PATHS
-from console.settings import HW_DECODING_CHOICES
 from console.wall.layout import PRESETS
 
 
@@ -74,7 +74,7 @@ def _console_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["hub"]:
-        from console.demohub.__main__ import main as hub_main
+        from demohub.__main__ import main as hub_main
 
         return hub_main(args[1:])
     opts = _console_parser().parse_args(args)
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    from console.app import ConsoleOptions, run_console
+    from console.app.console_app import ConsoleOptions, run_console
 
     code = run_console(
         ConsoleOptions(

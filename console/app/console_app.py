@@ -23,40 +23,40 @@ from console.alerts.book import AlarmBook
 from console.alerts.replay import AlarmReplay
 from console.alerts.settings import AlertSettings, AlertSettingsStore
 from console.alerts.sounds import AplayPlayer
-from console.cameras import CameraDirectory
+from console.app.hubprocess import EmbeddedHub, HubStartError
+from console.app.settings import Settings, SettingsStore
+from console.base.jsonfile import config_dir
+from console.base.marshal import Marshal
+from console.base.notices import Level, Notices
+from console.base.redact import redact_url
+from console.base.stall import StallMonitor
+from console.base.tasks import TaskOwner
+from console.cameras.directory import CameraDirectory
 from console.hub.base import HubClient
 from console.hub.errors import HubConnectionLost, HubError, HubUnreachable
 from console.hub.models import Alert
 from console.hub.reachability import HubReachability
 from console.hub.registry import HubConfig, create_client
-from console.hubprocess import EmbeddedHub, HubStartError
 from console.joystick.profiles import JoystickProfiles
 from console.joystick.sdl_input import JoystickInput
-from console.jsonfile import config_dir
-from console.marshal import Marshal
 from console.media.engine import MediaEngine, MediaUnavailable
 from console.media.feed import LiveFeed
 from console.media.frame import RenderPath
 from console.media.live_buffer import DEFAULT_LIVE_BUFFER_MS
 from console.media.media_settings import HardwareDecoding, MediaSettings
-from console.notices import Level, Notices
 from console.ptz.desk import PtzDesk, default_operator
 from console.ptz.joystick_steering import JoystickSteering
 from console.ptz.stop_line import StopLine
-from console.redact import redact_url
-from console.settings import Settings, SettingsStore
-from console.stall import StallMonitor
-from console.tasks import TaskOwner
 from console.wall.feeds import FeedKey
 from console.wall.model import WallModel, WallState
 from console.wall.native_guard import GuardedFeed, NativeWallGuard
 from console.wall.store import LayoutStore, SavedLayouts
-from console.workstation import Workstation, initial_walls
+from console.wall.workstation import Workstation, initial_walls
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
-    from widgets.wall_window import WallWindow
+    from widgets.shell.wall_window import WallWindow
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +263,7 @@ class ConsoleApp:
             self._guards.append(guard)
 
     def _start_attention(self, folder: Path) -> None:
-        from widgets.desktop_notifier import DesktopNotifier
+        from widgets.alarms.desktop_notifier import DesktopNotifier
 
         assert self.alarms is not None and self.station is not None
         self.attention = AlertAttention(
@@ -349,7 +349,7 @@ class ConsoleApp:
         )
 
     def _open_windows(self) -> None:
-        from widgets.wall_window import WallWindow
+        from widgets.shell.wall_window import WallWindow
 
         assert self.station is not None
         screens = self._app.screens()
@@ -468,7 +468,7 @@ def run_console(options: ConsoleOptions) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    from widgets.theme import apply_dark_theme
+    from widgets.common.theme import apply_dark_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)

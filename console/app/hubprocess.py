@@ -64,7 +64,7 @@ class EmbeddedHub:
         cmd = [
             sys.executable,
             "-m",
-            "console.demohub",
+            "demohub",
             "--host",
             self._host,
             "--port",

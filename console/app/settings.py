@@ -1,7 +1,7 @@
 """Console settings (`settings.json`): which hub, how to decode, how to render.
 
 Secrets never live here: hub credentials belong in the OS keyring. The file is versioned JSON
-and a damaged one is kept and reported, never overwritten in silence (see `console.jsonfile`).
+and a damaged one is kept and reported, never overwritten in silence (see `console.base.jsonfile`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from console.jsonfile import FileFormatError, LoadResult, load_versioned, save_versioned
+from console.base.jsonfile import FileFormatError, LoadResult, load_versioned, save_versioned
 from console.media.frame import RENDER_PATHS, RenderPath
 from console.media.live_buffer import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
 

@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass, field
 from enum import Enum
 
-from console.redact import redact_text
-from console.signals import Signal
+from console.base.redact import redact_text
+from console.base.signals import Signal
 
 log = logging.getLogger(__name__)
 

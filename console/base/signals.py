@@ -2,7 +2,7 @@
 
 Views connect in their constructor and update in small handlers; models emit only once their
 state is consistent. Emission is synchronous on the caller's thread: a model that is changed from
-another thread must go through `console.marshal.Marshal` first.
+another thread must go through `console.base.marshal.Marshal` first.
 """
 
 from __future__ import annotations

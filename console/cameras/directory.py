@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from console.base.notices import Level, Notices
+from console.base.signals import Signal
 from console.hub.base import HubClient
 from console.hub.errors import HubError
 from console.hub.models import Camera, CameraList
 from console.hub.retry import Backoff
-from console.notices import Level, Notices
-from console.signals import Signal
 
 log = logging.getLogger(__name__)
 NOTICE_KEY = "hub-cameras"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from console.redact import redact_text
-from console.safe_text import isolate
+from console.base.redact import redact_text
+from console.base.safe_text import isolate
 
 if TYPE_CHECKING:
     from console.hub.models import PtzLock

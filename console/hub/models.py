@@ -15,7 +15,7 @@ from enum import Enum, IntEnum
 from types import MappingProxyType
 from typing import Any
 
-from console.redact import redact_url
+from console.base.redact import redact_url
 
 # Event types of hub API v1. Later versions add more; clients ignore the types they do not know.
 EVENT_HUB_HELLO = "hub.hello"

@@ -19,7 +19,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from console.signals import Signal
+from console.base.signals import Signal
 
 log = logging.getLogger(__name__)
 

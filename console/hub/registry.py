@@ -13,8 +13,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from console.base.redact import redact_url
 from console.hub.base import HubClient
-from console.redact import redact_url
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ import time
 from collections.abc import AsyncIterator
 from typing import Protocol
 
+from console.base.signals import Signal
 from console.hub.errors import HubConnectionLost, HubError
 from console.hub.models import EVENT_HUB_HELLO, HubEvent
 from console.hub.retry import Backoff
-from console.signals import Signal
 
 log = logging.getLogger(__name__)
 

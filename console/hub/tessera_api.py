@@ -9,8 +9,8 @@ A hub is not trusted (docs/hub-api.md "What the console does with what a hub sen
   left out and reported (`Rejected`), the readable ones are used; an unreadable event is skipped
   and logged and the event channel goes on;
 - text meant for people (names, groups, locations, labels, operator names) is cleaned of control
-  and bidi formatting characters (`console.safe_text`), identifiers must be clean or the entry is
-  left out;
+  and bidi formatting characters (`console.base.safe_text`), identifiers must be clean or the
+  entry is left out;
 - sizes and times are bounded: answers (`MAX_BODY_BYTES`), event messages (`MAX_EVENT_BYTES`),
   cameras read (`camera_list(limit)`), and every request's total time (`HubConfig.timeout_s`),
   so a hub that drips its answer is given up on; large answers are parsed in slices by ijson
@@ -34,6 +34,8 @@ from urllib.parse import quote, urlsplit
 import aiohttp
 from yarl import URL
 
+from console.base.redact import redact_text, redact_url
+from console.base.safe_text import clean_text, is_clean
 from console.hub.base import HubClient
 from console.hub.errors import (
     HubConnectionLost,
@@ -79,8 +81,6 @@ from console.hub.models import (
 )
 from console.hub.registry import HubConfig, register_driver
 from console.hub.sliced_json import UnreadableJsonError, collector_paused, loads_in_slices
-from console.redact import redact_text, redact_url
-from console.safe_text import clean_text, is_clean
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,14 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from console.base.jsonfile import (
+    FileFormatError,
+    config_dir,
+    expect,
+    load_versioned,
+    save_versioned,
+)
 from console.joystick.mapping import JoystickProfile, default_profile
-from console.jsonfile import FileFormatError, config_dir, expect, load_versioned, save_versioned
 
 KIND = "tessera.joysticks"
 VERSION = 1

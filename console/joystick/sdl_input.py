@@ -22,10 +22,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from console.base.marshal import Marshal
+from console.base.signals import Signal
 from console.joystick.mapping import apply
 from console.joystick.profiles import JoystickProfiles
-from console.marshal import Marshal
-from console.signals import Signal
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

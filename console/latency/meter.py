@@ -1,6 +1,6 @@
 """Glass-to-glass latency, read from the time code the demo hub burns into every frame.
 
-The hub stamps each frame with the wall-clock time it was rendered (`console.timecode`); a tile
+The hub stamps each frame with the wall-clock time it was rendered (`console.base.timecode`); a tile
 that paints the frame reads it back, so now minus the code is everything in between: encoding,
 network, buffering, decoding and painting. Reading is sampled (a few times a second), so the
 meter costs nothing measurable per frame. On one machine both ends share the clock; across
@@ -15,7 +15,7 @@ from collections import deque
 import numpy as np
 import numpy.typing as npt
 
-from console import timecode
+from console.base import timecode
 
 
 class LatencyMeter:

@@ -16,7 +16,7 @@ import time
 from types import ModuleType
 from typing import Any
 
-from console.marshal import Marshal
+from console.base.marshal import Marshal
 from console.media.frame import RenderPath
 from console.media.media_settings import MediaSettings
 from console.media.player import TilePlayer

@@ -26,12 +26,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import NoReturn, Protocol
 
-from console.marshal import Marshal
+from console.base.marshal import Marshal
+from console.base.redact import redact_text, redact_url
+from console.base.signals import Signal
+from console.base.tasks import TaskOwner
 from console.media.events import PlayerEvent, PlayerEventKind
 from console.media.frame import FrameSource
-from console.redact import redact_text, redact_url
-from console.signals import Signal
-from console.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from console.signals import Signal
+from console.base.signals import Signal
 
 # Decoders pad the coded picture up to whole blocks (16 for H.264 macroblocks, at most 64 for
 # HEVC coding tree units): a format this much larger than the expected picture is that picture.

@@ -25,13 +25,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from console.marshal import Marshal
+from console.base.marshal import Marshal
+from console.base.redact import redact_url
+from console.base.signals import Signal
 from console.media.events import PlayerEvent, PlayerEventKind
 from console.media.frame import Frame, RenderPath, frame_size_for, negotiated_size
 from console.media.media_settings import MediaSettings
 from console.media.reaper import PlayerReaper
-from console.redact import redact_url
-from console.signals import Signal
 
 log = logging.getLogger(__name__)
 

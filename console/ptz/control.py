@@ -22,7 +22,7 @@ raised. What it guarantees (docs/hub-api.md "PTZ"):
   `retry_after_s` before the next one, so a locked camera reports about once a second, not at
   the joystick's rate.
 
-Signals (`console.signals.Signal`, emitted on the loop):
+Signals (`console.base.signals.Signal`, emitted on the loop):
 
 - `sent(command: str, pan: float, tilt: float, zoom: float, seq: int | None)`: when a command
   leaves ("move", "stop"; one-shots send their name with zeros and seq None).
@@ -41,10 +41,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from console.base.signals import Signal
 from console.hub.base import HubClient
 from console.hub.errors import HubError, HubHttpError, HubUnreachable
 from console.hub.models import PtzStatus
-from console.signals import Signal
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,9 @@ import socket
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
-from console.cameras import CameraDirectory
+from console.base.signals import Signal
+from console.base.tasks import TaskOwner
+from console.cameras.directory import CameraDirectory
 from console.hub.base import HubClient
 from console.hub.errors import HubError, HubPtzLocked
 from console.hub.models import (
@@ -41,8 +43,6 @@ from console.hub.models import (
 from console.hub.tessera_api import parse_ptz_lock, parse_ptz_presets, parse_ptz_tours
 from console.ptz.control import PtzControl
 from console.ptz.geometry import area_zoom, click_to_centre
-from console.signals import Signal
-from console.tasks import TaskOwner
 
 PTZ_EVENT_TYPES = frozenset({EVENT_PTZ_LOCK, EVENT_PTZ_PRESETS, EVENT_PTZ_TOURS})
 

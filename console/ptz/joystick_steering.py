@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 
+from console.base.notices import Level, Notices
 from console.joystick.mapping import PRESET_ACTIONS
 from console.joystick.sdl_input import JoystickInfo, JoystickInput
-from console.notices import Level, Notices
 from console.ptz.desk import PtzDesk
 from console.ptz.stop_line import StopLine
-from console.workstation import Workstation
+from console.wall.workstation import Workstation
 
 log = logging.getLogger(__name__)
 NOTICE_KEY = "joystick"

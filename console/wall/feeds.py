@@ -17,10 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from console.base.signals import Signal
 from console.hub.models import StreamProfile
 from console.media.feed import FeedState
 from console.media.frame import FrameSource, RenderPath, fit_within
-from console.signals import Signal
 from console.wall.layout import GridLayout, Tile
 from console.wall.model import WallModel
 

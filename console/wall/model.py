@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from console.base.signals import Signal
 from console.media.frame import RENDER_PATHS, RenderPath
-from console.signals import Signal
 from console.wall import layout as grid
 from console.wall.layout import CellRect, Direction, GridLayout
 

@@ -20,7 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from console.jsonfile import FileFormatError, LoadResult, expect, load_versioned, save_versioned
+from console.base.jsonfile import (
+    FileFormatError,
+    LoadResult,
+    expect,
+    load_versioned,
+    save_versioned,
+)
 from console.media.frame import RENDER_PATHS, RenderPath
 from console.media.live_buffer import LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
 from console.wall.layout import CellRect, GridLayout, LayoutError, Tile, TileRole

@@ -12,11 +12,11 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from console.cameras import CameraDirectory
+from console.base.notices import Level, Notices
+from console.base.signals import Signal
+from console.cameras.directory import CameraDirectory
 from console.hub.models import Camera, StreamProfile
 from console.media.frame import RenderPath
-from console.notices import Level, Notices
-from console.signals import Signal
 from console.wall.feeds import Feed, FeedKey, WallFeeds
 from console.wall.layout import LayoutError, TileRole, apply_preset, assign, preset, set_role
 from console.wall.model import WallModel, WallState

@@ -22,7 +22,7 @@ import aiohttp
 import numpy as np
 import pytest
 
-from console.demohub.alerts import (
+from demohub.alerts import (
     SCENARIO,
     AlertBoard,
     AlertBox,
@@ -34,9 +34,9 @@ from console.demohub.alerts import (
     scenario_id,
     unix_iso,
 )
-from console.demohub.cameras import CAMERAS
-from console.demohub.events import EventLog
-from console.demohub.scenes import Scene
+from demohub.cameras import CAMERAS
+from demohub.events import EventLog
+from demohub.scenes import Scene
 from tests.support.openapi import ROOT, validator
 
 OPERATOR = "X-Tessera-Operator"
@@ -711,7 +711,7 @@ def test_a_quiet_hub_raises_nothing(hub):
 
 def test_command_line_offers_alerts_off():
     out = subprocess.run(
-        [sys.executable, "-m", "console.demohub", "--help"],
+        [sys.executable, "-m", "demohub", "--help"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 
-from console.demohub.cameras import CAMERAS
+from demohub.cameras import CAMERAS
 from tests.support.openapi import openapi, validator
 
 

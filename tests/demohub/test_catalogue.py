@@ -1,4 +1,4 @@
-from console.demohub.cameras import CAMERAS, catalogue
+from demohub.cameras import CAMERAS, catalogue
 
 
 def test_more_cameras_repeat_scenes_under_their_own_ids_and_names():

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from console.demohub.events import MAX_PENDING, RETAIN, EventLog
+from demohub.events import MAX_PENDING, RETAIN, EventLog
 
 
 async def _next(ws: aiohttp.ClientWebSocketResponse, timeout: float = 5.0) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""`python -m console.demohub` announces its URL on stdout and stops cleanly on SIGTERM."""
+"""`python -m demohub` announces its URL on stdout and stops cleanly on SIGTERM."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def test_module_runs_announces_port_and_stops_on_sigterm():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "console.demohub", "--host", "127.0.0.1", "--port", "0"],
+        [sys.executable, "-m", "demohub", "--host", "127.0.0.1", "--port", "0"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -22,9 +22,9 @@ import aiohttp
 import av
 import numpy as np
 
-from console import timecode
-from console.demohub.hub import PtzCommandRecord
-from console.demohub.ptz import Position
+from console.base import timecode
+from demohub.hub import PtzCommandRecord
+from demohub.ptz import Position
 from tests.support.openapi import ROOT, openapi, validator
 
 OPERATOR = "X-Tessera-Operator"
@@ -569,7 +569,7 @@ def test_the_live_stream_follows_the_head(hub):
 
 def test_ptz_lock_idle_option(tmp_path):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "console.demohub", "--ptz-lock-idle", "2.5"],
+        [sys.executable, "-m", "demohub", "--ptz-lock-idle", "2.5"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -7,9 +7,9 @@ import time
 
 import numpy as np
 
-from console import timecode
-from console.demohub.ptz import DEMO_PTZ, Motion, Position, PtzHead
-from console.demohub.scenes import HarbourPtzScene, scene_for
+from console.base import timecode
+from demohub.ptz import DEMO_PTZ, Motion, Position, PtzHead
+from demohub.scenes import HarbourPtzScene, scene_for
 
 T = 1_795_000_000.25
 

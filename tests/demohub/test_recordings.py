@@ -18,10 +18,10 @@ import av
 import numpy as np
 import pytest
 
-from console import timecode
-from console.demohub.alerts import cycle_start, default_scene, scenario_at, unix_iso
-from console.demohub.cameras import CAMERAS
-from console.demohub.recordings import DEFAULT_MAX_PLAYBACKS, DEFAULT_RETENTION_S, PlaybackClock
+from console.base import timecode
+from demohub.alerts import cycle_start, default_scene, scenario_at, unix_iso
+from demohub.cameras import CAMERAS
+from demohub.recordings import DEFAULT_MAX_PLAYBACKS, DEFAULT_RETENTION_S, PlaybackClock
 from tests.support.openapi import ROOT, openapi, validator
 
 PTZ_CAM = "cam-08"
@@ -340,7 +340,7 @@ def test_stop_ends_playback_streams_and_their_encoders(hub_factory):
 def test_command_line_offers_the_retention():
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "console.demohub", *args],
+            [sys.executable, "-m", "demohub", *args],
             cwd=ROOT,
             capture_output=True,
             text=True,

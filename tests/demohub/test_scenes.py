@@ -7,9 +7,9 @@ import time
 
 import numpy as np
 
-from console import timecode
-from console.demohub.cameras import CAMERAS
-from console.demohub.scenes import SCENES, scene_for
+from console.base import timecode
+from demohub.cameras import CAMERAS
+from demohub.scenes import SCENES, scene_for
 
 T = 1_795_000_000.25
 

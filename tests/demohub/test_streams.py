@@ -12,8 +12,8 @@ import time
 import av
 import pytest
 
-from console import timecode
-from console.demohub.streams import Viewer
+from console.base import timecode
+from demohub.streams import Viewer
 
 
 def _decode(url: str, frames: int) -> list[av.VideoFrame]:
@@ -155,7 +155,7 @@ def test_stop_ends_streams_and_event_channels_promptly(hub_factory):
 
 
 def test_a_failing_encoder_ends_its_streams_and_the_next_viewer_gets_a_fresh_one(hub):
-    from console.demohub.scenes import Scene, scene_for
+    from demohub.scenes import Scene, scene_for
 
     class Broken(Scene):
         def render(self, t, width, height):

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from console import timecode
+from console.base import timecode
 from console.media.player import FrameSink
 
 vlc = pytest.importorskip("vlc")

@@ -41,9 +41,9 @@ def qimage_to_array(image) -> np.ndarray:
 def run_tessera(
     args: list[str], env: dict[str, str] | None = None, timeout_s: float = 90
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real `tessera` command line (as `python -m console.cli`)."""
+    """Run the real `tessera` command line (as `python -m console.app.cli`)."""
     return subprocess.run(
-        [sys.executable, "-m", "console.cli", *args],
+        [sys.executable, "-m", "console.app.cli", *args],
         check=False,
         capture_output=True,
         text=True,

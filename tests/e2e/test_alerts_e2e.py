@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from console import timecode
 from console.alerts.replay import PRE_ROLL_S
-from console.app import ConsoleApp, ConsoleOptions
+from console.app.console_app import ConsoleApp, ConsoleOptions
+from console.base import timecode
 from console.hub.models import AlarmState, AlertBox, AlertKind, AlertPriority
 from console.hub.registry import HubConfig
 from console.hub.tessera_api import TesseraHubClient
@@ -20,7 +20,7 @@ from console.media.feed import FeedStatus
 from console.wall.layout import TileRole
 from tests.e2e.conftest import qimage_to_array, wait_until
 from tests.support.hubproc import HubProcess
-from widgets.alert_overlay import PRIORITY_COLOURS
+from widgets.alarms.alert_overlay import PRIORITY_COLOURS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 

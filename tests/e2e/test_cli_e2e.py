@@ -135,7 +135,7 @@ def test_tessera_hub_runs_the_demo_hub_alone_on_the_given_port():
 
     port = free_port()
     hub = subprocess.Popen(
-        [sys.executable, "-m", "console.cli", "hub", "--port", str(port)],
+        [sys.executable, "-m", "console.app.cli", "hub", "--port", str(port)],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -8,13 +8,13 @@ import asyncio
 import numpy as np
 import pytest
 
-from console.app import ConsoleApp, ConsoleOptions
+from console.app.console_app import ConsoleApp, ConsoleOptions
 from console.hub.registry import HubConfig
 from console.hub.tessera_api import TesseraHubClient
 from console.media.feed import FeedStatus
 from tests.e2e.conftest import qimage_to_array, wait_until
 from tests.support.hubproc import HubProcess
-from widgets.hub_text import shown
+from widgets.common.hub_text import shown
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 PTZ_CAM = "cam-08"

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from console.app import ConsoleApp, ConsoleOptions
+from console.app.console_app import ConsoleApp, ConsoleOptions
 from console.media.feed import FeedStatus
 from tests.e2e.conftest import qimage_to_array, wait_until
 from tests.support.hubproc import HubProcess

@@ -25,7 +25,7 @@ def free_port() -> int:
 
 
 class HubProcess:
-    """`python -m console.demohub` on a chosen port (None: a free one, kept across restarts)."""
+    """`python -m demohub` on a chosen port (None: a free one, kept across restarts)."""
 
     def __init__(
         self, port: int | None = None, cameras: int | None = None, alerts: str | None = None
@@ -45,7 +45,7 @@ class HubProcess:
         args = [
             sys.executable,
             "-m",
-            "console.demohub",
+            "demohub",
             "--port",
             str(self.port),
             "--stop-with-parent",

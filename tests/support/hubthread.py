@@ -17,8 +17,8 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from console.demohub.background import BackgroundHub
-from console.demohub.streams import THREAD_PREFIX
+from demohub.background import BackgroundHub
+from demohub.streams import THREAD_PREFIX
 
 PTZ_CAM = "cam-08"  # the demo hub's PTZ camera
 

@@ -81,7 +81,7 @@ def _burn(until: float) -> None:
 
 
 async def churn(url: str, plays: int, players: int, seed: int) -> dict[str, int]:
-    from console.marshal import Marshal
+    from console.base.marshal import Marshal
     from console.media.engine import MediaEngine
     from console.media.media_settings import HardwareDecoding, MediaSettings
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from console.cameras import CameraDirectory
+from console.base.notices import Notices
+from console.base.signals import Signal
+from console.cameras.directory import CameraDirectory
 from console.hub.models import Camera, StreamProfile
 from console.media.feed import FeedState
-from console.notices import Notices
-from console.signals import Signal
 from console.wall.layout import preset
 from console.wall.model import WallState
 from console.wall.store import LayoutStore, SavedLayouts
-from console.workstation import Workstation
+from console.wall.workstation import Workstation
 
 
 class IdleFeed:

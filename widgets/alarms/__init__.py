@@ -1,1 +1,1 @@
-"""Alarms: the alarm list, the replay pane, the overlays drawn on tiles and desktop notifications."""
+"""Alarms: the alarm list, the replay pane, the overlays drawn on tiles, desktop notifications."""

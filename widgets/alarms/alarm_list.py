@@ -47,12 +47,12 @@ from PySide6.QtWidgets import (
 
 from console.alerts.book import AlarmBook
 from console.alerts.replay import AlarmReplay
+from console.base.tasks import TaskOwner
 from console.hub.models import AlarmState, Alert, AlertPriority
-from console.tasks import TaskOwner
-from widgets import theme
-from widgets.alarm_replay import ReplayPanel
-from widgets.alert_overlay import alert_colour
-from widgets.hub_text import shown, shown_html
+from widgets.alarms.alarm_replay import ReplayPanel
+from widgets.alarms.alert_overlay import alert_colour
+from widgets.common import theme
+from widgets.common.hub_text import shown, shown_html
 
 COLUMNS = ("Priority", "Time", "Camera", "Alert", "State", "Handled by")
 PRIORITY, TIME, CAMERA, ALERT, STATE, HANDLED = range(len(COLUMNS))

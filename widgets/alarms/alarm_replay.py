@@ -1,7 +1,7 @@
 """The alarm replay pane: the recording of an opened alarm's camera, from just before it fired.
 
 It only subscribes to `AlarmReplay` (console/alerts/replay.py). The picture is painted like a
-wall tile's (`widgets.video_paint`), with the alert's border and label over it as on the wall,
+wall tile's (`widgets.video.video_paint`), with the alert's border and label over it as on the wall,
 so what the wall draws over an alarm's video holds in the replay too. The alert's box is not
 drawn: the hub reports where the object is now, not where it was at the recorded moment.
 """
@@ -18,10 +18,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from console.alerts.book import AlarmBook, Overlay
 from console.alerts.replay import AlarmReplay, ReplayState, ReplayStatus
 from console.hub.models import Alert
-from widgets import theme
-from widgets.alert_overlay import paint_alert_border, paint_alert_label
-from widgets.hub_text import shown
-from widgets.video_paint import paint_frame
+from widgets.alarms.alert_overlay import paint_alert_border, paint_alert_label
+from widgets.common import theme
+from widgets.common.hub_text import shown
+from widgets.video.video_paint import paint_frame
 
 
 def offset_text(position: datetime, started: datetime) -> str:

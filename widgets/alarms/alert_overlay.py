@@ -13,8 +13,8 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 
 from console.alerts.book import Overlay
 from console.hub.models import AlarmState, AlertPriority
-from widgets import theme
-from widgets.hub_text import elided, shown
+from widgets.common import theme
+from widgets.common.hub_text import elided, shown
 
 # A tile draws at most this many boxes (the most urgent, then the newest); its label counts the
 # rest. A storm of alerts on one camera must not cost a frame per paint.

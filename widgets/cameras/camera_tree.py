@@ -18,8 +18,8 @@ from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
 from console.hub.models import Camera
-from widgets.hub_text import shown_html
-from widgets.mime import CAMERA_MIME
+from widgets.cameras.mime import CAMERA_MIME
+from widgets.common.hub_text import shown_html
 
 CAMERA_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2

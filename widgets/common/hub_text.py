@@ -1,6 +1,6 @@
 """Showing text that came from a hub (camera names, groups, alert labels, operator names) in Qt.
 
-The driver has already removed control and bidi formatting characters (`console.safe_text`).
+The driver has already removed control and bidi formatting characters (`console.base.safe_text`).
 What is left for the views: wrap the text in a bidi isolate so a right-to-left name cannot
 reorder the console's own words beside it, escape it where Qt reads rich text (a camera called
 "<b>Gate" is a name, not markup), and elide it so it never covers the console's own text. The
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QFontMetrics
 
-from console.safe_text import ELLIPSIS, clean_text, isolate
+from console.base.safe_text import ELLIPSIS, clean_text, isolate
 
 
 def shown(text: str) -> str:

@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 
 from console.hub.models import PtzLock, PtzPreset, PtzTour, PtzTourStep
 from console.ptz.desk import PtzDesk
-from widgets import theme
-from widgets.hub_text import shown, shown_html
+from widgets.common import theme
+from widgets.common.hub_text import shown, shown_html
 
 HINT = (
     "On the tile: P for PTZ mode, then drag to move, click to centre, Shift+drag to zoom to "

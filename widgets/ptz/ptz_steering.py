@@ -23,7 +23,7 @@ from PySide6.QtGui import QColor, QPainter, QPen
 
 from console.ptz.desk import PtzDesk
 from console.ptz.geometry import drag_velocity
-from widgets import theme
+from widgets.common import theme
 
 HOLD_SAMPLE_MS = 100
 KEY_SPEED = 0.5

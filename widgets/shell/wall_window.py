@@ -28,19 +28,19 @@ from PySide6.QtWidgets import (
 
 from console.alerts.book import AlarmBook
 from console.alerts.replay import AlarmReplay
+from console.base.notices import Notice
+from console.base.tasks import TaskOwner
 from console.hub.models import Alert, Camera
 from console.media.live_buffer import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
-from console.notices import Notice
 from console.ptz.desk import PtzDesk
-from console.tasks import TaskOwner
 from console.wall.layout import PRESETS, GridLayout
 from console.wall.model import WallModel
 from console.wall.store import SavedLayouts
-from console.workstation import Workstation
-from widgets.alarm_list import AlarmListPanel
-from widgets.camera_tree import CameraTree
-from widgets.ptz_panel import PtzPanel
-from widgets.wall_view import WallView
+from console.wall.workstation import Workstation
+from widgets.alarms.alarm_list import AlarmListPanel
+from widgets.cameras.camera_tree import CameraTree
+from widgets.ptz.ptz_panel import PtzPanel
+from widgets.wall.wall_view import WallView
 
 
 class WallWindow(QMainWindow):

@@ -32,30 +32,30 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QVBoxLayout, QWidget
 
-from console import timecode
 from console.alerts.book import AlarmBook, Overlay
+from console.base import timecode
 from console.hub.models import PtzLock
-from console.latency import LatencyMeter
+from console.latency.meter import LatencyMeter
 from console.media.feed import FeedState, FeedStatus
 from console.media.frame import Frame
 from console.ptz.desk import PtzDesk
 from console.wall.feeds import Feed
 from console.wall.layout import CellRect, Direction, Tile, TileRole
 from console.wall.model import WallModel
-from widgets import theme
-from widgets.alert_overlay import (
+from widgets.alarms.alert_overlay import (
     alert_colour,
     alert_text,
     paint_alert_border,
     paint_alert_boxes,
     paint_alert_label,
 )
-from widgets.frame_clock import FrameClock
-from widgets.hub_text import LabelLine, layout_label_line, shown, shown_html
-from widgets.mime import CAMERA_MIME, TILE_MIME
-from widgets.ptz_steering import TileSteering, paint_crosshair
-from widgets.repaint_pacer import RepaintPacer
-from widgets.video_paint import letterbox, paint_frame
+from widgets.cameras.mime import CAMERA_MIME, TILE_MIME
+from widgets.common import theme
+from widgets.common.hub_text import LabelLine, layout_label_line, shown, shown_html
+from widgets.ptz.ptz_steering import TileSteering, paint_crosshair
+from widgets.video.video_paint import letterbox, paint_frame
+from widgets.wall.frame_clock import FrameClock
+from widgets.wall.repaint_pacer import RepaintPacer
 
 PTZ_PROBLEM_SHOWN_S = 6.0
 _ROLE_MARKS = {TileRole.PINNED: "  · pinned", TileRole.ALARM: "  · alarm tile"}

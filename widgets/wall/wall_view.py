@@ -22,9 +22,9 @@ from console.ptz.desk import PtzDesk
 from console.wall.feeds import WallFeeds
 from console.wall.layout import Direction, GridLayout
 from console.wall.model import WallModel
-from widgets.frame_clock import FrameClock
-from widgets.repaint_pacer import RepaintPacer
-from widgets.tile_view import TileView
+from widgets.wall.frame_clock import FrameClock
+from widgets.wall.repaint_pacer import RepaintPacer
+from widgets.wall.tile_view import TileView
 
 NATIVE_WINDOW_GRACE_MS = 5000  # keep a removed native window until libvlc has let go of it
 FADE_STEP_MS = 50  # how often a fading overlay on a tile without new frames is redrawn

@@ -14,9 +14,9 @@ from console.alerts.attention import NOTIFY_GATHER_S, AlertAttention
 from console.alerts.book import AlarmBook
 from console.alerts.settings import SOUND_NAMES, AlertSettings
 from console.alerts.sounds import AplayPlayer, sound_wav
+from console.base.notices import Notices
+from console.base.safe_text import isolate
 from console.hub.models import AlertChange, AlertPriority
-from console.notices import Notices
-from console.safe_text import isolate
 from tests.console.alerts.alertdata import make_alert
 from tests.support.hubthread import wait_until
 
@@ -25,7 +25,7 @@ LOW, HIGH, CRITICAL = AlertPriority.LOW, AlertPriority.HIGH, AlertPriority.CRITI
 
 class RecordingNotifier:
     """Stands in for the desktop (the real one, notify-send on a session bus, is tested in
-    tests/widgets/test_desktop_notifier.py); it records what would be shown."""
+    tests/widgets/alarms/test_desktop_notifier.py); it records what would be shown."""
 
     def __init__(self, in_front: bool) -> None:
         self.front = in_front

@@ -7,8 +7,8 @@ from dataclasses import replace
 from console.alerts.autopop import AutoPop
 from console.alerts.book import AlarmBook
 from console.alerts.settings import AlertSettings, PopRule, PopTarget
+from console.base.notices import Notices
 from console.hub.models import AlarmState, AlertChange, AlertKind, AlertPriority
-from console.notices import Notices
 from console.wall.layout import TileRole, preset, set_role
 from console.wall.model import WallModel, WallState
 from tests.console.alerts.alertdata import acknowledged, make_alert

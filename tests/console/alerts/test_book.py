@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timezone
 
 from console.alerts.book import OVERLAY_FADE_S, AlarmBook
+from console.base.notices import Notices
 from console.hub.models import EVENT_ALERT, AlarmState, AlertChange, AlertPriority, HubEvent
-from console.notices import Notices
 from tests.console.alerts.alertdata import T0, acknowledged, ended, make_alert
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from console.alerts.book import AlarmBook
+from console.base.notices import Level, Notices
 from console.hub.models import AlertPriority, AlertSnapshot, Rejected
-from console.notices import Level, Notices
 from tests.console.alerts.alertdata import make_alert
 
 

@@ -8,11 +8,11 @@ import asyncio
 import pytest
 
 from console.alerts.book import AlarmBook
-from console.demohub.hub import DemoHub
+from console.base.notices import Notices
 from console.hub.errors import HubHttpError, HubNotFound
 from console.hub.models import AlarmState, AlertBox, AlertChange, AlertKind, AlertPriority
 from console.hub.registry import HubConfig, create_client
-from console.notices import Notices
+from demohub.hub import DemoHub
 
 
 async def wait_for(predicate, timeout: float = 10.0, what: str = "") -> None:

@@ -8,15 +8,15 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from console import timecode
 from console.alerts.replay import PRE_ROLL_S, AlarmReplay, ReplayStatus
-from console.cameras import CameraDirectory
+from console.base import timecode
+from console.base.marshal import Marshal
+from console.base.notices import Notices
+from console.cameras.directory import CameraDirectory
 from console.hub.models import AlertKind, AlertPriority
 from console.hub.registry import HubConfig, create_client
-from console.marshal import Marshal
 from console.media.engine import MediaEngine
 from console.media.media_settings import HardwareDecoding, MediaSettings
-from console.notices import Notices
 
 SW = MediaSettings(hw_decoding=HardwareDecoding.OFF)
 

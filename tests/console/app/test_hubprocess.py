@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from console.hubprocess import EmbeddedHub
+from console.app.hubprocess import EmbeddedHub
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -57,7 +57,7 @@ def test_a_killed_embedded_hub_is_restarted_on_the_same_port():
 
 def test_the_hub_exits_when_the_console_that_started_it_dies(tmp_path):
     script = (
-        "from console.hubprocess import EmbeddedHub; import os, sys, time\n"
+        "from console.app.hubprocess import EmbeddedHub; import os, sys, time\n"
         "h = EmbeddedHub(); print(h.start(), h.pid, flush=True); time.sleep(60)\n"
     )
     console = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)

@@ -1,6 +1,6 @@
 import json
 
-from console.settings import HubSettings, Settings, SettingsStore, VideoSettings
+from console.app.settings import HubSettings, Settings, SettingsStore, VideoSettings
 
 
 def test_settings_round_trip(tmp_path):

@@ -1,4 +1,4 @@
-from console.redact import redact_text, redact_url
+from console.base.redact import redact_text, redact_url
 
 
 def test_user_info_and_secret_query_values_are_hidden():

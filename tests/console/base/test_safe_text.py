@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from console.safe_text import (
+from console.base.safe_text import (
     FIRST_STRONG_ISOLATE,
     MAX_TEXT_CHARS,
     POP_DIRECTIONAL_ISOLATE,

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from console.tasks import TaskOwner
+from console.base.tasks import TaskOwner
 
 
 def test_an_owner_keeps_its_tasks_until_they_end_and_closes_the_rest() -> None:
@@ -51,7 +51,7 @@ def test_a_task_that_fails_is_logged_with_its_owner(caplog: pytest.LogCaptureFix
         await asyncio.sleep(0.01)
         await owner.close()
 
-    with caplog.at_level(logging.ERROR, logger="console.tasks"):
+    with caplog.at_level(logging.ERROR, logger="console.base.tasks"):
         asyncio.run(body())
     assert "alarm-book: task snapshot failed" in caplog.text
     assert "bad snapshot" in caplog.text
@@ -78,6 +78,6 @@ def test_close_waits_at_most_its_timeout_for_a_task_that_ignores_cancel(
         release.set()
         await task
 
-    with caplog.at_level(logging.WARNING, logger="console.tasks"):
+    with caplog.at_level(logging.WARNING, logger="console.base.tasks"):
         asyncio.run(body())
     assert "stubborn: task stubborn did not end when cancelled" in caplog.text

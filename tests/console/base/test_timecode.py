@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from console import timecode
-from console.demohub.scenes import scene_for
+from console.base import timecode
+from demohub.scenes import scene_for
 
 T0_MS = 1_795_000_000_123
 

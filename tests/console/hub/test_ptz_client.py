@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from console.base.safe_text import isolate
 from console.hub.errors import (
     HubHttpError,
     HubNotFound,
@@ -44,7 +45,6 @@ from console.hub.tessera_api import (
     parse_ptz_status,
     parse_ptz_tours,
 )
-from console.safe_text import isolate
 from tests.support.hubthread import HubThread
 from tests.support.minimal_client import MinimalClient
 

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from console.cameras import CameraDirectory
+from console.base.notices import Level, Notices
+from console.cameras.directory import CameraDirectory
 from console.hub import HubConfig, HubConnectionLost, HubProtocolError, HubUnreachable, tessera_api
 from console.hub.models import Rejected
 from console.hub.tessera_api import (
@@ -19,7 +20,6 @@ from console.hub.tessera_api import (
     parse_alert_snapshot,
     parse_camera,
 )
-from console.notices import Level, Notices
 from tests.console.hub.conftest import CAMERAS
 
 HELLO = {"seq": 1, "type": "hub.hello", "time": "2026-11-22T10:00:00Z", "data": {"api_version": 1}}

@@ -9,11 +9,11 @@ import time
 
 import pytest
 
+from console.base.marshal import Marshal
 from console.joystick.mapping import JoystickProfile, shape_axis
 from console.joystick.profiles import JoystickProfiles
 from console.joystick.sdl_input import JoystickInput, load_sdl
 from console.joystick.virtual import VirtualJoystick
-from console.marshal import Marshal
 
 SIGNALS = ("attached", "detached", "axes", "button", "unavailable")
 

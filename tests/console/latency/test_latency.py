@@ -1,7 +1,7 @@
 import numpy as np
 
-from console import timecode
-from console.latency import LatencyMeter
+from console.base import timecode
+from console.latency.meter import LatencyMeter
 
 
 def frame_stamped(unix_ms: int) -> np.ndarray:

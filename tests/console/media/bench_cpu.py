@@ -25,7 +25,7 @@ def _serve(port_q: mp.Queue) -> None:  # child process
 
 
 async def _measure(url: str, players: int, seconds: float) -> None:
-    from console.marshal import Marshal
+    from console.base.marshal import Marshal
     from console.media.engine import MediaEngine
     from console.media.media_settings import MediaSettings
 

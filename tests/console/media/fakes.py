@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
+from console.base.signals import Signal
 from console.media.events import PlayerEvent, PlayerEventKind
-from console.signals import Signal
 
 
 class FakePlayer:

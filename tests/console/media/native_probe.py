@@ -14,7 +14,7 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
-from console.marshal import Marshal
+from console.base.marshal import Marshal
 from console.media.engine import MediaEngine
 from console.media.frame import RenderPath
 from console.media.media_settings import MediaSettings

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from console.marshal import Marshal
+from console.base.marshal import Marshal
 from console.media.engine import MediaEngine
 from console.media.feed import FeedState, FeedStatus, FeedTiming, LiveFeed
 from console.media.media_settings import HardwareDecoding, MediaSettings

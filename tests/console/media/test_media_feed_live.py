@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from console.marshal import Marshal
+from console.base.marshal import Marshal
 from console.media.engine import MediaEngine
 from console.media.feed import FeedState, FeedStatus, LiveFeed, silence_limit_s
 from console.media.media_settings import HardwareDecoding, MediaSettings

@@ -9,8 +9,8 @@ from dataclasses import replace
 
 import pytest
 
+from console.base.marshal import Marshal
 from console.hub.reachability import HubReachability
-from console.marshal import Marshal
 from console.media.events import PlayerEventKind
 from console.media.feed import (
     FeedState,

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import vlc
 
-from console.marshal import Marshal
+from console.base.marshal import Marshal
 from console.media.engine import MediaEngine, MediaUnavailable
 from console.media.events import PlayerEventKind
 from console.media.frame import RenderPath, fit_within

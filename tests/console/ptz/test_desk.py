@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from console.cameras import CameraDirectory
+from console.base.notices import Notices
+from console.cameras.directory import CameraDirectory
 from console.hub.models import PtzTourStep
 from console.hub.registry import HubConfig
 from console.hub.tessera_api import TesseraHubClient
-from console.notices import Notices
 from console.ptz.desk import PtzDesk, default_operator
 from tests.support.hubthread import PTZ_CAM, HubThread, wait_for
 

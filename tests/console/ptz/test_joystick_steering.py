@@ -10,22 +10,22 @@ from typing import Any
 
 import pytest
 
-from console.cameras import CameraDirectory
+from console.base.marshal import Marshal
+from console.base.notices import Notices
+from console.cameras.directory import CameraDirectory
 from console.hub.registry import HubConfig
 from console.hub.tessera_api import TesseraHubClient
 from console.joystick.mapping import JoystickProfile
 from console.joystick.profiles import JoystickProfiles
 from console.joystick.sdl_input import JoystickInput
 from console.joystick.virtual import VirtualJoystick
-from console.marshal import Marshal
-from console.notices import Notices
 from console.ptz.desk import PtzDesk
 from console.ptz.joystick_steering import JoystickSteering
 from console.ptz.stop_line import StopLine
 from console.wall.layout import preset
 from console.wall.model import WallState
 from console.wall.store import LayoutStore, SavedLayouts
-from console.workstation import Workstation
+from console.wall.workstation import Workstation
 from tests.support.hubthread import PTZ_CAM, HubThread, wait_for
 from tests.widgets.conftest import IdleFeed  # tiles without video: this is about commands
 

@@ -127,7 +127,7 @@ def test_clearing_a_tile_closes_its_feed_and_any_feed_it_replaced():
 
 def test_first_start_fills_every_wall_wrapping_around_the_camera_list():
     from console.hub.models import Camera
-    from console.workstation import fill_empty_walls
+    from console.wall.workstation import fill_empty_walls
 
     cams = [Camera(f"c{i}", f"C{i}", "g", "", "", "", "", frozenset(), ()) for i in range(5)]
     walls = [WallModel(WallState(0, preset("2x2"))), WallModel(WallState(1, preset("2x2")))]
@@ -142,7 +142,7 @@ def test_first_start_fills_every_wall_wrapping_around_the_camera_list():
 def test_a_grid_asked_for_is_filled_with_cameras_not_yet_on_the_wall():
     from console.hub.models import Camera
     from console.wall.layout import apply_preset
-    from console.workstation import fill_empty_tiles
+    from console.wall.workstation import fill_empty_tiles
 
     cams = [Camera(f"c{i}", f"C{i}", "g", "", "", "", "", frozenset(), ()) for i in range(12)]
     wall = WallModel(WallState(0, apply_preset(preset("2x2", ["c5", "c0", "c7", "c1"]), "3x3")))

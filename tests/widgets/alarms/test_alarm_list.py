@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 from console.alerts.book import AlarmBook
 from console.hub.models import AlarmState, AlertChange, AlertPriority
 from tests.console.alerts.alertdata import acknowledged, make_alert
-from widgets.alarm_list import MAX_ROWS_PER_FLUSH, PRIORITY, AlarmListPanel
-from widgets.hub_text import shown
+from widgets.alarms.alarm_list import MAX_ROWS_PER_FLUSH, PRIORITY, AlarmListPanel
+from widgets.common.hub_text import shown
 
 LOW, MEDIUM, HIGH, CRITICAL = (
     AlertPriority.LOW,

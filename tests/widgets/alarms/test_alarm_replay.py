@@ -10,13 +10,13 @@ from datetime import timedelta
 import pytest
 
 from console.alerts.replay import AlarmReplay, ReplayStatus
-from console.cameras import CameraDirectory
+from console.base.notices import Notices
+from console.cameras.directory import CameraDirectory
 from console.hub.registry import HubConfig, create_client
-from console.notices import Notices
 from tests.console.alerts.alertdata import T0, make_alert
 from tests.support.hubthread import HubThread
-from widgets.alarm_replay import ReplayPanel, offset_text
-from widgets.hub_text import shown
+from widgets.alarms.alarm_replay import ReplayPanel, offset_text
+from widgets.common.hub_text import shown
 
 
 def test_offset_against_the_alarm_in_plain_words():

@@ -9,9 +9,9 @@ from PySide6.QtGui import QImage
 from console.alerts.book import OVERLAY_FADE_S, AlarmBook
 from console.hub.models import AlertChange, AlertPriority
 from tests.console.alerts.alertdata import ended, make_alert
-from widgets.alert_overlay import PRIORITY_COLOURS
-from widgets.hub_text import shown
-from widgets.wall_window import WallWindow
+from widgets.alarms.alert_overlay import PRIORITY_COLOURS
+from widgets.common.hub_text import shown
+from widgets.shell.wall_window import WallWindow
 
 
 class Clock:
@@ -81,7 +81,7 @@ def test_a_native_wall_names_the_alert_in_the_tile_strip(qtbot, station):
 
     book = AlarmBook(client=None)  # type: ignore[arg-type]
     native = WallModel(dataclasses.replace(station.walls[0].state, render_path=RenderPath.NATIVE))
-    from widgets.wall_view import WallView
+    from widgets.wall.wall_view import WallView
 
     view = WallView(
         native, 0, station.feeds[0], station.camera_name, lambda *_: None, None, None, book

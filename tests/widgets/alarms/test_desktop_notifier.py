@@ -16,7 +16,7 @@ import time
 import pytest
 
 from tests.support.xvfb import Xvfb
-from widgets.desktop_notifier import DesktopNotifier
+from widgets.alarms.desktop_notifier import DesktopNotifier
 
 TOOLS = ("dbus-daemon", "notify-send", "dunst", "dunstctl", "Xvfb")
 pytestmark = pytest.mark.skipif(

@@ -3,8 +3,8 @@ import dataclasses
 from PySide6.QtCore import Qt
 
 from tests.widgets.conftest import CAMERAS
-from widgets.camera_tree import CAMERA_ID_ROLE, CameraTree
-from widgets.mime import CAMERA_MIME
+from widgets.cameras.camera_tree import CAMERA_ID_ROLE, CameraTree
+from widgets.cameras.mime import CAMERA_MIME
 
 
 def test_cameras_are_grouped_and_search_filters_by_name_or_location(qtbot):

@@ -6,7 +6,7 @@ a real server on 127.0.0.1 in a thread of its own (its work must not count as th
 The stall is measured two ways, against the issue's bound of 100 ms:
 - the GUI thread's CPU time between two turns of the loop: what the console's own work costs,
   which a loaded machine's scheduling does not inflate; always checked;
-- `console.stall.StallMonitor`, as the console measures it (wall clock), with the idle loop's
+- `console.base.stall.StallMonitor`, as the console measures it (wall clock), with the idle loop's
   own figure measured just before allowed on top. On a machine with more runnable processes
   than cores (the shared 2-core test machine runs five test suites at once) the wall clock
   measures the scheduler: a 50 ms stretch of work took 300 ms there. So it is checked only
@@ -26,13 +26,13 @@ from collections.abc import Iterator
 import pytest
 from aiohttp import web
 
-from console.cameras import CameraDirectory
+from console.base.notices import Notices
+from console.base.stall import StallMonitor
+from console.cameras.directory import CameraDirectory
 from console.hub import HubConfig, HubConnectionLost
 from console.hub.tessera_api import TesseraHubClient
-from console.notices import Notices
-from console.stall import StallMonitor
 from tests.console.hub.conftest import CAMERAS
-from widgets.camera_tree import CameraTree
+from widgets.cameras.camera_tree import CameraTree
 
 STALL_BOUND_MS = 100.0
 CAMERA_COUNT = 50_000

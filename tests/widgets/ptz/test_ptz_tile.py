@@ -14,20 +14,20 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
-from console.cameras import CameraDirectory
+from console.base.notices import Notices
+from console.cameras.directory import CameraDirectory
 from console.hub.registry import HubConfig
 from console.hub.tessera_api import TesseraHubClient
-from console.notices import Notices
 from console.ptz.desk import PtzDesk
 from console.wall.layout import preset
 from console.wall.model import WallState
 from console.wall.store import LayoutStore, SavedLayouts
-from console.workstation import Workstation
+from console.wall.workstation import Workstation
 from tests.support.hubthread import PTZ_CAM, HubThread, wait_for
 from tests.widgets.conftest import IdleFeed
-from widgets.hub_text import shown
-from widgets.ptz_panel import PtzPanel
-from widgets.wall_view import WallView
+from widgets.common.hub_text import shown
+from widgets.ptz.ptz_panel import PtzPanel
+from widgets.wall.wall_view import WallView
 
 
 @pytest.fixture

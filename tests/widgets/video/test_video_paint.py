@@ -9,8 +9,8 @@ from PySide6.QtGui import QColor, QImage, QPainter
 
 from console.media.feed import FeedState, FeedStatus
 from console.media.frame import Frame, frame_size_for
-from widgets.video_paint import fit_rect, letterbox, paint_frame
-from widgets.wall_window import WallWindow
+from widgets.shell.wall_window import WallWindow
+from widgets.video.video_paint import fit_rect, letterbox, paint_frame
 
 
 def frame_of(width: int, height: int, display=(640, 360)) -> Frame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
-from widgets.frame_clock import FrameClock
+from widgets.wall.frame_clock import FrameClock
 
 
 class View(QWidget):

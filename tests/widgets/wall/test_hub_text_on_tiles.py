@@ -12,13 +12,13 @@ import dataclasses
 import pytest
 from PySide6.QtGui import QFontMetrics
 
+from console.base.safe_text import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE
 from console.hub.tessera_api import parse_camera
 from console.media.feed import FeedState, FeedStatus
-from console.safe_text import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE
 from tests.widgets.conftest import CAMERAS
-from widgets.hub_text import elided, layout_label_line, shown_html
-from widgets.tile_view import describe_state
-from widgets.wall_window import WallWindow
+from widgets.common.hub_text import elided, layout_label_line, shown_html
+from widgets.shell.wall_window import WallWindow
+from widgets.wall.tile_view import describe_state
 
 RLO = "\u202e"
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u200e\u200f\u061c")
@@ -133,7 +133,7 @@ def test_the_native_strip_shows_a_name_with_markup_as_text(qtbot, station):
     # A native wall's strip is a rich-text QLabel: the hub's name must not become markup.
     from console.media.frame import RenderPath
     from console.wall.model import WallModel
-    from widgets.wall_view import WallView
+    from widgets.wall.wall_view import WallView
 
     camera = parse_camera(hub_camera("<b>Gate</b><img src='file:///etc/passwd'>"))
     station.directory.set_cameras([camera, *CAMERAS[1:]])

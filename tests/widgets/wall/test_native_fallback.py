@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from console.media.frame import RenderPath
 from console.wall.model import WallState
-from console.workstation import Workstation
+from console.wall.workstation import Workstation
 from tests.widgets.conftest import IdleFeed
-from widgets.wall_view import WallView
+from widgets.wall.wall_view import WallView
 
 
 def test_falling_back_rebuilds_the_wall_with_composited_tiles(qtbot, station, tmp_path) -> None:
@@ -44,7 +44,7 @@ def test_falling_back_rebuilds_the_wall_with_composited_tiles(qtbot, station, tm
 
 class _NativePlayer:
     def __init__(self) -> None:
-        from console.signals import Signal
+        from console.base.signals import Signal
 
         self.frame_ready = Signal()
         self.frame_count = 0
@@ -63,7 +63,7 @@ class _Feed(IdleFeed):
 def test_a_native_tile_stops_the_stream_it_replaces_once_the_new_one_shows(qtbot, station):
     """Both players draw into the tile's one window: the old profile's must stop once the new
     one has shown a picture (before, it played on in the same window until the camera left)."""
-    from widgets.tile_view import TileView
+    from widgets.wall.tile_view import TileView
 
     wall = station.walls[0]
     tile = wall.layout.tiles[0]

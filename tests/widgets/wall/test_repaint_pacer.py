@@ -1,6 +1,6 @@
 from PySide6.QtWidgets import QWidget
 
-from widgets.repaint_pacer import RepaintPacer
+from widgets.wall.repaint_pacer import RepaintPacer
 
 
 class CountingView(QWidget):

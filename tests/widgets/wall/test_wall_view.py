@@ -2,9 +2,9 @@ from PySide6.QtCore import QByteArray, QMimeData, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 
 from console.media.feed import FeedState, FeedStatus
-from widgets.mime import CAMERA_MIME, TILE_MIME
-from widgets.tile_view import describe_state
-from widgets.wall_window import WallWindow
+from widgets.cameras.mime import CAMERA_MIME, TILE_MIME
+from widgets.shell.wall_window import WallWindow
+from widgets.wall.tile_view import describe_state
 
 
 def make_window(qtbot, station):
