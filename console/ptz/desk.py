@@ -40,7 +40,7 @@ from console.hub.models import (
     PtzTour,
     PtzTourStep,
 )
-from console.hub.tessera_api import parse_ptz_lock, parse_ptz_presets, parse_ptz_tours
+from console.hub.tessera_wire import parse_ptz_lock, parse_ptz_presets, parse_ptz_tours
 from console.ptz.control import PtzControl
 from console.ptz.geometry import area_zoom, click_to_centre
 

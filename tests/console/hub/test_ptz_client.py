@@ -34,9 +34,8 @@ from console.hub.models import (
     PtzTourStep,
 )
 from console.hub.registry import HubConfig
-from console.hub.tessera_api import (
-    MAX_CONNECTIONS,
-    TesseraHubClient,
+from console.hub.tessera_api import MAX_CONNECTIONS, TesseraHubClient
+from console.hub.tessera_wire import (
     parse_camera,
     parse_event,
     parse_ptz_capabilities,

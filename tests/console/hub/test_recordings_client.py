@@ -29,12 +29,8 @@ from console.hub.models import (
     RecordingSpan,
 )
 from console.hub.registry import HubConfig
-from console.hub.tessera_api import (
-    TesseraHubClient,
-    format_time,
-    parse_playback,
-    parse_recordings,
-)
+from console.hub.tessera_api import TesseraHubClient
+from console.hub.tessera_wire import format_time, parse_playback, parse_recordings
 from tests.support.hubthread import HubThread
 from tests.support.minimal_client import MinimalClient
 

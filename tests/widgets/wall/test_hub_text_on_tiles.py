@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtGui import QFontMetrics
 
 from console.base.safe_text import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE
-from console.hub.tessera_api import parse_camera
+from console.hub.tessera_wire import parse_camera
 from console.media.feed import FeedState, FeedStatus
 from tests.widgets.conftest import CAMERAS
 from widgets.common.hub_text import elided, layout_label_line, shown_html
