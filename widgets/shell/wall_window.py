@@ -77,7 +77,26 @@ class WallWindow(QMainWindow):
             alarms,
         )
         self.setCentralWidget(self.wall_view)
+        self.toolbar = self._build_toolbar(default_buffer_ms)
+        self.camera_tree: CameraTree | None = None
+        self.ptz_panel: PtzPanel | None = None
+        self.alarm_panel: AlarmListPanel | None = None
+        if wall_index == 0:  # the first window carries the docks and the layouts menu
+            self._add_layouts_menu()
+            self._add_camera_tree()
+            if ptz is not None:
+                self._add_ptz_panel(ptz)
+            if alarms is not None:
+                self._add_alarm_panel(alarms, open_alarm, replay)
+        self._build_status_bar(hub_label)
 
+        self._wall.layout_changed.connect(self._on_layout)
+        self._wall.fullscreen_changed.connect(self._on_fullscreen)
+        self._on_layout(self._wall.layout)
+        self.wall_view.setFocus()
+
+    # -- building ----------------------------------------------------------------------------------
+    def _build_toolbar(self, default_buffer_ms: int) -> QToolBar:
         bar = self.addToolBar("Wall")
         bar.setMovable(False)
         bar.setObjectName("wall-toolbar")
@@ -112,35 +131,61 @@ class WallWindow(QMainWindow):
         )
         self.latency_action.toggled.connect(self.wall_view.show_latency)
         bar.addAction(self.latency_action)
+        return bar
 
-        self.camera_tree: CameraTree | None = None
-        self.ptz_panel: PtzPanel | None = None
-        self.alarm_panel: AlarmListPanel | None = None
-        if wall_index == 0:
-            self.layouts_menu = QMenu("Layouts", self)
-            button = QToolButton(self)
-            button.setText("Layouts")
-            button.setMenu(self.layouts_menu)
-            button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-            bar.addWidget(button)
-            self.layouts_menu.aboutToShow.connect(self._fill_layouts_menu)
-            self.camera_tree = CameraTree(lambda cam: station.show_on_selected_tile(cam, 0), self)
-            dock = QDockWidget("Cameras", self)
-            dock.setObjectName("cameras-dock")
-            dock.setWidget(self.camera_tree)
-            dock.setFeatures(
-                QDockWidget.DockWidgetFeature.DockWidgetMovable
-                | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-            )
-            self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-            self.resizeDocks([dock], [220], Qt.Orientation.Horizontal)
-            station.directory.changed.connect(self._on_cameras)
-            self._on_cameras(station.directory.cameras)
-            if ptz is not None:
-                self._add_ptz_panel(ptz)
-            if alarms is not None:
-                self._add_alarm_panel(alarms, open_alarm, replay)
+    def _add_dock(
+        self,
+        title: str,
+        name: str,
+        widget: QWidget,
+        area: Qt.DockWidgetArea,
+        size: int,
+        *,
+        closable: bool = True,
+    ) -> QDockWidget:
+        """A dock of the first window: movable, floatable, closable unless said otherwise, and
+        `size` pixels wide (left or right) or high (bottom) to start with."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        features = (
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        if closable:
+            features |= QDockWidget.DockWidgetFeature.DockWidgetClosable
+        dock.setFeatures(features)
+        self.addDockWidget(area, dock)
+        bottom = area == Qt.DockWidgetArea.BottomDockWidgetArea
+        orientation = Qt.Orientation.Vertical if bottom else Qt.Orientation.Horizontal
+        self.resizeDocks([dock], [size], orientation)
+        return dock
 
+    def _add_layouts_menu(self) -> None:
+        self.layouts_menu = QMenu("Layouts", self)
+        button = QToolButton(self)
+        button.setText("Layouts")
+        button.setMenu(self.layouts_menu)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.toolbar.addWidget(button)
+        self.layouts_menu.aboutToShow.connect(self._fill_layouts_menu)
+
+    def _add_camera_tree(self) -> None:
+        station = self._station
+        self.camera_tree = CameraTree(lambda cam: station.show_on_selected_tile(cam, 0), self)
+        self._add_dock(
+            "Cameras",
+            "cameras-dock",
+            self.camera_tree,
+            Qt.DockWidgetArea.LeftDockWidgetArea,
+            220,
+            closable=False,
+        )
+        station.directory.changed.connect(self._on_cameras)
+        self._on_cameras(station.directory.cameras)
+
+    def _build_status_bar(self, hub_label: str) -> None:
+        station = self._station
         self.notice_label = QLabel(self)
         self.notice_label.setObjectName("notice")
         self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -158,11 +203,6 @@ class WallWindow(QMainWindow):
         for notice in station.notices.items:
             self._on_notice(notice)
 
-        self._wall.layout_changed.connect(self._on_layout)
-        self._wall.fullscreen_changed.connect(self._on_fullscreen)
-        self._on_layout(self._wall.layout)
-        self.wall_view.setFocus()
-
     def _add_alarm_panel(
         self,
         alarms: AlarmBook,
@@ -179,16 +219,9 @@ class WallWindow(QMainWindow):
             replay=replay,
             refresh_hz=refresh if refresh > 0 else 60.0,
         )
-        dock = self.alarm_dock = QDockWidget("Alarms", self)
-        dock.setObjectName("alarms-dock")
-        dock.setWidget(panel)
-        dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable
-            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        self.alarm_dock = self._add_dock(
+            "Alarms", "alarms-dock", panel, Qt.DockWidgetArea.BottomDockWidgetArea, 200
         )
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        self.resizeDocks([dock], [200], Qt.Orientation.Vertical)
         # F8 from anywhere in the window: the next new alarm, its camera live.
         next_alarm = QAction("Next new alarm", self)
         next_alarm.setShortcut(QKeySequence(Qt.Key.Key_F8))
@@ -198,7 +231,7 @@ class WallWindow(QMainWindow):
         self.alarms_action = QAction("Alarms", self)
         self.alarms_action.setToolTip("Show the alarm list (F8: next new alarm)")
         self.alarms_action.triggered.connect(self._next_alarm)
-        self.findChild(QToolBar, "wall-toolbar").addAction(self.alarms_action)  # type: ignore[union-attr]
+        self.toolbar.addAction(self.alarms_action)
         panel.summary.setObjectName("alarm-summary")
         panel.model.flushed.connect(self._count_alarms)  # once per batch, not per alert
         self._count_alarms()
@@ -218,16 +251,7 @@ class WallWindow(QMainWindow):
 
     def _add_ptz_panel(self, ptz: PtzDesk) -> None:
         panel = self.ptz_panel = PtzPanel(ptz, self._station.camera_name, self)
-        dock = QDockWidget("PTZ", self)
-        dock.setObjectName("ptz-dock")
-        dock.setWidget(panel)
-        dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable
-            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-            | QDockWidget.DockWidgetFeature.DockWidgetClosable
-        )
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        self.resizeDocks([dock], [240], Qt.Orientation.Horizontal)
+        self._add_dock("PTZ", "ptz-dock", panel, Qt.DockWidgetArea.RightDockWidgetArea, 240)
         # The panel follows the tile selected last, on any wall.
         for wall in self._station.walls:
             follow = functools.partial(self._follow_selection, wall)

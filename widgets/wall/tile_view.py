@@ -8,29 +8,24 @@ wall libvlc draws into a child window and the view shows name and state in a str
 
 from __future__ import annotations
 
-import functools
 import html
 import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QMimeData, QPoint, QRect, Qt, Signal
+from PySide6.QtCore import QPoint, QRect, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
-    QDrag,
     QDragEnterEvent,
     QDropEvent,
-    QFont,
-    QFontMetrics,
-    QImage,
     QMouseEvent,
     QPainter,
     QPaintEvent,
     QPen,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QApplication, QLabel, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
 from console.alerts.book import AlarmBook, Overlay
 from console.base import timecode
@@ -40,7 +35,7 @@ from console.media.feed import FeedState, FeedStatus
 from console.media.frame import Frame
 from console.ptz.desk import PtzDesk
 from console.wall.feeds import Feed
-from console.wall.layout import CellRect, Direction, Tile, TileRole
+from console.wall.layout import Tile, TileRole
 from console.wall.model import WallModel
 from widgets.alarms.alert_overlay import (
     alert_colour,
@@ -49,16 +44,17 @@ from widgets.alarms.alert_overlay import (
     paint_alert_boxes,
     paint_alert_label,
 )
-from widgets.cameras.mime import CAMERA_MIME, TILE_MIME
 from widgets.common import theme
-from widgets.common.hub_text import LabelLine, layout_label_line, shown, shown_html
+from widgets.common.hub_text import LabelLine, shown, shown_html
 from widgets.ptz.ptz_steering import TileSteering, paint_crosshair
 from widgets.video.video_paint import letterbox, paint_frame
 from widgets.wall.frame_clock import FrameClock
 from widgets.wall.repaint_pacer import RepaintPacer
+from widgets.wall.tile_drop import can_drop, drop_on_tile, start_tile_drag
+from widgets.wall.tile_labels import ROLE_MARKS, TileLabels, describe_state, label_font
+from widgets.wall.tile_menu import tile_menu
 
 PTZ_PROBLEM_SHOWN_S = 6.0
-_ROLE_MARKS = {TileRole.PINNED: "  · pinned", TileRole.ALARM: "  · alarm tile"}
 
 PaintProbe = Callable[["TileView", Frame, float], None]
 _paint_probe: PaintProbe | None = None
@@ -82,33 +78,10 @@ def set_paint_probe(probe: PaintProbe | None) -> None:
     _paint_probe = probe
 
 
-def describe_state(state: FeedState | None, profile: str | None = None) -> tuple[str, QColor]:
-    """The tile's state line in plain words, and its colour."""
-    if state is None or state.status is FeedStatus.IDLE:
-        return "", theme.MUTED
-    if state.status is FeedStatus.CONNECTING:
-        again = f" (attempt {state.attempt + 1})" if state.attempt else ""
-        return f"Connecting…{again}", theme.WARN
-    if state.status is FeedStatus.LIVE and state.frozen_s is not None:
-        return f"Frozen: picture unchanged for {state.frozen_s:.0f} s", theme.ALARM
-    if state.status is FeedStatus.LIVE:
-        fps = f" · {state.fps:.0f} fps" if state.fps is not None else ""
-        stream = f" · {profile}" if profile else ""
-        decoder = f" · {state.decoding.split()[0]}" if state.decoding else ""  # HW or SW
-        return f"Live{fps}{stream}{decoder}", theme.LIVE
-    retry = ""
-    if state.retry_in_s is not None:
-        retry = f" · reconnecting in {state.retry_in_s:.0f} s"
-    return f"Signal lost: {state.reason or 'no video'}{retry}", theme.ALARM
-
-
 class TileView(QWidget):
     """A tile. `wall_index` identifies the wall in drag-and-drop between screens."""
 
     camera_dropped = Signal(int, str)  # tile id, camera id (from the camera tree or a wall)
-    # The top line as last drawn on a composited wall (tests check that the camera's name never
-    # covers the state).
-    label_line: LabelLine | None = None
 
     def __init__(
         self,
@@ -143,8 +116,7 @@ class TileView(QWidget):
         self.ptz_mode = False
         self._ptz_problem: tuple[str, float] | None = None  # (message, monotonic time)
         self._picture = QRect()
-        self._labels_key: tuple[Any, ...] | None = None  # what `_labels` shows
-        self._labels = QImage()
+        self.labels = TileLabels(self)
         self._alarms: AlarmBook | None = None
         self._pacer: RepaintPacer | None = None
         self._clock: FrameClock | None = None
@@ -169,6 +141,12 @@ class TileView(QWidget):
             box.addWidget(self.video, 1)
 
     # -- binding -------------------------------------------------------------------------------
+    @property
+    def label_line(self) -> LabelLine | None:
+        """The top line as last drawn on a composited wall (tests check that the camera's name
+        never covers the state)."""
+        return self.labels.line
+
     @property
     def tile(self) -> Tile:
         return self._tile
@@ -433,7 +411,7 @@ class TileView(QWidget):
         name = (
             shown_html(self._camera_name(self._tile.camera_id)) if self._tile.camera_id else "Empty"
         )
-        name += _ROLE_MARKS.get(self._tile.role, "")
+        name += ROLE_MARKS.get(self._tile.role, "")
         ptz = self.ptz_line()
         extra = (
             f"   <span style='color:{ptz[1].name()}'>{html.escape(ptz[0])}</span>" if ptz else ""
@@ -504,14 +482,9 @@ class TileView(QWidget):
             if _paint_probe is not None:
                 _paint_probe(self, frame, time.monotonic())
 
-    def _label_font(self, rect: QRect) -> QFont:
-        font = QFont(self.font())
-        font.setPointSizeF(max(7.0, min(11.0, rect.height() / 22)))
-        return font
-
     def _paint_labels(self, p: QPainter, rect: QRect) -> None:
         if self._tile.camera_id is None:
-            p.setFont(self._label_font(rect))
+            p.setFont(label_font(self, rect))
             p.setPen(theme.MUTED)
             empty = (
                 "Alarm tile\nwaiting for alarms"
@@ -521,29 +494,13 @@ class TileView(QWidget):
             p.drawText(rect, Qt.AlignmentFlag.AlignCenter, empty)
             return
         name = self._camera_name(self._tile.camera_id)
-        mark = _ROLE_MARKS.get(self._tile.role, "")
+        mark = ROLE_MARKS.get(self._tile.role, "")
         text, colour = describe_state(self._state, self._profile)
         if self.latency is not None and text:
             text += self._latency_text()
         ptz = self.ptz_line()
         lost = self._state is not None and self._state.status is FeedStatus.SIGNAL_LOST
-        # The labels change a few times a minute, the picture under them 15 times a second:
-        # they are drawn once into an image, and each frame only copies that image.
-        key = (
-            rect.size(),
-            self.devicePixelRatioF(),
-            self.font().key(),
-            name,
-            text,
-            colour.rgba(),
-            (ptz[0], ptz[1].rgba()) if ptz else None,
-            lost,
-            mark,
-        )
-        if key != self._labels_key:
-            self._labels_key = key
-            self._labels = self._draw_labels(rect, name, text, colour, ptz, lost, mark)
-        p.drawImage(rect.topLeft(), self._labels)
+        self.labels.paint(p, rect, name, text, colour, ptz, lost, mark)
 
     def _latency_text(self) -> str:
         assert self.latency is not None
@@ -553,67 +510,6 @@ class TileView(QWidget):
         if 0 < self._picture.width() * self.devicePixelRatioF() < timecode.MIN_READABLE_WIDTH:
             return " · tile too small to read the latency"
         return ""
-
-    def _draw_labels(
-        self,
-        rect: QRect,
-        name: str,
-        text: str,
-        colour: QColor,
-        ptz: tuple[str, QColor] | None,
-        lost: bool,
-        mark: str = "",
-    ) -> QImage:
-        """The labels as an image: the top line is the camera's name (hub text, isolated and
-        elided into the room the state leaves, see `layout_label_line`) and the state."""
-        font = self._label_font(rect)
-        metrics = QFontMetrics(font, self)
-        pad = 4
-        line = metrics.height() + 2
-        height = rect.height() if lost else min(rect.height(), line + pad + (line if ptz else 0))
-        ratio = self.devicePixelRatioF()
-        image = QImage(
-            round(rect.width() * ratio),
-            round(height * ratio),
-            QImage.Format.Format_ARGB32_Premultiplied,
-        )
-        image.setDevicePixelRatio(ratio)
-        image.fill(Qt.GlobalColor.transparent)
-        p = QPainter(image)
-        p.setFont(font)
-        width = rect.width()
-        band = QRect(0, 0, width, line + pad)
-        p.fillRect(band, QColor(0, 0, 0, 150))
-        top = self.label_line = layout_label_line(
-            metrics, band.adjusted(pad, 0, -pad, 0), name, mark, text
-        )
-        p.setPen(theme.TEXT)
-        p.drawText(top.name_rect, Qt.AlignmentFlag.AlignVCenter, top.name)
-        if top.state:
-            p.setPen(colour)
-            p.drawText(
-                top.state_rect,
-                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                top.state,
-            )
-        if ptz is not None:
-            ptz_band = QRect(0, band.bottom() + 1, width, line)
-            p.fillRect(ptz_band, QColor(0, 0, 0, 120))
-            p.setPen(ptz[1])
-            p.drawText(
-                ptz_band.adjusted(pad, 0, -pad, 0),
-                Qt.AlignmentFlag.AlignVCenter,
-                metrics.elidedText(ptz[0], Qt.TextElideMode.ElideRight, width - 2 * pad),
-            )
-        if lost:
-            p.setPen(theme.ALARM)
-            p.drawText(
-                QRect(0, 0, width, rect.height()).adjusted(pad, line, -pad, -pad),
-                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                text,
-            )
-        p.end()
-        return image
 
     # -- interaction ---------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -639,12 +535,7 @@ class TileView(QWidget):
         ):
             return
         self._drag_from = None
-        mime = QMimeData()
-        mime.setData(TILE_MIME, QByteArray(f"{self._wall_index}:{self._tile.id}".encode()))
-        mime.setData(CAMERA_MIME, QByteArray(self._tile.camera_id.encode()))
-        drag = QDrag(self)
-        drag.setMimeData(mime)
-        drag.exec(Qt.DropAction.MoveAction | Qt.DropAction.CopyAction)
+        start_tile_drag(self, self._wall_index, self._tile)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._drag_from = None
@@ -669,8 +560,7 @@ class TileView(QWidget):
         self._wall.toggle_maximize(self._tile.id)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        mime = event.mimeData()
-        if mime.hasFormat(CAMERA_MIME) or mime.hasFormat(TILE_MIME):
+        if can_drop(event.mimeData()):
             self._drop_hover = True
             self.update()
             event.acceptProposedAction()
@@ -682,77 +572,15 @@ class TileView(QWidget):
     def dropEvent(self, event: QDropEvent) -> None:
         self._drop_hover = False
         self.update()
-        mime = event.mimeData()
-        if mime.hasFormat(TILE_MIME):
-            wall_index, _, tile_id = bytes(mime.data(TILE_MIME).data()).decode().partition(":")
-            if int(wall_index) == self._wall_index:
-                self._wall.swap(int(tile_id), self._tile.id)
-                event.acceptProposedAction()
-                return
-        if mime.hasFormat(CAMERA_MIME):
-            camera_id = bytes(mime.data(CAMERA_MIME).data()).decode()
-            self.camera_dropped.emit(self._tile.id, camera_id)
+        taken = drop_on_tile(
+            event.mimeData(), self._wall, self._wall_index, self._tile, self.camera_dropped.emit
+        )
+        if taken:
             event.acceptProposedAction()
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        menu = QMenu(self)
-        tid = self._tile.id
-        maximized = self._wall.maximized == tid
-        menu.addAction(
-            "Restore" if maximized else "Maximize", lambda: self._wall.toggle_maximize(tid)
+        ptz_mode = self.ptz_mode if self.can_steer else None
+        menu = tile_menu(
+            self, self._wall, self._tile, ptz_mode, lambda: self.set_ptz_mode(not self.ptz_mode)
         )
-        clear = menu.addAction("Clear tile", lambda: self._wall.clear(tid))
-        clear.setEnabled(self._tile.camera_id is not None)
-        menu.addSeparator()
-        for label, direction in (
-            ("Join with tile to the right", Direction.RIGHT),
-            ("Join with tile below", Direction.DOWN),
-        ):
-            span = self._join_span(direction)
-            act = menu.addAction(label, functools.partial(self._merge, span))
-            act.setEnabled(span is not None and not maximized)
-        split = menu.addAction("Split into single tiles", lambda: self._wall.split(tid))
-        split.setEnabled(self._tile.rect.cols * self._tile.rect.rows > 1 and not maximized)
-        menu.addSeparator()
-        role = self._tile.role
-        pin = menu.addAction(
-            "Pin tile (alarms never replace it)",
-            lambda: self._wall.set_role(
-                tid, TileRole.NORMAL if role == TileRole.PINNED else TileRole.PINNED
-            ),
-        )
-        pin.setCheckable(True)
-        pin.setChecked(role == TileRole.PINNED)
-        alarm = menu.addAction(
-            "Use as alarm tile",
-            lambda: self._wall.set_role(
-                tid, TileRole.NORMAL if role == TileRole.ALARM else TileRole.ALARM
-            ),
-        )
-        alarm.setCheckable(True)
-        alarm.setChecked(role == TileRole.ALARM)
-        all_alarm = all(t.role == TileRole.ALARM for t in self._wall.layout.tiles)
-        menu.addAction(
-            "Stop using this screen for alarms" if all_alarm else "Use this screen for alarms",
-            lambda: self._wall.set_all_roles(TileRole.NORMAL if all_alarm else TileRole.ALARM),
-        )
-        if self.can_steer:
-            menu.addSeparator()
-            ptz = menu.addAction("PTZ control (P)", lambda: self.set_ptz_mode(not self.ptz_mode))
-            ptz.setCheckable(True)
-            ptz.setChecked(self.ptz_mode)
         menu.exec(event.globalPos())
-
-    def _merge(self, span: CellRect | None) -> None:
-        if span is not None:
-            self._wall.merge(span)
-
-    def _join_span(self, direction: Direction) -> CellRect | None:
-        from console.wall.layout import neighbor
-
-        layout = self._wall.layout
-        other = neighbor(layout, self._tile.id, direction)
-        if other == self._tile.id:
-            return None
-        span = CellRect.bounding([self._tile.rect, layout.tile(other).rect])
-        return span if self._wall.can_merge(span) else None

@@ -76,13 +76,13 @@ def test_tile_labels_are_drawn_once_per_change_not_per_frame(qtbot, station, mon
     qtbot.waitExposed(window)
     view = window.wall_view.tile_views[0]
     drawn = []
-    original = type(view)._draw_labels
+    original = type(view.labels).draw
 
     def counting(self, *args):
         drawn.append(args[1:3])
         return original(self, *args)
 
-    monkeypatch.setattr(type(view), "_draw_labels", counting)
+    monkeypatch.setattr(type(view.labels), "draw", counting)
     view._on_state(FeedState(FeedStatus.LIVE, fps=15.0, decoding="SW"))
     for _ in range(5):  # five frames
         view.grab()
@@ -102,10 +102,10 @@ def test_a_tile_too_small_for_the_time_code_says_so_when_latency_is_shown(qtbot,
     view.show_latency(True)
     view._picture = QRect(0, 0, 150, 84)  # as painted: narrower than the code can be read
     view.grab()
-    assert view._labels_key[4].endswith("tile too small to read the latency")
+    assert view.labels.key[4].endswith("tile too small to read the latency")
     view._picture = QRect(0, 0, 320, 180)
     view.grab()
-    assert view._labels_key[4].endswith("SW")  # readable size, no reading yet: nothing said
+    assert view.labels.key[4].endswith("SW")  # readable size, no reading yet: nothing said
 
 
 def test_on_a_high_dpi_screen_a_frame_made_for_the_tile_is_copied_device_pixel_for_pixel(qapp):

@@ -18,7 +18,7 @@ from console.media.feed import FeedState, FeedStatus
 from tests.widgets.conftest import CAMERAS
 from widgets.common.hub_text import elided, layout_label_line, shown_html
 from widgets.shell.wall_window import WallWindow
-from widgets.wall.tile_view import describe_state
+from widgets.wall.tile_labels import describe_state, label_font
 
 RLO = "\u202e"
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u200e\u200f\u061c")
@@ -55,7 +55,7 @@ def first_tile(qtbot, station, camera, width=320, height=180):
 
 def drawn_line(view, state):
     view._on_state(state)
-    view.grab()  # a real paint: the label line is what `_draw_labels` drew
+    view.grab()  # a real paint: the label line is what `TileLabels.draw` drew
     assert view.label_line is not None
     return view.label_line
 
@@ -93,7 +93,7 @@ def test_a_300_character_name_is_elided_and_the_state_stays_whole(qtbot, station
     assert line.name_rect.right() < line.state_rect.left()
     assert line.name_rect.left() >= 0 and line.state_rect.right() < view.width()
     # What was measured is what fits: the elided name's width is within its rectangle.
-    metrics = QFontMetrics(view._label_font(view.rect()), view)
+    metrics = QFontMetrics(label_font(view, view.rect()), view)
     assert metrics.horizontalAdvance(line.name) <= line.name_rect.width()
     assert metrics.horizontalAdvance(line.state) <= line.state_rect.width()
 

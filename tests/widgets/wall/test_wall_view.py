@@ -4,7 +4,7 @@ from PySide6.QtGui import QDropEvent
 from console.media.feed import FeedState, FeedStatus
 from widgets.cameras.mime import CAMERA_MIME, TILE_MIME
 from widgets.shell.wall_window import WallWindow
-from widgets.wall.tile_view import describe_state
+from widgets.wall.tile_labels import describe_state
 
 
 def make_window(qtbot, station):
