@@ -187,7 +187,7 @@ class Scene:
         cv2.putText(img, text, (pad, top + ch + pad), _FONT, scale, (120, 255, 255), thick)
 
     @staticmethod
-    def _draw_sprite(img: Image, s: Sprite, box: tuple[int, int, int, int]) -> None:
+    def _draw_sprite(img: Image, s: Sprite, box: tuple[int, int, int, int]) -> None:  # noqa: PLR0912, PLR0915 (older than the rule; split when next changed)
         x, y, w, h = box
         dark = (s.color[0] // 3, s.color[1] // 3, s.color[2] // 3)
         if s.kind == "person":

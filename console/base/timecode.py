@@ -92,7 +92,7 @@ def stamp(frame_bgr: npt.NDArray[np.uint8], unix_ms: int) -> None:
         frame_bgr[y0:y1, x0:x1] = 255
 
 
-def read(image: npt.NDArray[np.uint8], *, fmt: str = "bgr") -> int | None:
+def read(image: npt.NDArray[np.uint8], *, fmt: str = "bgr") -> int | None:  # noqa: PLR0911 (older than the rule; split when next changed)
     """Decode the time code from a picture; None when there is none or it does not check out.
 
     `image` is an H x W x 3 (`fmt="bgr"` or "rgb") or H x W x 4 (`fmt="rgbx"`, e.g. libvlc RV32)

@@ -48,7 +48,8 @@ def _load_vlc() -> ModuleType:
         import vlc
     except (ImportError, OSError) as exc:  # python-vlc raises OSError when it finds no libvlc
         raise MediaUnavailable(f"libvlc could not be loaded ({exc}); {INSTALL_ADVICE}") from exc
-    return vlc
+    module: ModuleType = vlc
+    return module
 
 
 class MediaEngine:
@@ -68,7 +69,7 @@ class MediaEngine:
         self._players: list[TilePlayer] = []
         self._shut_down = False
         try:
-            self._version = self._vlc.libvlc_get_version().decode("utf-8", "replace")
+            self._version: str = self._vlc.libvlc_get_version().decode("utf-8", "replace")
         except Exception:
             self._version = "unknown"
         log.info(

@@ -141,7 +141,7 @@ def backoff_delay(attempt: int, first_s: float = 0.5, cap_s: float = 5.0) -> flo
     """Delay before retry number `attempt` (1-based): 0.5, 1, 2, 4, 5, 5, ... seconds."""
     if attempt < 1:
         return 0.0
-    return min(cap_s, first_s * 2 ** min(attempt - 1, 32))
+    return min(cap_s, first_s * 2.0 ** min(attempt - 1, 32))
 
 
 def silence_limit_s(expected_fps: float, timing: FeedTiming = FeedTiming()) -> float:
@@ -399,7 +399,7 @@ class LiveFeed:
             and now - self._box_changed_at >= self._timing.resize_settle_s
         )
 
-    async def _attempt(self, attempt: int) -> NoReturn:
+    async def _attempt(self, attempt: int) -> NoReturn:  # noqa: PLR0912, PLR0915 (older than the rule; split when next changed)
         """One connection: returns only by raising `_SignalLostError(reason, was_stable)`."""
         t = self._timing
         player = self._player
