@@ -30,7 +30,7 @@ from console.base.marshal import Marshal
 from console.base.notices import Level, Notices
 from console.base.redact import redact_url
 from console.base.stall import StallMonitor
-from console.base.tasks import TaskOwner
+from console.base.tasks import TaskOwner, current_loop
 from console.cameras.directory import CameraDirectory
 from console.hub.base import HubClient
 from console.hub.errors import HubConnectionLost, HubError, HubUnreachable
@@ -92,7 +92,7 @@ class ConsoleApp:
     def __init__(self, options: ConsoleOptions, app: QApplication) -> None:
         self._opts = options
         self._app = app
-        self._loop = asyncio.get_event_loop()
+        self._loop = current_loop()
         self._marshal = Marshal(self._loop)
         self.notices = Notices()
         self.stall = StallMonitor(self._loop)

@@ -7,13 +7,14 @@ holds its tasks in one `TaskOwner`: `spawn()` starts one on the running loop and
 it ends, an exception it ends with is logged (not lost until the loop closes), and `close()`
 cancels what is left and waits for it. Shutdown closes the owners; nothing sweeps the loop.
 
-Loop thread only: `spawn` takes the running loop (the console's one asyncio loop, which with
-qasync is the GUI thread's); other threads hand work over with `Marshal`.
+Loop thread only: `spawn` takes the console's one asyncio loop from `current_loop()` (with
+qasync it is the GUI thread's); other threads hand work over with `Marshal`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -23,6 +24,18 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CLOSE_TIMEOUT_S = 2.0
+
+
+def current_loop() -> asyncio.AbstractEventLoop:
+    """The console's asyncio loop, for code on its thread: the running loop, or, before it runs
+    (a view built, a button pressed while qasync is processing Qt events), the loop set as this
+    thread's current one (qasync sets it first). The one place the core finds its loop."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        with contextlib.suppress(RuntimeError):
+            return asyncio.get_event_loop_policy().get_event_loop()
+        raise
 
 
 class TaskOwner:
@@ -42,7 +55,7 @@ class TaskOwner:
     def spawn(self, coro: Coroutine[Any, Any, T], name: str | None = None) -> asyncio.Task[T]:
         """Start `coro` on the running loop and keep it until it ends. After `close()` the
         coroutine is not started: a task spawned during shutdown is cancelled at once."""
-        task = asyncio.get_running_loop().create_task(coro, name=name or f"{self._owner}-task")
+        task = current_loop().create_task(coro, name=name or f"{self._owner}-task")
         if self._closed:
             task.cancel()
             return task

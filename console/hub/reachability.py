@@ -20,6 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from console.base.signals import Signal
+from console.base.tasks import current_loop
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class HubReachability:
     def failed(self) -> None:
         self._down = True
         if self._probe is not None and self._task is None and not self._closed:
-            self._task = asyncio.get_running_loop().create_task(
+            self._task = current_loop().create_task(
                 self._probe_until_back(), name="hub-reachability-probe"
             )
 
@@ -66,9 +67,7 @@ class HubReachability:
         is already known (the probe is asking) or without a probe."""
         if self._down or self._probe is None or self._closed or self._check is not None:
             return
-        self._check = asyncio.get_running_loop().create_task(
-            self._check_once(), name="hub-reachability-check"
-        )
+        self._check = current_loop().create_task(self._check_once(), name="hub-reachability-check")
 
     def answered(self) -> None:
         if self._down:

@@ -33,7 +33,6 @@ Signals (`console.base.signals.Signal`, emitted on the loop):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import threading
@@ -42,6 +41,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from console.base.signals import Signal
+from console.base.tasks import current_loop
 from console.hub.base import HubClient
 from console.hub.errors import HubError, HubHttpError, HubUnreachable
 from console.hub.models import PtzStatus
@@ -125,7 +125,7 @@ class PtzControl:
         self.retry_after_s = retry_after_s
         # Re-send a held speed well before the hub-side dead-man stops the camera.
         self.refresh_s = move_timeout_ms / 1000.0 / 3.0
-        self._loop = loop or _current_loop()
+        self._loop = loop or current_loop()
         self._seq = seq or next_seq
 
         self.sent = Signal()
@@ -432,13 +432,3 @@ class PtzControl:
             pending.append(self._prepare_task)
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
-
-
-def _current_loop() -> asyncio.AbstractEventLoop:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        # Built before the loop runs (qasync sets its loop as the current one first).
-        with contextlib.suppress(RuntimeError):
-            return asyncio.get_event_loop_policy().get_event_loop()
-        raise
