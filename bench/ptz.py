@@ -584,7 +584,7 @@ async def _loaded(args: argparse.Namespace, qapp: Any, folder: Path) -> dict[str
             cores = os.cpu_count() or 1
             with busy_processes(cores, max_s=60.0 + args.releases * 1.0):
                 await asyncio.sleep(1.0)  # let the busy processes take the cores
-                console.base.stall.reset()
+                console.stall.reset()
                 shown0 = [painted.get(id(v), 0) for v in views]
                 window_ = Window(hub_pid=streams.pid).start()
                 print(f"load: stop after release, {args.releases} releases …", flush=True)
@@ -608,7 +608,7 @@ async def _loaded(args: argparse.Namespace, qapp: Any, folder: Path) -> dict[str
             "hub_cores": round(float(measured["hub_cpu_s"] or 0) / elapsed, 2),  # type: ignore[arg-type]
             "shown_fps_min": round(min(fps), 2),
             "shown_fps_mean": round(sum(fps) / len(fps), 2),
-            "gui_max_stall_ms": round(float(console.base.stall.max_stall_ms), 1),
+            "gui_max_stall_ms": round(float(console.stall.max_stall_ms), 1),
         }
     finally:
         tile_view.set_paint_probe(None)

@@ -57,7 +57,7 @@ async def watch(console: ConsoleApp, out: dict[str, Any]) -> None:
         await asyncio.sleep(0.1)
     losses: dict[int, int] = {}
     notices: list[str] = []
-    console.base.notices.posted.connect(lambda n: notices.append(getattr(n, "text", str(n))))
+    console.notices.posted.connect(lambda n: notices.append(getattr(n, "text", str(n))))
 
     def views() -> list[Any]:
         return [v for v in console.windows[0].wall_view.tile_views if v.tile.camera_id]
@@ -89,7 +89,7 @@ async def watch(console: ConsoleApp, out: dict[str, Any]) -> None:
         return
     await asyncio.sleep(2.0)  # let the fps settle
     losses.clear()
-    console.base.stall.reset()
+    console.stall.reset()
     samples: dict[int, list[tuple[str, int]]] = {v.tile.id: [] for v in views()}
     end = time.monotonic() + WATCH_S
     while time.monotonic() < end:
@@ -98,7 +98,7 @@ async def watch(console: ConsoleApp, out: dict[str, Any]) -> None:
             count = player.frame_count if player is not None else 0
             samples.setdefault(v.tile.id, []).append((_label(v), count))
         await asyncio.sleep(SAMPLE_S)
-    out["max_stall_ms"] = round(console.base.stall.max_stall_ms)
+    out["max_stall_ms"] = round(console.stall.max_stall_ms)
     # A tile that lost its signal once in the window (a busy machine) must be back by now.
     again = time.monotonic()
     while time.monotonic() - again < RECOVER_S and not all(
