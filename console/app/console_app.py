@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import gc
 import logging
 import os
@@ -42,7 +43,6 @@ from console.joystick.sdl_input import JoystickInput
 from console.media.engine import MediaEngine, MediaUnavailable
 from console.media.feed import LiveFeed
 from console.media.frame import RenderPath
-from console.media.live_buffer import DEFAULT_LIVE_BUFFER_MS
 from console.media.media_settings import HardwareDecoding, MediaSettings
 from console.ptz.desk import PtzDesk, default_operator
 from console.ptz.joystick_steering import JoystickSteering
@@ -81,6 +81,23 @@ class ConsoleOptions:
     joystick: bool = True  # open joysticks and gamepads through SDL
 
 
+@dataclass(frozen=True)
+class Services:
+    """What a started console runs, built in one step by `ConsoleApp.start` once the settings
+    are read, the hub is known and libvlc is loaded. Nothing in it is optional or filled later."""
+
+    client: HubClient
+    stop_line: StopLine  # PTZ stops from the joystick, on a thread and connection of their own
+    engine: MediaEngine
+    directory: CameraDirectory
+    layout_store: LayoutStore
+    station: Workstation
+    ptz: PtzDesk
+    alarms: AlarmBook
+    auto_pop: AutoPop
+    replay: AlarmReplay
+
+
 def screenshot_path(base: Path, index: int) -> Path:
     """`wall.png` for the first screen, `wall-2.png`, `wall-3.png` for the others."""
     return base if index == 0 else base.with_name(f"{base.stem}-{index + 1}{base.suffix}")
@@ -97,27 +114,43 @@ class ConsoleApp:
         self.notices = Notices()
         self.stall = StallMonitor(self._loop)
         self._quit = asyncio.Event()
-        self._hub: EmbeddedHub | None = None
-        self._stop_line: StopLine | None = None
-        self._client: HubClient | None = None
-        self._engine: MediaEngine | None = None
-        self.station: Workstation | None = None
+        self._hub: EmbeddedHub | None = None  # the demo hub's process, when this console runs one
+        self.services: Services | None = None  # once started
         self.windows: list[WallWindow] = []
         self._tasks = TaskOwner("console")  # the directory load, alarm and PTZ events
         self._feed_tasks = TaskOwner("feeds")  # one per live tile
         self._reachability = HubReachability(self._probe_hub)
-        self._layout_store: LayoutStore | None = None
-        self._directory: CameraDirectory | None = None
-        self.ptz: PtzDesk | None = None
-        self.joysticks: JoystickInput | None = None
+        self.joysticks: JoystickInput | None = None  # with options.joystick
         self.joystick_steering: JoystickSteering | None = None
-        self.alarms: AlarmBook | None = None
-        self.auto_pop: AutoPop | None = None
         self.attention: AlertAttention | None = None
-        self.replay: AlarmReplay | None = None
         self._guards: list[NativeWallGuard] = []
         self.alert_settings = AlertSettings()
         self.hub_label = ""
+
+    # What tests, benchmarks and the views read of a started console (None before `start`).
+    @property
+    def station(self) -> Workstation | None:
+        return self.services.station if self.services else None
+
+    @property
+    def alarms(self) -> AlarmBook | None:
+        return self.services.alarms if self.services else None
+
+    @property
+    def ptz(self) -> PtzDesk | None:
+        return self.services.ptz if self.services else None
+
+    @property
+    def replay(self) -> AlarmReplay | None:
+        return self.services.replay if self.services else None
+
+    @property
+    def auto_pop(self) -> AutoPop | None:
+        return self.services.auto_pop if self.services else None
+
+    @property
+    def directory(self) -> CameraDirectory | None:
+        return self.services.directory if self.services else None
 
     def quit(self) -> None:
         self._quit.set()
@@ -138,21 +171,20 @@ class ConsoleApp:
         finally:
             await self.shutdown()
 
-    async def start(self) -> int:  # noqa: PLR0915 (older than the rule; split when next changed)
-        """Load settings, reach the hub, open the walls. Returns 0, or an exit code on failure."""
+    async def start(self) -> int:
+        """Load settings, reach the hub, load libvlc, build the services, open the walls.
+        Returns 0, or an exit code on failure."""
         opts = self._opts
         folder = config_dir()
-        settings_store = SettingsStore(folder / "settings.json")
-        self._layout_store = LayoutStore(folder / "layouts.json")
-        loaded_settings = await self._blocking(settings_store.load)
-        loaded_layouts = await self._blocking(self._layout_store.load)
+        layout_store = LayoutStore(folder / "layouts.json")
+        loaded_settings = await self._blocking(SettingsStore(folder / "settings.json").load)
+        loaded_layouts = await self._blocking(layout_store.load)
         loaded_alerts = await self._blocking(AlertSettingsStore(folder / "alerts.json").load)
         self.alert_settings = loaded_alerts.value
         for problem in (loaded_settings.problem, loaded_layouts.problem, loaded_alerts.problem):
             if problem:
                 self.notices.post(problem, Level.WARNING)
         settings: Settings = loaded_settings.value
-        saved: SavedLayouts = loaded_layouts.value
 
         url = None if opts.demo else (opts.hub_url or settings.hub.url)
         if url is None:
@@ -161,11 +193,6 @@ class ConsoleApp:
                 url = await self._blocking(self._hub.start)
             except HubStartError as e:
                 return self._fatal(str(e))
-        operator = opts.operator or settings.hub.operator or default_operator()
-        hub_config = HubConfig(url=url, driver=settings.hub.driver, operator=operator)
-        self._client = create_client(hub_config)
-        # PTZ stops from the joystick leave from a thread of their own, on their own connection.
-        self._stop_line = StopLine(lambda: create_client(hub_config))
         log.info("hub: %s", redact_url(url))
         self.hub_label = f"{'Demo hub' if self._hub else 'Hub'} {redact_url(url)}"
         media_settings = MediaSettings(
@@ -174,47 +201,25 @@ class ConsoleApp:
         )
         try:
             # Creating the libvlc instance loads its plugins: not on the GUI thread.
-            self._engine = await self._blocking(MediaEngine, media_settings, self._marshal)
+            engine = await self._blocking(MediaEngine, media_settings, self._marshal)
         except MediaUnavailable as e:
             return self._fatal(str(e))
-
-        directory = self._directory = CameraDirectory(self._client, self.notices)
-        self.ptz = PtzDesk(self._client, directory, operator)
-        screens = max(1, len(self._app.screens()))
-        walls = initial_walls(saved, screens, opts.layout, opts.render_path)
-        walls = self._without_native_windows_offscreen(walls)
-        if opts.live_buffer_ms is not None:
-            walls = [dataclasses.replace(w, live_buffer_ms=opts.live_buffer_ms) for w in walls]
-        self.station = Workstation(
-            directory,
-            self.notices,
-            self._layout_store,
-            saved,
-            walls,
-            self._make_feed,
-            fill_first_wall=opts.layout is not None,
-            forced_profile=opts.profile,
+        operator = opts.operator or settings.hub.operator or default_operator()
+        self.services = self._build_services(
+            HubConfig(url=url, driver=settings.hub.driver, operator=operator),
+            engine,
+            layout_store,
+            loaded_layouts.value,
         )
-        self.alarms = AlarmBook(self._client, self.notices)
-        self.auto_pop = AutoPop(
-            self.station.walls, self.alarms, lambda: self.alert_settings, self.notices
-        )
-        engine = self._engine
-        self.replay = AlarmReplay(
-            self._client,
-            directory,
-            lambda: engine.create_player(
-                RenderPath.COMPOSITED, name="alarm-replay", network_caching_ms=REPLAY_BUFFER_MS
-            ),
-        )
-        self._open_windows()
-        self._guard_native_walls()
-        self._start_attention(folder)
-        self._tasks.spawn(directory.load(), "camera-directory")
-        self._tasks.spawn(self.alarms.follow(), "alarms")
-        self._tasks.spawn(self.ptz.follow_events(), "ptz-events")
+        services = self.services
+        self._open_windows(services)
+        self._guard_native_walls(services.station)
+        self._start_attention(services, folder)
+        self._tasks.spawn(services.directory.load(), "camera-directory")
+        self._tasks.spawn(services.alarms.follow(), "alarms")
+        self._tasks.spawn(services.ptz.follow_events(), "ptz-events")
         if opts.joystick:
-            await self._start_joysticks(folder)
+            await self._start_joysticks(services, folder)
         # Measure stalls of the running console, not the one-off creation of the windows.
         await asyncio.sleep(0.3)
         # What start-up made lives as long as the console: keep it out of the collector's full
@@ -222,6 +227,53 @@ class ConsoleApp:
         gc.freeze()
         self.stall.start()
         return 0
+
+    def _build_services(
+        self,
+        hub_config: HubConfig,
+        engine: MediaEngine,
+        layout_store: LayoutStore,
+        saved: SavedLayouts,
+    ) -> Services:
+        """Everything the console runs, in the order each needs the others (no I/O here: the
+        walls' feeds start, the camera list and the alarms are loaded by tasks afterwards)."""
+        opts = self._opts
+        client = create_client(hub_config)
+        directory = CameraDirectory(client, self.notices)
+        screens = max(1, len(self._app.screens()))
+        walls = initial_walls(saved, screens, opts.layout, opts.render_path)
+        walls = self._without_native_windows_offscreen(walls)
+        if opts.live_buffer_ms is not None:
+            walls = [dataclasses.replace(w, live_buffer_ms=opts.live_buffer_ms) for w in walls]
+        station = Workstation(
+            directory,
+            self.notices,
+            layout_store,
+            saved,
+            walls,
+            functools.partial(self._make_feed, engine, client, directory),
+            fill_first_wall=opts.layout is not None,
+            forced_profile=opts.profile,
+        )
+        alarms = AlarmBook(client, self.notices)
+        return Services(
+            client=client,
+            stop_line=StopLine(lambda: create_client(hub_config)),
+            engine=engine,
+            directory=directory,
+            layout_store=layout_store,
+            station=station,
+            ptz=PtzDesk(client, directory, hub_config.operator or default_operator()),
+            alarms=alarms,
+            auto_pop=AutoPop(station.walls, alarms, lambda: self.alert_settings, self.notices),
+            replay=AlarmReplay(
+                client,
+                directory,
+                lambda: engine.create_player(
+                    RenderPath.COMPOSITED, name="alarm-replay", network_caching_ms=REPLAY_BUFFER_MS
+                ),
+            ),
+        )
 
     def _without_native_windows_offscreen(self, walls: list[WallState]) -> list[WallState]:
         """A platform without a display (offscreen, minimal) has no native windows for libvlc to
@@ -244,12 +296,9 @@ class ConsoleApp:
             for w in walls
         ]
 
-    def _guard_native_walls(self) -> None:
+    def _guard_native_walls(self, station: Workstation) -> None:
         """A native-window wall this machine cannot keep live falls back to composited."""
-        assert self.station is not None
-        for index, (wall, feeds) in enumerate(
-            zip(self.station.walls, self.station.feeds, strict=True)
-        ):
+        for index, (wall, feeds) in enumerate(zip(station.walls, station.feeds, strict=True)):
 
             def current(feeds: Any = feeds) -> list[GuardedFeed]:
                 return list(feeds.feeds.values())
@@ -262,52 +311,54 @@ class ConsoleApp:
             guard.start(self._loop)
             self._guards.append(guard)
 
-    def _start_attention(self, folder: Path) -> None:
+    def _start_attention(self, services: Services, folder: Path) -> None:
         from widgets.alarms.desktop_notifier import DesktopNotifier
 
-        assert self.alarms is not None and self.station is not None
         self.attention = AlertAttention(
-            self.alarms,
+            services.alarms,
             lambda: self.alert_settings,
             AplayPlayer(folder / "sounds", self.notices),
             DesktopNotifier(lambda: list(self.windows)),
-            self.station.camera_name,
+            services.station.camera_name,
         )
 
     def open_alarm(self, alert: Alert) -> None:
         """The operator opened an alarm: show its camera live (see AutoPop.show)."""
-        station = self.station
-        if self.auto_pop is not None and station is not None:
-            self.auto_pop.show(alert, station.show_on_selected_tile)
+        if self.services is not None:
+            self.services.auto_pop.show(alert, self.services.station.show_on_selected_tile)
 
-    async def _start_joysticks(self, folder: Path) -> None:
-        assert self.ptz is not None and self.station is not None
+    async def _start_joysticks(self, services: Services, folder: Path) -> None:
         profiles = JoystickProfiles(folder / "joysticks.json")
         problem = await self._blocking(profiles.load)
         if problem:
             self.notices.post(problem, Level.WARNING)
         self.joysticks = JoystickInput(self._marshal, profiles)
-        stop_line = self._stop_line.start() if self._stop_line is not None else None
         self.joystick_steering = JoystickSteering(
-            self.ptz, self.station, self.joysticks, self.notices, stop_line
+            services.ptz, services.station, self.joysticks, self.notices, services.stop_line.start()
         )
         self.joysticks.start()  # SDL starts on its own thread; failure is reported, not raised
 
     async def save_session(self) -> None:
         """Keep the walls as they are for the next start (under the current layout name)."""
-        if self.station is not None:
-            await self.station.save_layout()
+        if self.services is not None:
+            await self.services.station.save_layout()
 
     async def _probe_hub(self) -> object:
         """Asked every half second while the hub is down (see HubReachability)."""
-        if self._client is None:
+        if self.services is None:
             raise RuntimeError("no hub client yet")
-        return await self._client.info()
+        return await self.services.client.info()
 
-    def _make_feed(self, wall_index: int, key: FeedKey, wall: WallModel) -> LiveFeed:
+    def _make_feed(
+        self,
+        engine: MediaEngine,
+        client: HubClient,
+        directory: CameraDirectory,
+        wall_index: int,
+        key: FeedKey,
+        wall: WallModel,
+    ) -> LiveFeed:
         # Called while the Workstation is being built (saved walls start their feeds at once).
-        assert self._engine is not None and self._client is not None and self._directory
-        engine, client, directory = self._engine, self._client, self._directory
         render = wall.render_path
         camera = directory.get(key.camera_id)
         profile = camera.profile(key.profile) if camera else None
@@ -348,24 +399,21 @@ class ConsoleApp:
             tasks=self._feed_tasks,
         )
 
-    def _open_windows(self) -> None:
+    def _open_windows(self, services: Services) -> None:
         from widgets.shell.wall_window import WallWindow
 
-        assert self.station is not None
         screens = self._app.screens()
-        for index, wall in enumerate(self.station.walls):
+        for index, wall in enumerate(services.station.walls):
             window = WallWindow(
-                self.station,
+                services.station,
                 index,
                 self.quit,
                 hub_label=self.hub_label,
-                default_buffer_ms=self._engine.settings.network_caching_ms
-                if self._engine
-                else DEFAULT_LIVE_BUFFER_MS,
-                ptz=self.ptz,
-                alarms=self.alarms,
+                default_buffer_ms=services.engine.settings.network_caching_ms,
+                ptz=services.ptz,
+                alarms=services.alarms,
                 open_alarm=self.open_alarm,
-                replay=self.replay,
+                replay=services.replay,
             )
             screen = screens[min(wall.screen, len(screens) - 1)]
             window.setScreen(screen)
@@ -396,12 +444,13 @@ class ConsoleApp:
                 return self._fatal(f"Could not write the screenshot {path}.")
             print(f"wrote {path}", flush=True)
             for view in window.wall_view.tiles_without_video():
-                assert self.station is not None
+                assert self.services is not None  # windows exist only once started
                 cam = view.tile.camera_id or ""
                 state = view.feed.state if view.feed else None
                 why = f" ({state.status.value}: {state.reason})" if state and state.reason else ""
                 missing.append(
-                    f"wall {index + 1}, tile {view.tile.id} ({self.station.camera_name(cam)}){why}"
+                    f"wall {index + 1}, tile {view.tile.id} "
+                    f"({self.services.station.camera_name(cam)}){why}"
                 )
         if self.station is not None and not any(w.layout.camera_ids() for w in self.station.walls):
             missing.append("no camera is on the wall (the hub offered none in time)")
@@ -422,36 +471,26 @@ class ConsoleApp:
             QMessageBox.critical(None, "Tessera cannot start", message)
         return EXIT_STARTUP_FAILED
 
-    async def shutdown(self) -> None:  # noqa: PLR0912 (older than the rule; split when next changed)
+    async def shutdown(self) -> None:
         """Close every owner of tasks and threads, each waiting for what it started; nothing
         sweeps the loop (what is left is named in the log: a task without an owner is a bug)."""
         await self._tasks.close()
         self._reachability.close()
         for guard in self._guards:
             guard.stop()
-        if self.station is not None:
-            self.station.close()  # every feed: its task cancelled, its player to the reaper
+        services = self.services
+        if services is not None:
+            services.station.close()  # every feed: its task cancelled, its player to the reaper
         await self._feed_tasks.close()
         for window in self.windows:
             window.hide()
             await window.aclose()
         if self.joysticks is not None:
             await self._blocking(self.joysticks.stop)
-        if self._stop_line is not None:
-            await self._blocking(self._stop_line.close)  # after the stick: its last stop goes out
         if self.attention is not None:
             self.attention.close()
-        if self.replay is not None:
-            self.replay.close()
-        if self.alarms is not None:
-            await self.alarms.aclose()
-        if self.ptz is not None:
-            await self.ptz.close()  # stops every camera this console steers
-        if self._engine is not None:
-            engine = self._engine
-            await self._blocking(engine.shutdown, 3.0)
-        if self._client is not None:
-            await self._client.close()
+        if services is not None:
+            await self._close_services(services)
         if self._hub is not None:
             await self._blocking(self._hub.stop)
         self.stall.stop()
@@ -459,6 +498,14 @@ class ConsoleApp:
         left = [t.get_name() for t in asyncio.all_tasks() if t is not current and not t.done()]
         if left:
             log.warning("tasks still running after shutdown: %s", ", ".join(sorted(left)))
+
+    async def _close_services(self, services: Services) -> None:
+        await self._blocking(services.stop_line.close)  # after the stick: its last stop goes out
+        services.replay.close()
+        await services.alarms.aclose()
+        await services.ptz.close()  # stops every camera this console steers
+        await self._blocking(services.engine.shutdown, 3.0)
+        await services.client.close()
 
 
 def run_console(options: ConsoleOptions) -> int:

@@ -30,7 +30,7 @@ def test_steering_moves_the_picture_and_another_operators_lock_shows(qloop, qapp
             app = ConsoleApp(options, qapp)
             assert await app.start() == 0
             try:
-                await app._directory.loaded.wait()
+                await app.directory.loaded.wait()
                 wall = app.station.walls[0]
                 tile_id = wall.layout.tiles[0].id
                 app.station.drop_camera(0, tile_id, PTZ_CAM)
