@@ -510,25 +510,35 @@ def test_reachability_says_back_once_per_outage() -> None:
     assert heard == [True] and not reach.down
 
 
+class _ProbedHub:
+    """A hub that is up or down, for `HubReachability`'s probe; it notes when it was asked."""
+
+    def __init__(self, up: bool) -> None:
+        self.up = up
+        self.probes: list[float] = []
+
+    async def probe(self) -> object:
+        self.probes.append(time.monotonic())
+        if not self.up:
+            raise ConnectionRefusedError("hub down")
+        return "info"
+
+    def reachability(self) -> HubReachability:
+        return HubReachability(self.probe, probe_every_s=0.05, probe_timeout_s=0.5)
+
+
 def test_while_the_hub_is_down_a_probe_asks_until_it_answers_then_feeds_retry() -> None:
     """Feeds that lost their streams together wait in step; the probe finds the hub back
     within its period instead of the next countdown's end."""
 
     async def body() -> None:
-        hub_up = False
-        probes: list[float] = []
-
-        async def probe() -> object:
-            probes.append(time.monotonic())
-            if not hub_up:
-                raise ConnectionRefusedError("hub down")
-            return "info"
-
-        reach = HubReachability(probe, probe_every_s=0.05, probe_timeout_s=0.5)
+        hub = _ProbedHub(up=False)
+        probes = hub.probes
+        reach = hub.reachability()
         player = FakePlayer()
 
         async def resolve() -> str:
-            if hub_up:
+            if hub.up:
                 reach.answered()
                 return "http://hub/cam"
             reach.failed()
@@ -540,7 +550,7 @@ def test_while_the_hub_is_down_a_probe_asks_until_it_answers_then_feeds_retry() 
         feed.start()
         await _until(lambda: feed.state.status is FeedStatus.SIGNAL_LOST, 1)
         await _until(lambda: len(probes) >= 3, 2)  # asked again and again while down
-        hub_up = True
+        hub.up = True
         await _until(lambda: len(player.plays) == 1, 2)  # the probe found it: the feed went
         asked = len(probes)
         await asyncio.sleep(0.2)
@@ -558,16 +568,9 @@ def test_a_hub_that_restarts_quickly_is_found_through_the_lost_streams() -> None
     bench.chaos: tiles waiting 5 s after the hub was back)."""
 
     async def body() -> None:
-        hub_up = True
-        probes: list[float] = []
-
-        async def probe() -> object:
-            probes.append(time.monotonic())
-            if not hub_up:
-                raise ConnectionRefusedError("hub down")
-            return "info"
-
-        reach = HubReachability(probe, probe_every_s=0.05, probe_timeout_s=0.5)
+        hub = _ProbedHub(up=True)
+        probes = hub.probes
+        reach = hub.reachability()
         player = FakePlayer()
 
         async def resolve() -> str:
@@ -596,12 +599,12 @@ def test_a_hub_that_restarts_quickly_is_found_through_the_lost_streams() -> None
             player.frame()
             await asyncio.sleep(0.02)
         await _until(lambda: feed.state.status is FeedStatus.LIVE, 1)
-        hub_up = False
+        hub.up = False
         player.event(PlayerEventKind.ENDED, "stream ended")  # the hub was killed
         await _until(lambda: reach.down, 1)  # the check found no hub
         await _until(lambda: len(probes) >= 3, 2)
         assert len(player.plays) == 2  # waiting out its 30 s backoff
-        hub_up = True
+        hub.up = True
         await _until(lambda: len(player.plays) == 3, 1)  # back: the feed went at once
         feed.close()
         reach.close()
