@@ -479,7 +479,11 @@ def test_a_forced_release_stops_a_one_shot_move(hub_factory):
             await asyncio.sleep(0.05)
             still_going = (await client.ptz_status(PTZ_CAM)).moving
             control.release("stop button", force=True)
-            await asyncio.sleep(0.05)
+            # The stop's answer came back: the hub has applied it. (A fixed 50 ms wait failed
+            # once on a loaded machine, with the stop still on its way.)
+            deadline = time.monotonic() + 5.0
+            while control.in_flight and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
             stopped = not (await client.ptz_status(PTZ_CAM)).moving
             await control.close()
             return still_going, stopped, rec
