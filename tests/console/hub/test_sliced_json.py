@@ -12,6 +12,7 @@ import pytest
 from console.hub.sliced_json import (
     CHUNK_BYTES,
     MAX_DEPTH,
+    MAX_STRING_BYTES,
     SMALL_BODY_BYTES,
     UnreadableJsonError,
     collector_paused,
@@ -135,11 +136,62 @@ def test_a_small_body_takes_the_one_call_path():
     assert time.perf_counter() - started < 5  # (no bound meant: it merely runs)
 
 
-def test_a_20_mb_string_is_lexed_in_linear_time():
+def test_a_20_mb_string_is_cut_and_the_rest_is_read_in_linear_time():
     # yajl lexes an unfinished token again from its start on every chunk: in 16 KiB chunks a
-    # 20 MB string cost 8.8 s of CPU (29 ms a chunk at its end) on a loaded 2-core machine;
-    # the chunk doubles while no token ends, and the whole document took 0.14 s there.
-    text = json.dumps({"cameras": [CAMERA] * 20, "padding": "x" * (20 * 1024 * 1024)})
+    # 20 MB string cost 8.8 s of CPU (29 ms a chunk at its end) on a loaded 2-core machine.
+    # Lexed whole, it cost one stretch of up to 102 ms; now it is cut at MAX_STRING_BYTES.
+    text = json.dumps({"cameras": [CAMERA] * 20, "padding": "x" * (20 * 1024 * 1024), "n": 1})
     started = time.thread_time()  # CPU time: what a busy machine does not inflate
-    assert run(loads_in_slices(text.encode())) == json.loads(text)
+    result = run(loads_in_slices(text.encode()))
     assert time.thread_time() - started < 2.0
+    assert result["cameras"] == [CAMERA] * 20
+    assert result["n"] == 1
+    assert result["padding"].endswith("…")
+    assert MAX_STRING_BYTES <= len(result["padding"]) - 1 <= 2 * MAX_STRING_BYTES + CHUNK_BYTES
+    assert set(result["padding"][:-1]) == {"x"}
+
+
+# What a cut may fall inside of: escapes of every kind, a surrogate pair, UTF-8 of 2 to 4 bytes.
+PIECES = ["x", "\\", '"', "\n", "é", "€", "😀", "\u202e"]
+
+
+@pytest.mark.parametrize("shift", range(0, 13))
+@pytest.mark.parametrize("ascii_only", [True, False])
+def test_a_long_string_is_cut_at_a_whole_character_wherever_the_chunks_fall(shift, ascii_only):
+    value = "".join(PIECES) * (MAX_STRING_BYTES // 8) + "end"  # cut past 2 MiB of it
+    document = {"before": "a" * shift, "s": value, "after": [1, "two", {"three": None}]}
+    text = json.dumps(document, ensure_ascii=ascii_only)
+    result = run(loads_in_slices(text.encode()))
+    assert result["before"] == document["before"]
+    assert result["after"] == document["after"]
+    assert result["s"].endswith("…")
+    kept = result["s"][:-1]
+    assert value.startswith(kept)  # a prefix, cut between two whole characters
+    assert len(kept.encode()) >= MAX_STRING_BYTES // 2
+
+
+def test_strings_up_to_the_limit_are_read_whole():
+    # The limit is in bytes as the hub sent them: "é" is 2 bytes of UTF-8, 6 as "\\u00e9".
+    document = {"s": "é" * (MAX_STRING_BYTES // 2 - 8), "t": "y" * (MAX_STRING_BYTES - 8)}
+    text = json.dumps(document, ensure_ascii=False)
+    assert run(loads_in_slices(text.encode())) == json.loads(text)
+
+
+def test_a_long_run_of_blank_space_or_a_string_of_blanks_is_read_whole():
+    for text in [
+        "[1," + " " * (3 * MAX_STRING_BYTES) + "2]",
+        json.dumps([" " * (3 * MAX_STRING_BYTES), 2]),
+    ]:
+        started = time.thread_time()
+        assert run(loads_in_slices(text.encode())) == json.loads(text)
+        assert time.thread_time() - started < 2.0
+
+
+def test_a_number_longer_than_the_limit_is_refused():
+    with pytest.raises(UnreadableJsonError, match="number"):
+        run(loads_in_slices(b"[" + b"1" * (3 * MAX_STRING_BYTES) + b"]"))
+
+
+def test_a_long_string_that_never_ends_is_refused():
+    with pytest.raises(UnreadableJsonError, match="does not end"):
+        run(loads_in_slices(b'["' + b"x" * (3 * MAX_STRING_BYTES)))
