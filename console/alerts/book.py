@@ -25,6 +25,7 @@ from console.base.signals import Signal
 from console.base.tasks import TaskOwner
 from console.hub.base import HubClient
 from console.hub.errors import HubError, HubNotSupported
+from console.hub.facets import AlertsFacet
 from console.hub.models import (
     EVENT_ALERT,
     AlarmState,
@@ -68,6 +69,8 @@ class AlarmBook:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
+        # None: this hub's driver has no alerts; the book stays empty and follows nothing.
+        self._facet: AlertsFacet | None = client.alerts_facet
         self._notices = notices
         self._clock = clock
         self._alarms: dict[str, Alert] = {}
@@ -80,7 +83,7 @@ class AlarmBook:
         self.reset = Signal()
         self.problem = Signal()
         self.unreadable = 0  # alert events this console could not read
-        self.supported = True
+        self.supported = self._facet is not None  # False too when the hub answers "not supported"
         self._connected_once = False
         self._tasks = TaskOwner("alarm-book")
 
@@ -241,10 +244,12 @@ class AlarmBook:
 
     async def _load_snapshot(self, *, replace: bool) -> int | None:
         """Read the hub's open alarms into the book; the snapshot's seq (None: not read)."""
+        if self._facet is None:
+            return None
         while True:
             try:
-                snapshot = await self.client.alerts()
-            except HubNotSupported:
+                snapshot = await self._facet.alerts()
+            except HubNotSupported:  # a driver with the facet, talking to a hub without it
                 log.info("alarms: this hub has no alerts")
                 self.supported = False
                 return None
@@ -299,11 +304,13 @@ class AlarmBook:
         return await self._act(alert_id, note, "close")
 
     async def _act(self, alert_id: str, note: str, what: str) -> Alert | None:
+        if self._facet is None:
+            return None  # no alarm is shown that could be acted on
         try:
             if what == "acknowledge":
-                alert = await self.client.acknowledge_alert(alert_id, note)
+                alert = await self._facet.acknowledge_alert(alert_id, note)
             else:
-                alert = await self.client.close_alert(alert_id, note)
+                alert = await self._facet.close_alert(alert_id, note)
         except HubError as e:
             message = f"Could not {what} the alarm: {e.operator_message}"
             log.warning("alarms: %s %s failed: %s", what, alert_id, e)

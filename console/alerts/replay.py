@@ -26,6 +26,7 @@ from console.base.tasks import TaskOwner
 from console.cameras.directory import CameraDirectory
 from console.hub.base import HubClient
 from console.hub.errors import HubError, HubNotSupported
+from console.hub.facets import RecordingsFacet
 from console.hub.models import CAPABILITY_RECORDINGS, Alert
 from console.media.events import PlayerEvent, PlayerEventKind
 from console.media.frame import FrameSource
@@ -81,6 +82,8 @@ class AlarmReplay:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
+        # None: this hub's driver has no recordings; every replay says so.
+        self._recordings: RecordingsFacet | None = client.recordings_facet
         self._directory = directory
         self._make_player = make_player
         self._pre_roll = timedelta(seconds=pre_roll_s)
@@ -143,6 +146,8 @@ class AlarmReplay:
         self.changed.emit(state)
 
     async def _hub_keeps_recordings(self) -> bool:
+        if self._recordings is None:
+            return False
         if self._hub_records is None:
             info = await self._client.info()
             self._hub_records = info.has(CAPABILITY_RECORDINGS)
@@ -152,7 +157,7 @@ class AlarmReplay:
         camera = self._directory.get(alert.camera_id)
         name = camera.name if camera is not None else alert.camera_id
         try:
-            if not await self._hub_keeps_recordings():
+            if not await self._hub_keeps_recordings() or self._recordings is None:
                 self._set(ReplayState(ReplayStatus.UNAVAILABLE, NO_RECORDINGS, alert))
                 return
             if camera is not None and not camera.has_recordings:
@@ -165,7 +170,7 @@ class AlarmReplay:
                 )
                 return
             wanted = alert.started - self._pre_roll
-            recordings = await self._client.recordings(alert.camera_id, wanted, alert.started)
+            recordings = await self._recordings.recordings(alert.camera_id, wanted, alert.started)
             start = recordings.nearest(wanted)
             if start is None or start > alert.started:
                 when = alert.started.astimezone().strftime("%H:%M:%S")
@@ -177,7 +182,7 @@ class AlarmReplay:
                     )
                 )
                 return
-            endpoint = await self._client.playback(alert.camera_id, REPLAY_PROFILE, start)
+            endpoint = await self._recordings.playback(alert.camera_id, REPLAY_PROFILE, start)
         except HubNotSupported:
             self._set(ReplayState(ReplayStatus.UNAVAILABLE, NO_RECORDINGS, alert))
             return

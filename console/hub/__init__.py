@@ -13,6 +13,7 @@ from console.hub.errors import (
     HubProtocolError,
     HubUnreachable,
 )
+from console.hub.facets import AlertsFacet, PtzFacet, RecordingsFacet
 from console.hub.models import Camera, HubEvent, HubInfo, StreamEndpoint, StreamProfile
 from console.hub.registry import (
     HubConfig,
@@ -25,6 +26,7 @@ from console.hub.retry import Backoff, retry
 from console.hub.subscription import EventSubscription
 
 __all__ = [
+    "AlertsFacet",
     "Backoff",
     "Camera",
     "EventSubscription",
@@ -38,6 +40,8 @@ __all__ = [
     "HubNotFound",
     "HubProtocolError",
     "HubUnreachable",
+    "PtzFacet",
+    "RecordingsFacet",
     "StreamEndpoint",
     "StreamProfile",
     "UnknownDriverError",

@@ -43,6 +43,7 @@ from console.hub.errors import (
     HubPtzLocked,
     HubUnreachable,
 )
+from console.hub.facets import AlertsFacet, PtzFacet, RecordingsFacet
 from console.hub.models import (
     EVENT_HUB_HELLO,
     Alert,
@@ -134,8 +135,9 @@ _RECORDING_CODE_MESSAGES = {
 }
 
 
-class TesseraHubClient(HubClient):
-    """HTTP + WebSocket client of a Tessera API v1 hub (the demo hub and compatible ones)."""
+class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet):
+    """HTTP + WebSocket client of a Tessera API v1 hub (the demo hub and compatible ones): live
+    video and events, and every facet (PTZ, alerts, recordings)."""
 
     def __init__(
         self,

@@ -42,8 +42,8 @@ from typing import Any, TypeVar
 
 from console.base.signals import Signal
 from console.base.tasks import current_loop
-from console.hub.base import HubClient
 from console.hub.errors import HubError, HubHttpError, HubUnreachable
+from console.hub.facets import PtzFacet
 from console.hub.models import PtzStatus
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ DEFAULT_DEADMAN_S = 0.5
 DEFAULT_MIN_INTERVAL_S = 0.05
 DEFAULT_REQUEST_TIMEOUT_S = 2.0
 DEFAULT_RETRY_AFTER_S = 1.0
-# While steering, the stop's path (HubClient.ptz_prepare_stop) is made ready again this often:
+# While steering, the stop's path (PtzFacet.ptz_prepare_stop) is made ready again this often:
 # under the 15 s an idle kept-alive connection lasts, so the stop ending a long move is warm too.
 PREPARE_STOP_EVERY_S = 10.0
 
@@ -99,7 +99,7 @@ class PtzControl:
 
     def __init__(
         self,
-        client: HubClient,
+        client: PtzFacet,
         camera_id: str,
         *,
         move_timeout_ms: int = DEFAULT_MOVE_TIMEOUT_MS,

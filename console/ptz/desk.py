@@ -27,6 +27,7 @@ from console.base.tasks import TaskOwner
 from console.cameras.directory import CameraDirectory
 from console.hub.base import HubClient
 from console.hub.errors import HubError, HubPtzLocked
+from console.hub.facets import PtzFacet
 from console.hub.models import (
     EVENT_PTZ_LOCK,
     EVENT_PTZ_PRESETS,
@@ -65,6 +66,8 @@ class PtzDesk:
 
     def __init__(self, client: HubClient, directory: CameraDirectory, operator: str) -> None:
         self.client = client
+        # None: this hub's driver has no PTZ, and no camera is offered for steering.
+        self.ptz: PtzFacet | None = client.ptz_facet
         self.directory = directory
         self.operator = operator
         self.lock_changed = Signal()  # (camera_id, PtzLock | None)
@@ -81,6 +84,8 @@ class PtzDesk:
 
     # -- what is known ----------------------------------------------------------------------------
     def capabilities(self, camera_id: str | None) -> PtzCapabilities | None:
+        if self.ptz is None:
+            return None
         camera = self.directory.get(camera_id) if camera_id else None
         return camera.ptz if camera is not None else None
 
@@ -106,24 +111,27 @@ class PtzDesk:
         self._spawn(self.refresh(camera_id), name=f"ptz-refresh-{camera_id}")
 
     async def refresh(self, camera_id: str) -> None:
-        caps = self.capabilities(camera_id)
-        if caps is None:
+        caps, ptz = self.capabilities(camera_id), self.ptz
+        if caps is None or ptz is None:
             return
         try:
-            self._on_status(camera_id, await self.client.ptz_status(camera_id))
+            self._on_status(camera_id, await ptz.ptz_status(camera_id))
             if caps.presets:
-                self._set_presets(camera_id, await self.client.ptz_presets(camera_id))
+                self._set_presets(camera_id, await ptz.ptz_presets(camera_id))
             if caps.tours:
-                self._set_tours(camera_id, await self.client.ptz_tours(camera_id))
+                self._set_tours(camera_id, await ptz.ptz_tours(camera_id))
         except HubError as e:
             log.info("ptz %s: refresh failed: %s", camera_id, e)
             self.problem.emit(camera_id, e.operator_message)
 
     # -- continuous control -----------------------------------------------------------------------
     def control(self, camera_id: str) -> PtzControl:
+        """The camera's control chain. Only for a hub with PTZ (`capabilities` is not None)."""
+        if self.ptz is None:
+            raise LookupError("this hub's driver has no PTZ")
         chain = self._controls.get(camera_id)
         if chain is None or chain.closed:
-            chain = self._controls[camera_id] = PtzControl(self.client, camera_id)
+            chain = self._controls[camera_id] = PtzControl(self.ptz, camera_id)
             chain.answered.connect(lambda status: self._on_status(camera_id, status))
             chain.failed.connect(lambda error: self._on_failed(camera_id, error))
         return chain
@@ -146,7 +154,8 @@ class PtzDesk:
 
     # -- one-shot commands ------------------------------------------------------------------------
     def relative(self, camera_id: str, pan: float, tilt: float, zoom_factor: float = 1.0) -> None:
-        self.control(camera_id).relative(pan, tilt, zoom_factor)
+        if self.capabilities(camera_id) is not None:
+            self.control(camera_id).relative(pan, tilt, zoom_factor)
 
     def centre_on(self, camera_id: str, x: float, y: float) -> None:
         """Click-to-centre: turn so the picture point (x, y) (0..1, y down) becomes the centre."""
@@ -172,14 +181,14 @@ class PtzDesk:
     ) -> None:
         """A relative move computed from where the camera points now (asked fresh: the last
         answer may predate a move still under way)."""
-        caps = self.capabilities(camera_id)
-        if caps is None or not caps.relative:
+        caps, ptz = self.capabilities(camera_id), self.ptz
+        if caps is None or ptz is None or not caps.relative:
             self.problem.emit(camera_id, "This camera cannot be pointed by clicking.")
             return
 
         async def run() -> None:
             try:
-                status = await self.client.ptz_status(camera_id)
+                status = await ptz.ptz_status(camera_id)
             except HubError as e:
                 self.problem.emit(camera_id, e.operator_message)
                 return
@@ -190,7 +199,8 @@ class PtzDesk:
         self._spawn(run(), name=f"ptz-{what}-{camera_id}")
 
     def goto_preset(self, camera_id: str, preset_id: str) -> None:
-        self.control(camera_id).goto_preset(preset_id)
+        if self.capabilities(camera_id) is not None:
+            self.control(camera_id).goto_preset(preset_id)
 
     def goto_preset_number(self, camera_id: str, number: int) -> bool:
         """Go to the camera's `number`-th preset (1-based, in the hub's order)."""
@@ -202,26 +212,25 @@ class PtzDesk:
         return True
 
     def home(self, camera_id: str) -> None:
-        self.control(camera_id).home()
+        if self.capabilities(camera_id) is not None:
+            self.control(camera_id).home()
 
     def set_home(self, camera_id: str) -> None:
-        self._command(camera_id, "set home", lambda: self.client.ptz_set_home(camera_id))
+        self._command(camera_id, "set home", lambda ptz: ptz.ptz_set_home(camera_id))
 
     def save_preset(self, camera_id: str, name: str) -> None:
-        self._command(
-            camera_id, "save preset", lambda: self.client.ptz_save_preset(camera_id, name)
-        )
+        self._command(camera_id, "save preset", lambda ptz: ptz.ptz_save_preset(camera_id, name))
 
     def rename_preset(self, camera_id: str, preset_id: str, name: str) -> None:
         self._command(
             camera_id,
             "rename preset",
-            lambda: self.client.ptz_rename_preset(camera_id, preset_id, name),
+            lambda ptz: ptz.ptz_rename_preset(camera_id, preset_id, name),
         )
 
     def delete_preset(self, camera_id: str, preset_id: str) -> None:
         self._command(
-            camera_id, "delete preset", lambda: self.client.ptz_delete_preset(camera_id, preset_id)
+            camera_id, "delete preset", lambda ptz: ptz.ptz_delete_preset(camera_id, preset_id)
         )
 
     def save_tour(
@@ -230,34 +239,34 @@ class PtzDesk:
         self._command(
             camera_id,
             "save tour",
-            lambda: self.client.ptz_save_tour(camera_id, name, steps, tour_id=tour_id),
+            lambda ptz: ptz.ptz_save_tour(camera_id, name, steps, tour_id=tour_id),
         )
 
     def delete_tour(self, camera_id: str, tour_id: str) -> None:
-        self._command(
-            camera_id, "delete tour", lambda: self.client.ptz_delete_tour(camera_id, tour_id)
-        )
+        self._command(camera_id, "delete tour", lambda ptz: ptz.ptz_delete_tour(camera_id, tour_id))
 
     def start_tour(self, camera_id: str, tour_id: str) -> None:
         self.release(camera_id, "tour")
-        self._command(
-            camera_id, "start tour", lambda: self.client.ptz_start_tour(camera_id, tour_id)
-        )
+        self._command(camera_id, "start tour", lambda ptz: ptz.ptz_start_tour(camera_id, tour_id))
 
     def stop_tour(self, camera_id: str, tour_id: str) -> None:
-        self._command(camera_id, "stop tour", lambda: self.client.ptz_stop_tour(camera_id, tour_id))
+        self._command(camera_id, "stop tour", lambda ptz: ptz.ptz_stop_tour(camera_id, tour_id))
 
     def take_control(self, camera_id: str, priority: int = 0) -> None:
-        self._command(camera_id, "take control", lambda: self.client.ptz_lock(camera_id, priority))
+        self._command(camera_id, "take control", lambda ptz: ptz.ptz_lock(camera_id, priority))
 
     def give_up_control(self, camera_id: str) -> None:
         self.release(camera_id, "give up control")
-        self._command(camera_id, "release control", lambda: self.client.ptz_unlock(camera_id))
+        self._command(camera_id, "release control", lambda ptz: ptz.ptz_unlock(camera_id))
 
-    def _command(self, camera_id: str, what: str, call: Callable[[], Awaitable[T]]) -> None:
+    def _command(self, camera_id: str, what: str, call: Callable[[PtzFacet], Awaitable[T]]) -> None:
+        ptz = self.ptz
+        if ptz is None:
+            return  # nothing of PTZ is offered on this hub
+
         async def run() -> None:
             try:
-                result = await call()
+                result = await call(ptz)
             except HubError as e:
                 log.info("ptz %s: %s failed: %s", camera_id, what, e)
                 self.problem.emit(camera_id, e.operator_message)

@@ -27,6 +27,7 @@ from typing import Any
 
 from console.hub.base import HubClient
 from console.hub.errors import HubError
+from console.hub.facets import PtzFacet
 from console.ptz.control import PREPARE_STOP_EVERY_S, next_seq
 
 log = logging.getLogger(__name__)
@@ -110,14 +111,17 @@ class StopLine:
             self._pending.discard(future)
 
     # -- the stop line's thread -----------------------------------------------------------------
-    def _get_client(self) -> HubClient:
+    def _get_ptz(self) -> PtzFacet | None:
         if self._client is None:
             self._client = self._factory()
-        return self._client
+        return self._client.ptz_facet
 
     async def _stop(self, camera_id: str, seq: int) -> None:
+        ptz = self._get_ptz()
+        if ptz is None:
+            return  # a hub without PTZ has nothing to stop
         try:
-            await asyncio.wait_for(self._get_client().ptz_stop(camera_id, seq=seq), STOP_TIMEOUT_S)
+            await asyncio.wait_for(ptz.ptz_stop(camera_id, seq=seq), STOP_TIMEOUT_S)
         except (HubError, asyncio.TimeoutError) as error:
             self.failed += 1
             # The chain on the GUI loop sends its own stop; that one reports failures.
@@ -126,8 +130,10 @@ class StopLine:
             self.sent += 1
 
     async def _prepare(self, camera_id: str) -> None:
+        ptz = self._get_ptz()
         with contextlib.suppress(HubError, asyncio.TimeoutError):
-            await asyncio.wait_for(self._get_client().ptz_prepare_stop(camera_id), STOP_TIMEOUT_S)
+            if ptz is not None:
+                await asyncio.wait_for(ptz.ptz_prepare_stop(camera_id), STOP_TIMEOUT_S)
 
     async def _close_client(self) -> None:
         if self._client is not None:

@@ -19,6 +19,7 @@ from console.base.safe_text import isolate
 from console.hub.models import AlertChange, AlertPriority
 from tests.console.alerts.alertdata import make_alert
 from tests.support.hubthread import wait_until
+from tests.support.minimal_client import MinimalClient
 
 LOW, HIGH, CRITICAL = AlertPriority.LOW, AlertPriority.HIGH, AlertPriority.CRITICAL
 
@@ -55,7 +56,7 @@ def test_every_sound_is_a_short_valid_wav():
 @pytest.mark.skipif(shutil.which("aplay") is None, reason="aplay (alsa-utils) not installed")
 def test_sounds_are_off_by_default_and_play_per_priority_through_aplay(tmp_path, monkeypatch):
     monkeypatch.setenv("TESSERA_ALSA_DEVICE", "null")  # no sound card here: ALSA's null sink
-    book = AlarmBook(client=None)  # type: ignore[arg-type]  # fed by hand
+    book = AlarmBook(client=MinimalClient())  # fed by hand
     player = AplayPlayer(tmp_path / "sounds")
     settings = AlertSettings()
     clock = Clock()
@@ -95,7 +96,7 @@ def test_no_player_on_this_machine_is_said_once_in_plain_words(tmp_path, monkeyp
 
 
 def test_a_burst_makes_one_notification_only_while_the_console_is_not_in_front():
-    book = AlarmBook(client=None)  # type: ignore[arg-type]
+    book = AlarmBook(client=MinimalClient())
     away = RecordingNotifier(in_front=False)
     attention = AlertAttention(book, AlertSettings, None, away, {"cam-09": "Platform 2"}.get)
 

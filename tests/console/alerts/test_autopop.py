@@ -12,6 +12,7 @@ from console.hub.models import AlarmState, AlertChange, AlertKind, AlertPriority
 from console.wall.layout import TileRole, preset, set_role
 from console.wall.model import WallModel, WallState
 from tests.console.alerts.alertdata import acknowledged, make_alert
+from tests.support.minimal_client import MinimalClient
 
 CRITICAL, HIGH, MEDIUM = AlertPriority.CRITICAL, AlertPriority.HIGH, AlertPriority.MEDIUM
 
@@ -26,7 +27,7 @@ def wall(cameras, alarm_tiles=(), pinned=()) -> WallModel:
 
 
 def setup(walls, settings=None):
-    book = AlarmBook(client=None)  # type: ignore[arg-type]  # fed by hand; no hub needed
+    book = AlarmBook(client=MinimalClient())  # fed by hand; no hub needed
     notices = Notices()
     pop = AutoPop(walls, book, lambda: settings or AlertSettings(), notices)
     return book, pop, notices

@@ -8,6 +8,7 @@ from console.alerts.book import OVERLAY_FADE_S, AlarmBook
 from console.base.notices import Notices
 from console.hub.models import EVENT_ALERT, AlarmState, AlertChange, AlertPriority, HubEvent
 from tests.console.alerts.alertdata import T0, acknowledged, ended, make_alert
+from tests.support.minimal_client import MinimalClient
 
 
 class Clock:
@@ -21,7 +22,7 @@ class Clock:
 def book_with_clock() -> tuple[AlarmBook, Clock]:
     clock = Clock()
     # No hub is contacted in these tests: the book is only fed copies of alerts.
-    return AlarmBook(client=None, clock=clock), clock  # type: ignore[arg-type]
+    return AlarmBook(client=MinimalClient(), clock=clock), clock
 
 
 def test_a_newer_revision_replaces_an_older_one_never_the_reverse():
@@ -99,7 +100,7 @@ def test_a_restarted_hub_snapshot_replaces_everything():
 
 def test_an_unreadable_alert_event_is_skipped_and_said_once():
     notices = Notices()
-    book = AlarmBook(client=None, notices=notices)  # type: ignore[arg-type]
+    book = AlarmBook(client=MinimalClient(), notices=notices)
     for seq in (1, 2):
         book.apply_event(
             HubEvent(seq, EVENT_ALERT, T0.astimezone(timezone.utc), "cam-01", {"change": "?"})

@@ -8,13 +8,18 @@ from console.alerts.book import AlarmBook
 from console.base.notices import Level, Notices
 from console.hub.models import AlertPriority, AlertSnapshot, Rejected
 from tests.console.alerts.alertdata import make_alert
+from tests.support.minimal_client import MinimalClient
 
 
-class SnapshotHub:
-    """Answers the snapshot only (the book's first read)."""
+class SnapshotHub(MinimalClient):
+    """Answers the snapshot only (the book's first read): an alerts facet of one method."""
 
     def __init__(self, snapshot: AlertSnapshot) -> None:
         self.snapshot = snapshot
+
+    @property
+    def alerts_facet(self):  # type: ignore[override]
+        return self
 
     async def alerts(self, *, include_closed: bool = False) -> AlertSnapshot:
         return self.snapshot

@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from console.base.notices import Notices
 from console.base.safe_text import isolate
+from console.cameras.directory import CameraDirectory
 from console.hub.errors import (
     HubHttpError,
     HubNotFound,
@@ -44,6 +46,7 @@ from console.hub.tessera_wire import (
     parse_ptz_status,
     parse_ptz_tours,
 )
+from console.ptz.desk import PtzDesk
 from tests.support.hubthread import HubThread
 from tests.support.minimal_client import MinimalClient
 
@@ -267,36 +270,43 @@ def test_other_ptz_codes_map_to_plain_words():
     assert type(plain_409) is HubHttpError
 
 
-def test_drivers_without_ptz_keep_working_and_refuse_ptz_as_not_supported():
-    async def main() -> list[BaseException]:
-        client = MinimalClient()
-        calls = [
-            client.ptz_status("c"),
-            client.ptz_move("c", 1, 0, 0),
-            client.ptz_stop("c", seq=1),
-            client.ptz_absolute("c", pan=1),
-            client.ptz_relative("c", 1),
-            client.ptz_home("c"),
-            client.ptz_set_home("c"),
-            client.ptz_presets("c"),
-            client.ptz_save_preset("c", "x"),
-            client.ptz_rename_preset("c", "p", "x"),
-            client.ptz_delete_preset("c", "p"),
-            client.ptz_goto_preset("c", "p"),
-            client.ptz_tours("c"),
-            client.ptz_save_tour("c", "t", [PtzTourStep("p", 5)]),
-            client.ptz_delete_tour("c", "t"),
-            client.ptz_start_tour("c", "t"),
-            client.ptz_stop_tour("c", "t"),
-            client.ptz_lock("c"),
-            client.ptz_unlock("c"),
-        ]
-        return await asyncio.gather(*calls, return_exceptions=True)
+def test_a_driver_without_ptz_offers_no_ptz_facet_and_nothing_is_steered():
+    # Before the facets, every PTZ call of such a driver raised HubNotSupported and each
+    # consumer had to catch it; now the desk asks once and offers nothing.
+    client = MinimalClient()
+    assert client.ptz_facet is None
+    directory = CameraDirectory(client, Notices())
+    directory.set_cameras([parse_camera(copy.deepcopy(CAMERA))])  # a camera that has PTZ
+    assert directory.cameras[0].ptz is not None
+    desk = PtzDesk(client, directory, "ana")
+    problems: list[tuple[str, str]] = []
+    desk.problem.connect(lambda camera_id, message: problems.append((camera_id, message)))
+    camera_id = directory.cameras[0].id
 
-    results = asyncio.run(main())
-    assert len(results) == 19
-    assert all(isinstance(r, HubNotSupported) for r in results)
-    assert results[0].operator_message == "This camera cannot do that."  # type: ignore[union-attr]
+    async def main() -> None:
+        desk.watch(camera_id)
+        desk.steer(camera_id, 1.0, 0.0, 0.0)
+        desk.relative(camera_id, 5.0, 0.0)
+        desk.home(camera_id)
+        desk.goto_preset(camera_id, "p")
+        desk.save_preset(camera_id, "x")
+        desk.take_control(camera_id)
+        desk.release()
+        await asyncio.sleep(0.05)
+        await desk.close()
+
+    asyncio.run(main())
+    assert desk.capabilities(camera_id) is None
+    assert problems == []
+    with pytest.raises(LookupError):
+        desk.control(camera_id)
+
+
+def test_the_tessera_driver_offers_every_facet():
+    client = TesseraHubClient(HubConfig(url="http://127.0.0.1:9"))
+    assert client.ptz_facet is client
+    assert client.alerts_facet is client
+    assert client.recordings_facet is client
 
 
 def test_the_main_pool_is_bounded_and_stops_have_their_own():

@@ -13,6 +13,10 @@ from typing import Any
 
 import pytest
 
+from console.alerts.book import AlarmBook
+from console.alerts.replay import NO_RECORDINGS, AlarmReplay, ReplayStatus
+from console.base.notices import Notices
+from console.cameras.directory import CameraDirectory
 from console.hub.errors import (
     HubConnectionLost,
     HubHttpError,
@@ -31,6 +35,7 @@ from console.hub.models import (
 from console.hub.registry import HubConfig
 from console.hub.tessera_api import TesseraHubClient
 from console.hub.tessera_wire import format_time, parse_playback, parse_recordings
+from tests.console.alerts.alertdata import make_alert
 from tests.support.hubthread import HubThread
 from tests.support.minimal_client import MinimalClient
 
@@ -206,15 +211,28 @@ def test_times_go_out_as_the_contract_writes_them():
         format_time(datetime(2026, 11, 22, 10, 0))
 
 
-def test_drivers_without_recordings_refuse_them_as_not_supported():
-    async def main() -> list[BaseException]:
-        client = MinimalClient()
-        calls = [client.recordings("c"), client.playback("c", "sub", at(9, 0))]
-        return await asyncio.gather(*calls, return_exceptions=True)
+def test_a_driver_without_recordings_or_alerts_offers_neither_and_says_so():
+    # Before the facets, each call of such a driver raised HubNotSupported; now the replay
+    # and the alarm book ask once.
+    client = MinimalClient()
+    assert client.recordings_facet is None and client.alerts_facet is None
+    directory = CameraDirectory(client, Notices())
+    replay = AlarmReplay(client, directory, lambda: pytest.fail("nothing to play"))
+    book = AlarmBook(client, Notices())
 
-    results = asyncio.run(main())
-    assert all(isinstance(r, HubNotSupported) for r in results)
-    assert results[0].operator_message == "This video hub keeps no recordings."  # type: ignore[union-attr]
+    async def main() -> None:
+        replay.show(make_alert("al-1", "cam-01"))
+        deadline = time.monotonic() + 5
+        while replay.state.status is not ReplayStatus.UNAVAILABLE:
+            assert time.monotonic() < deadline, replay.state
+            await asyncio.sleep(0.01)
+        await asyncio.wait_for(book.follow(), 5)  # nothing to follow: it ends
+        assert await book.acknowledge("al-1") is None
+        replay.close()
+
+    asyncio.run(main())
+    assert replay.state.message == NO_RECORDINGS
+    assert not book.supported and len(book) == 0
 
 
 # ---------------------------------------------------------------- a hub answering garbage

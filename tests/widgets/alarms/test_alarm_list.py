@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from console.alerts.book import AlarmBook
 from console.hub.models import AlarmState, AlertChange, AlertPriority
 from tests.console.alerts.alertdata import acknowledged, make_alert
+from tests.support.minimal_client import MinimalClient
 from widgets.alarms.alarm_list import MAX_ROWS_PER_FLUSH, PRIORITY, AlarmListPanel
 from widgets.common.hub_text import shown
 
@@ -19,7 +20,7 @@ LOW, MEDIUM, HIGH, CRITICAL = (
 
 
 def make_panel(qtbot):
-    book = AlarmBook(client=None)  # type: ignore[arg-type]  # fed by hand; acks are e2e-tested
+    book = AlarmBook(client=MinimalClient())  # fed by hand; acks are e2e-tested
     opened = []
     panel = AlarmListPanel(book, lambda c: f"Camera {c}", opened.append)
     qtbot.addWidget(panel)

@@ -9,6 +9,7 @@ from PySide6.QtGui import QImage
 from console.alerts.book import OVERLAY_FADE_S, AlarmBook
 from console.hub.models import AlertChange, AlertPriority
 from tests.console.alerts.alertdata import ended, make_alert
+from tests.support.minimal_client import MinimalClient
 from widgets.alarms.alert_overlay import PRIORITY_COLOURS
 from widgets.common.hub_text import shown
 from widgets.shell.wall_window import WallWindow
@@ -34,7 +35,7 @@ def near(pixel, colour, tol=40) -> bool:
 
 def test_an_active_alert_marks_its_tile_and_draws_the_box_where_the_object_is(qtbot, station):
     clock = Clock()
-    book = AlarmBook(client=None, clock=clock)  # type: ignore[arg-type]  # fed by hand
+    book = AlarmBook(client=MinimalClient(), clock=clock)  # fed by hand
     window = WallWindow(station, 0, lambda: None, alarms=book)
     qtbot.addWidget(window)
     window.show()
@@ -79,7 +80,7 @@ def test_a_native_wall_names_the_alert_in_the_tile_strip(qtbot, station):
     from console.media.frame import RenderPath
     from console.wall.model import WallModel
 
-    book = AlarmBook(client=None)  # type: ignore[arg-type]
+    book = AlarmBook(client=MinimalClient())
     native = WallModel(dataclasses.replace(station.walls[0].state, render_path=RenderPath.NATIVE))
     from widgets.wall.wall_view import WallView
 
