@@ -497,11 +497,23 @@ class AlertSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class PtzChange:
+    """What a PTZ event says, as read by the driver: the camera's lock now (`ptz.lock`; None:
+    nobody holds it), or all of its presets (`ptz.presets`) or tours (`ptz.tours`) now."""
+
+    lock: PtzLock | None = None
+    presets: tuple[PtzPreset, ...] = ()
+    tours: tuple[PtzTour, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class HubEvent:
     """One event from the hub's event channel. `seq` is hub-wide and strictly increasing.
 
     For an `alert` event the driver parses the data into `alert` and `alert_change`; both are
     None when the hub sent an alert this console cannot read (`data` still has the raw data).
+    Likewise a `ptz.lock`, `ptz.presets` or `ptz.tours` event carries `ptz`, None when it was
+    unreadable.
     """
 
     seq: int
@@ -512,6 +524,7 @@ class HubEvent:
     data: Mapping[str, Any] = field(default_factory=dict, hash=False)
     alert: Alert | None = field(default=None, compare=False)
     alert_change: AlertChange | None = None
+    ptz: PtzChange | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.data, MappingProxyType):

@@ -28,6 +28,9 @@ from console.hub.errors import (
 from console.hub.models import (
     EVENT_ALERT,
     EVENT_HUB_HELLO,
+    EVENT_PTZ_LOCK,
+    EVENT_PTZ_PRESETS,
+    EVENT_PTZ_TOURS,
     KNOWN_EVENT_TYPES,
     AlarmAction,
     AlarmState,
@@ -44,6 +47,7 @@ from console.hub.models import (
     HubInfo,
     PlaybackEndpoint,
     PtzCapabilities,
+    PtzChange,
     PtzLock,
     PtzPosition,
     PtzPreset,
@@ -758,6 +762,7 @@ def parse_event(payload: object, types: frozenset[str] | None = None) -> HubEven
         _bad("event.data", "an object", data)
     alert: Alert | None = None
     change: AlertChange | None = None
+    ptz = _ptz_change(kind, data)
     if kind == EVENT_ALERT:
         # A malformed alert must not break the channel (it would come back on every resume):
         # it arrives without `alert`, and the consumer says so.
@@ -774,7 +779,23 @@ def parse_event(payload: object, types: frozenset[str] | None = None) -> HubEven
         data=data,
         alert=alert,
         alert_change=change,
+        ptz=ptz,
     )
+
+
+def _ptz_change(kind: str, data: Mapping[str, Any]) -> PtzChange | None:
+    """The PTZ event's data, read; None for another type, and for one this console cannot read
+    (logged: like a malformed alert, it must not break the channel)."""
+    try:
+        if kind == EVENT_PTZ_LOCK:
+            return PtzChange(lock=parse_ptz_lock(data.get("lock"), "lock"))
+        if kind == EVENT_PTZ_PRESETS:
+            return PtzChange(presets=tuple(parse_ptz_presets(data.get("presets"))))
+        if kind == EVENT_PTZ_TOURS:
+            return PtzChange(tours=tuple(parse_ptz_tours(data.get("tours"))))
+    except HubProtocolError as exc:
+        log.warning("events: a %s event this console cannot read: %s", kind, exc)
+    return None
 
 
 # ---------------------------------------------------------------- the driver

@@ -41,7 +41,6 @@ from console.hub.models import (
     PtzTour,
     PtzTourStep,
 )
-from console.hub.tessera_wire import parse_ptz_lock, parse_ptz_presets, parse_ptz_tours
 from console.ptz.control import PtzControl
 from console.ptz.geometry import area_zoom, click_to_centre
 
@@ -294,18 +293,18 @@ class PtzDesk:
             log.warning("ptz: the hub refused the event channel: %s", e)
 
     def handle_event(self, event: HubEvent) -> None:
-        camera_id = event.camera_id
-        if camera_id is None:
+        camera_id, change = event.camera_id, event.ptz
+        if camera_id is None or event.type not in PTZ_EVENT_TYPES:
             return
-        try:
-            if event.type == EVENT_PTZ_LOCK:
-                self._set_lock(camera_id, parse_ptz_lock(event.data.get("lock"), "lock"))
-            elif event.type == EVENT_PTZ_PRESETS:
-                self._set_presets(camera_id, parse_ptz_presets(event.data.get("presets")))
-            elif event.type == EVENT_PTZ_TOURS:
-                self._set_tours(camera_id, parse_ptz_tours(event.data.get("tours")))
-        except HubError as e:
-            log.warning("ptz: ignored a malformed %s event for %s: %s", event.type, camera_id, e)
+        if change is None:  # the driver could not read it (and said so in the log)
+            log.warning("ptz: ignored an unreadable %s event for %s", event.type, camera_id)
+            return
+        if event.type == EVENT_PTZ_LOCK:
+            self._set_lock(camera_id, change.lock)
+        elif event.type == EVENT_PTZ_PRESETS:
+            self._set_presets(camera_id, list(change.presets))
+        elif event.type == EVENT_PTZ_TOURS:
+            self._set_tours(camera_id, list(change.tours))
 
     def _on_connected(self, _hello: HubEvent) -> None:
         if self._connected_once:

@@ -231,6 +231,27 @@ def test_ptz_event_types_are_known_and_reach_the_console():
     )
     assert event is not None and event.type == EVENT_PTZ_LOCK
     assert parse_ptz_lock(event.data["lock"]) is not None
+    # The driver hands the change typed, so the PTZ desk needs no wire parser (issue 13).
+    assert event.ptz is not None and event.ptz.lock == parse_ptz_lock(LOCK)
+
+
+def test_ptz_events_arrive_typed_and_an_unreadable_one_arrives_without_its_change():
+    def event(kind: str, data: dict[str, Any]) -> HubEvent:
+        payload = {"seq": 8, "type": kind, "time": "2026-11-22T10:02:03.000Z", "data": data}
+        parsed = parse_event({**payload, "camera_id": PTZ_CAM})
+        assert parsed is not None
+        return parsed
+
+    released = event(EVENT_PTZ_LOCK, {"lock": None}).ptz
+    assert released is not None and released.lock is None
+    preset = {"id": "p1", "name": "Gate", "position": {"pan": 1, "tilt": 2, "zoom": 3}}
+    presets = event(EVENT_PTZ_PRESETS, {"presets": [preset]}).ptz
+    assert presets is not None and [p.name for p in presets.presets] == ["Gate"]
+    tour = {"id": "t1", "name": "Night", "steps": [], "running": True}
+    tours = event(EVENT_PTZ_TOURS, {"tours": [tour]}).ptz
+    assert tours is not None and tours.tours[0].running
+    assert event(EVENT_PTZ_PRESETS, {"presets": "all of them"}).ptz is None
+    assert event(EVENT_PTZ_LOCK, {"lock": {"operator": 7}}).ptz is None
 
 
 # ---------------------------------------------------------------- typed errors
