@@ -11,7 +11,8 @@ A hub is not trusted (docs/hub-api.md "What the console does with what a hub sen
 - text meant for people (names, groups, locations, labels, operator names) is cleaned of control
   and bidi formatting characters (`console.base.safe_text`), identifiers must be clean or the
   entry is left out;
-- sizes and times are bounded: answers (`MAX_BODY_BYTES`), event messages (`MAX_EVENT_BYTES`),
+- sizes and times are bounded: answers (`MAX_BODY_BYTES`), event messages (`MAX_EVENT_BYTES`,
+  in `console.hub.tessera_events`, the event channel's own module),
   cameras read (`camera_list(limit)`), and every request's total time (`HubConfig.timeout_s`),
   so a hub that drips its answer is given up on; large answers are parsed in slices by ijson
   (`console.hub.sliced_json`) so the GUI thread never waits long for them.
@@ -45,7 +46,6 @@ from console.hub.errors import (
 )
 from console.hub.facets import AlertsFacet, PtzFacet, RecordingsFacet
 from console.hub.models import (
-    EVENT_HUB_HELLO,
     Alert,
     AlertBox,
     AlertKind,
@@ -66,9 +66,14 @@ from console.hub.models import (
 )
 from console.hub.registry import HubConfig, register_driver
 from console.hub.sliced_json import UnreadableJsonError, collector_paused, loads_in_slices
+from console.hub.tessera_events import (
+    DEFAULT_EVENT_IDLE_TIMEOUT_S,
+    MAX_WS_MESSAGE_BYTES,
+    WS_CLOSE_TIMEOUT_S,
+    channel_url,
+    read_channel,
+)
 from console.hub.tessera_wire import (
-    API_VERSION,
-    UNSUPPORTED_VERSION_MESSAGE,
     SkipLog,
     alert_snapshot_reader,
     camera_list_from,
@@ -78,7 +83,6 @@ from console.hub.tessera_wire import (
     format_time,
     parse_alert,
     parse_camera,
-    parse_event,
     parse_hub_info,
     parse_playback,
     parse_ptz_lock,
@@ -98,17 +102,9 @@ T = TypeVar("T")
 
 API_PREFIX = "/api/v1"
 OPERATOR_HEADER = "X-Tessera-Operator"
-# The hub sends a heartbeat every 5 s when idle; three missed ones mean the channel is dead.
-DEFAULT_EVENT_IDLE_TIMEOUT_S = 15.0
-# Closing waits this long at most for the hub's close reply (a dead hub never sends one).
-WS_CLOSE_TIMEOUT_S = 1.0
 # The largest answer read: a list of 50,000 cameras is about 20 MB. A larger one is refused, in
 # plain words, after reading no more than this.
 MAX_BODY_BYTES = 32 * 1024 * 1024
-# An event message larger than this is skipped unread (no event of the API comes near it); the
-# WebSocket refuses messages over MAX_WS_MESSAGE_BYTES outright (the channel then reconnects).
-MAX_EVENT_BYTES = 1024 * 1024
-MAX_WS_MESSAGE_BYTES = 4 * 1024 * 1024
 _ERROR_BODY_BYTES = 64 * 1024
 # Connections of the main pool (all hosts together; aiohttp's default, said out loud). PTZ stops
 # never use it: they have a pool of their own without a limit, so a stop is never queued behind
@@ -376,19 +372,11 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet):
         log.debug("stream %s/%s at %s", camera_id, profile, endpoint.safe_url)
         return endpoint
 
-    async def events(  # noqa: PLR0912 (older than the rule; split when next changed)
+    async def events(
         self, since: int | None = None, types: frozenset[str] | None = None
     ) -> AsyncIterator[HubEvent]:
-        url = self._url("events")
-        query: dict[str, str] = {}
-        if since is not None:
-            query["since"] = str(since)
-        if types is not None:
-            query["types"] = ",".join(sorted(types))
-        if query:
-            url = url.with_query(query)
+        url = channel_url(self._url("events"), since, types)
         log.debug("events: connecting to %s", redact_url(str(url)))
-        what = "events"
         try:
             ws = await self._get_session().ws_connect(
                 url,
@@ -403,62 +391,14 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet):
             cls = HubNotFound if exc.status == 404 else HubHttpError
             raise cls(exc.status, None, "event channel refused") from None
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-            raise self._map_client_error(exc, what) from None
+            raise self._map_client_error(exc, "events") from None
         try:
-            while True:
-                try:
-                    msg = await ws.receive(timeout=self._idle_timeout_s)
-                except asyncio.TimeoutError:
-                    raise HubConnectionLost(
-                        f"events: nothing from the hub for {self._idle_timeout_s:g} s"
-                    ) from None
-                if msg.type == aiohttp.WSMsgType.TEXT:
-                    event = await self._read_event(msg.data, types)
-                    if event is None:
-                        continue
-                    if event.type == EVENT_HUB_HELLO:
-                        version = event.data.get("api_version")
-                        if version != API_VERSION:
-                            raise HubProtocolError(
-                                f"event.data.api_version: unsupported version {version!r}",
-                                field="event.data.api_version",
-                                operator_message=UNSUPPORTED_VERSION_MESSAGE,
-                            )
-                    yield event
-                elif msg.type == aiohttp.WSMsgType.BINARY:
-                    log.debug("events: skipped a binary message")
-                elif msg.type == aiohttp.WSMsgType.ERROR:
-                    raise HubConnectionLost(f"events: channel error: {redact_text(str(msg.data))}")
-                else:  # CLOSE, CLOSING, CLOSED
-                    raise HubConnectionLost(
-                        f"events: the hub closed the channel ({msg.extra or msg.data})"
-                    )
+            async for event in read_channel(ws, types, self._idle_timeout_s, self._skipped_events):
+                yield event
         except (aiohttp.ClientError, OSError) as exc:
-            raise self._map_client_error(exc, what) from None
+            raise self._map_client_error(exc, "events") from None
         finally:
             await ws.close()
-
-    async def _read_event(self, text: str, types: frozenset[str] | None) -> HubEvent | None:
-        """One message of the event channel as an event, or None: a heartbeat, a type not asked
-        for or not known, or a message that cannot be read. The last is skipped and logged
-        (rate-limited, never its content): one bad event must not end the channel, or it would
-        come back on every resume."""
-        if len(text) > MAX_EVENT_BYTES:
-            self._skipped_events.note(f"a message of {len(text)} characters (too large)")
-            return None
-        try:
-            payload = await loads_in_slices(text)
-        except UnreadableJsonError:
-            self._skipped_events.note("a message that is not valid JSON")
-            return None
-        try:
-            event = parse_event(payload, types)
-        except HubProtocolError as exc:
-            self._skipped_events.note(f"an unreadable event ({exc.message})")
-            return None
-        if event is None:
-            log.debug("events: skipped a heartbeat or unknown event type")
-        return event
 
     # -- PTZ
 
