@@ -1,10 +1,13 @@
 """`python -m demohub [--host H] [--port N] [--cameras N] [--ptz-lock-idle S]
-[--alerts scripted|off] [--retention-s S]`: run the demo hub in the foreground.
+[--alerts scripted|off] [--retention-s S] [--state DIR | --no-state]`: run the demo hub in the
+foreground.
 
 Prints `Tessera demo hub listening on http://HOST:PORT` once ready; stops on SIGINT/SIGTERM.
 `--alerts scripted` (the default) plays the alert scenario of docs/hub-api.md, which repeats
 every minute; `--alerts off` raises no alerts by itself (`POST /api/v1/alerts` still works).
 `--retention-s` is how far back the recordings reach (default 3600; 0: no recordings).
+`--state DIR` keeps alerts and PTZ presets, tours and homes across restarts (the default: a
+folder in the user's data directory, `demohub.state`); `--no-state` keeps them in memory only.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from demohub.hub import run_hub
 from demohub.ptz import DEFAULT_LOCK_IDLE_S
 from demohub.recordings import DEFAULT_RETENTION_S
+from demohub.state import default_state_dir
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +59,20 @@ def main(argv: list[str] | None = None) -> int:
         help="how far back the recordings of the cameras reach, counted from now and never "
         f"before the hub started (default {DEFAULT_RETENTION_S:g}; 0: no recordings)",
     )
+    state = parser.add_mutually_exclusive_group()
+    state.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep alerts and PTZ presets, tours and homes in DIR across restarts "
+        f"(default {default_state_dir()})",
+    )
+    state.add_argument(
+        "--no-state",
+        action="store_true",
+        help="keep everything in memory only: a restart starts afresh",
+    )
     parser.add_argument("--log-level", default="WARNING", help="logging level (stderr)")
     parser.add_argument(
         "--stop-with-parent",
@@ -81,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         args.ptz_lock_idle,
         alert_scenario=args.alerts == "scripted",
         recording_retention_s=args.retention_s,
+        state_dir=None if args.no_state else (args.state or default_state_dir()),
     )
 
 

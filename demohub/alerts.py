@@ -25,7 +25,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -229,6 +229,46 @@ class Alert:
         }
 
 
+def alert_record(alert: Alert) -> dict[str, Any]:
+    """The alert as the hub keeps it on disk: every field, times in Unix seconds."""
+    return asdict(alert)
+
+
+def alert_from_record(raw: dict[str, Any]) -> Alert:
+    """`alert_record`'s inverse (KeyError, TypeError or ValueError for anything else)."""
+
+    def action(value: Any) -> AlertAction | None:
+        if value is None:
+            return None
+        return AlertAction(str(value["by"]), float(value["at"]), str(value["note"]))
+
+    def optional(value: Any, kind: Callable[..., Any]) -> Any:
+        return None if value is None else kind(**value)
+
+    ended = raw["ended"]
+    alert = Alert(
+        id=str(raw["id"]),
+        kind=str(raw["kind"]),
+        camera_id=str(raw["camera_id"]),
+        priority=str(raw["priority"]),
+        started=float(raw["started"]),
+        source=str(raw["source"]),
+        label=None if raw["label"] is None else str(raw["label"]),
+        box=optional(raw["box"], AlertBox),
+        line=optional(raw["line"], AlertLine),
+        plate=None if raw["plate"] is None else str(raw["plate"]),
+        message=str(raw["message"]),
+        ended=None if ended is None else float(ended),
+        state=str(raw["state"]),
+        acknowledged=action(raw["acknowledged"]),
+        closed=action(raw["closed"]),
+        revision=int(raw["revision"]),
+    )
+    if alert.state not in ("new", "acknowledged", "closed"):
+        raise ValueError(f"alert {alert.id!r}: unknown state {alert.state!r}")
+    return alert
+
+
 # -- the board ----------------------------------------------------------------------------------
 
 
@@ -250,8 +290,10 @@ class AlertBoard:
         self._order: dict[str, int] = {}  # raise order, for forgetting the oldest closed first
         self._closed: list[tuple[int, str]] = []  # a heap of (raise order, id) of closed alerts
         self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._ends_at: dict[str, float] = {}  # Unix time each timed alert ends (with _timers)
         self._raised = itertools.count(1)
         self._next_id = itertools.count(1)
+        self._last_id = 0  # the highest N of the board's own `al-N` ids handed out
 
     def __len__(self) -> int:
         return len(self._alerts)
@@ -291,9 +333,10 @@ class AlertBoard:
         `started`: Unix time, `clock()` unless given.
         """
         if alert_id is None:
-            alert_id = f"al-{next(self._next_id)}"
-            while alert_id in self._alerts:
-                alert_id = f"al-{next(self._next_id)}"
+            self._last_id = next(self._next_id)
+            while f"al-{self._last_id}" in self._alerts:
+                self._last_id = next(self._next_id)
+            alert_id = f"al-{self._last_id}"
         elif alert_id in self._alerts:
             raise ValueError(f"alert {alert_id!r} already exists")
         start = self.clock() if started is None else started
@@ -317,11 +360,16 @@ class AlertBoard:
         self._order[alert_id] = next(self._raised)
         self._publish(alert, "raised")
         if duration_s is not None and duration_s > 0:
-            loop = asyncio.get_running_loop()
-            self._timers[alert_id] = loop.call_later(
-                duration_s, self._expire, alert_id, start + duration_s
-            )
+            self._end_later(alert_id, start + duration_s)
         return alert
+
+    def _end_later(self, alert_id: str, at: float) -> None:
+        """End the alert at Unix time `at` on a loop timer (at once when that has passed)."""
+        loop = asyncio.get_running_loop()
+        self._ends_at[alert_id] = at
+        self._timers[alert_id] = loop.call_later(
+            max(0.0, at - self.clock()), self._expire, alert_id, at
+        )
 
     def update(
         self, alert_id: str, *, box: AlertBox | None = None, message: str | None = None
@@ -379,11 +427,45 @@ class AlertBoard:
         self._publish(alert, "closed")
         return alert
 
+    # -- what outlives the process (demohub.state) ------------------------------------------
+    def saved(self) -> dict[str, Any]:
+        """Every alert, oldest first, with when a timed one ends, and the last `al-N` handed
+        out; as JSON (times in Unix seconds)."""
+        return {
+            "alerts": [
+                {**alert_record(a), "ends_at": self._ends_at.get(a.id)}
+                for a in self._alerts.values()
+            ],
+            "last_alert_id": self._last_id,
+        }
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        """What `saved()` gave, on the running loop before the hub serves: timed alerts end
+        when they were due (at once when that has passed). Publishes nothing. KeyError,
+        TypeError or ValueError when `saved` is not that."""
+        alerts = [alert_from_record(raw) for raw in saved["alerts"]]
+        ends_at = {raw["id"]: raw.get("ends_at") for raw in saved["alerts"]}
+        last_id = int(saved["last_alert_id"])
+        self.shutdown()
+        self._alerts, self._order, self._closed = {}, {}, []
+        for alert in alerts:
+            self._alerts[alert.id] = alert
+            self._order[alert.id] = next(self._raised)
+            if alert.state == "closed":
+                heapq.heappush(self._closed, (self._order[alert.id], alert.id))
+        self._last_id = last_id
+        self._next_id = itertools.count(last_id + 1)
+        for alert in alerts:
+            due = ends_at.get(alert.id)
+            if alert.active and isinstance(due, (int, float)):
+                self._end_later(alert.id, float(due))
+
     def shutdown(self) -> None:
         """Cancel the timers that would end raised alerts (the hub is stopping)."""
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
+        self._ends_at.clear()
 
     # -- internals --------------------------------------------------------------------------
     def _known(self, alert_id: str) -> Alert:
@@ -403,9 +485,11 @@ class AlertBoard:
 
     def _expire(self, alert_id: str, at: float) -> None:
         self._timers.pop(alert_id, None)
+        self._ends_at.pop(alert_id, None)
         self.end(alert_id, at)
 
     def _cancel_timer(self, alert_id: str) -> None:
+        self._ends_at.pop(alert_id, None)
         handle = self._timers.pop(alert_id, None)
         if handle is not None:
             handle.cancel()
@@ -743,10 +827,18 @@ class ScenarioRunner:
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        """Raise what is under way now, then tick on the running loop until `stop()`."""
+        """Raise what is under way now, then tick on the running loop until `stop()`.
+
+        Scripted alerts a restored board holds active but whose time is over (the hub was down
+        when they ended) are ended now; those still under way are played on."""
         if self._task is not None:
             return
-        self.tick()
+        now = self.clock()
+        current = {a.id for a in scenario_at(now, self._scene_of, self._cameras, self._steps)}
+        for alert in self.board:
+            if alert.source == "scenario" and alert.active and alert.id not in current:
+                self.board.end(alert.id, at=now)
+        self.tick(now)
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:

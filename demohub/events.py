@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -59,11 +60,24 @@ class Subscription(Outbox[Event]):
 class EventLog:
     """Assigns sequence numbers, retains recent events and fans them out to subscribers."""
 
-    def __init__(self, retain: int = RETAIN, max_pending: int = MAX_PENDING) -> None:
+    def __init__(
+        self,
+        retain: int = RETAIN,
+        max_pending: int = MAX_PENDING,
+        on_publish: Callable[[Event], None] | None = None,
+    ) -> None:
+        self._on_publish = on_publish
         self._seq = 0
         self._retained: deque[Event] = deque(maxlen=max(retain, MIN_RETAIN))
         self._subscribers: set[Subscription] = set()
         self._max_pending = max_pending
+
+    def continue_from(self, seq: int) -> None:
+        """Number the next event `seq + 1` (a hub restored from its state goes on where it was
+        saved). Only before the first event of this log."""
+        if self._seq or self._retained:
+            raise RuntimeError("the event log has numbered events already")
+        self._seq = max(0, seq)
 
     @property
     def last_seq(self) -> int:
@@ -79,6 +93,8 @@ class EventLog:
             event["camera_id"] = camera_id
         event["data"] = data or {}
         self._retained.append(event)
+        if self._on_publish is not None:
+            self._on_publish(event)
         for sub in list(self._subscribers):
             sub.push(event)
             if sub.ended:

@@ -22,6 +22,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -56,6 +57,7 @@ from demohub.recordings import (
     parse_unix_ms,
 )
 from demohub.scenes import Scene
+from demohub.state import SavedState, StateFile
 from demohub.streams import LiveEncoder, StreamManager, Viewer
 
 __all__ = [
@@ -76,6 +78,10 @@ HUB_NAME = "Tessera demo hub"
 HUB_SOFTWARE = "tessera-demohub"
 HUB_VERSION = "0.1.0"
 LISTEN_LINE = "Tessera demo hub listening on {url}"
+# Events whose change the state file keeps (demohub.state), and how often what the hub changes
+# by itself is saved.
+_SAVED_EVENT_TYPES = frozenset({"alert", "ptz.presets", "ptz.tours"})
+STATE_SAVE_INTERVAL_S = 1.0
 OPERATOR_HEADER = "X-Tessera-Operator"
 
 _ERROR_CODES = {
@@ -158,6 +164,9 @@ class DemoHub:
     hub; `run_hub` and the command line turn it on). `alert_clock`: the Unix time the scenario
     and the alert records follow (tests offset it).
 
+    `state_dir`: keep alerts, PTZ homes, presets and tours there across restarts (see
+    `demohub.state`); None keeps them in memory only (tests, benchmarks).
+
     Recordings: every camera but a PTZ one is recorded, for `recording_retention_s` seconds
     (0: the hub keeps no recordings), since the hub started or since `recorded_since` (Unix
     time; tests and demos pretend the hub has been recording longer). At most
@@ -178,12 +187,17 @@ class DemoHub:
         recording_retention_s: float = DEFAULT_RETENTION_S,
         recorded_since: float | None = None,
         max_playback_sessions: int = DEFAULT_MAX_PLAYBACKS,
+        state_dir: Path | None = None,
     ) -> None:
         self.cameras: dict[str, CameraSpec] = {c.id: c for c in catalogue(camera_count)}
         self.heartbeat_s = heartbeat_s
         self.viewer_queue_frames = viewer_queue_frames
         self.stream_sndbuf = stream_sndbuf
-        self.events = EventLog()
+        # What outlives the process (demohub.state); None: everything is kept in memory only.
+        self.state_file = None if state_dir is None else StateFile(state_dir)
+        self._unsaved = False
+        self._saver: asyncio.Task[None] | None = None
+        self.events = EventLog(on_publish=self._on_event)
         self.ptz_lock_idle_s = ptz_lock_idle_s
         # Answers to PTZ commands wait this long after the command was applied (a slow hub).
         self.ptz_answer_delay_s = ptz_answer_delay_s
@@ -223,8 +237,9 @@ class DemoHub:
         if self._runner is not None:
             raise RuntimeError("the hub is already running")
         loop = asyncio.get_running_loop()
+        self._restore_state()
         self._streams = StreamManager(loop, self._on_viewers)
-        app = web.Application(middlewares=[_json_errors])
+        app = web.Application(middlewares=[_json_errors, self._save_before_answering])
         app.router.add_get("/api/v1/hub", self._hub_info)
         app.router.add_get("/api/v1/cameras", self._list_cameras)
         app.router.add_get("/api/v1/cameras/{camera_id}", self._get_camera)
@@ -265,6 +280,8 @@ class DemoHub:
                 self.alerts, self.scene, self.cameras, clock=self._alert_clock
             )
             self._scenario.start()
+        if self.state_file is not None:
+            self._saver = loop.create_task(self._save_now_and_then(), name="demohub-state-saver")
         log.info("demo hub listening on %s", self.url)
         return self._port
 
@@ -276,6 +293,12 @@ class DemoHub:
         scenario, self._scenario = self._scenario, None
         if scenario is not None:
             await scenario.stop()
+        saver, self._saver = self._saver, None
+        if saver is not None:
+            saver.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await saver
+        self.save_state()
         self.alerts.shutdown()
         for viewer in list(self._viewers):
             viewer.end()
@@ -289,6 +312,66 @@ class DemoHub:
         await self._stop_playback_encoders()
         await runner.cleanup()
         log.info("demo hub stopped")
+
+    # -- state across restarts (demohub.state) ---------------------------------------------
+    def _restore_state(self) -> None:
+        if self.state_file is None:
+            return
+        loaded = self.state_file.load()
+        if loaded.problem:
+            log.warning("demo hub state: %s", loaded.problem)
+        saved = loaded.value
+        if saved is None:
+            return
+        self.events.continue_from(saved.seq)
+        self.alerts.restore(saved.alerts)
+        for camera_id, ptz_saved in saved.ptz.items():
+            ptz = self._ptz.get(camera_id)
+            if ptz is not None:  # a camera of a larger --cameras earlier: nothing to restore to
+                ptz.restore(ptz_saved)
+        log.info(
+            "demo hub state restored from %s: %d alerts, seq %d",
+            self.state_file.path,
+            len(self.alerts),
+            saved.seq,
+        )
+
+    def _on_event(self, event: Event) -> None:
+        if event["type"] in _SAVED_EVENT_TYPES:
+            self._unsaved = True
+
+    def save_state(self) -> None:
+        """Write the state file now if anything in it changed (nothing without a state dir).
+        A folder that cannot be written is logged; the hub goes on serving."""
+        if self.state_file is None or not self._unsaved:
+            return
+        self._unsaved = False
+        state = SavedState(
+            seq=self.events.last_seq,
+            alerts=self.alerts.saved(),
+            ptz={camera_id: ptz.saved() for camera_id, ptz in self._ptz.items()},
+        )
+        try:
+            self.state_file.save(state)
+        except OSError as exc:
+            self._unsaved = True
+            log.error("demo hub state: cannot write %s: %s", self.state_file.path, exc)
+
+    @web.middleware
+    async def _save_before_answering(
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        """A request that changed the kept state is answered once that state is on disk."""
+        response = await handler(request)
+        if request.method != "GET":
+            self.save_state()
+        return response
+
+    async def _save_now_and_then(self) -> None:
+        """What the hub changes by itself (the alert scenario), saved at most once a second."""
+        while True:
+            await asyncio.sleep(STATE_SAVE_INTERVAL_S)
+            self.save_state()
 
     @property
     def url(self) -> str:
@@ -623,6 +706,8 @@ class DemoHub:
                 data = _json_object(raw)
                 payload, status = action(ptz, operator, _Body(data, fields), request.match_info)
                 applied = not (isinstance(payload, dict) and payload.get("ignored"))
+                if name == "set_home":
+                    self._unsaved = True  # the one kept change that publishes no event
                 if payload is None:
                     response = web.Response(status=204)
                 else:
@@ -1067,6 +1152,7 @@ def run_hub(
     ptz_lock_idle_s: float = DEFAULT_LOCK_IDLE_S,
     alert_scenario: bool = True,
     recording_retention_s: float = DEFAULT_RETENTION_S,
+    state_dir: Path | None = None,
 ) -> int:
     """Run the demo hub in the foreground until SIGINT/SIGTERM; returns the exit status.
 
@@ -1083,6 +1169,7 @@ def run_hub(
             ptz_lock_idle_s=ptz_lock_idle_s,
             alert_scenario=alert_scenario,
             recording_retention_s=recording_retention_s,
+            state_dir=state_dir,
         )
         try:
             await hub.start(host, port)

@@ -505,6 +505,44 @@ class PtzCamera:
         self._configure(operator)
         self.home = self.head.position()
 
+    # -- what outlives the process (demohub.state) ------------------------------------------
+    def saved(self) -> dict[str, Any]:
+        """Home, presets and tours (not the lock, the head or a running tour), as JSON."""
+        return {
+            "home": self.home.to_json(),
+            "presets": self.preset_json(),
+            "tours": [
+                {"id": t.id, "name": t.name, "steps": [s.to_json() for s in t.steps]}
+                for t in self._tours.values()
+            ],
+            "last_preset_id": self._preset_ids.last,
+            "last_tour_id": self._tour_ids.last,
+        }
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        """What `saved()` gave, before the hub serves (KeyError, TypeError, ValueError when it
+        is not that)."""
+
+        def position(raw: dict[str, Any]) -> Position:
+            return self.spec.clamp(
+                Position(float(raw["pan"]), float(raw["tilt"]), float(raw["zoom"]))
+            )
+
+        presets = {
+            str(p["id"]): Preset(str(p["id"]), str(p["name"]), position(p["position"]))
+            for p in saved["presets"]
+        }
+        tours = {}
+        for t in saved["tours"]:
+            steps = tuple(TourStep(str(s["preset_id"]), float(s["dwell_s"])) for s in t["steps"])
+            if any(step.preset_id not in presets for step in steps):
+                raise ValueError(f"tour {t['id']!r} uses a preset that is not saved")
+            tours[str(t["id"])] = Tour(str(t["id"]), str(t["name"]), steps)
+        self.home = position(saved["home"])
+        self._presets, self._tours = presets, tours
+        self._preset_ids.last = int(saved["last_preset_id"])
+        self._tour_ids.last = int(saved["last_tour_id"])
+
     # -- presets --------------------------------------------------------------------------------
     def preset(self, preset_id: str) -> Preset:
         preset = self._presets.get(preset_id)

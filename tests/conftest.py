@@ -23,9 +23,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 @pytest.fixture(autouse=True)
 def private_config_dir(tmp_path, monkeypatch):
-    """No test reads or writes the real user's settings and layouts."""
+    """No test reads or writes the real user's settings and layouts, nor the demo hub's state
+    (a hub the console starts keeps it in the data folder)."""
     folder = tmp_path / "config"
     monkeypatch.setenv("TESSERA_CONFIG_DIR", str(folder))
+    monkeypatch.setenv("TESSERA_DATA_DIR", str(tmp_path / "data"))
     return folder
 
 

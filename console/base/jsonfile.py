@@ -49,6 +49,19 @@ def config_dir() -> Path:
     return Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "tessera"
 
 
+def data_dir() -> Path:
+    """Where Tessera keeps data that is not a setting, such as the demo hub's state
+    (`TESSERA_DATA_DIR` overrides)."""
+    override = os.environ.get("TESSERA_DATA_DIR")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "Tessera"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "Tessera"
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "tessera"
+
+
 def load_versioned(
     path: Path,
     kind: str,

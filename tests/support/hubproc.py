@@ -28,11 +28,17 @@ class HubProcess:
     """`python -m demohub` on a chosen port (None: a free one, kept across restarts)."""
 
     def __init__(
-        self, port: int | None = None, cameras: int | None = None, alerts: str | None = None
+        self,
+        port: int | None = None,
+        cameras: int | None = None,
+        alerts: str | None = None,
+        state_dir: Path | None = None,
     ) -> None:
         self.port = port or free_port()
         self.cameras = cameras
         self.alerts = alerts  # "scripted" (the hub's default) or "off"
+        # Where the hub keeps its state across restarts; None: in memory only (--no-state).
+        self.state_dir = state_dir
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[str] | None = None
 
@@ -54,6 +60,7 @@ class HubProcess:
             args += ["--cameras", str(self.cameras)]
         if self.alerts is not None:
             args += ["--alerts", self.alerts]
+        args += ["--no-state"] if self.state_dir is None else ["--state", str(self.state_dir)]
         self.proc = subprocess.Popen(
             args,
             stdin=subprocess.PIPE,  # closed when we die: the hub then exits too
