@@ -5,7 +5,10 @@ the `alert` events from the snapshot's seq on (so nothing falls between the two)
 reconnect reads the snapshot again and merges it: per alert the copy with the highest
 `revision` wins, so replayed events, snapshots and answers to our own acknowledgements can
 arrive in any order without an alarm going back in time or showing twice. A hub that restarted
-numbers its revisions afresh: then its snapshot replaces what the book held.
+numbers its revisions afresh: then its snapshot replaces what the book held, except that an
+open alarm is never dropped on the book's own account: one the restarted hub no longer knows
+stays, marked as gone from the hub (`gone_from_hub`), with a notice, until the operator closes
+it here (the hub cannot act on an alarm it does not know).
 
 Views subscribe to the signals; the book never waits on them. It emits once per change, and
 views batch (the alarm list to the screen's refresh; tiles repaint at most once per frame).
@@ -17,10 +20,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from console.base.notices import Level, Notices
+from console.base.safe_text import isolate
 from console.base.signals import Signal
 from console.base.tasks import TaskOwner
 from console.hub.base import HubClient
@@ -40,6 +44,7 @@ log = logging.getLogger(__name__)
 OVERLAY_FADE_S = 1.5
 # The book forgets the oldest closed alarms beyond this many (open ones are always kept).
 MAX_ALARMS = 20000
+GONE_NOTICE_KEY = "hub-alarms-gone"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +88,8 @@ class AlarmBook:
         self.reset = Signal()
         self.problem = Signal()
         self.unreadable = 0  # alert events this console could not read
+        # Open alarms a restarted hub no longer knows: kept, and acted on here only.
+        self._gone: set[str] = set()
         self.supported = self._facet is not None  # False too when the hub answers "not supported"
         self._connected_once = False
         self._tasks = TaskOwner("alarm-book")
@@ -97,6 +104,10 @@ class AlarmBook:
     def alarms(self) -> list[Alert]:
         """Every alarm, in the order the console first heard of them."""
         return list(self._alarms.values())
+
+    def gone_from_hub(self, alert_id: str) -> bool:
+        """Whether this open alarm was kept from before a hub restart that forgot it."""
+        return alert_id in self._gone
 
     def received_at(self, alert_id: str) -> float | None:
         """When (monotonic) this console first heard of the alert."""
@@ -146,6 +157,12 @@ class AlarmBook:
     def apply(self, alert: Alert, change: AlertChange | None = None) -> bool:
         """Take a copy of an alert from the hub; False when the book already had it or newer."""
         old = self._alarms.get(alert.id)
+        if alert.id in self._gone:
+            # The hub gave a new alarm the id of one it forgot: the new one is the hub's.
+            self._gone.discard(alert.id)
+            if old is not None:
+                self._say_gone_alarm_replaced(old)
+            old = None
         if old is not None and old.revision >= alert.revision:
             return False
         self._alarms[alert.id] = alert
@@ -172,7 +189,15 @@ class AlarmBook:
         self.apply(event.alert, event.alert_change)
 
     def replace_all(self, alerts: Iterable[Alert]) -> None:
-        """Start over from a snapshot (the hub restarted and numbers revisions afresh)."""
+        """Start over from a snapshot (the hub restarted and numbers revisions afresh). Open
+        alarms the snapshot lacks are kept, marked as gone from the hub, with a notice."""
+        snapshot = {alert.id: alert for alert in alerts}
+        kept = [
+            alert
+            for alert in self._alarms.values()
+            if alert.id not in snapshot and alert.state is not AlarmState.CLOSED
+        ]
+        received = {a.id: self._received.get(a.id) for a in kept}
         cameras = set(self._active) | set(self._fading)
         self._alarms.clear()
         self._received.clear()
@@ -180,14 +205,46 @@ class AlarmBook:
         self._fading.clear()
         now = self._clock()
         self._new.clear()
-        for alert in alerts:
+        for alert in snapshot.values():
             self._alarms[alert.id] = alert
             self._count_new(alert)
             self._received[alert.id] = now
             self._track_activity(None, alert)
+        newly_gone = [a for a in kept if a.id not in self._gone]
+        self._gone = {a.id for a in kept}
+        for alert in kept:  # in the list, never on a tile: nothing will end their overlays
+            self._alarms[alert.id] = alert
+            self._count_new(alert)
+            self._received[alert.id] = received[alert.id] or now
+        if newly_gone:
+            self._say_gone(newly_gone)
         self.reset.emit()
         for camera_id in cameras - set(self._active):
             self.camera_changed.emit(camera_id)
+
+    def _say_gone(self, gone: list[Alert]) -> None:
+        unacknowledged = sum(1 for a in gone if a.state is AlarmState.NEW)
+        alarms = "1 open alarm" if len(gone) == 1 else f"{len(gone)} open alarms"
+        waiting = f", {unacknowledged} not yet acknowledged," if unacknowledged else ""
+        message = (
+            f"The hub restarted and no longer knows {alarms}{waiting} ("
+            + ", ".join(isolate(a.title) for a in gone[:3])
+            + (", ..." if len(gone) > 3 else "")
+            + "). They stay in the alarm list, marked 'gone from hub'; close them there once "
+            "dealt with."
+        )
+        log.warning("alarms: %s", message)
+        if self._notices is not None:
+            self._notices.post(message, Level.WARNING, GONE_NOTICE_KEY)
+
+    def _say_gone_alarm_replaced(self, old: Alert) -> None:
+        message = (
+            f"The hub gave a new alarm the id of one it had forgotten ({isolate(old.title)}); that "
+            "alarm could not be kept apart and is no longer listed."
+        )
+        log.warning("alarms: %s", message)
+        if self._notices is not None:
+            self._notices.post(message, Level.WARNING)
 
     def _count_new(self, alert: Alert) -> None:
         if alert.state is AlarmState.NEW:
@@ -304,6 +361,8 @@ class AlarmBook:
         return await self._act(alert_id, note, "close")
 
     async def _act(self, alert_id: str, note: str, what: str) -> Alert | None:
+        if alert_id in self._gone:
+            return self._act_here(alert_id, what)
         if self._facet is None:
             return None  # no alarm is shown that could be acted on
         try:
@@ -320,6 +379,29 @@ class AlarmBook:
             return None
         self.apply(alert, AlertChange.ACKNOWLEDGED if what == "acknowledge" else AlertChange.CLOSED)
         return alert
+
+    def _act_here(self, alert_id: str, what: str) -> Alert | None:
+        """Acknowledge or close an alarm the hub no longer knows: in this book only (closing
+        takes it off the list; the hub has nothing to record it in)."""
+        alert = self._alarms.get(alert_id)
+        if alert is None:
+            return None
+        state = AlarmState.ACKNOWLEDGED if what == "acknowledge" else AlarmState.CLOSED
+        done = replace(alert, state=state)
+        if state is AlarmState.CLOSED:
+            del self._alarms[alert_id]
+            self._received.pop(alert_id, None)
+            self._gone.discard(alert_id)
+            self._new.discard(alert_id)
+            if not self._gone and self._notices is not None:
+                self._notices.withdraw(GONE_NOTICE_KEY)
+            self.reset.emit()
+        else:
+            self._alarms[alert_id] = done
+            self._count_new(done)
+            self.changed.emit(done, AlertChange.ACKNOWLEDGED)
+        log.info("alarms: %s %s here (gone from the hub)", what, alert_id)
+        return done
 
     async def aclose(self) -> None:
         await self._tasks.close(timeout_s=1.0)

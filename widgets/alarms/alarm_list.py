@@ -213,7 +213,13 @@ class AlarmTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.FontRole and alert.state is AlarmState.NEW:
             return self._bold
         if role == Qt.ItemDataRole.ToolTipRole:
-            return shown_html(alert.message or alert.title)  # a tooltip may read rich text
+            text = shown_html(alert.message or alert.title)  # a tooltip may read rich text
+            if self._book.gone_from_hub(alert.id):
+                text += (
+                    "<br>The hub restarted and no longer knows this alarm. It is kept here "
+                    "until you close it."
+                )
+            return text
         return None
 
     def _text(self, alert: Alert, col: int) -> str:
@@ -223,11 +229,13 @@ class AlarmTableModel(QAbstractTableModel):
             return local_time(alert.started)
         if col == CAMERA:
             return shown(self.camera_name(alert.camera_id))
+        gone = self._book.gone_from_hub(alert.id)
         if col == ALERT:
-            live = " (live)" if alert.active else ""
+            live = " (live)" if alert.active and not gone else ""
             return f"{shown(alert.title)}{live}"
         if col == STATE:
-            return alert.state.value.capitalize()
+            # Kept from before a hub restart that forgot it: acted on here only.
+            return alert.state.value.capitalize() + (" · gone from hub" if gone else "")
         return _handled(alert)
 
 

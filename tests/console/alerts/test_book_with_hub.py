@@ -113,11 +113,18 @@ def test_after_a_hub_restart_the_book_holds_the_new_hubs_alarms_once(hub):
             resets.clear()
             await asyncio.to_thread(restart, hub)
             await wait_for(lambda: resets, 20, "the book re-read the restarted hub")
-            assert len(book) == 0  # the new hub has none (a demo hub keeps nothing across runs)
+            # This hub kept nothing (no state folder), but the book drops no open alarm on its
+            # own: all 30 stay, marked as gone from the hub, and the operator is told.
+            assert len(book) == 30 and all(book.gone_from_hub(a.id) for a in book.alarms())
+            assert "no longer knows 30 open alarms" in notices.items[-1].text
             fresh = await client.raise_alert(AlertKind.TAMPER, "cam-05", AlertPriority.MEDIUM)
-            await wait_for(lambda: book.get(fresh.id) is not None, what="a live alarm again")
+            await wait_for(
+                lambda: getattr(book.get(fresh.id), "camera_id", None) == "cam-05",
+                what="a live alarm again",
+            )
             await asyncio.sleep(0.3)
-            assert len(book) == 1
+            # The forgetful hub numbered it al-1 again: that id is the hub's alarm now.
+            assert len(book) == 30 and not book.gone_from_hub(fresh.id)
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
@@ -126,8 +133,37 @@ def test_after_a_hub_restart_the_book_holds_the_new_hubs_alarms_once(hub):
     asyncio.run(main())
 
 
-def restart(hub) -> None:
+def test_a_hub_that_keeps_its_state_comes_back_with_the_same_alarms(hub_factory, tmp_path):
+    hub = hub_factory(state_dir=tmp_path)
+
+    async def main():
+        client = create_client(HubConfig(url=hub.url, operator="ana"))
+        notices = Notices()
+        book = AlarmBook(client, notices)
+        resets = []
+        book.reset.connect(lambda: resets.append(True))
+        task = asyncio.ensure_future(book.follow())
+        try:
+            panic = await client.raise_alert(AlertKind.PANIC, "cam-02", AlertPriority.CRITICAL)
+            await wait_for(lambda: book.get(panic.id) is not None, what="the panic")
+            await asyncio.to_thread(restart, hub, state_dir=tmp_path)
+            await asyncio.sleep(1.0)  # the book reconnects and reads the snapshot
+            assert book.get(panic.id) is not None and not book.gone_from_hub(panic.id)
+            assert book.next_unacknowledged().id == panic.id  # type: ignore[union-attr]
+            fresh = await client.raise_alert(AlertKind.TAMPER, "cam-05", AlertPriority.MEDIUM)
+            assert fresh.id != panic.id
+            await wait_for(lambda: book.get(fresh.id) is not None, what="a live alarm again")
+            assert notices.items == []
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await client.close()
+
+    asyncio.run(main())
+
+
+def restart(hub, **options) -> None:
     port = hub.port
     hub.run(hub.hub.stop())
-    hub.hub = DemoHub()
+    hub.hub = DemoHub(**options)
     hub.run(hub.hub.start("127.0.0.1", port))
