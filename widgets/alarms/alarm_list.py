@@ -6,15 +6,19 @@ at most `MAX_ROWS_PER_FLUSH` alarms a time, so a burst of a thousand alerts cost
 a few short flushes rather than a thousand layouts or one long one.
 `AlarmFilter` filters by priority, state, camera and age and sorts by any column.
 
-Keys in the list: N (or F8 anywhere in the window) goes to the next unacknowledged alarm and
-shows its camera; Enter shows the selected alarm's camera; A acknowledges, Shift+A asks for a
-note first; C closes (Shift+C with a note); R replays the moment it fired again. Opening an
+Keys in the list: N (or F8 anywhere in the window) goes to the most urgent unacknowledged alarm
+and shows its camera; Enter shows the selected alarm's camera; A acknowledges, Shift+A asks for a
+note first; C closes (Shift+C with a note) after `CLOSE_UNDO_S`, and Ctrl+Z within that time
+takes it back; R replays the moment it fired again. Tab leaves the table. Opening an
 alarm shows its camera live on the wall and, with an `AlarmReplay`, its recording from just
 before it fired in the pane beside the list.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import html
 import time
 from collections.abc import Callable, Coroutine
@@ -30,7 +34,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtGui import QFont, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -63,6 +67,9 @@ ALERT_ROLE = Qt.ItemDataRole.UserRole + 2
 # At most this many alarms per flush; the rest wait for the next refresh. Each new or changed
 # row costs the filter and the sort a few Python calls, so one flush stays a few milliseconds.
 MAX_ROWS_PER_FLUSH = 64
+# How long a close waits, so that Ctrl+Z can take it back (issue 14: C closed at once).
+CLOSE_UNDO_S = 5.0
+SHUTDOWN_CLOSE_S = 3.0  # at shutdown, closes still waiting are sent; this long at most
 
 AGE_FILTERS = {"Any time": None, "Last 15 minutes": 15 * 60, "Last hour": 3600, "Today": None}
 
@@ -319,6 +326,8 @@ class AlarmTable(QTableView):
             self._panel.close_selected(ask_note=shift)
         elif key == Qt.Key.Key_R:
             self._panel.replay_selected()
+        elif event.matches(QKeySequence.StandardKey.Undo):
+            self._panel.undo_close()
         else:
             super().keyPressEvent(event)
 
@@ -380,6 +389,9 @@ class AlarmListPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Tab leaves the table for the next control (arrows move between rows): it used to walk
+        # cell by cell and never leave.
+        self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().hide()
         # Fixed widths, set once: sizing columns to their contents re-reads every row of a
         # long list on each batch (hundreds of ms on the GUI thread in a burst).
@@ -399,8 +411,13 @@ class AlarmListPanel(QWidget):
         self.close_button.clicked.connect(lambda: self.close_selected(ask_note=False))
         self.next_button = QPushButton("Next new (N)", self)
         self.next_button.clicked.connect(self.next_unacknowledged)
+        self.undo_button = QPushButton("Undo close (Ctrl+Z)", self)
+        self.undo_button.clicked.connect(self.undo_close)
+        self.undo_button.hide()
+        # Closing waits CLOSE_UNDO_S, so that a C pressed on the wrong row can be taken back.
+        self._closing: dict[str, tuple[str, QTimer]] = {}
         actions = QHBoxLayout()
-        for b in (self.next_button, self.ack_button, self.close_button):
+        for b in (self.next_button, self.ack_button, self.close_button, self.undo_button):
             actions.addWidget(b)
         actions.addStretch(1)
 
@@ -485,9 +502,9 @@ class AlarmListPanel(QWidget):
         return True
 
     def next_unacknowledged(self) -> Alert | None:
-        """Select the next new alarm (most urgent, then oldest) and show its camera."""
-        current = self.selected()
-        alert = self._book.next_unacknowledged(current.id if current else None)
+        """Select the most urgent new alarm (then the oldest) and show its camera: N and F8 go
+        there whichever row is selected (they went to the one after the selected row)."""
+        alert = self._book.next_unacknowledged()
         if alert is None:
             self.detail.setText("No new alarms.")
             return None
@@ -516,20 +533,79 @@ class AlarmListPanel(QWidget):
         self._act(self._book.acknowledge, "Acknowledge alarm", ask_note)
 
     def close_selected(self, *, ask_note: bool) -> None:
-        self._act(self._book.close, "Close alarm", ask_note)
+        """Close the selected alarm after `CLOSE_UNDO_S` (Ctrl+Z before then takes it back)."""
+        alert = self.selected()
+        note = self._note(alert, "Close alarm", ask_note)
+        if alert is None or note is None or alert.id in self._closing:
+            return
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.timeout.connect(functools.partial(self._close_now, alert.id))
+        timer.start(round(CLOSE_UNDO_S * 1000))
+        self._closing[alert.id] = (note, timer)
+        self.undo_button.show()
+        self.detail.setText(
+            f"Closing “{shown_html(alert.title)}” in {CLOSE_UNDO_S:.0f} s · Ctrl+Z takes it back"
+        )
+
+    def closing(self) -> list[str]:
+        """Ids of the alarms whose close is waiting out its undo time, oldest first."""
+        return list(self._closing)
+
+    def undo_close(self) -> bool:
+        """Take back the latest close still waiting; False when there is none."""
+        if not self._closing:
+            return False
+        alert_id = next(reversed(self._closing))
+        _note, timer = self._closing.pop(alert_id)
+        timer.stop()
+        timer.deleteLater()
+        self.undo_button.setVisible(bool(self._closing))
+        alert = self._book.get(alert_id)
+        title = shown_html(alert.title) if alert is not None else alert_id
+        self.detail.setText(f"Not closed: “{title}”.")
+        return True
+
+    def _close_now(self, alert_id: str) -> None:
+        pending = self._closing.pop(alert_id, None)
+        if pending is None:
+            return
+        note, timer = pending
+        timer.deleteLater()
+        self.undo_button.setVisible(bool(self._closing))
+        self._tasks.spawn(self._book.close(alert_id, note), "alarm-close")
+
+    async def aclose(self) -> None:
+        """At shutdown: the closes still waiting go to the hub now (the operator meant them;
+        at most `SHUTDOWN_CLOSE_S`), then what is in flight ends."""
+        waiting = list(self._closing.items())
+        self._closing.clear()
+        for _alert_id, (_note, timer) in waiting:
+            timer.stop()
+        if waiting:
+            closes = [self._book.close(alert_id, note) for alert_id, (note, _t) in waiting]
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.gather(*closes), SHUTDOWN_CLOSE_S)
+        await self._tasks.close()
+
+    def _note(self, alert: Alert | None, title: str, ask_note: bool) -> str | None:
+        """The operator's note ("" unless asked for); None when there is no alarm or they
+        cancelled."""
+        if alert is None:
+            return None
+        if not ask_note:
+            return ""
+        note, ok = QInputDialog.getText(self, title, f"Note for “{alert.title}”:")
+        return note.strip() if ok else None
 
     def _act(
         self, action: Callable[[str, str], Coroutine[Any, Any, Any]], title: str, ask_note: bool
     ) -> None:
         alert = self.selected()
-        if alert is None:
+        note = self._note(alert, title, ask_note)
+        if alert is None or note is None:
             return
-        note = ""
-        if ask_note:
-            note, ok = QInputDialog.getText(self, title, f"Note for “{alert.title}”:")
-            if not ok:
-                return
-        self._tasks.spawn(action(alert.id, note.strip()), "alarm-action")
+        self._tasks.spawn(action(alert.id, note), "alarm-action")
 
     # -- display ---------------------------------------------------------------------------------
     def _after_flush(self) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from PySide6.QtCore import Qt
 
 from console.alerts.book import AlarmBook
@@ -98,15 +101,86 @@ def test_filters_by_priority_state_and_camera_and_sorts_by_priority(qtbot):
     assert "guard sent" in panel.model.data(panel.model.index(3, 5))
 
 
-def test_n_goes_to_the_next_new_alarm_and_shows_its_camera_enter_shows_the_selected(qtbot):
+def test_n_goes_to_the_most_urgent_new_alarm_and_shows_its_camera_enter_shows_the_selected(
+    qtbot,
+):
     book, panel, opened = make_panel(qtbot)
+    crit = make_alert("crit", "cam-09", CRITICAL, started_s=2)
     book.apply(make_alert("high", "cam-05", HIGH, started_s=1), AlertChange.RAISED)
-    book.apply(make_alert("crit", "cam-09", CRITICAL, started_s=2), AlertChange.RAISED)
+    book.apply(crit, AlertChange.RAISED)
+    panel.model.flush()
     panel.table.setFocus()
+    panel.select("high")
+    # N goes to the most urgent new alarm whichever row is selected (issue 14: it went to the
+    # row after the selected one), and stays there while that alarm is new.
     qtbot.keyClick(panel.table, Qt.Key.Key_N)
     assert panel.selected().id == "crit" and opened[-1].id == "crit"
     qtbot.keyClick(panel.table, Qt.Key.Key_N)
+    assert panel.selected().id == "crit"
+    book.apply(acknowledged(crit, 9), AlertChange.ACKNOWLEDGED)
+    qtbot.keyClick(panel.table, Qt.Key.Key_N)
     assert panel.selected().id == "high" and opened[-1].camera_id == "cam-05"
     qtbot.keyClick(panel.table, Qt.Key.Key_Return)
-    assert len(opened) == 3 and opened[-1].id == "high"
+    assert len(opened) == 4 and opened[-1].id == "high"
     assert panel.replay_panel is None  # no replay given: the list alone
+
+
+def test_tab_leaves_the_table(qtbot):
+    book, panel, _ = make_panel(qtbot)
+    for i in range(3):
+        book.apply(make_alert(f"a{i}", "cam-01", HIGH), AlertChange.RAISED)
+    panel.model.flush()
+    panel.table.setFocus()
+    qtbot.waitUntil(panel.table.hasFocus)
+    panel.select("a0")
+    qtbot.keyClick(panel.table, Qt.Key.Key_Tab)
+    assert not panel.table.hasFocus()  # it walked cell by cell inside and never left
+
+
+def test_c_closes_after_a_pause_that_ctrl_z_can_take_back(qtbot, qloop, monkeypatch):
+    monkeypatch.setattr("widgets.alarms.alarm_list.CLOSE_UNDO_S", 0.3)
+    book, panel, _ = make_panel(qtbot)
+    closed: list[str] = []
+
+    async def close(alert_id: str, note: str = ""):
+        closed.append(alert_id)
+
+    monkeypatch.setattr(book, "close", close)
+    book.apply(make_alert("a1", "cam-01", HIGH), AlertChange.RAISED)
+    book.apply(make_alert("a2", "cam-02", HIGH), AlertChange.RAISED)
+    panel.model.flush()
+    panel.table.setFocus()
+    panel.select("a1")
+    qtbot.keyClick(panel.table, Qt.Key.Key_C)
+    assert panel.closing() == ["a1"] and panel.undo_button.isVisible()
+    assert "Ctrl+Z" in panel.detail.text()
+    qtbot.keyClick(panel.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert panel.closing() == [] and not panel.undo_button.isVisible()
+    assert "Not closed" in panel.detail.text()
+    panel.select("a2")
+    qtbot.keyClick(panel.table, Qt.Key.Key_C)
+    qloop.run_until_complete(until(lambda: closed == ["a2"]))  # after the pause, to the hub
+    assert panel.closing() == [] and closed == ["a2"]
+
+
+async def until(predicate, timeout_s: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+def test_a_close_still_waiting_goes_to_the_hub_at_shutdown(qtbot, qloop, monkeypatch):
+    book, panel, _ = make_panel(qtbot)
+    closed: list[str] = []
+
+    async def close(alert_id: str, note: str = ""):
+        closed.append(alert_id)
+
+    monkeypatch.setattr(book, "close", close)
+    book.apply(make_alert("a1", "cam-01", HIGH), AlertChange.RAISED)
+    panel.model.flush()
+    panel.select("a1")
+    panel.close_selected(ask_note=False)
+    qloop.run_until_complete(panel.aclose())
+    assert closed == ["a1"]
