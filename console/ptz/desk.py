@@ -73,6 +73,8 @@ class PtzDesk:
         self.presets_changed = Signal()  # (camera_id, list[PtzPreset])
         self.tours_changed = Signal()  # (camera_id, list[PtzTour])
         self.problem = Signal()  # (camera_id, message in plain words)
+        self.position_changed = Signal()  # (camera_id, PtzPosition): from every status read
+        self._positions: dict[str, PtzPosition] = {}
         self._locks: dict[str, PtzLock | None] = {}
         self._presets: dict[str, list[PtzPreset]] = {}
         self._tours: dict[str, list[PtzTour]] = {}
@@ -315,8 +317,15 @@ class PtzDesk:
         self._connected_once = True
 
     # -- state updates ----------------------------------------------------------------------------
+    def position(self, camera_id: str) -> PtzPosition | None:
+        """Where the camera pointed in the last status the hub gave (None: none read yet)."""
+        return self._positions.get(camera_id)
+
     def _on_status(self, camera_id: str, status: PtzStatus) -> None:
         self._set_lock(camera_id, status.lock)
+        if self._positions.get(camera_id) != status.position:
+            self._positions[camera_id] = status.position
+            self.position_changed.emit(camera_id, status.position)
 
     def _on_failed(self, camera_id: str, error: HubError) -> None:
         if isinstance(error, HubPtzLocked) and error.lock is not None:

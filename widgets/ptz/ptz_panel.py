@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -30,15 +30,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.hub.models import PtzLock, PtzPreset, PtzTour, PtzTourStep
+from console.hub.models import PtzLock, PtzPosition, PtzPreset, PtzTour, PtzTourStep
 from console.ptz.desk import PtzDesk
 from widgets.common import theme
 from widgets.common.hub_text import shown, shown_html
 
 HINT = (
     "On the tile: P for PTZ mode, then drag to move, click to centre, Shift+drag to zoom to "
-    "an area, wheel to zoom; arrow keys and + / - while held."
+    "an area, wheel to zoom; arrow keys and + / - while held; 1 to 9 go to presets 1 to 9."
 )
+
+
+def position_text(position: PtzPosition) -> str:
+    """The read-out: "Pan 12.5° · Tilt -3.0° · Zoom 2.0x"."""
+    return f"Pan {position.pan:.1f}° · Tilt {position.tilt:.1f}° · Zoom {position.zoom:.1f}x"
 
 
 def _row(*buttons: QPushButton) -> QHBoxLayout:
@@ -50,6 +55,9 @@ def _row(*buttons: QPushButton) -> QHBoxLayout:
 
 
 class PtzPanel(QWidget):
+    # After any action from the panel: the window gives the keyboard back to the wall.
+    acted = Signal()
+
     def __init__(  # noqa: PLR0915 (older than the rule; split when next changed)
         self, desk: PtzDesk, camera_name: Callable[[str], str], parent: QWidget | None = None
     ) -> None:
@@ -60,6 +68,9 @@ class PtzPanel(QWidget):
 
         self.title = QLabel("Select the tile of a PTZ camera", self)
         self.title.setWordWrap(True)
+        self.position_label = QLabel("", self)
+        self.position_label.setObjectName("ptz-position")
+        self.position_label.setToolTip("Where the camera points, as the hub last said")
         self.lock_label = QLabel("", self)
         self.lock_label.setWordWrap(True)
         # Both may quote the hub (an operator's name, a refusal's words): never read as markup.
@@ -116,6 +127,7 @@ class PtzPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
+        layout.addWidget(self.position_label)
         layout.addWidget(self.lock_label)
         layout.addLayout(_row(self.take_button, self.release_button))
         layout.addWidget(self.problem_label)
@@ -125,6 +137,7 @@ class PtzPanel(QWidget):
         layout.addWidget(hint)
 
         desk.lock_changed.connect(self._on_lock)
+        desk.position_changed.connect(self._on_position)
         desk.presets_changed.connect(self._on_presets)
         desk.tours_changed.connect(self._on_tours)
         desk.problem.connect(self._on_problem)
@@ -148,6 +161,7 @@ class PtzPanel(QWidget):
         self.set_home_button.setVisible(caps is not None and caps.home)
         if camera_id is None:
             self.title.setText("Select the tile of a PTZ camera")
+            self.position_label.setText("")
             self.lock_label.setText("")
             self.presets.clear()
             self.tours.clear()
@@ -155,6 +169,8 @@ class PtzPanel(QWidget):
         self.title.setText(f"<b>{shown_html(self._camera_name(camera_id))}</b>")
         self._desk.watch(camera_id)
         self._on_lock(camera_id, self._desk.lock(camera_id))
+        position = self._desk.position(camera_id)
+        self.position_label.setText(position_text(position) if position is not None else "")
         self._on_presets(camera_id, self._desk.presets(camera_id))
         self._on_tours(camera_id, self._desk.tours(camera_id))
 
@@ -198,6 +214,10 @@ class PtzPanel(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, tour.id)
             self.tours.addItem(item)
 
+    def _on_position(self, camera_id: str, position: PtzPosition) -> None:
+        if camera_id == self.camera_id:
+            self.position_label.setText(position_text(position))
+
     def _on_problem(self, camera_id: str, message: str) -> None:
         if camera_id == self.camera_id:
             self.problem_label.setText(message)
@@ -207,6 +227,7 @@ class PtzPanel(QWidget):
         if self.camera_id is not None:
             self.problem_label.setText("")
             action(self.camera_id)
+            self.acted.emit()
 
     def selected_preset(self) -> str | None:
         item = self.presets.currentItem()

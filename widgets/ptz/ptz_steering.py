@@ -145,7 +145,12 @@ class TileSteering(QObject):
 
     # -- keyboard -------------------------------------------------------------------------------
     def key_press(self, key: int, shift: bool, auto_repeat: bool) -> bool:
-        """True when the key steers (the caller then does not use it for anything else)."""
+        """True when the key steers (the caller then does not use it for anything else): the
+        arrows and + / - while held, 1 to 9 go to that preset."""
+        if self.camera_id is not None and Qt.Key.Key_1 <= key <= Qt.Key.Key_9:
+            if not auto_repeat:
+                self._desk.goto_preset_number(self.camera_id, key - Qt.Key.Key_0)
+            return True
         axes = _KEY_AXES.get(key)
         if axes is None or self.camera_id is None:
             return False

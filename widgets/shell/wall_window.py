@@ -10,8 +10,8 @@ import html
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtCore import Qt, QTime, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QSizePolicy,
     QSpinBox,
     QToolBar,
@@ -89,6 +90,7 @@ class WallWindow(QMainWindow):
             if alarms is not None:
                 self._add_alarm_panel(alarms, open_alarm, replay)
         self._build_status_bar(hub_label)
+        self._build_keys_and_menus()
 
         self._wall.layout_changed.connect(self._on_layout)
         self._wall.fullscreen_changed.connect(self._on_fullscreen)
@@ -108,6 +110,7 @@ class WallWindow(QMainWindow):
         self.fullscreen_action = QAction("Full screen", self)
         self.fullscreen_action.setCheckable(True)
         self.fullscreen_action.setShortcut(QKeySequence(Qt.Key.Key_F11))
+        self.fullscreen_action.setToolTip("Full screen (F11; Esc leaves it)")
         self.fullscreen_action.toggled.connect(self._wall.set_fullscreen)
         bar.addAction(self.fullscreen_action)
         bar.addSeparator()
@@ -161,6 +164,104 @@ class WallWindow(QMainWindow):
         self.resizeDocks([dock], [size], orientation)
         return dock
 
+    def _build_keys_and_menus(self) -> None:
+        """The window's keys (each also in a menu, where its shortcut is shown): F6 / Shift+F6
+        cycle the panes, Ctrl+F the camera search, Esc in a pane back to the wall, F1 the
+        shortcut sheet, Ctrl+Q quits. A View menu lists the docks; Help has the sheet and About."""
+        view = self.menuBar().addMenu("&View")
+        view.addAction(self.fullscreen_action)
+        self.next_pane_action = self._window_action("Next pane", "F6", lambda: self.cycle_panes(1))
+        self.previous_pane_action = self._window_action(
+            "Previous pane", "Shift+F6", lambda: self.cycle_panes(-1)
+        )
+        self.wall_action = self._window_action("Go to the wall", "", self.focus_wall)
+        view.addActions([self.next_pane_action, self.previous_pane_action, self.wall_action])
+        if self.camera_tree is not None:
+            self.search_action = self._window_action("Find camera", "Ctrl+F", self.focus_search)
+            view.addAction(self.search_action)
+        if self.alarm_panel is not None:
+            view.addAction(self.next_alarm_action)
+        docks = self.findChildren(QDockWidget)
+        if docks:
+            view.addSeparator()
+            for dock in docks:
+                view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        self.quit_action = self._window_action("Quit", "Ctrl+Q", self._on_close)
+        view.addAction(self.quit_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.shortcuts_action = self._window_action("Keyboard shortcuts", "F1", self.show_shortcuts)
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction("About Tessera", self._show_about)
+        # Esc in a pane (camera tree, PTZ, alarms) goes back to the wall; on the wall itself
+        # Esc keeps its meaning (leave a maximised tile, leave full screen).
+        for dock in docks:
+            back = QShortcut(QKeySequence(Qt.Key.Key_Escape), dock)
+            back.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            back.activated.connect(self.focus_wall)
+
+    def _window_action(self, text: str, keys: str, slot: Callable[[], object]) -> QAction:
+        action = QAction(text, self)
+        if keys:
+            action.setShortcut(QKeySequence(keys))
+            action.setToolTip(f"{text} ({QKeySequence(keys).toString()})")
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    # -- keyboard: panes ---------------------------------------------------------------------------
+    def panes(self) -> list[QWidget]:
+        """Where F6 goes, in order: the wall, the camera search, the PTZ panel, the alarm list
+        (those that are shown)."""
+        found: list[QWidget] = [self.wall_view]
+        if self.camera_tree is not None:
+            found.append(self.camera_tree.search)
+        if self.ptz_panel is not None:
+            found.append(self.ptz_panel)
+        if self.alarm_panel is not None:
+            found.append(self.alarm_panel.table)
+        return [w for w in found if w is self.wall_view or _dock_shown(w)]
+
+    def cycle_panes(self, step: int) -> None:
+        panes = self.panes()
+        focus = self.focusWidget()
+        current = next((i for i, w in enumerate(panes) if _inside(focus, w)), -1)
+        target = panes[(current + step) % len(panes)] if current >= 0 else panes[0]
+        target.setFocus(Qt.FocusReason.TabFocusReason)
+
+    def focus_wall(self) -> None:
+        self.wall_view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def focus_search(self) -> None:
+        if self.camera_tree is None:
+            return
+        dock = _dock_of(self.camera_tree)
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+        self.camera_tree.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.camera_tree.search.selectAll()
+
+    def show_shortcuts(self) -> None:
+        sheet = QMessageBox(self)
+        sheet.setWindowTitle("Keyboard shortcuts")
+        sheet.setTextFormat(Qt.TextFormat.RichText)
+        sheet.setText(shortcut_sheet_html())
+        sheet.setStandardButtons(QMessageBox.StandardButton.Close)
+        sheet.setModal(False)
+        sheet.show()
+        self.shortcut_sheet = sheet
+
+    def _show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Tessera",
+            "<b>Tessera</b> video-wall operator console.<br>"
+            "Live cameras on a grid, PTZ, alarms and their replay, on any hub.<br>"
+            "F1 lists the keyboard shortcuts.",
+        )
+
     def _add_layouts_menu(self) -> None:
         self.layouts_menu = QMenu("Layouts", self)
         button = QToolButton(self)
@@ -198,6 +299,14 @@ class WallWindow(QMainWindow):
         self.statusBar().addWidget(self.notice_label, 1)
         if hub_label:
             self.statusBar().addPermanentWidget(QLabel(hub_label, self))
+        self.clock_label = QLabel(self)
+        self.clock_label.setObjectName("clock")
+        self.clock_label.setToolTip("Local time")
+        self.statusBar().addPermanentWidget(self.clock_label)
+        self._clock = QTimer(self)
+        self._clock.timeout.connect(self._tick_clock)
+        self._clock.start(1000)
+        self._tick_clock()
         station.notices.posted.connect(self._on_notice)
         station.notices.withdrawn.connect(self._on_withdrawn)
         for notice in station.notices.items:
@@ -223,11 +332,7 @@ class WallWindow(QMainWindow):
             "Alarms", "alarms-dock", panel, Qt.DockWidgetArea.BottomDockWidgetArea, 200
         )
         # F8 from anywhere in the window: the next new alarm, its camera live.
-        next_alarm = QAction("Next new alarm", self)
-        next_alarm.setShortcut(QKeySequence(Qt.Key.Key_F8))
-        next_alarm.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        next_alarm.triggered.connect(self._next_alarm)
-        self.addAction(next_alarm)
+        self.next_alarm_action = self._window_action("Next new alarm", "F8", self._next_alarm)
         self.alarms_action = QAction("Alarms", self)
         self.alarms_action.setToolTip("Show the alarm list (F8: next new alarm)")
         self.alarms_action.triggered.connect(self._next_alarm)
@@ -251,6 +356,9 @@ class WallWindow(QMainWindow):
 
     def _add_ptz_panel(self, ptz: PtzDesk) -> None:
         panel = self.ptz_panel = PtzPanel(ptz, self._station.camera_name, self)
+        # After a click on the panel the PTZ keys work on the wall again at once (they did
+        # nothing until the tile was clicked, and that click re-centred the camera).
+        panel.acted.connect(self.focus_wall)
         self._add_dock("PTZ", "ptz-dock", panel, Qt.DockWidgetArea.RightDockWidgetArea, 240)
         # The panel follows the tile selected last, on any wall.
         for wall in self._station.walls:
@@ -286,6 +394,9 @@ class WallWindow(QMainWindow):
             self.showFullScreen()
         else:
             self.showNormal()
+
+    def _tick_clock(self) -> None:
+        self.clock_label.setText(QTime.currentTime().toString("HH:mm:ss"))
 
     def _on_notice(self, notice: Notice) -> None:
         self.notice_label.setText(notice.text)
@@ -333,7 +444,10 @@ class WallWindow(QMainWindow):
         self._tasks.spawn(coro, "wall-window-layouts")
 
     async def aclose(self) -> None:
-        """End what this window started (saving a layout, ...): at shutdown."""
+        """End what this window started (saving a layout, a close waiting out its undo time,
+        ...): at shutdown."""
+        if self.alarm_panel is not None:
+            await self.alarm_panel.aclose()
         await self._tasks.close()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -346,3 +460,80 @@ class WallWindow(QMainWindow):
         event.accept()
         if self._index == 0:
             self._on_close()
+
+
+def _dock_of(widget: QWidget) -> QDockWidget | None:
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QDockWidget):
+        parent = parent.parentWidget()
+    return parent
+
+
+def _dock_shown(widget: QWidget) -> bool:
+    dock = _dock_of(widget)
+    return dock is None or dock.isVisible()
+
+
+def _inside(widget: QWidget | None, pane: QWidget) -> bool:
+    while widget is not None:
+        if widget is pane:
+            return True
+        widget = widget.parentWidget()
+    return False
+
+
+# The shortcut sheet (F1): every key the operator has, where it works.
+SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "Anywhere",
+        (
+            ("F6 / Shift+F6", "next / previous pane: wall, camera search, PTZ, alarms"),
+            ("Ctrl+F", "find a camera"),
+            ("Esc", "from a pane: back to the wall"),
+            ("F8", "the most urgent new alarm, its camera live"),
+            ("F11", "full screen; Esc leaves it"),
+            ("F1", "this sheet"),
+            ("Ctrl+Q", "quit"),
+        ),
+    ),
+    (
+        "On the wall",
+        (
+            ("Arrow keys", "select the neighbouring tile"),
+            ("Enter", "maximise the selected tile; Esc or Enter again restores"),
+            ("Delete", "clear the selected tile"),
+            ("P", "PTZ mode on the selected tile (a steerable camera)"),
+        ),
+    ),
+    (
+        "In PTZ mode",
+        (
+            ("Arrow keys", "pan and tilt while held (Shift: full speed)"),
+            ("+ / -", "zoom in / out while held"),
+            ("1 to 9", "go to preset 1 to 9"),
+            ("P", "leave PTZ mode"),
+        ),
+    ),
+    (
+        "In the alarm list",
+        (
+            ("N", "the most urgent new alarm"),
+            ("Enter", "show the selected alarm's camera and replay"),
+            ("A / Shift+A", "acknowledge (with a note)"),
+            ("C / Shift+C", "close (with a note)"),
+            ("R", "replay the moment it fired"),
+        ),
+    ),
+)
+
+
+def shortcut_sheet_html() -> str:
+    rows: list[str] = []
+    for section, keys in SHORTCUTS:
+        rows.append(f"<tr><td colspan=2><b>{html.escape(section)}</b></td></tr>")
+        rows += [
+            f"<tr><td style='padding-right:16px'>{html.escape(key)}</td>"
+            f"<td>{html.escape(what)}</td></tr>"
+            for key, what in keys
+        ]
+    return "<table>" + "".join(rows) + "</table>"

@@ -303,3 +303,33 @@ def test_panel_saves_goes_to_and_tours(rig):
         panel.close()
 
     rig.run(body())
+
+
+def test_in_ptz_mode_digits_go_to_presets_and_the_panel_reads_out_the_position(rig):
+    async def body():
+        panel = PtzPanel(rig.desk, rig.station.camera_name)
+        panel.set_camera(PTZ_CAM)
+        acted: list[bool] = []
+        panel.acted.connect(lambda: acted.append(True))
+        panel.save_preset("Harbour mouth")  # preset 1, where the camera points now
+        assert acted == [True]  # the window then gives the keyboard back to the wall
+        assert await rig.wait(lambda: panel.presets.count() == 1)
+        await rig.client.ptz_absolute(PTZ_CAM, pan=-65, tilt=10, zoom=3)
+        rig.wall.select(rig.tile.tile.id)
+        rig.tile.set_ptz_mode(True)
+        rig.key(QKeyEvent.Type.KeyPress, Qt.Key.Key_1)
+        rig.key(QKeyEvent.Type.KeyRelease, Qt.Key.Key_1)
+        assert await rig.wait(lambda: bool(rig.commands("preset_goto")))
+        preset_id = rig.desk.presets(PTZ_CAM)[0].id
+        assert rig.commands("preset_goto")[0].body == {} and preset_id
+        rig.key(QKeyEvent.Type.KeyPress, Qt.Key.Key_7)  # no preset 7: said, nothing sent
+        assert len(rig.commands("preset_goto")) == 1
+        # The read-out follows every status the hub answers with (here the desk's own read).
+        await rig.desk.refresh(PTZ_CAM)
+        assert await rig.wait(lambda: panel.position_label.text().startswith("Pan "))
+        position = rig.desk.position(PTZ_CAM)
+        assert position is not None
+        assert f"Zoom {position.zoom:.1f}x" in panel.position_label.text()
+        panel.close()
+
+    rig.run(body())
