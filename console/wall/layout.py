@@ -88,18 +88,31 @@ class Direction(Enum):
     DOWN = (0, 1)
 
 
+# A wall remembers at most this many cameras no tile shows (oldest forgotten first).
+MAX_HIDDEN = 64
+
+
 @dataclass(frozen=True)
 class GridLayout:
-    """A grid covered exactly once by tiles, in reading order (top to bottom, left to right)."""
+    """A grid covered exactly once by tiles, in reading order (top to bottom, left to right).
+
+    `hidden`: cameras of this wall that no tile shows now, because the grid shrank, tiles were
+    joined or a camera was dropped on their tile; a grid that grows, a split and Ctrl+Z bring
+    them back. No wall edit drops a camera but an explicit clear.
+    """
 
     columns: int
     rows: int
     tiles: tuple[Tile, ...]
+    hidden: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         problem = _problem(self.columns, self.rows, self.tiles)
         if problem:
             raise LayoutError(problem)
+        shown = {t.camera_id for t in self.tiles if t.camera_id}
+        hidden = tuple(dict.fromkeys(c for c in self.hidden if c not in shown))[-MAX_HIDDEN:]
+        object.__setattr__(self, "hidden", hidden)
         ordered = tuple(sorted(self.tiles, key=lambda t: (t.rect.row, t.rect.col)))
         object.__setattr__(self, "tiles", ordered)
 
@@ -195,11 +208,12 @@ def apply_preset(layout: GridLayout, name: str) -> GridLayout:
     A pinned camera's new tile is pinned; a wall with an alarm tile gets one again (its last).
     """
     fresh = preset(name)
-    # Keep the camera order by tile size then reading order, so a maximised camera stays big.
+    # Keep the camera order by tile size then reading order, so a maximised camera stays big;
+    # the cameras hidden before come after, and those left over are hidden now.
     ordered = sorted(
         layout.tiles, key=lambda t: (-(t.rect.cols * t.rect.rows), t.rect.row, t.rect.col)
     )
-    cams = [t.camera_id for t in ordered if t.camera_id]
+    cams = [t.camera_id for t in ordered if t.camera_id] + list(layout.hidden)
     big_first = sorted(
         fresh.tiles, key=lambda t: (-(t.rect.cols * t.rect.rows), t.rect.row, t.rect.col)
     )
@@ -212,25 +226,31 @@ def apply_preset(layout: GridLayout, name: str) -> GridLayout:
         # The wall keeps a place for alarms: the last tile (reading order) of the new grid.
         last = fresh.tiles[-1].id
         by_id[last] = replace(by_id[last], role=TileRole.ALARM)
-    return GridLayout(fresh.columns, fresh.rows, tuple(by_id.values()))
+    leftover = tuple(cams[len(big_first) :])
+    return GridLayout(fresh.columns, fresh.rows, tuple(by_id.values()), leftover)
 
 
-def _with_tiles(layout: GridLayout, tiles: Iterable[Tile]) -> GridLayout:
-    return GridLayout(layout.columns, layout.rows, tuple(tiles))
+def _with_tiles(
+    layout: GridLayout, tiles: Iterable[Tile], hide: Iterable[str | None] = ()
+) -> GridLayout:
+    hidden = (*layout.hidden, *(c for c in hide if c))
+    return GridLayout(layout.columns, layout.rows, tuple(tiles), hidden)
 
 
 def assign(layout: GridLayout, tile_id: int, camera_id: str | None) -> GridLayout:
-    """Show `camera_id` on a tile. A camera appears once per wall: it leaves its old tile."""
-    layout.tile(tile_id)
-    tiles = []
-    for t in layout.tiles:
-        if t.id == tile_id:
-            tiles.append(replace(t, camera_id=camera_id))
-        elif camera_id is not None and t.camera_id == camera_id:
-            tiles.append(replace(t, camera_id=None))
-        else:
-            tiles.append(t)
-    return _with_tiles(layout, tiles)
+    """Show `camera_id` on a tile. A camera appears once per wall: shown on another tile, it
+    swaps with this tile's camera; otherwise the camera it replaces is hidden (not dropped).
+    None clears the tile (the one edit that lets a camera go)."""
+    target = layout.tile(tile_id)
+    if camera_id is None:
+        return _with_tiles(
+            layout, [replace(t, camera_id=None) if t.id == tile_id else t for t in layout.tiles]
+        )
+    source = layout.tile_showing(camera_id)
+    if source is not None:
+        return swap(layout, source.id, tile_id)
+    tiles = [replace(t, camera_id=camera_id) if t.id == tile_id else t for t in layout.tiles]
+    return _with_tiles(layout, tiles, [target.camera_id])
 
 
 def set_role(layout: GridLayout, tile_id: int, role: str) -> GridLayout:
@@ -274,10 +294,12 @@ def merge(layout: GridLayout, rect: CellRect) -> GridLayout:
     if not can_merge(layout, rect):
         raise LayoutError("those cells cannot be joined: the span must cover whole tiles")
     inside = [t for t in layout.tiles if rect.contains(t.rect)]
-    camera = next((t.camera_id for t in inside if t.camera_id), None)
+    cameras = [t.camera_id for t in inside if t.camera_id]
     keep = [t for t in layout.tiles if not rect.contains(t.rect)]
-    merged = Tile(inside[0].id, rect, camera)
-    return _with_tiles(layout, [*keep, merged])
+    merged = Tile(inside[0].id, rect, cameras[0] if cameras else None)
+    # The other cameras inside are hidden, first in line for the tiles a split gives back.
+    rest = cameras[1:]
+    return GridLayout(layout.columns, layout.rows, (*keep, merged), (*rest, *layout.hidden))
 
 
 def split(layout: GridLayout, tile_id: int) -> GridLayout:
@@ -288,10 +310,11 @@ def split(layout: GridLayout, tile_id: int) -> GridLayout:
     next_id = max(t.id for t in layout.tiles) + 1
     parts = sorted(tile.rect.cells(), key=lambda cr: (cr[1], cr[0]))
     new_tiles = [Tile(tile.id, CellRect(*parts[0]), tile.camera_id)]
+    back = list(layout.hidden)  # hidden cameras come back on the freed tiles, first first
     for i, (c, r) in enumerate(parts[1:]):
-        new_tiles.append(Tile(next_id + i, CellRect(c, r)))
+        new_tiles.append(Tile(next_id + i, CellRect(c, r), back.pop(0) if back else None))
     rest = [t for t in layout.tiles if t.id != tile_id]
-    return _with_tiles(layout, [*rest, *new_tiles])
+    return GridLayout(layout.columns, layout.rows, (*rest, *new_tiles), tuple(back))
 
 
 def neighbor(layout: GridLayout, tile_id: int, direction: Direction) -> int:

@@ -14,6 +14,8 @@ from console.media.frame import RENDER_PATHS, RenderPath
 from console.wall import layout as grid
 from console.wall.layout import CellRect, Direction, GridLayout
 
+MAX_UNDO = 50  # layout edits Ctrl+Z can take back, per wall
+
 
 @dataclass(frozen=True)
 class WallState:
@@ -33,6 +35,7 @@ class WallModel:
         self._state = state
         self._selected: int | None = state.layout.tiles[0].id
         self._maximized: int | None = None
+        self._undo: list[GridLayout] = []  # the layouts before the last edits, newest last
         self.layout_changed = Signal()  # (GridLayout)
         self.selection_changed = Signal()  # (tile id | None)
         self.maximized_changed = Signal()  # (tile id | None)
@@ -74,9 +77,31 @@ class WallModel:
         return self._maximized
 
     # -- editing -------------------------------------------------------------------------------
-    def set_layout(self, new: GridLayout) -> None:
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def undo(self) -> bool:
+        """Take back the last layout edit (Ctrl+Z on the wall); False when there is none."""
+        if not self._undo:
+            return False
+        self._maximized_off()
+        self._apply(self._undo.pop())
+        return True
+
+    def set_layout(self, new: GridLayout, *, undoable: bool = True) -> None:
+        """Show `new`; an `undoable` change can be taken back with `undo()`. Not undoable:
+        what the operator did not do (the first fill of an empty wall); it also forgets the
+        edits before it."""
         if new == self._state.layout:
             return
+        if undoable:
+            self._undo = [*self._undo, self._state.layout][-MAX_UNDO:]
+        else:
+            self._undo = []
+        self._apply(new)
+
+    def _apply(self, new: GridLayout) -> None:
         self._state = dataclasses.replace(self._state, layout=new)
         ids = {t.id for t in new.tiles}
         selection_moved = self._selected not in ids

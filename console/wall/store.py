@@ -84,6 +84,7 @@ def wall_to_json(w: WallState) -> dict[str, Any]:
             }
             for t in w.layout.tiles
         ],
+        "hidden": list(w.layout.hidden),
     }
 
 
@@ -111,9 +112,15 @@ def wall_from_json(d: Any, where: str) -> WallState:
     render_path = d.get("render_path", RenderPath.COMPOSITED.value)
     if render_path not in RENDER_PATHS:
         raise FileFormatError(f'{where}: "render_path" must be one of {", ".join(RENDER_PATHS)}')
+    hidden = d.get("hidden", [])
+    if not isinstance(hidden, list) or not all(isinstance(c, str) for c in hidden):
+        raise FileFormatError(f'{where}: "hidden" must be a list of camera ids')
     try:
         layout = GridLayout(
-            expect(d, "columns", int, where), expect(d, "rows", int, where), tuple(tiles)
+            expect(d, "columns", int, where),
+            expect(d, "rows", int, where),
+            tuple(tiles),
+            tuple(hidden),
         )
     except LayoutError as e:
         raise FileFormatError(f"{where}: {e}") from e

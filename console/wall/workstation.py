@@ -71,7 +71,7 @@ def fill_empty_walls(walls: Sequence[WallModel], cameras: Sequence[Camera]) -> N
         for offset, tile in enumerate(tiles[:count]):
             layout = assign(layout, tile.id, ids[(start + offset) % len(ids)])
         start += count
-        wall.set_layout(layout)  # one change, one rebuild of the wall's feeds
+        wall.set_layout(layout, undoable=False)  # one change, one rebuild of the wall's feeds
 
 
 def fill_empty_tiles(wall: WallModel, cameras: Sequence[Camera]) -> None:
@@ -82,7 +82,7 @@ def fill_empty_tiles(wall: WallModel, cameras: Sequence[Camera]) -> None:
     empty = [t for t in layout.tiles if t.camera_id is None and t.role != TileRole.ALARM]
     for tile, cam in zip(empty, spare, strict=False):
         layout = assign(layout, tile.id, cam)
-    wall.set_layout(layout)
+    wall.set_layout(layout, undoable=False)
 
 
 def _bound_factory(make_feed: FeedFactory, index: int, wall: WallModel, key: FeedKey) -> Feed:

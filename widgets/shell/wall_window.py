@@ -168,6 +168,15 @@ class WallWindow(QMainWindow):
         """The window's keys (each also in a menu, where its shortcut is shown): F6 / Shift+F6
         cycle the panes, Ctrl+F the camera search, Esc in a pane back to the wall, F1 the
         shortcut sheet, Ctrl+Q quits. A View menu lists the docks; Help has the sheet and About."""
+        edit = self.menuBar().addMenu("&Edit")
+        # Only while the wall has the keyboard: in the alarm list Ctrl+Z takes back a close.
+        self.undo_action = QAction("Undo wall edit", self)
+        self.undo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        self.undo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.undo_action.setToolTip("Take back the last change to this wall (Ctrl+Z on the wall)")
+        self.undo_action.triggered.connect(lambda _checked=False: self._wall.undo())
+        self.wall_view.addAction(self.undo_action)
+        edit.addAction(self.undo_action)
         view = self.menuBar().addMenu("&View")
         view.addAction(self.fullscreen_action)
         self.next_pane_action = self._window_action("Next pane", "F6", lambda: self.cycle_panes(1))

@@ -106,3 +106,53 @@ def test_keyboard_neighbors_follow_the_grid_and_stop_at_edges():
     corner = layout.tile_at(2, 2).id
     assert neighbor(layout, corner, Direction.UP) == layout.tile_at(2, 1).id
     assert neighbor(layout, corner, Direction.LEFT) == layout.tile_at(1, 2).id
+
+
+# -- no wall edit drops a camera (issue 14) ------------------------------------------------------
+
+
+def test_a_camera_dropped_on_an_occupied_tile_swaps_with_it_and_leaves_no_hole():
+    layout = preset("2x2", CAMS[:4])
+    dropped = assign(layout, 4, "cam-01")  # cam-01 from tile 1 onto cam-04's tile
+    assert [t.camera_id for t in dropped.tiles] == ["cam-04", "cam-02", "cam-03", "cam-01"]
+    assert dropped.hidden == ()
+
+
+def test_a_camera_from_outside_hides_the_one_it_replaces_and_a_bigger_grid_brings_it_back():
+    layout = assign(preset("2x2", CAMS[:4]), 2, "cam-09")
+    assert layout.tile(2).camera_id == "cam-09" and layout.hidden == ("cam-02",)
+    bigger = apply_preset(layout, "3x3")
+    assert set(bigger.camera_ids()) == {*CAMS[:4], "cam-09"} and bigger.hidden == ()
+
+
+def test_fewer_tiles_and_back_loses_no_camera():
+    layout = preset("3x3", CAMS[:9])
+    small = apply_preset(layout, "2x2")
+    assert small.camera_ids() == CAMS[:4] and small.hidden == tuple(CAMS[4:9])
+    back = apply_preset(small, "3x3")
+    assert back.camera_ids() == CAMS[:9] and back.hidden == ()
+
+
+def test_joining_hides_the_cameras_inside_and_splitting_brings_them_back():
+    layout = preset("3x3", CAMS[:9])
+    merged = merge(layout, CellRect(0, 0, 2, 2))
+    assert merged.tile_at(0, 0).camera_id == "cam-01"
+    assert merged.hidden == ("cam-02", "cam-04", "cam-05")
+    back = split(merged, merged.tile_at(0, 0).id)
+    assert sorted(back.camera_ids()) == sorted(CAMS[:9]) and back.hidden == ()
+
+
+def test_clearing_a_tile_is_the_one_edit_that_lets_a_camera_go():
+    from console.wall.layout import clear
+
+    cleared = clear(preset("2x2", CAMS[:4]), 1)
+    assert cleared.tile(1).camera_id is None and cleared.hidden == ()
+
+
+def test_hidden_cameras_are_unique_not_on_a_tile_and_bounded():
+    from console.wall.layout import MAX_HIDDEN
+
+    layout = GridLayout(1, 1, (Tile(1, CellRect(0, 0), "a"),), ("a", "b", "b", "c"))
+    assert layout.hidden == ("b", "c")
+    many = GridLayout(1, 1, (Tile(1, CellRect(0, 0)),), tuple(f"x{i}" for i in range(100)))
+    assert len(many.hidden) == MAX_HIDDEN and many.hidden[-1] == "x99"

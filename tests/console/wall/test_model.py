@@ -49,3 +49,23 @@ def test_selection_moves_with_arrow_directions_and_survives_layout_change():
     wall.select(9)
     wall.apply_preset("2x2")  # tile 9 is gone
     assert wall.selected == wall.layout.tiles[0].id
+
+
+def test_ctrl_z_takes_back_the_last_wall_edits_in_order():
+    wall = make_wall()
+    start = wall.layout
+    wall.apply_preset("2x2")
+    wall.swap(1, 2)
+    after_swap = wall.layout
+    wall.assign(1, "cam-new")
+    assert wall.undo() and wall.layout == after_swap
+    assert wall.undo() and wall.undo() and wall.layout == start
+    assert not wall.undo() and not wall.can_undo
+
+
+def test_a_change_the_operator_did_not_make_is_not_undone():
+    wall = make_wall()
+    wall.swap(1, 2)
+    filled = preset("2x2", ["a", "b", "c", "d"])
+    wall.set_layout(filled, undoable=False)
+    assert not wall.can_undo and not wall.undo() and wall.layout == filled

@@ -70,3 +70,13 @@ def test_saving_after_a_damaged_load_keeps_the_copy(tmp_path):
     store.save(two_screen_layouts())
     assert kept.read_text() == "not json"
     assert store.load().value == two_screen_layouts()
+
+
+def test_hidden_cameras_are_kept_in_the_file(tmp_path):
+    from console.wall.layout import apply_preset
+
+    layout = apply_preset(preset("3x3", [f"cam-{i}" for i in range(9)]), "2x2")
+    store = LayoutStore(tmp_path / "layouts.json")
+    store.save(SavedLayouts((NamedLayout("Night", (WallState(0, layout),)),), "Night"))
+    loaded = store.load().value.get("Night").walls[0].layout
+    assert loaded.hidden == layout.hidden and len(loaded.hidden) == 5

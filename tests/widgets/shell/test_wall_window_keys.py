@@ -72,7 +72,7 @@ def test_the_view_menu_lists_the_docks_and_the_keys_are_named(qtbot, station):
     book = AlarmBook(client=MinimalClient())
     window, _ = make_window(qtbot, station, alarms=book)
     menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
-    assert set(menus) == {"View", "Help"}
+    assert set(menus) == {"Edit", "View", "Help"}
     view = [a.text() for a in menus["View"].actions() if a.text()]
     docks = [d.windowTitle() for d in window.findChildren(QDockWidget)]
     assert set(docks) <= set(view) and "Full screen" in view and "Quit" in view
@@ -88,3 +88,14 @@ def test_the_status_bar_has_a_clock(qtbot, station):
     window, _ = make_window(qtbot, station)
     text = window.clock_label.text()
     assert len(text) == 8 and text[2] == ":" and text[5] == ":"
+
+
+def test_ctrl_z_on_the_wall_takes_back_a_wall_edit(qtbot, station):
+    window, _ = make_window(qtbot, station)
+    wall = station.walls[0]
+    before = wall.layout
+    wall.apply_preset("1x1")  # cam-02 hidden, not dropped
+    window.focus_wall()
+    qtbot.waitUntil(window.wall_view.hasFocus)
+    qtbot.keyClick(window.wall_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert wall.layout == before
