@@ -181,9 +181,17 @@ class ConsoleApp:
         loaded_layouts = await self._blocking(layout_store.load)
         loaded_alerts = await self._blocking(AlertSettingsStore(folder / "alerts.json").load)
         self.alert_settings = loaded_alerts.value
-        for problem in (loaded_settings.problem, loaded_layouts.problem, loaded_alerts.problem):
+        for problem in (loaded_settings.problem, loaded_alerts.problem):
             if problem:
                 self.notices.post(problem, Level.WARNING)
+        if loaded_layouts.problem:
+            # Closing the console does not write over it; Layouts offers to put the copy back.
+            self.notices.post(
+                f"{loaded_layouts.problem} It is not overwritten until you save a layout "
+                "(Layouts → Put the damaged file back).",
+                Level.WARNING,
+                "layouts-damaged",
+            )
         settings: Settings = loaded_settings.value
 
         url = None if opts.demo else (opts.hub_url or settings.hub.url)
@@ -210,6 +218,7 @@ class ConsoleApp:
             engine,
             layout_store,
             loaded_layouts.value,
+            loaded_layouts.kept_copy,
         )
         services = self.services
         self._open_windows(services)
@@ -234,6 +243,7 @@ class ConsoleApp:
         engine: MediaEngine,
         layout_store: LayoutStore,
         saved: SavedLayouts,
+        damaged_copy: Path | None = None,
     ) -> Services:
         """Everything the console runs, in the order each needs the others (no I/O here: the
         walls' feeds start, the camera list and the alarms are loaded by tasks afterwards)."""
@@ -254,6 +264,7 @@ class ConsoleApp:
             functools.partial(self._make_feed, engine, client, directory),
             fill_first_wall=opts.layout is not None,
             forced_profile=opts.profile,
+            damaged_copy=damaged_copy,
         )
         alarms = AlarmBook(client, self.notices)
         return Services(
@@ -339,9 +350,10 @@ class ConsoleApp:
         self.joysticks.start()  # SDL starts on its own thread; failure is reported, not raised
 
     async def save_session(self) -> None:
-        """Keep the walls as they are for the next start (under the current layout name)."""
+        """Keep the walls as they are for the next start, apart from the named layouts (which
+        change only when the operator saves one)."""
         if self.services is not None:
-            await self.services.station.save_layout()
+            await self.services.station.save_session()
 
     async def _probe_hub(self) -> object:
         """Asked every half second while the hub is down (see HubReachability)."""

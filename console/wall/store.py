@@ -11,7 +11,9 @@ File format (version 1):
                                         "camera": "cam-01", "role": "normal"}, ...]}]}]}
 
 `role` (additive; absent means "normal") is "pinned" for a tile auto-pop must leave alone and
-"alarm" for a tile that alarming cameras are brought into.
+"alarm" for a tile that alarming cameras are brought into. `hidden` (additive) lists a wall's
+cameras that no tile shows. `session` (additive) holds the walls as the console was closed:
+the next start opens them, and no named layout changes unless the operator saves it.
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ class NamedLayout:
 @dataclass(frozen=True)
 class SavedLayouts:
     layouts: tuple[NamedLayout, ...] = field(default_factory=tuple)
-    current: str = DEFAULT_NAME
+    current: str = DEFAULT_NAME  # the named layout last saved or recalled
+    # The walls as the console was last closed, apart from every named layout (None: none yet).
+    session: tuple[WallState, ...] | None = None
 
     def get(self, name: str) -> NamedLayout | None:
         return next((n for n in self.layouts if n.name == name), None)
@@ -56,12 +60,15 @@ class SavedLayouts:
 
     def with_layout(self, named: NamedLayout) -> SavedLayouts:
         rest = tuple(n for n in self.layouts if n.name != named.name)
-        return SavedLayouts((*rest, named), named.name)
+        return SavedLayouts((*rest, named), named.name, self.session)
+
+    def with_session(self, walls: tuple[WallState, ...]) -> SavedLayouts:
+        return SavedLayouts(self.layouts, self.current, walls)
 
     def without(self, name: str) -> SavedLayouts:
         rest = tuple(n for n in self.layouts if n.name != name)
         current = self.current if self.current != name else (rest[0].name if rest else DEFAULT_NAME)
-        return SavedLayouts(rest, current)
+        return SavedLayouts(rest, current, self.session)
 
 
 def wall_to_json(w: WallState) -> dict[str, Any]:
@@ -158,16 +165,30 @@ def parse(doc: dict[str, Any]) -> SavedLayouts:
     current = doc.get("current", DEFAULT_NAME)
     if not isinstance(current, str):
         raise FileFormatError('"current" must be a layout name')
-    return SavedLayouts(tuple(named), current)
+    session = doc.get("session")
+    session_walls: tuple[WallState, ...] | None = None
+    if session is not None:
+        if not isinstance(session, dict):
+            raise FileFormatError('"session" must be an object')
+        raw = expect(session, "walls", list, "the session")
+        session_walls = tuple(
+            wall_from_json(w, f"the session, wall {j + 1}") for j, w in enumerate(raw)
+        )
+        if not session_walls:
+            raise FileFormatError("the session has no walls")
+    return SavedLayouts(tuple(named), current, session_walls)
 
 
 def to_json(saved: SavedLayouts) -> dict[str, Any]:
-    return {
+    doc: dict[str, Any] = {
         "current": saved.current,
         "layouts": [
             {"name": n.name, "walls": [wall_to_json(w) for w in n.walls]} for n in saved.layouts
         ],
     }
+    if saved.session is not None:
+        doc["session"] = {"walls": [wall_to_json(w) for w in saved.session]}
+    return doc
 
 
 class LayoutStore:

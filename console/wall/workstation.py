@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from console.base.notices import Level, Notices
 from console.base.signals import Signal
@@ -30,15 +32,17 @@ FeedFactory = Callable[[int, FeedKey, WallModel], Feed]
 def initial_walls(
     saved: SavedLayouts, screens: int, grid: str | None, render_path: str | None
 ) -> list[WallState]:
-    """The walls to open: the current saved layout, else one default wall per screen.
+    """The walls to open: the session the console was closed with, else the current saved
+    layout, else one default wall per screen.
 
     A wall saved for a screen that is not connected now moves to the last screen; `grid`
     (from `--layout`) replaces the first wall's grid and keeps its cameras (and, for a saved
     wall with an alarm tile, an alarm tile).
     """
     current = saved.get(saved.current)
-    if current is not None:
-        walls = [replace(w, screen=min(w.screen, screens - 1)) for w in current.walls]
+    opened = saved.session or (current.walls if current is not None else None)
+    if opened is not None:
+        walls = [replace(w, screen=min(w.screen, screens - 1)) for w in opened]
     else:
         walls = [WallState(i, preset("3x3" if i == 0 else "2x2")) for i in range(screens)]
         if grid is None:
@@ -100,11 +104,15 @@ class Workstation:
         make_feed: FeedFactory,
         fill_first_wall: bool = False,
         forced_profile: str | None = None,
+        damaged_copy: Path | None = None,
     ) -> None:
         self.directory = directory
         self.notices = notices
         self._store = store
         self._saved = saved
+        # layouts.json could not be read and was kept as this copy: nothing writes over it
+        # until the operator saves a layout (closing the console does not).
+        self.damaged_copy = damaged_copy
         self.walls = [WallModel(w) for w in walls]
         self.feeds = [
             WallFeeds(
@@ -173,8 +181,54 @@ class Workstation:
             )
             return False
         self._saved = saved
+        self.damaged_copy = None  # the operator chose to write the file
         self.notices.post(f"Layout “{name}” saved.", key="layout-saved")
         self.saved_changed.emit(saved)
+        return True
+
+    @property
+    def layout_modified(self) -> bool:
+        """Whether the walls differ from the named layout last saved or recalled (a layout
+        not saved yet counts as modified)."""
+        named = self._saved.get(self._saved.current)
+        if named is None:
+            return True
+        by_screen = {w.screen: w.layout for w in named.walls}
+        return any(by_screen.get(w.screen) != w.layout for w in self.walls)
+
+    async def save_session(self) -> bool:
+        """Keep the walls as they are for the next start, apart from every named layout (which
+        change only on Save). Not while a damaged layouts.json waits for the operator."""
+        if self.damaged_copy is not None:
+            log.info("session not saved: layouts.json is damaged (kept as %s)", self.damaged_copy)
+            return False
+        saved = self._saved.with_session(tuple(w.state for w in self.walls))
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, self._store.save, saved)
+        except OSError as e:
+            log.warning("session not saved to %s: %s", self._store.path, e)
+            return False
+        self._saved = saved
+        return True
+
+    async def restore_damaged(self) -> bool:
+        """Put the kept copy of a damaged layouts.json back in its place (to repair it by hand,
+        or for the newer Tessera that wrote it); this console keeps what it shows."""
+        kept = self.damaged_copy
+        if kept is None:
+            return False
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                None, shutil.copyfile, kept, self._store.path
+            )
+        except OSError as e:
+            self.notices.post(f"The kept copy could not be put back: {e.strerror}.", Level.ERROR)
+            return False
+        self.notices.post(
+            f"{kept.name} is back in place as {self._store.path.name}. Tessera reads it at the "
+            "next start; saving a layout before then would replace it.",
+            key="layouts-damaged",
+        )
         return True
 
     async def delete_layout(self, name: str) -> None:

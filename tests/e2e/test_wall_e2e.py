@@ -201,3 +201,47 @@ def test_maximizing_a_tile_switches_to_main_without_a_blank_picture(qloop, qapp)
             await app.shutdown()
 
     qloop.run_until_complete(scenario())
+
+
+def test_closing_keeps_the_walls_apart_and_a_named_layout_changes_only_on_save(
+    qloop, qapp, private_config_dir
+):
+    """Closing the console saved the walls into the named layout last saved or recalled, so a
+    named layout drifted with every shift (issue 14). Now closing keeps them as the session."""
+
+    async def first_run():
+        app = ConsoleApp(ConsoleOptions(demo=True, layout="2x2"), qapp)
+        assert await app.start() == 0
+        try:
+            await wait_until(lambda: tiles_of(app)[0].tile.camera_id, 20, "cameras on the wall")
+            assert await app.station.save_layout("Night shift")
+            wall = app.station.walls[0]
+            saved = [t.camera_id for t in wall.layout.tiles]
+            assert not app.station.layout_modified
+            wall.swap(wall.layout.tiles[0].id, wall.layout.tiles[3].id)  # then closed unsaved
+            assert app.station.layout_modified
+            await app.save_session()  # what quitting does (ConsoleApp.run)
+            return saved, [t.camera_id for t in wall.layout.tiles]
+        finally:
+            await app.shutdown()
+
+    named, edited = qloop.run_until_complete(first_run())
+    doc = json.loads((private_config_dir / "layouts.json").read_text())
+    [night] = [n for n in doc["layouts"] if n["name"] == "Night shift"]
+    assert [t["camera"] for t in night["walls"][0]["tiles"]] == named  # unchanged by closing
+
+    async def second_run():
+        app = ConsoleApp(ConsoleOptions(demo=True), qapp)
+        assert await app.start() == 0
+        try:
+            opened = [t.camera_id for t in app.station.walls[0].layout.tiles]
+            modified = app.station.layout_modified
+            app.station.load_layout("Night shift")
+            recalled = [t.camera_id for t in app.station.walls[0].layout.tiles]
+            return opened, modified, recalled
+        finally:
+            await app.shutdown()
+
+    opened, modified, recalled = qloop.run_until_complete(second_run())
+    assert opened == edited and modified  # the session, shown as a change to "Night shift"
+    assert recalled == named

@@ -273,12 +273,30 @@ class WallWindow(QMainWindow):
 
     def _add_layouts_menu(self) -> None:
         self.layouts_menu = QMenu("Layouts", self)
-        button = QToolButton(self)
-        button.setText("Layouts")
+        button = self.layouts_button = QToolButton(self)
         button.setMenu(self.layouts_menu)
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.toolbar.addWidget(button)
         self.layouts_menu.aboutToShow.connect(self._fill_layouts_menu)
+        # The button names the layout and shows when the walls no longer match it: named
+        # layouts change only on Save (closing keeps the walls apart, as the session).
+        self._station.saved_changed.connect(lambda _saved: self._show_layout_name())
+        for wall in self._station.walls:
+            wall.layout_changed.connect(lambda _layout: self._show_layout_name())
+        self._show_layout_name()
+
+    def _show_layout_name(self) -> None:
+        station = self._station
+        name = station.saved.current
+        known = station.saved.get(name) is not None
+        modified = station.layout_modified
+        text = f"Layouts · {name}" + (" (modified)" if known and modified else "")
+        self.layouts_button.setText(text if known else "Layouts")
+        self.layouts_button.setToolTip(
+            f"Saved layouts. The walls differ from “{name}”: Layouts → Save keeps them."
+            if known and modified
+            else "Saved layouts: save the walls under a name, or recall one"
+        )
 
     def _add_camera_tree(self) -> None:
         station = self._station
@@ -428,8 +446,18 @@ class WallWindow(QMainWindow):
         menu = self.layouts_menu
         menu.clear()
         saved: SavedLayouts = self._station.saved
-        menu.addAction("Save", lambda: self._run(self._station.save_layout()))
+        known = saved.get(saved.current) is not None
+        menu.addAction(
+            f"Save “{saved.current}”" if known else "Save",
+            lambda: self._run(self._station.save_layout()),
+        )
         menu.addAction("Save as…", self._save_as)
+        kept = self._station.damaged_copy
+        if kept is not None:
+            menu.addAction(
+                f"Put the damaged file back ({kept.name})",
+                lambda: self._run(self._station.restore_damaged()),
+            )
         if saved.layouts:
             menu.addSeparator()
             for name in saved.names():

@@ -80,3 +80,14 @@ def test_hidden_cameras_are_kept_in_the_file(tmp_path):
     store.save(SavedLayouts((NamedLayout("Night", (WallState(0, layout),)),), "Night"))
     loaded = store.load().value.get("Night").walls[0].layout
     assert loaded.hidden == layout.hidden and len(loaded.hidden) == 5
+
+
+def test_the_session_is_kept_apart_from_the_named_layouts(tmp_path):
+    store = LayoutStore(tmp_path / "layouts.json")
+    saved = two_screen_layouts()
+    session = (WallState(0, preset("2x2", ["cam-09"])),)
+    store.save(saved.with_session(session))
+    loaded = store.load().value
+    assert loaded.session == session
+    assert loaded.get("Night shift") == saved.get("Night shift")
+    assert loaded.with_layout(saved.layouts[0]).session == session  # saving keeps it

@@ -99,3 +99,14 @@ def test_ctrl_z_on_the_wall_takes_back_a_wall_edit(qtbot, station):
     qtbot.waitUntil(window.wall_view.hasFocus)
     qtbot.keyClick(window.wall_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert wall.layout == before
+
+
+def test_the_layouts_button_names_the_layout_and_says_when_the_walls_differ(qtbot, qloop, station):
+    window, _ = make_window(qtbot, station)
+    assert window.layouts_button.text() == "Layouts"  # nothing saved yet
+    assert qloop.run_until_complete(station.save_layout("Night"))
+    assert window.layouts_button.text() == "Layouts · Night"
+    station.walls[0].swap(1, 2)
+    assert window.layouts_button.text() == "Layouts · Night (modified)"
+    window._fill_layouts_menu()
+    assert [a.text() for a in window.layouts_menu.actions()][:2] == ["Save “Night”", "Save as…"]
