@@ -26,6 +26,11 @@ from console.alerts.settings import AlertSettings, AlertSettingsStore
 from console.alerts.sounds import AplayPlayer
 from console.app.hubprocess import EmbeddedHub, HubStartError
 from console.app.settings import Settings, SettingsStore
+from console.app.window_arrangements import (
+    Arrangement,
+    WindowArrangements,
+    WindowArrangementStore,
+)
 from console.base.jsonfile import config_dir
 from console.base.marshal import Marshal
 from console.base.notices import Level, Notices
@@ -117,6 +122,8 @@ class ConsoleApp:
         self._hub: EmbeddedHub | None = None  # the demo hub's process, when this console runs one
         self.services: Services | None = None  # once started
         self.windows: list[WallWindow] = []
+        self._arrangement_store: WindowArrangementStore | None = None
+        self._arrangements = WindowArrangements()
         self._tasks = TaskOwner("console")  # the directory load, alarm and PTZ events
         self._feed_tasks = TaskOwner("feeds")  # one per live tile
         self._reachability = HubReachability(self._probe_hub)
@@ -167,6 +174,7 @@ class ConsoleApp:
                 return await self._screenshots(self._opts.screenshot, self._opts.after_s)
             await self._quit.wait()
             await self.save_session()
+            await self.save_arrangements()
             return 0
         finally:
             await self.shutdown()
@@ -180,8 +188,15 @@ class ConsoleApp:
         loaded_settings = await self._blocking(SettingsStore(folder / "settings.json").load)
         loaded_layouts = await self._blocking(layout_store.load)
         loaded_alerts = await self._blocking(AlertSettingsStore(folder / "alerts.json").load)
+        self._arrangement_store = WindowArrangementStore(folder / "windows.json")
+        loaded_arrangements = await self._blocking(self._arrangement_store.load)
+        self._arrangements = loaded_arrangements.value
         self.alert_settings = loaded_alerts.value
-        for problem in (loaded_settings.problem, loaded_alerts.problem):
+        for problem in (
+            loaded_settings.problem,
+            loaded_alerts.problem,
+            loaded_arrangements.problem,
+        ):
             if problem:
                 self.notices.post(problem, Level.WARNING)
         if loaded_layouts.problem:
@@ -355,6 +370,23 @@ class ConsoleApp:
         if self.services is not None:
             await self.services.station.save_session()
 
+    async def save_arrangements(self) -> None:
+        """Keep where each window's docks are and how big, per screen, for the next start."""
+        if self.services is None or not self.windows:
+            return
+        arrangements = self._arrangements
+        for window, wall in zip(self.windows, self.services.station.walls, strict=False):
+            state, geometry = window.arrangement()
+            arrangements = arrangements.with_screen(wall.screen, Arrangement(state, geometry))
+        if self._arrangement_store is None:
+            return
+        try:
+            await self._blocking(self._arrangement_store.save, arrangements)
+        except OSError as e:
+            log.warning("window arrangement not saved: %s", e)
+            return
+        self._arrangements = arrangements
+
     async def _probe_hub(self) -> object:
         """Asked every half second while the hub is down (see HubReachability)."""
         if self.services is None:
@@ -430,6 +462,9 @@ class ConsoleApp:
             screen = screens[min(wall.screen, len(screens) - 1)]
             window.setScreen(screen)
             window.move(screen.availableGeometry().topLeft())
+            kept = self._arrangements.get(wall.screen)
+            if kept is not None and self._opts.screenshot is None:
+                window.restore_arrangement(kept.state)  # docks as the operator left them
             if wall.state.fullscreen:
                 window.showFullScreen()
             elif self._opts.screenshot is not None:

@@ -10,8 +10,8 @@ import html
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from PySide6.QtCore import Qt, QTime, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, Qt, QTime, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QCursor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -42,6 +42,9 @@ from widgets.alarms.alarm_list import AlarmListPanel
 from widgets.cameras.camera_tree import CameraTree
 from widgets.ptz.ptz_panel import PtzPanel
 from widgets.wall.wall_view import WallView
+
+EDGE_POLL_MS = 250  # how often a full-screen window looks for the mouse at its top edge
+ARRANGEMENT_VERSION = 1  # of the docks' arrangement Qt saves; a change forgets older ones
 
 
 class WallWindow(QMainWindow):
@@ -91,6 +94,15 @@ class WallWindow(QMainWindow):
                 self._add_alarm_panel(alarms, open_alarm, replay)
         self._build_status_bar(hub_label)
         self._build_keys_and_menus()
+        # Full screen shows video only (F11); F10 or the mouse at the top edge brings the bars
+        # and docks back, Esc leaves full screen for the window as it was.
+        self._was_maximized = True
+        self._chrome_before: list[QWidget] = []
+        self._edge_timer = QTimer(self)
+        self._edge_timer.setInterval(EDGE_POLL_MS)
+        self._edge_timer.timeout.connect(self._check_edge)
+        if self._wall.state.fullscreen:
+            self._hide_chrome()
 
         self._wall.layout_changed.connect(self._on_layout)
         self._wall.fullscreen_changed.connect(self._on_fullscreen)
@@ -110,7 +122,7 @@ class WallWindow(QMainWindow):
         self.fullscreen_action = QAction("Full screen", self)
         self.fullscreen_action.setCheckable(True)
         self.fullscreen_action.setShortcut(QKeySequence(Qt.Key.Key_F11))
-        self.fullscreen_action.setToolTip("Full screen (F11; Esc leaves it)")
+        self.fullscreen_action.setToolTip("Full screen, video only (F11; Esc leaves it)")
         self.fullscreen_action.toggled.connect(self._wall.set_fullscreen)
         bar.addAction(self.fullscreen_action)
         bar.addSeparator()
@@ -179,6 +191,10 @@ class WallWindow(QMainWindow):
         edit.addAction(self.undo_action)
         view = self.menuBar().addMenu("&View")
         view.addAction(self.fullscreen_action)
+        self.chrome_action = self._window_action(
+            "Bars and panels in full screen", "F10", self._toggle_chrome
+        )
+        view.addAction(self.chrome_action)
         self.next_pane_action = self._window_action("Next pane", "F6", lambda: self.cycle_panes(1))
         self.previous_pane_action = self._window_action(
             "Previous pane", "Shift+F6", lambda: self.cycle_panes(-1)
@@ -415,12 +431,62 @@ class WallWindow(QMainWindow):
             index = self.grid_box.findText(label)
         self.grid_box.setCurrentIndex(index)
 
+    # -- the window's arrangement, kept per screen (console.app.window_arrangements) ---------
+    def arrangement(self) -> tuple[bytes, bytes]:
+        """Where the docks are and how big, and the window's place, as Qt saves them."""
+        return bytes(self.saveState(ARRANGEMENT_VERSION).data()), bytes(self.saveGeometry().data())
+
+    def restore_arrangement(self, state: bytes, geometry: bytes = b"") -> bool:
+        """Put the docks back as they were (False when Qt cannot read what was saved: the
+        window then keeps its defaults)."""
+        if geometry:
+            self.restoreGeometry(QByteArray(geometry))
+        return bool(self.restoreState(QByteArray(state), ARRANGEMENT_VERSION))
+
+    # -- full screen: video only -------------------------------------------------------------
+    def _chrome(self) -> list[QWidget]:
+        """What full screen hides: the menu, toolbar and status bars and every dock."""
+        return [self.menuBar(), self.toolbar, self.statusBar(), *self.findChildren(QDockWidget)]
+
     def _on_fullscreen(self, on: bool) -> None:
         self.fullscreen_action.setChecked(on)
         if on:
+            self._was_maximized = self.isMaximized()
+            self._hide_chrome()
             self.showFullScreen()
         else:
-            self.showNormal()
+            self._edge_timer.stop()
+            self.show_chrome(True)
+            # Back to the window as it was before (it went back to a small window).
+            if self._was_maximized:
+                self.showMaximized()
+            else:
+                self.showNormal()
+
+    def _hide_chrome(self) -> None:
+        self._chrome_before = [w for w in self._chrome() if not w.isHidden()]
+        for widget in self._chrome_before:
+            widget.hide()
+        self._edge_timer.start()
+
+    def show_chrome(self, on: bool) -> None:
+        """In full screen: show (or hide again) the bars and docks that were shown before."""
+        for widget in self._chrome_before:
+            widget.setVisible(on)
+
+    def chrome_shown(self) -> bool:
+        return any(w.isVisible() for w in self._chrome_before)
+
+    def _toggle_chrome(self) -> None:
+        if self.isFullScreen() or self._wall.state.fullscreen:
+            self.show_chrome(not self.chrome_shown())
+
+    def _check_edge(self) -> None:
+        """The mouse at the top edge of a full-screen wall brings the bars and docks back."""
+        if not self._wall.state.fullscreen or self.chrome_shown():
+            return
+        if QCursor.pos().y() <= self.geometry().top() + 1 and self.underMouse():
+            self.show_chrome(True)
 
     def _tick_clock(self) -> None:
         self.clock_label.setText(QTime.currentTime().toString("HH:mm:ss"))
@@ -528,7 +594,8 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("Ctrl+F", "find a camera"),
             ("Esc", "from a pane: back to the wall"),
             ("F8", "the most urgent new alarm, its camera live"),
-            ("F11", "full screen; Esc leaves it"),
+            ("F11", "full screen, video only; Esc leaves it"),
+            ("F10", "in full screen: show or hide the bars and panels (or the mouse at the top)"),
             ("F1", "this sheet"),
             ("Ctrl+Q", "quit"),
         ),

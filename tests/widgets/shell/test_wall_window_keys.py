@@ -110,3 +110,44 @@ def test_the_layouts_button_names_the_layout_and_says_when_the_walls_differ(qtbo
     assert window.layouts_button.text() == "Layouts · Night (modified)"
     window._fill_layouts_menu()
     assert [a.text() for a in window.layouts_menu.actions()][:2] == ["Save “Night”", "Save as…"]
+
+
+def test_f11_shows_video_only_f10_brings_the_panels_back_and_esc_the_window_as_it_was(
+    qtbot, station
+):
+    book = AlarmBook(client=MinimalClient())
+    window, _ = make_window(qtbot, station, alarms=book)
+    window.showMaximized()
+    qtbot.waitUntil(window.isMaximized)
+    window.focus_wall()
+    qtbot.waitUntil(window.wall_view.hasFocus)
+    chrome = [
+        window.menuBar(),
+        window.toolbar,
+        window.statusBar(),
+        *window.findChildren(QDockWidget),
+    ]
+    assert all(w.isVisible() for w in chrome)
+    qtbot.keyClick(window.wall_view, Qt.Key.Key_F11)
+    qtbot.waitUntil(window.isFullScreen)
+    assert not any(w.isVisible() for w in chrome)  # the toolbar and every dock stayed before
+    qtbot.keyClick(window.wall_view, Qt.Key.Key_F10)
+    assert all(w.isVisible() for w in chrome)
+    qtbot.keyClick(window.wall_view, Qt.Key.Key_F10)
+    assert not any(w.isVisible() for w in chrome)
+    qtbot.keyClick(window.wall_view, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.isFullScreen())
+    assert all(w.isVisible() for w in chrome)
+    qtbot.waitUntil(window.isMaximized)  # not the small window Esc used to give back
+
+
+def test_the_docks_arrangement_is_given_back_as_it_was_saved(qtbot, station):
+    book = AlarmBook(client=MinimalClient())
+    window, _ = make_window(qtbot, station, alarms=book)
+    window.alarm_dock.hide()
+    state, geometry = window.arrangement()
+    other, _ = make_window(qtbot, station, alarms=AlarmBook(client=MinimalClient()))
+    assert other.alarm_dock.isVisible()
+    assert other.restore_arrangement(state, geometry)
+    assert not other.alarm_dock.isVisible()
+    assert not other.restore_arrangement(b"not Qt's")
