@@ -14,6 +14,9 @@ ACCENT = QColor(64, 140, 220)
 LIVE = QColor(70, 190, 110)
 WARN = QColor(230, 170, 50)
 ALARM = QColor(225, 70, 60)
+# The selected tile's frame: white, so it is never read as an alarm's priority colour (low
+# blue, medium amber, high orange, critical red; widgets.alarms.alert_overlay).
+SELECTED = QColor(255, 255, 255)
 
 STYLESHEET = f"""
 QMainWindow, QDockWidget, QWidget#wall {{ background: {BACKGROUND.name()}; }}
