@@ -130,6 +130,7 @@ class TileView(QWidget):
         self._ptz_problem: tuple[str, float] | None = None  # (message, monotonic time)
         self._picture = QRect()
         self.labels = TileLabels(self)
+        self.labels_top = 0  # the labels start this far down (below the wall's hub banner)
         self._alarms: AlarmBook | None = None
         self._pacer: RepaintPacer | None = None
         self._clock: FrameClock | None = None
@@ -361,6 +362,12 @@ class TileView(QWidget):
         else:
             player.frame_ready.disconnect(self._on_frame)
 
+    def set_labels_top(self, top: int) -> None:
+        """Draw the name and state this far below the tile's top (a banner lies over it)."""
+        if top != self.labels_top:
+            self.labels_top = top
+            self.update()
+
     def show_latency(self, on: bool) -> None:
         self.latency = LatencyMeter() if on else None
         self.update()
@@ -462,7 +469,7 @@ class TileView(QWidget):
                 paint_crosshair(p, self.picture_rect())
                 if self.steering is not None:
                     self.steering.paint(p)
-            self._paint_labels(p, rect)
+            self._paint_labels(p, rect.adjusted(0, min(self.labels_top, rect.height() // 2), 0, 0))
             if overlays:
                 paint_alert_label(p, rect, overlays[0], len(overlays) - 1)
         else:
