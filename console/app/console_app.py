@@ -237,6 +237,9 @@ class ConsoleApp:
         )
         services = self.services
         self._open_windows(services)
+        # An outage is known from a request that failed; a wall with no camera on it asks
+        # nothing, so ask once now: a hub that is down at start gets its banner at once.
+        self._reachability.check()
         self._guard_native_walls(services.station)
         self._start_attention(services, folder)
         self._tasks.spawn(services.directory.load(), "camera-directory")
@@ -460,6 +463,9 @@ class ConsoleApp:
                 replay=services.replay,
             )
             screen = screens[min(wall.screen, len(screens) - 1)]
+            window.wall_view.follow_hub(self._reachability)  # the banner while it is down
+            if window.camera_tree is not None:
+                window.camera_tree.follow_hub(self._reachability)
             window.setScreen(screen)
             window.move(screen.availableGeometry().topLeft())
             kept = self._arrangements.get(wall.screen)

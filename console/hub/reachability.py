@@ -5,7 +5,9 @@ again, and tiles that lost their streams together wait in step: measured in a hu
 nine tiles all retried 3.5 s after the hub was back, none earlier. So while the hub is down a
 cheap probe (the caller's, e.g. `HubClient.info`) asks it every `probe_every_s`; the first answer
 to a probe or to any tile's request says so through `back`, and every feed still waiting tries at
-once: a wall recovers about one call-up after its hub does, not one backoff later.
+once: a wall recovers about one call-up after its hub does, not one backoff later. The views
+show the outage itself (a banner across the wall, a line in the camera tree) from `went_down`
+to `back`.
 
 An outage is known from a request that failed. A hub that restarts quickly may fail none: its
 streams end, every tile waits out its backoff (up to 5 s once reconnects came close together)
@@ -29,8 +31,9 @@ PROBE_TIMEOUT_S = 2.0
 
 
 class HubReachability:
-    """Fed by whoever asks the hub (`failed()`, `answered()`); `back` is emitted once per outage,
-    on the loop thread, when an answer follows a failure. With a `probe`, an outage also starts
+    """Fed by whoever asks the hub (`failed()`, `answered()`); `went_down` is emitted once per
+    outage, on the loop thread, when a failure follows an answer (or comes first), and `back`
+    once when an answer follows a failure. With a `probe`, an outage also starts
     one owned task that asks the hub until it answers (`close()` ends it)."""
 
     def __init__(
@@ -40,6 +43,7 @@ class HubReachability:
         probe_every_s: float = PROBE_EVERY_S,
         probe_timeout_s: float = PROBE_TIMEOUT_S,
     ) -> None:
+        self.went_down = Signal()
         self.back = Signal()
         self._down = False
         self._probe = probe
@@ -55,11 +59,15 @@ class HubReachability:
         return self._down
 
     def failed(self) -> None:
+        news = not self._down
         self._down = True
         if self._probe is not None and self._task is None and not self._closed:
             self._task = current_loop().create_task(
                 self._probe_until_back(), name="hub-reachability-probe"
             )
+        if news:
+            log.info("the hub does not answer: the views say so until it does")
+            self.went_down.emit()
 
     def check(self) -> None:
         """A live stream was lost: ask the hub once (the probe) whether it still answers. One

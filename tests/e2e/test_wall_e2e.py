@@ -116,6 +116,12 @@ def test_every_tile_comes_back_after_the_hub_is_killed_and_restarted(qloop, qapp
                 assert lost_after < 4.5, f"signal lost shown {lost_after:.1f} s after the kill"
                 reasons = {v.feed.state.reason for v in tiles_of(app)}
                 assert all(reasons), reasons
+                # The outage itself is said once, across the wall and in the camera tree.
+                window = app.windows[0]
+                banner = window.wall_view.hub_banner
+                await wait_until(lambda: window.wall_view.hub_down, 8, "the hub banner")
+                assert banner.isVisible()
+                assert window.camera_tree is not None and window.camera_tree.hub_note.isVisible()
                 hub.start()
                 took = await wait_until(
                     lambda: (
@@ -125,6 +131,8 @@ def test_every_tile_comes_back_after_the_hub_is_killed_and_restarted(qloop, qapp
                     30,
                     "every tile live again",
                 )
+                assert not banner.isVisible()  # gone once it answered
+                assert not window.camera_tree.hub_note.isVisible()
                 print(f"signal lost after {lost_after:.1f} s; back {took:.1f} s after restart")
             finally:
                 await app.shutdown()

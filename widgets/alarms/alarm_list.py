@@ -211,12 +211,8 @@ class AlarmTableModel(QAbstractTableModel):
             return self._text(alert, col)
         if role == ALERT_ROLE:
             return alert
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if col == PRIORITY:
-                return alert_colour(alert.priority)
-            if alert.state is AlarmState.CLOSED:
-                return theme.MUTED
-            return None
+        if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole):
+            return self._colour(alert, col, role)
         if role == Qt.ItemDataRole.FontRole and alert.state is AlarmState.NEW:
             return self._bold
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -228,6 +224,18 @@ class AlarmTableModel(QAbstractTableModel):
                 )
             return text
         return None
+
+    def _colour(self, alert: Alert, col: int, role: int) -> Any:  # a QColor, or None
+        """A row's colours: the priority in its colour, high and critical rows tinted with
+        theirs (they stand out at a glance), closed rows muted and untinted."""
+        closed = alert.state is AlarmState.CLOSED
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if alert.priority >= AlertPriority.HIGH and not closed:
+                return theme.tint(alert_colour(alert.priority))
+            return None
+        if col == PRIORITY:
+            return alert_colour(alert.priority)
+        return theme.MUTED if closed else None
 
     def _text(self, alert: Alert, col: int) -> str:
         if col == PRIORITY:

@@ -1,4 +1,8 @@
-"""The camera tree: the hub's cameras by group, with search, dragged onto wall tiles."""
+"""The camera tree: the hub's cameras by group, with search, dragged onto wall tiles.
+
+While the hub does not answer, a line above the tree says so (`follow_hub`): an empty tree then
+reads as "the list will come back", not as "this hub has no cameras".
+"""
 
 from __future__ import annotations
 
@@ -15,14 +19,28 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QLineEdit,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from console.hub.models import Camera
+from console.hub.reachability import HubReachability
 from widgets.cameras.mime import CAMERA_MIME
+from widgets.common import theme
 from widgets.common.hub_text import shown_html
 
 CAMERA_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
+
+HUB_DOWN_EMPTY = "Hub unreachable — the camera list will come back when it answers."
+HUB_DOWN_LISTED = (
+    "Hub unreachable — these cameras were listed before; they play again when it answers."
+)
 
 
 class CameraModel(QStandardItemModel):
@@ -115,14 +133,51 @@ class CameraTree(QWidget):
         self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.activated.connect(self._on_activated)
+        self.hub_note = QLabel(self)
+        self.hub_note.setObjectName("hub-note")
+        self.hub_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.hub_note.setWordWrap(True)
+        self.hub_note.setStyleSheet(
+            f"color: {theme.WARN.name()}; background: {theme.RAISED.name()}; padding: 6px;"
+        )
+        self.hub_note.hide()
+        self.hub_down = False
         box = QVBoxLayout(self)
         box.setContentsMargins(4, 4, 4, 4)
         box.addWidget(self.search)
+        box.addWidget(self.hub_note)
         box.addWidget(self.tree)
 
     def set_cameras(self, cameras: Sequence[Camera]) -> None:
         self.model.set_cameras(cameras)
         self.tree.expandAll()
+        self._show_hub_note()
+
+    # -- the hub -------------------------------------------------------------------------------
+    def follow_hub(self, hub: HubReachability) -> None:
+        """Say above the tree while `hub` does not answer."""
+        hub.went_down.connect(self._on_hub_down)
+        hub.back.connect(self._on_hub_back)
+        self.destroyed.connect(lambda: self._disconnect_hub(hub))
+        self.set_hub_down(hub.down)
+
+    def _disconnect_hub(self, hub: HubReachability) -> None:
+        hub.went_down.disconnect(self._on_hub_down)
+        hub.back.disconnect(self._on_hub_back)
+
+    def _on_hub_down(self) -> None:
+        self.set_hub_down(True)
+
+    def _on_hub_back(self) -> None:
+        self.set_hub_down(False)
+
+    def set_hub_down(self, down: bool) -> None:
+        self.hub_down = down
+        self._show_hub_note()
+
+    def _show_hub_note(self) -> None:
+        self.hub_note.setText(HUB_DOWN_LISTED if self.model.rowCount() else HUB_DOWN_EMPTY)
+        self.hub_note.setVisible(self.hub_down)
 
     def visible_camera_ids(self) -> list[str]:
         found: list[str] = []

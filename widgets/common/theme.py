@@ -14,6 +14,23 @@ ACCENT = QColor(64, 140, 220)
 LIVE = QColor(70, 190, 110)
 WARN = QColor(230, 170, 50)
 ALARM = QColor(225, 70, 60)
+# The selected tile's frame: white, so it is never read as an alarm's priority colour (low
+# blue, medium amber, high orange, critical red; widgets.alarms.alert_overlay).
+SELECTED = QColor(255, 255, 255)
+
+# How much of a priority's colour tints an alarm row (high and critical): clear, not loud.
+ROW_TINT = 0.25
+
+
+def tint(colour: QColor, share: float = ROW_TINT) -> QColor:
+    """`colour` mixed into SURFACE (the lists' background) at `share`, opaque."""
+    keep = 1.0 - share
+    return QColor(
+        round(SURFACE.red() * keep + colour.red() * share),
+        round(SURFACE.green() * keep + colour.green() * share),
+        round(SURFACE.blue() * keep + colour.blue() * share),
+    )
+
 
 STYLESHEET = f"""
 QMainWindow, QDockWidget, QWidget#wall {{ background: {BACKGROUND.name()}; }}

@@ -1,5 +1,10 @@
 """One tile of the wall: the picture, the camera's name and the feed's state.
 
+A picture that is not live (the last frame of a lost stream, a frozen one, an old one while
+connecting) is greyed and dimmed, and a short word across the tile says why ("NO SIGNAL · retry
+in 3 s"); the full reason is in the tooltip. A profile switch is no such state: the old stream's
+picture stays live until the new one's first frame.
+
 The view only subscribes: it repaints when its feed's player says a frame is ready, and it
 changes the wall only through `WallModel` methods. On a composited wall it paints the newest
 decoded frame itself (so overlays and masks can later be drawn over and into it); on a native
@@ -51,7 +56,14 @@ from widgets.video.video_paint import letterbox, paint_frame
 from widgets.wall.frame_clock import FrameClock
 from widgets.wall.repaint_pacer import RepaintPacer
 from widgets.wall.tile_drop import can_drop, drop_on_tile, start_tile_drag
-from widgets.wall.tile_labels import ROLE_MARKS, TileLabels, describe_state, label_font
+from widgets.wall.tile_labels import (
+    ROLE_MARKS,
+    TileLabels,
+    describe_state,
+    label_font,
+    picture_is_live,
+    state_detail,
+)
 from widgets.wall.tile_menu import tile_menu
 
 PTZ_PROBLEM_SHOWN_S = 6.0
@@ -106,6 +118,7 @@ class TileView(QWidget):
         self.blank_paints = 0  # paints of a tile with a feed but no picture yet
         self._last_shown: tuple[int, int] | None = None  # (generation, seq)
         self._outgoing: Feed | None = None  # the feed this one replaces, until it paints
+        self._painting_outgoing = False  # the last paint showed the outgoing feed's picture
         self._release: Callable[[], None] | None = None
         self._on_resize: Callable[[int, int, int], None] | None = None
         self._profile: str | None = None
@@ -117,6 +130,7 @@ class TileView(QWidget):
         self._ptz_problem: tuple[str, float] | None = None  # (message, monotonic time)
         self._picture = QRect()
         self.labels = TileLabels(self)
+        self.labels_top = 0  # the labels start this far down (below the wall's hub banner)
         self._alarms: AlarmBook | None = None
         self._pacer: RepaintPacer | None = None
         self._clock: FrameClock | None = None
@@ -348,6 +362,12 @@ class TileView(QWidget):
         else:
             player.frame_ready.disconnect(self._on_frame)
 
+    def set_labels_top(self, top: int) -> None:
+        """Draw the name and state this far below the tile's top (a banner lies over it)."""
+        if top != self.labels_top:
+            self.labels_top = top
+            self.update()
+
     def show_latency(self, on: bool) -> None:
         self.latency = LatencyMeter() if on else None
         self.update()
@@ -369,12 +389,22 @@ class TileView(QWidget):
         self._on_resize(self._tile.id, round(area.width() * ratio), round(area.height() * ratio))
 
     def _tooltip(self) -> str:
+        """Rich text (Qt guesses, so it is made certain): the state in full, the stream and why,
+        the decoder; each line escaped (a reason may quote the hub)."""
         lines = []
+        detail = state_detail(self._state)
+        if detail:
+            lines.append(detail)
         if self._profile_why:
             lines.append(f"Stream: {self._profile_why}")
         if self._state is not None and self._state.decoding:
             lines.append(f"Decoding: {self._state.decoding}")
-        return "\n".join(lines)
+        return "<br>".join(html.escape(line, quote=False) for line in lines)
+
+    @property
+    def showing_live_picture(self) -> bool:
+        """The picture on the tile is live: false while it is greyed under a state band."""
+        return picture_is_live(self._state) or self._painting_outgoing
 
     def _on_frame(self) -> None:
         if self._native:
@@ -439,7 +469,7 @@ class TileView(QWidget):
                 paint_crosshair(p, self.picture_rect())
                 if self.steering is not None:
                     self.steering.paint(p)
-            self._paint_labels(p, rect)
+            self._paint_labels(p, rect.adjusted(0, min(self.labels_top, rect.height() // 2), 0, 0))
             if overlays:
                 paint_alert_label(p, rect, overlays[0], len(overlays) - 1)
         else:
@@ -451,26 +481,34 @@ class TileView(QWidget):
                 _overlay_probe(self, overlays, time.monotonic())
         selected = self._wall.selected == self._tile.id
         if self._drop_hover or selected:
-            pen = QPen(theme.ACCENT if self._drop_hover else theme.ACCENT.darker(130))
-            pen.setWidth(2)
+            # In no priority's colour, and inside an alert's border rather than over it.
+            pen = QPen(theme.SELECTED)
+            pen.setWidth(3 if self._drop_hover else 2)
+            if self._drop_hover and not selected:
+                pen.setStyle(Qt.PenStyle.DashLine)
             p.setPen(pen)
-            p.drawRect(rect.adjusted(1, 1, -1, -1))
+            inset = 5 if overlays else 1
+            p.drawRect(rect.adjusted(inset, inset, -inset, -inset))
         p.end()
 
     def _paint_video(self, p: QPainter, rect: QRect) -> None:
         player = self._feed.player if self._feed else None
         frame = player.latest_frame() if player is not None else None
+        self._painting_outgoing = False
         if frame is not None and self._outgoing is not None:
             self._release_outgoing()  # the new stream's first frame is on screen now
         elif frame is None and self._outgoing is not None:
             old = self._outgoing.player
             frame = old.latest_frame() if old is not None else None
+            self._painting_outgoing = frame is not None
         if frame is None:
             p.fillRect(rect, QColor(0, 0, 0))
             if self._feed is not None:
                 self.blank_paints += 1
             return
-        self._picture = paint_frame(p, rect, frame, self.devicePixelRatioF())
+        self._picture = paint_frame(
+            p, rect, frame, self.devicePixelRatioF(), live=self.showing_live_picture
+        )
         for bar in letterbox(rect, self._picture):  # the picture covers the rest
             p.fillRect(bar, QColor(0, 0, 0))
         shown = (frame.generation, frame.seq)
@@ -496,11 +534,11 @@ class TileView(QWidget):
         name = self._camera_name(self._tile.camera_id)
         mark = ROLE_MARKS.get(self._tile.role, "")
         text, colour = describe_state(self._state, self._profile)
-        if self.latency is not None and text:
+        band = not self.showing_live_picture
+        if self.latency is not None and text and not band:
             text += self._latency_text()
         ptz = self.ptz_line()
-        lost = self._state is not None and self._state.status is FeedStatus.SIGNAL_LOST
-        self.labels.paint(p, rect, name, text, colour, ptz, lost, mark)
+        self.labels.paint(p, rect, name, text, colour, ptz, band, mark)
 
     def _latency_text(self) -> str:
         assert self.latency is not None

@@ -3,7 +3,8 @@
 Tile views persist by tile id across layout edits (a native video window must outlive a swap),
 double-click maximises a tile and back, and the arrow keys move the selection. On a tile in
 PTZ mode (key P) the arrow keys and + / - steer its camera instead; moving the selection or
-losing focus stops any camera this wall steers.
+losing focus stops any camera this wall steers. While the hub does not answer, a banner across
+the top of the wall says so (`follow_hub`).
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QPixmap
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from console.alerts.book import AlarmBook
+from console.hub.reachability import HubReachability
 from console.media.frame import RenderPath
 from console.ptz.desk import PtzDesk
 from console.wall.feeds import WallFeeds
 from console.wall.layout import Direction, GridLayout
 from console.wall.model import WallModel
 from widgets.wall.frame_clock import FrameClock
+from widgets.wall.hub_banner import HubBanner
 from widgets.wall.repaint_pacer import RepaintPacer
 from widgets.wall.tile_view import TileView
 
@@ -79,6 +82,8 @@ class WallView(QWidget):
             alarms.reset.connect(self._on_alerts_reset)
             self.destroyed.connect(lambda: self._disconnect_alarms(alarms))
         self._selected = wall.selected
+        self.hub_banner = HubBanner(self, self._native)
+        self.hub_down = False  # the banner is up
         wall.layout_changed.connect(self._on_layout)
         wall.maximized_changed.connect(self._on_maximized)
         wall.selection_changed.connect(self._on_selection)
@@ -107,6 +112,46 @@ class WallView(QWidget):
         top = self.window()
         at = self.mapTo(top, QPoint(0, 0))
         return self.screen().grabWindow(top.winId(), at.x(), at.y(), self.width(), self.height())
+
+    # -- the hub -------------------------------------------------------------------------------
+    def follow_hub(self, hub: HubReachability) -> None:
+        """Show the banner while `hub` does not answer."""
+        hub.went_down.connect(self._on_hub_down)
+        hub.back.connect(self._on_hub_back)
+        self.destroyed.connect(lambda: self._disconnect_hub(hub))
+        self.set_hub_down(hub.down)
+
+    def _disconnect_hub(self, hub: HubReachability) -> None:
+        hub.went_down.disconnect(self._on_hub_down)
+        hub.back.disconnect(self._on_hub_back)
+
+    def _on_hub_down(self) -> None:
+        self.set_hub_down(True)
+
+    def _on_hub_back(self) -> None:
+        self.set_hub_down(False)
+
+    def set_hub_down(self, down: bool) -> None:
+        self.hub_down = down
+        if down:
+            self.hub_banner.place()
+        self.hub_banner.setVisible(down)
+        self._clear_banner()
+
+    def _clear_banner(self) -> None:
+        """The tiles under the banner draw their names below it (their pictures, and with them
+        their streams, keep their size)."""
+        top = self.hub_banner.height() if self.hub_down else 0
+        maximized = self._wall.maximized
+        for view in self._views.values():
+            under = view.tile.id == maximized or (maximized is None and view.tile.rect.row == 0)
+            view.set_labels_top(top if under else 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.hub_down:
+            self.hub_banner.place()
+            self._clear_banner()
 
     # -- alerts --------------------------------------------------------------------------------
     def _disconnect_alarms(self, alarms: AlarmBook) -> None:
@@ -172,7 +217,10 @@ class WallView(QWidget):
         for tid in list(self._views):
             self._retire(self._views.pop(tid))
         self._native = native
+        self.hub_banner.deleteLater()
+        self.hub_banner = HubBanner(self, native)
         self._on_layout(self._wall.layout)
+        self.set_hub_down(self.hub_down)
 
     def _bind_feeds(self) -> None:
         if self._native != (self._wall.render_path == RenderPath.NATIVE):
@@ -210,6 +258,9 @@ class WallView(QWidget):
                 self._grid.addWidget(view, r.row, r.col, r.rows, r.cols)
             view.show()
         self._grid.activate()
+        if self.hub_down:
+            self.hub_banner.raise_()  # above tile windows made since it was shown
+        self._clear_banner()
 
     def _retire(self, view: TileView) -> None:
         self.pacer.forget(view)

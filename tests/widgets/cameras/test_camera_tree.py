@@ -52,3 +52,24 @@ def test_a_new_list_reaches_the_view_in_one_insertion_not_one_per_camera(qtbot):
     groups = [tree.model.item(g) for g in range(tree.model.rowCount())]
     assert [g.text() for g in groups] == ["Indoor", "Outdoor"]
     assert not any(g.isEditable() or g.child(0).isEditable() for g in groups)
+
+
+def test_while_the_hub_does_not_answer_the_tree_says_so_and_why_it_may_be_empty(qtbot):
+    # Issue 14: an empty tree read as "this hub has no cameras" while the hub was down.
+    from console.hub.reachability import HubReachability
+    from widgets.cameras.camera_tree import HUB_DOWN_EMPTY, HUB_DOWN_LISTED
+
+    reach = HubReachability()
+    tree = CameraTree(lambda _cam: None)
+    qtbot.addWidget(tree)
+    tree.show()
+    tree.follow_hub(reach)
+    assert not tree.hub_note.isVisible()
+    reach.failed()
+    assert tree.hub_note.isVisible() and tree.hub_note.text() == HUB_DOWN_EMPTY
+    tree.set_cameras(CAMERAS)  # listed before the outage (or by a hub that answered once)
+    assert tree.hub_note.text() == HUB_DOWN_LISTED
+    reach.answered()
+    assert not tree.hub_note.isVisible()
+    tree.deleteLater()
+    qtbot.waitUntil(lambda: len(reach.went_down) == len(reach.back) == 0)  # nothing left behind

@@ -121,3 +121,18 @@ def test_on_a_high_dpi_screen_a_frame_made_for_the_tile_is_copied_device_pixel_f
     p.end()
     out = np.frombuffer(canvas.constBits(), np.uint8).reshape(204, 362, 4)
     assert np.array_equal(out[:, :, :3], frame.image[:, :, :3])
+
+
+def test_a_picture_that_is_not_live_is_painted_grey_and_dimmed_in_the_same_place(qapp):
+    # Issue 14: the last frame of a lost stream must not pass for live at a glance.
+    rect = QRect(0, 0, 400, 300)
+    frame = frame_of(640, 360)
+    live, target = painted(rect, frame)
+    canvas = QImage(rect.width(), rect.height(), QImage.Format.Format_RGB32)
+    p = QPainter(canvas)
+    assert paint_frame(p, rect, frame, live=False) == target  # overlays land where they did
+    p.end()
+    out = np.frombuffer(canvas.constBits(), np.uint8).reshape(300, 400, 4).astype(int)
+    picture = out[37:262, :, :3]
+    assert (picture.max(axis=2) - picture.min(axis=2)).max() <= 1  # grey
+    assert picture.mean() < 0.5 * live[37:262, :, :3].mean()  # and dimmed

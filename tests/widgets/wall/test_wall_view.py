@@ -4,7 +4,7 @@ from PySide6.QtGui import QDropEvent
 from console.media.feed import FeedState, FeedStatus
 from widgets.cameras.mime import CAMERA_MIME, TILE_MIME
 from widgets.shell.wall_window import WallWindow
-from widgets.wall.tile_labels import describe_state
+from widgets.wall.tile_labels import describe_state, state_detail
 
 
 def make_window(qtbot, station):
@@ -86,8 +86,18 @@ def test_tile_state_lines_are_plain_words():
     assert describe_state(FeedState(FeedStatus.LIVE, fps=14.8))[0] == "Live · 15 fps"
     live = FeedState(FeedStatus.LIVE, fps=15, decoding="SW (no hardware decoder on this machine)")
     assert describe_state(live, "sub")[0] == "Live · 15 fps · sub · SW"
+    # Issue 14: a state that is not live is a short word the operator reads at a glance (on
+    # a band across the tile); the long sentence moved to the tooltip (`state_detail`).
     lost = FeedState(FeedStatus.SIGNAL_LOST, reason="no video for 2.1 s", retry_in_s=3)
-    assert describe_state(lost)[0] == "Signal lost: no video for 2.1 s · reconnecting in 3 s"
+    assert describe_state(lost)[0] == "NO SIGNAL · retry in 3 s"
+    assert state_detail(lost) == "Signal lost: no video for 2.1 s. Reconnecting in 3 s."
+    frozen = FeedState(FeedStatus.LIVE, fps=15, frozen_s=12.0)
+    assert describe_state(frozen)[0] == "FROZEN · 12 s"
+    assert state_detail(frozen).startswith("Frozen: picture unchanged for 12 s")
+    again = FeedState(FeedStatus.CONNECTING, attempt=2)
+    assert describe_state(again)[0] == "Connecting…"
+    assert state_detail(again) == "Connecting to the camera's stream (attempt 3)."
+    assert state_detail(live) == ""
 
 
 def test_notices_reach_the_status_bar(qtbot, station):
