@@ -182,6 +182,15 @@ PRESETS: tuple[str, ...] = tuple(_PRESET_RECTS)
 _CUSTOM_GRID = re.compile(r"^(\d)x(\d)$")
 
 
+def preset_name(layout: GridLayout) -> str | None:
+    """The preset whose tiles `layout` has (`1+5` for a 1+5 grid), or None for a custom one."""
+    rects = sorted((t.rect.row, t.rect.col, t.rect.rows, t.rect.cols) for t in layout.tiles)
+    for name, preset_rects in _PRESET_RECTS.items():
+        if rects == sorted((r.row, r.col, r.rows, r.cols) for r in preset_rects):
+            return name
+    return None
+
+
 def preset(name: str, cameras: Iterable[str | None] = ()) -> GridLayout:
     """Build a preset (`3x3`, `1+5`, ... or any `CxR` up to 8x8) filled with `cameras` in order.
 

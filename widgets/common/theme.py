@@ -48,6 +48,17 @@ QToolButton, QPushButton {{ color: {TEXT.name()}; background: transparent; paddi
 QToolButton:hover, QPushButton:hover {{ background: {RAISED.name()}; }}
 QMenu {{ background: {SURFACE.name()}; color: {TEXT.name()}; }}
 QMenu::item:selected {{ background: {ACCENT.darker(160).name()}; }}
+/* The keyboard's place, visible in every pane (a 2 px ring in the selection's white); the
+   wall's own ring is its selected tile's frame. The border width does not change on focus, so
+   nothing moves when the keyboard arrives. */
+QTreeView, QTableView, QListWidget, QLineEdit, QComboBox, QSpinBox {{
+    border: 2px solid {RAISED.name()};
+}}
+QPushButton, QToolButton {{ border: 2px solid transparent; }}
+QTreeView:focus, QTableView:focus, QListWidget:focus, QLineEdit:focus, QComboBox:focus,
+QSpinBox:focus, QPushButton:focus, QToolButton:focus {{
+    border: 2px solid {SELECTED.name()};
+}}
 """
 
 

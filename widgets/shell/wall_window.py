@@ -34,7 +34,7 @@ from console.base.tasks import TaskOwner
 from console.hub.models import Alert, Camera
 from console.media.live_buffer import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
 from console.ptz.desk import PtzDesk
-from console.wall.layout import PRESETS, GridLayout
+from console.wall.layout import PRESETS, GridLayout, preset_name
 from console.wall.model import WallModel
 from console.wall.store import SavedLayouts
 from console.wall.workstation import Workstation
@@ -115,8 +115,11 @@ class WallWindow(QMainWindow):
         bar.setMovable(False)
         bar.setObjectName("wall-toolbar")
         self.grid_box = QComboBox(self)
-        self.grid_box.setToolTip("Grid of this wall")
+        self.grid_box.setToolTip("Grid of this wall (Ctrl+Z on the wall takes a change back)")
         self.grid_box.addItems(PRESETS)
+        # Wide enough for every name ("1+12" was cut to "1…2").
+        self.grid_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.grid_box.setMinimumContentsLength(max(len(p) for p in (*PRESETS, "custom")))
         self.grid_box.textActivated.connect(self._wall.apply_preset)
         bar.addWidget(self.grid_box)
         self.fullscreen_action = QAction("Full screen", self)
@@ -421,9 +424,9 @@ class WallWindow(QMainWindow):
             self._follow_selection(self._wall)
 
     def _on_layout(self, layout: GridLayout) -> None:
-        name = f"{layout.columns}x{layout.rows}"
-        spans = any(t.rect.cols * t.rect.rows > 1 for t in layout.tiles)
-        index = self.grid_box.findText(name) if not spans else -1
+        # A 1+5 wall reads "1+5", not "custom" (it did: any spanning tile made it custom).
+        name = preset_name(layout)
+        index = self.grid_box.findText(name) if name is not None else -1
         if index < 0:
             label = "custom"
             if self.grid_box.findText(label) < 0:

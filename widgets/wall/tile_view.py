@@ -481,15 +481,22 @@ class TileView(QWidget):
                 _overlay_probe(self, overlays, time.monotonic())
         selected = self._wall.selected == self._tile.id
         if self._drop_hover or selected:
-            # In no priority's colour, and inside an alert's border rather than over it.
-            pen = QPen(theme.SELECTED)
-            pen.setWidth(3 if self._drop_hover else 2)
+            # In no priority's colour, and inside an alert's border rather than over it. With
+            # the keyboard on the wall it is bright and thick (the wall's focus ring); with the
+            # keyboard in another pane it stays, thin and grey, so the selection is not lost.
+            focused = self._drop_hover or self._wall_has_focus()
+            pen = QPen(theme.SELECTED if focused else theme.MUTED)
+            pen.setWidth(3 if focused else 1)
             if self._drop_hover and not selected:
                 pen.setStyle(Qt.PenStyle.DashLine)
             p.setPen(pen)
             inset = 5 if overlays else 1
             p.drawRect(rect.adjusted(inset, inset, -inset, -inset))
         p.end()
+
+    def _wall_has_focus(self) -> bool:
+        parent = self.parentWidget()
+        return parent is not None and parent.hasFocus()
 
     def _paint_video(self, p: QPainter, rect: QRect) -> None:
         player = self._feed.player if self._feed else None

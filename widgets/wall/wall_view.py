@@ -297,6 +297,17 @@ class WallView(QWidget):
         # A popup (the tile's menu) takes focus too, and a held key must still stop.
         self.stop_steering("focus lost")
         super().focusOutEvent(event)
+        self._repaint_selected()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self._repaint_selected()
+
+    def _repaint_selected(self) -> None:
+        """The selected tile's frame is the wall's focus ring: bright with the keyboard here."""
+        view = self.selected_view()
+        if view is not None:
+            view.update()
 
     # -- keyboard ------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:

@@ -151,3 +151,17 @@ def test_the_docks_arrangement_is_given_back_as_it_was_saved(qtbot, station):
     assert other.restore_arrangement(state, geometry)
     assert not other.alarm_dock.isVisible()
     assert not other.restore_arrangement(b"not Qt's")
+
+
+def test_the_grid_box_names_every_preset_and_says_custom_only_for_a_custom_grid(qtbot, station):
+    window, _ = make_window(qtbot, station)
+    wall = station.walls[0]
+    for name in ("1+5", "1+12", "3x3"):
+        wall.apply_preset(name)
+        assert window.grid_box.currentText() == name
+    from console.wall.layout import CellRect
+
+    wall.merge(CellRect(0, 0, 2, 1))
+    assert window.grid_box.currentText() == "custom"
+    width = window.grid_box.fontMetrics().horizontalAdvance("1+12")
+    assert window.grid_box.sizeHint().width() > width

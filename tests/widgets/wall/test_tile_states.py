@@ -207,4 +207,12 @@ def test_the_selected_tile_is_framed_in_a_colour_no_priority_uses(qtbot, station
     view.bind(StillFeed(LIVE, still_frame(ORANGE, SKY)))
     assert list(grabbed(view)[view.height() // 2, 1]) != rgb(theme.SELECTED)
     station.walls[0].select(view.tile.id)
+    # The frame is also the wall's focus ring: white with the keyboard on the wall, thin and
+    # grey while it is in another pane.
+    window.activateWindow()
+    window.wall_view.setFocus()
+    qtbot.waitUntil(window.wall_view.hasFocus)
     assert list(grabbed(view)[view.height() // 2, 1]) == rgb(theme.SELECTED)
+    window.camera_tree.search.setFocus()
+    qtbot.waitUntil(window.camera_tree.search.hasFocus)
+    assert list(grabbed(view)[view.height() // 2, 1]) == rgb(theme.MUTED)
