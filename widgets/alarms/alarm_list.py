@@ -70,6 +70,7 @@ MAX_ROWS_PER_FLUSH = 64
 # How long a close waits, so that Ctrl+Z can take it back (issue 14: C closed at once).
 CLOSE_UNDO_S = 5.0
 SHUTDOWN_CLOSE_S = 3.0  # at shutdown, closes still waiting are sent; this long at most
+NOTE_DIALOG_WIDTH = 420  # wide enough for "Acknowledge alarm" in a window manager's title bar
 
 AGE_FILTERS = {"Any time": None, "Last 15 minutes": 15 * 60, "Last hour": 3600, "Today": None}
 
@@ -603,8 +604,13 @@ class AlarmListPanel(QWidget):
             return None
         if not ask_note:
             return ""
-        note, ok = QInputDialog.getText(self, title, f"Note for “{alert.title}”:")
-        return note.strip() if ok else None
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(f"Note for “{alert.title}”:")
+        dialog.resize(NOTE_DIALOG_WIDTH, dialog.sizeHint().height())  # its title was cut
+        if dialog.exec() != QInputDialog.DialogCode.Accepted:
+            return None
+        return dialog.textValue().strip()
 
     def _act(
         self, action: Callable[[str, str], Coroutine[Any, Any, Any]], title: str, ask_note: bool

@@ -374,8 +374,9 @@ class WallWindow(QMainWindow):
             replay=replay,
             refresh_hz=refresh if refresh > 0 else 60.0,
         )
+        # Tall enough for about eight rows (at 200 px it showed two or three).
         self.alarm_dock = self._add_dock(
-            "Alarms", "alarms-dock", panel, Qt.DockWidgetArea.BottomDockWidgetArea, 200
+            "Alarms", "alarms-dock", panel, Qt.DockWidgetArea.BottomDockWidgetArea, 320
         )
         # F8 from anywhere in the window: the next new alarm, its camera live.
         self.next_alarm_action = self._window_action("Next new alarm", "F8", self._next_alarm)
