@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QByteArray,
+    QEvent,
     QMimeData,
     QModelIndex,
     QObject,
@@ -18,7 +19,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QFont, QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -126,6 +127,10 @@ class CameraTree(QWidget):
         self.search.setPlaceholderText("Search cameras")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._on_search)
+        # Keyboard only: Enter in the search shows the first camera found on the selected
+        # tile; Down goes into the list of what was found.
+        self.search.returnPressed.connect(self._show_first_found)
+        self.search.installEventFilter(self)
         self.tree = QTreeView(self)
         self.tree.setModel(self.proxy)
         self.tree.setHeaderHidden(True)
@@ -186,6 +191,34 @@ class CameraTree(QWidget):
             for r in range(self.proxy.rowCount(group)):
                 found.append(self.proxy.index(r, 0, group).data(CAMERA_ID_ROLE))
         return found
+
+    def first_found(self) -> QModelIndex | None:
+        """The first camera the search shows (in the tree's order), or None."""
+        for g in range(self.proxy.rowCount()):
+            group = self.proxy.index(g, 0)
+            if self.proxy.rowCount(group):
+                return self.proxy.index(0, 0, group)
+        return None
+
+    def _show_first_found(self) -> None:
+        index = self.first_found()
+        if index is not None:
+            self.tree.setCurrentIndex(index)
+            self._on_activated(index)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+        ):
+            index = self.first_found()
+            if index is not None:
+                self.tree.setCurrentIndex(index)
+            self.tree.setFocus(Qt.FocusReason.TabFocusReason)
+            return True
+        return super().eventFilter(watched, event)
 
     def _on_search(self, text: str) -> None:
         self.proxy.setFilterFixedString(text.strip())

@@ -39,8 +39,10 @@ def tile_menu(
     menu = QMenu(parent)
     tid = tile.id
     maximized = wall.maximized == tid
-    menu.addAction("Restore" if maximized else "Maximize", lambda: wall.toggle_maximize(tid))
-    clear = menu.addAction("Clear tile", lambda: wall.clear(tid))
+    menu.addAction(
+        "Restore (Esc)" if maximized else "Maximize (Enter)", lambda: wall.toggle_maximize(tid)
+    )
+    clear = menu.addAction("Clear tile (Delete)", lambda: wall.clear(tid))
     clear.setEnabled(tile.camera_id is not None)
     menu.addSeparator()
     for label, direction in (

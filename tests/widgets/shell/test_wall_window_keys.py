@@ -165,3 +165,19 @@ def test_the_grid_box_names_every_preset_and_says_custom_only_for_a_custom_grid(
     assert window.grid_box.currentText() == "custom"
     width = window.grid_box.fontMetrics().horizontalAdvance("1+12")
     assert window.grid_box.sizeHint().width() > width
+
+
+def test_a_camera_goes_on_the_selected_tile_by_keyboard_alone(qtbot, station):
+    window, _ = make_window(qtbot, station)
+    wall = station.walls[0]
+    wall.select(wall.layout.tiles[3].id)  # the empty fourth tile of the 2x2
+    window.focus_wall()
+    qtbot.waitUntil(window.wall_view.hasFocus)
+    qtbot.keyClick(window.wall_view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(window.camera_tree.search, "Camera 5")
+    qtbot.keyClick(window.camera_tree.search, Qt.Key.Key_Return)
+    assert wall.layout.tiles[3].camera_id == "cam-05"
+    qtbot.keyClick(window.camera_tree.search, Qt.Key.Key_Down)  # into what was found
+    assert focused(window) is window.camera_tree.tree
+    qtbot.keyClick(window.camera_tree.tree, Qt.Key.Key_Escape)
+    assert focused(window) is window.wall_view
