@@ -25,7 +25,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -230,8 +230,39 @@ class Alert:
 
 
 def alert_record(alert: Alert) -> dict[str, Any]:
-    """The alert as the hub keeps it on disk: every field, times in Unix seconds."""
-    return asdict(alert)
+    """The alert as the hub keeps it on disk: every field, times in Unix seconds. (Built by
+    hand: `dataclasses.asdict` deep-copies, and took 0.4 s for a full board of 10,000.)"""
+
+    def action(a: AlertAction | None) -> dict[str, Any] | None:
+        return None if a is None else {"by": a.by, "at": a.at, "note": a.note}
+
+    box, line = alert.box, alert.line
+    return {
+        "id": alert.id,
+        "kind": alert.kind,
+        "camera_id": alert.camera_id,
+        "priority": alert.priority,
+        "started": alert.started,
+        "source": alert.source,
+        "label": alert.label,
+        "box": None if box is None else {"x": box.x, "y": box.y, "w": box.w, "h": box.h},
+        "line": None
+        if line is None
+        else {
+            "x1": line.x1,
+            "y1": line.y1,
+            "x2": line.x2,
+            "y2": line.y2,
+            "direction": line.direction,
+        },
+        "plate": alert.plate,
+        "message": alert.message,
+        "ended": alert.ended,
+        "state": alert.state,
+        "acknowledged": action(alert.acknowledged),
+        "closed": action(alert.closed),
+        "revision": alert.revision,
+    }
 
 
 def alert_from_record(raw: dict[str, Any]) -> Alert:

@@ -75,4 +75,5 @@ class StateFile:
     def save(self, state: SavedState) -> None:
         """Write it whole and atomically (OSError when the folder cannot be written)."""
         body = {"seq": state.seq, "alerts": state.alerts, "ptz": state.ptz}
-        save_versioned(self.path, STATE_KIND, STATE_VERSION, body)
+        # Compact: with the board full (10,000 alerts) it is megabytes, written once a second.
+        save_versioned(self.path, STATE_KIND, STATE_VERSION, body, indent=None)

@@ -137,15 +137,19 @@ def _keep_copy(path: Path) -> Path | None:
     return target
 
 
-def save_versioned(path: Path, kind: str, version: int, body: dict[str, Any]) -> None:
-    """Write atomically: a temporary file in the same folder, fsync, then rename over `path`."""
+def save_versioned(
+    path: Path, kind: str, version: int, body: dict[str, Any], *, indent: int | None = 2
+) -> None:
+    """Write atomically: a temporary file in the same folder, fsync, then rename over `path`.
+    `indent` None writes compact JSON (a large file written often)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = {"format": kind, "version": version, **body}
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=2, ensure_ascii=False)
-            f.write("\n")
+            # One dumps, one write: json.dump to a file encodes chunk by chunk in Python (a
+            # 3 MB file took 0.25 s that way, 50 ms this way).
+            f.write(json.dumps(doc, indent=indent, ensure_ascii=False) + "\n")
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
