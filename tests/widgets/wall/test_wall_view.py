@@ -122,3 +122,15 @@ def test_latency_toggle_gives_every_tile_a_meter(qtbot, station):
     assert all(v.latency is not None for v in window.wall_view.tile_views)
     window.latency_action.setChecked(False)
     assert all(v.latency is None for v in window.wall_view.tile_views)
+
+
+def test_a_camera_dropped_on_an_occupied_tile_swaps_or_is_kept_and_nothing_is_lost(qtbot, station):
+    # Issue 14: the displaced camera was removed and a hole was left where the dropped one was.
+    window = make_window(qtbot, station)
+    first, second = window.wall_view.tile_views[:2]
+    wall = station.walls[0]
+    drop(second, CAMERA_MIME, "cam-01")  # cam-01 is on the first tile: the two swap
+    assert [t.camera_id for t in wall.layout.tiles[:2]] == ["cam-02", "cam-01"]
+    drop(first, CAMERA_MIME, "cam-05")  # from the tree onto cam-02: cam-02 is kept, hidden
+    assert wall.layout.tiles[0].camera_id == "cam-05" and wall.layout.hidden == ("cam-02",)
+    assert wall.undo() and wall.layout.tiles[0].camera_id == "cam-02"
