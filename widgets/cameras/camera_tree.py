@@ -33,6 +33,7 @@ from console.hub.models import Camera
 from console.hub.reachability import HubReachability
 from widgets.cameras.mime import CAMERA_MIME
 from widgets.common import theme
+from widgets.common.hub_state import follow_reachability
 from widgets.common.hub_text import shown_html
 
 CAMERA_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -161,20 +162,7 @@ class CameraTree(QWidget):
     # -- the hub -------------------------------------------------------------------------------
     def follow_hub(self, hub: HubReachability) -> None:
         """Say above the tree while `hub` does not answer."""
-        hub.went_down.connect(self._on_hub_down)
-        hub.back.connect(self._on_hub_back)
-        self.destroyed.connect(lambda: self._disconnect_hub(hub))
-        self.set_hub_down(hub.down)
-
-    def _disconnect_hub(self, hub: HubReachability) -> None:
-        hub.went_down.disconnect(self._on_hub_down)
-        hub.back.disconnect(self._on_hub_back)
-
-    def _on_hub_down(self) -> None:
-        self.set_hub_down(True)
-
-    def _on_hub_back(self) -> None:
-        self.set_hub_down(False)
+        follow_reachability(self, hub, self.set_hub_down)
 
     def set_hub_down(self, down: bool) -> None:
         self.hub_down = down

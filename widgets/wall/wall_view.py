@@ -24,6 +24,7 @@ from console.ptz.desk import PtzDesk
 from console.wall.feeds import WallFeeds
 from console.wall.layout import Direction, GridLayout
 from console.wall.model import WallModel
+from widgets.common.hub_state import follow_reachability
 from widgets.wall.frame_clock import FrameClock
 from widgets.wall.hub_banner import HubBanner
 from widgets.wall.repaint_pacer import RepaintPacer
@@ -116,20 +117,7 @@ class WallView(QWidget):
     # -- the hub -------------------------------------------------------------------------------
     def follow_hub(self, hub: HubReachability) -> None:
         """Show the banner while `hub` does not answer."""
-        hub.went_down.connect(self._on_hub_down)
-        hub.back.connect(self._on_hub_back)
-        self.destroyed.connect(lambda: self._disconnect_hub(hub))
-        self.set_hub_down(hub.down)
-
-    def _disconnect_hub(self, hub: HubReachability) -> None:
-        hub.went_down.disconnect(self._on_hub_down)
-        hub.back.disconnect(self._on_hub_back)
-
-    def _on_hub_down(self) -> None:
-        self.set_hub_down(True)
-
-    def _on_hub_back(self) -> None:
-        self.set_hub_down(False)
+        follow_reachability(self, hub, self.set_hub_down)
 
     def set_hub_down(self, down: bool) -> None:
         self.hub_down = down
