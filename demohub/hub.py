@@ -349,8 +349,8 @@ class DemoHub:
         encoded and written on a worker thread (about 100 ms for 10,000 alerts), one save at a
         time so an older copy never lands after a newer one. A folder that cannot be written
         is logged; the hub goes on serving."""
-        if self.state_file is None:
-            return
+        if self.state_file is None or (not self._unsaved and not self._save_lock.locked()):
+            return  # nothing to write and none being written (a PTZ move answers at once)
         async with self._save_lock:
             if not self._unsaved:
                 return

@@ -379,8 +379,7 @@ class ConsoleApp:
             return
         arrangements = self._arrangements
         for window, wall in zip(self.windows, self.services.station.walls, strict=False):
-            state, geometry = window.arrangement()
-            arrangements = arrangements.with_screen(wall.screen, Arrangement(state, geometry))
+            arrangements = arrangements.with_screen(wall.screen, Arrangement(window.arrangement()))
         if self._arrangement_store is None:
             return
         try:

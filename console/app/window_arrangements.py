@@ -1,12 +1,12 @@
-"""Where each wall window's docks are and how big (and the window's place), per screen, kept in
+"""Where each wall window's docks are and how big, per screen, kept in
 `windows.json` so that a restart opens the windows as the operator arranged them.
 
-The arrangement itself is Qt's (`QMainWindow.saveState` / `saveGeometry`), opaque bytes kept
+The arrangement itself is Qt's (`QMainWindow.saveState`), opaque bytes kept
 here as base64: this module stays Qt-free. A damaged file is kept and defaults are used
 (`console.base.jsonfile`). Blocking: call it from an executor, not the GUI thread.
 
     {"format": "tessera.windows", "version": 1,
-     "screens": {"0": {"state": "<base64>", "geometry": "<base64>"}}}
+     "screens": {"0": {"state": "<base64>"}}}
 """
 
 from __future__ import annotations
@@ -25,10 +25,9 @@ VERSION = 1
 
 @dataclass(frozen=True)
 class Arrangement:
-    """One window's docks and toolbars (`state`) and place (`geometry`), as Qt saved them."""
+    """One window's docks and toolbars, as Qt saved them."""
 
     state: bytes
-    geometry: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -59,11 +58,7 @@ def _parse(doc: dict[str, Any]) -> WindowArrangements:
     for key, value in screens.items():
         if not key.isdigit() or not isinstance(value, dict):
             raise FileFormatError(f"screen {key!r} is not a screen number with an object")
-        where = f"screen {key}"
-        found[int(key)] = Arrangement(
-            _bytes(value.get("state"), f"{where}: state"),
-            _bytes(value.get("geometry", ""), f"{where}: geometry"),
-        )
+        found[int(key)] = Arrangement(_bytes(value.get("state"), f"screen {key}: state"))
     return WindowArrangements(found)
 
 
@@ -76,10 +71,7 @@ class WindowArrangementStore:
 
     def save(self, arrangements: WindowArrangements) -> None:
         screens = {
-            str(screen): {
-                "state": base64.b64encode(a.state).decode("ascii"),
-                "geometry": base64.b64encode(a.geometry).decode("ascii"),
-            }
+            str(screen): {"state": base64.b64encode(a.state).decode("ascii")}
             for screen, a in sorted(arrangements.by_screen.items())
         }
         save_versioned(self.path, KIND, VERSION, {"screens": screens})

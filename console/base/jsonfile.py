@@ -39,27 +39,28 @@ class LoadResult(Generic[T]):
 
 def config_dir() -> Path:
     """Where Tessera keeps settings and layouts (`TESSERA_CONFIG_DIR` overrides)."""
-    override = os.environ.get("TESSERA_CONFIG_DIR")
-    if override:
-        return Path(override)
-    if sys.platform == "win32":
-        return Path(os.environ.get("APPDATA", Path.home())) / "Tessera"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "Tessera"
-    return Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "tessera"
+    return _user_folder("TESSERA_CONFIG_DIR", "APPDATA", "XDG_CONFIG_HOME", Path(".config"))
 
 
 def data_dir() -> Path:
     """Where Tessera keeps data that is not a setting, such as the demo hub's state
     (`TESSERA_DATA_DIR` overrides)."""
-    override = os.environ.get("TESSERA_DATA_DIR")
-    if override:
-        return Path(override)
+    return _user_folder(
+        "TESSERA_DATA_DIR", "LOCALAPPDATA", "XDG_DATA_HOME", Path(".local") / "share"
+    )
+
+
+def _user_folder(override: str, windows: str, xdg: str, xdg_default: Path) -> Path:
+    """`$override`, else the platform's folder: `%windows%\\Tessera`, the macOS application
+    support folder, or `$xdg/tessera` (`~/xdg_default/tessera` without it)."""
+    chosen = os.environ.get(override)
+    if chosen:
+        return Path(chosen)
     if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "Tessera"
+        return Path(os.environ.get(windows, Path.home())) / "Tessera"
     if sys.platform == "darwin":
         return Path.home() / "Library" / "Application Support" / "Tessera"
-    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "tessera"
+    return Path(os.environ.get(xdg, Path.home() / xdg_default)) / "tessera"
 
 
 def load_versioned(

@@ -254,7 +254,7 @@ class WallWindow(QMainWindow):
     def cycle_panes(self, step: int) -> None:
         panes = self.panes()
         focus = self.focusWidget()
-        current = next((i for i, w in enumerate(panes) if _inside(focus, w)), -1)
+        current = next((i for i, w in enumerate(panes) if focus is w or w.isAncestorOf(focus)), -1)
         target = panes[(current + step) % len(panes)] if current >= 0 else panes[0]
         target.setFocus(Qt.FocusReason.TabFocusReason)
 
@@ -436,15 +436,14 @@ class WallWindow(QMainWindow):
         self.grid_box.setCurrentIndex(index)
 
     # -- the window's arrangement, kept per screen (console.app.window_arrangements) ---------
-    def arrangement(self) -> tuple[bytes, bytes]:
-        """Where the docks are and how big, and the window's place, as Qt saves them."""
-        return bytes(self.saveState(ARRANGEMENT_VERSION).data()), bytes(self.saveGeometry().data())
+    def arrangement(self) -> bytes:
+        """Where the docks are and how big, as Qt saves them (the window itself opens
+        maximised or full screen, so its place is not kept)."""
+        return bytes(self.saveState(ARRANGEMENT_VERSION).data())
 
-    def restore_arrangement(self, state: bytes, geometry: bytes = b"") -> bool:
+    def restore_arrangement(self, state: bytes) -> bool:
         """Put the docks back as they were (False when Qt cannot read what was saved: the
         window then keeps its defaults)."""
-        if geometry:
-            self.restoreGeometry(QByteArray(geometry))
         return bool(self.restoreState(QByteArray(state), ARRANGEMENT_VERSION))
 
     # -- full screen: video only -------------------------------------------------------------
@@ -482,7 +481,7 @@ class WallWindow(QMainWindow):
         return any(w.isVisible() for w in self._chrome_before)
 
     def _toggle_chrome(self) -> None:
-        if self.isFullScreen() or self._wall.state.fullscreen:
+        if self._wall.state.fullscreen:
             self.show_chrome(not self.chrome_shown())
 
     def _check_edge(self) -> None:
@@ -579,14 +578,6 @@ def _dock_of(widget: QWidget) -> QDockWidget | None:
 def _dock_shown(widget: QWidget) -> bool:
     dock = _dock_of(widget)
     return dock is None or dock.isVisible()
-
-
-def _inside(widget: QWidget | None, pane: QWidget) -> bool:
-    while widget is not None:
-        if widget is pane:
-            return True
-        widget = widget.parentWidget()
-    return False
 
 
 # The shortcut sheet (F1): every key the operator has, where it works.

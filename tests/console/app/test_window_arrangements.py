@@ -12,7 +12,7 @@ from console.app.window_arrangements import (
 
 def test_arrangements_round_trip_per_screen(tmp_path):
     store = WindowArrangementStore(tmp_path / "windows.json")
-    kept = WindowArrangements().with_screen(0, Arrangement(b"\x00\xffdocks", b"geo"))
+    kept = WindowArrangements().with_screen(0, Arrangement(b"\x00\xffdocks"))
     kept = kept.with_screen(1, Arrangement(b"second"))
     store.save(kept)
     assert store.load().value == kept

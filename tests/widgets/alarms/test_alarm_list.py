@@ -140,12 +140,7 @@ def test_tab_leaves_the_table(qtbot):
 def test_c_closes_after_a_pause_that_ctrl_z_can_take_back(qtbot, qloop, monkeypatch):
     monkeypatch.setattr("widgets.alarms.alarm_list.CLOSE_UNDO_S", 0.3)
     book, panel, _ = make_panel(qtbot)
-    closed: list[str] = []
-
-    async def close(alert_id: str, note: str = ""):
-        closed.append(alert_id)
-
-    monkeypatch.setattr(book, "close", close)
+    closed = closes_recorded(book, monkeypatch)
     book.apply(make_alert("a1", "cam-01", HIGH), AlertChange.RAISED)
     book.apply(make_alert("a2", "cam-02", HIGH), AlertChange.RAISED)
     panel.model.flush()
@@ -163,6 +158,17 @@ def test_c_closes_after_a_pause_that_ctrl_z_can_take_back(qtbot, qloop, monkeypa
     assert panel.closing() == [] and closed == ["a2"]
 
 
+def closes_recorded(book, monkeypatch) -> list[str]:
+    """The ids the book is asked to close, in order (the hub is not what is tested here)."""
+    closed: list[str] = []
+
+    async def close(alert_id: str, note: str = ""):
+        closed.append(alert_id)
+
+    monkeypatch.setattr(book, "close", close)
+    return closed
+
+
 async def until(predicate, timeout_s: float = 5.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not predicate():
@@ -172,12 +178,7 @@ async def until(predicate, timeout_s: float = 5.0) -> None:
 
 def test_a_close_still_waiting_goes_to_the_hub_at_shutdown(qtbot, qloop, monkeypatch):
     book, panel, _ = make_panel(qtbot)
-    closed: list[str] = []
-
-    async def close(alert_id: str, note: str = ""):
-        closed.append(alert_id)
-
-    monkeypatch.setattr(book, "close", close)
+    closed = closes_recorded(book, monkeypatch)
     book.apply(make_alert("a1", "cam-01", HIGH), AlertChange.RAISED)
     panel.model.flush()
     panel.select("a1")

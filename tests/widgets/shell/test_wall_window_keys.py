@@ -145,10 +145,10 @@ def test_the_docks_arrangement_is_given_back_as_it_was_saved(qtbot, station):
     book = AlarmBook(client=MinimalClient())
     window, _ = make_window(qtbot, station, alarms=book)
     window.alarm_dock.hide()
-    state, geometry = window.arrangement()
+    state = window.arrangement()
     other, _ = make_window(qtbot, station, alarms=AlarmBook(client=MinimalClient()))
     assert other.alarm_dock.isVisible()
-    assert other.restore_arrangement(state, geometry)
+    assert other.restore_arrangement(state)
     assert not other.alarm_dock.isVisible()
     assert not other.restore_arrangement(b"not Qt's")
 
