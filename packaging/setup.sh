@@ -13,7 +13,7 @@ REPO_ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 VENV="$REPO_ROOT/.venv"
 STAMP="$VENV/.tessera-installed"
 # Bump when the pip install line below changes, so existing stamps stop matching.
-INSTALL_RECIPE="pip install -e .[test] v1"
+INSTALL_RECIPE="pip install -e .[test] v2"
 
 # System packages. "a|b" means: either is fine; when neither is installed, install the first one
 # the apt sources offer (Ubuntu 24.04 and Debian 13 renamed some libraries with a t64 suffix).
@@ -32,6 +32,20 @@ APT_PACKAGES=(
   alsa-utils libnotify-bin "dbus-daemon|dbus" dunst
 )
 PYTHON_APT_PACKAGES=(python3 python3-venv python3-pip)
+# Only for the tests (modes test and setup): the third-party peers the drivers are tested against.
+TEST_APT_PACKAGES=(
+  # a real RTSP server (GStreamer's, driven by Debian's python3: gi does not load in a venv),
+  # serving H.264 (x264enc, ugly), H.265 (x265enc, bad) and MJPEG (good)
+  gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad
+  # ipycam, the ONVIF camera the tests run, streams RTSP through the ffmpeg binary
+  ffmpeg
+)
+# The ONVIF test camera (PyPI's only ONVIF device) needs the full opencv-python wheel, which
+# bundles Qt 5: it gets a virtual environment of its own, never the project's .venv.
+PEERS_DIR_NAME=".peers"
+IPYCAM_REQUIREMENT="ipycam==1.3.0"
+WITH_TEST_PEERS=0
 
 say() { printf '==> %s\n' "$*"; }
 warn() { printf '==> warning: %s\n' "$*" >&2; }
@@ -204,6 +218,9 @@ setup_venv() { # PYTHON
 
 setup() {
   local python="" packages=("${APT_PACKAGES[@]}")
+  if ((WITH_TEST_PEERS)); then
+    packages+=("${TEST_APT_PACKAGES[@]}")
+  fi
 
   if command -v python3 >/dev/null 2>&1 && python_usable python3; then
     python="$(command -v python3)"
@@ -229,6 +246,23 @@ setup() {
       die "no usable python3 >= 3.10 with venv (tried python3 on PATH and $python)"
   fi
   setup_venv "$python"
+  if ((WITH_TEST_PEERS)); then
+    setup_peer_venv "$python"
+  fi
+}
+
+setup_peer_venv() { # PYTHON: the ONVIF test camera's own virtual environment, .peers/ipycam
+  local peer="$REPO_ROOT/$PEERS_DIR_NAME/ipycam" stamp
+  stamp="$peer/.tessera-installed"
+  if [[ -x "$peer/bin/python" && "$(cat "$stamp" 2>/dev/null)" == "$IPYCAM_REQUIREMENT" ]]; then
+    return 0
+  fi
+  say "creating the ONVIF test camera's environment $PEERS_DIR_NAME/ipycam ($IPYCAM_REQUIREMENT)"
+  rm -rf "$peer"
+  "$1" -m venv "$peer"
+  "$peer/bin/python" -m pip install --disable-pip-version-check -q "$IPYCAM_REQUIREMENT" ||
+    die "pip install $IPYCAM_REQUIREMENT failed (see above)"
+  printf '%s\n' "$IPYCAM_REQUIREMENT" >"$stamp"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -299,6 +333,9 @@ main() {
   esac
 
   cd "$REPO_ROOT"
+  if [[ "$mode" != run ]]; then
+    WITH_TEST_PEERS=1
+  fi
   setup
   case "$mode" in
     run) mode_run "$@" ;;

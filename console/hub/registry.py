@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from console.base.redact import redact_url
 from console.hub.base import HubClient
@@ -26,12 +26,19 @@ DEFAULT_DRIVER = "tessera"
 
 @dataclass(frozen=True, slots=True)
 class HubConfig:
-    """How to reach one hub. `url` may carry credentials; the repr never shows them."""
+    """How to reach one hub. `url` may carry credentials; the repr never shows them.
+
+    `username` and `password` are for drivers whose hubs ask for them (ONVIF cameras, camera
+    lists): the password is read from the OS keyring by whoever builds the config
+    (`console.sources`) and lives only in memory; the repr never shows it.
+    """
 
     url: str
     driver: str = DEFAULT_DRIVER
     timeout_s: float = 5.0
     operator: str | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.url, str) or not self.url.strip():
@@ -44,7 +51,8 @@ class HubConfig:
     def __repr__(self) -> str:
         return (
             f"HubConfig(url={redact_url(self.url)!r}, driver={self.driver!r}, "
-            f"timeout_s={self.timeout_s!r}, operator={self.operator!r})"
+            f"timeout_s={self.timeout_s!r}, operator={self.operator!r}, "
+            f"username={self.username!r}, password={'***' if self.password else None!r})"
         )
 
 
