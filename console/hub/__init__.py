@@ -6,6 +6,7 @@ registry when a configuration names them (so importing this package loads no ven
 
 from console.hub.base import HubClient
 from console.hub.errors import (
+    HubAuthFailed,
     HubConnectionLost,
     HubError,
     HubHttpError,
@@ -30,6 +31,7 @@ __all__ = [
     "Backoff",
     "Camera",
     "EventSubscription",
+    "HubAuthFailed",
     "HubClient",
     "HubConfig",
     "HubConnectionLost",

@@ -54,6 +54,14 @@ class HubConnectionLost(HubError):  # noqa: N818 (names of the public API)
         return True
 
 
+class HubAuthFailed(HubError):  # noqa: N818 (names of the public API)
+    """The hub or camera refused the user name or password (HTTP 401, an ONVIF NotAuthorized)."""
+
+    default_operator_message = (
+        "The video source refused the user name or password. Check them in Sources."
+    )
+
+
 class HubProtocolError(HubError):
     """The hub answered something this console does not understand (never retried)."""
 
