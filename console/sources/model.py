@@ -35,7 +35,7 @@ class SourceKind(str, Enum):
         }[self]
 
     @property
-    def title(self) -> str:
+    def kind_name(self) -> str:
         return {
             SourceKind.DEMO: "Demo hub",
             SourceKind.TESSERA: "Tessera hub",
