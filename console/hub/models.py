@@ -125,6 +125,9 @@ class Camera:
     profiles: tuple[StreamProfile, ...]
     # None: the camera cannot be steered (or its hub does not say how).
     ptz: PtzCapabilities | None = None
+    # The source the camera comes from, as the operator named it; empty when the console talks
+    # to one hub alone (set by console.sources.multi, never by a driver).
+    source: str = ""
 
     def profile(self, name: str) -> StreamProfile | None:
         """The profile called `name`, or None when the camera does not offer it."""
