@@ -1,4 +1,5 @@
-"""The camera tree: the hub's cameras by group, with search, dragged onto wall tiles.
+"""The camera tree: the hub's cameras by group (by source first, when there are several), with
+search, dragged onto wall tiles.
 
 While the hub does not answer, a line above the tree says so (`follow_hub`): an empty tree then
 reads as "the list will come back", not as "this hub has no cameras".
@@ -57,24 +58,35 @@ class CameraModel(QStandardItemModel):
         # `appendRow` and `setEditable` was a signal through the filter proxy, and 2,000
         # cameras took 47 ms of the GUI thread on a loaded 2-core machine (now about 15 ms).
         self._by_id = {cam.id: cam for cam in cameras}
-        groups: dict[str, QStandardItem] = {}
-        rows: dict[str, list[QStandardItem]] = {}
+        groups: dict[tuple[str, str], QStandardItem] = {}
+        rows: dict[tuple[str, str], list[QStandardItem]] = {}
         bold = QFont()
         bold.setBold(True)
-        for cam in sorted(cameras, key=lambda c: (c.group.lower(), c.name.lower())):
-            if cam.group not in groups:
-                group = QStandardItem(cam.group or "Ungrouped")
+        # With several sources, the tree groups by source first, in the order the operator
+        # configured them (the list comes in that order), then by the source's own groups.
+        source_rank: dict[str, int] = {}
+        for cam in cameras:
+            source_rank.setdefault(cam.source, len(source_rank))
+        for cam in sorted(
+            cameras, key=lambda c: (source_rank[c.source], c.group.lower(), c.name.lower())
+        ):
+            key = (cam.source, cam.group)
+            if key not in groups:
+                title = cam.group or "Ungrouped"
+                group = QStandardItem(f"{cam.source} · {title}" if cam.source else title)
                 group.setFont(bold)
                 group.setEditable(False)
                 group.setDragEnabled(False)
-                group.setData(cam.group, SEARCH_ROLE)
-                groups[cam.group] = group
-                rows[cam.group] = []
+                group.setData(f"{cam.source} {cam.group}".strip(), SEARCH_ROLE)
+                groups[key] = group
+                rows[key] = []
             item = QStandardItem(cam.name)
             item.setEditable(False)
             item.setData(cam.id, CAMERA_ID_ROLE)
-            item.setData(" ".join((cam.name, cam.id, cam.location, cam.group)), SEARCH_ROLE)
-            rows[cam.group].append(item)
+            item.setData(
+                " ".join((cam.name, cam.id, cam.location, cam.group, cam.source)), SEARCH_ROLE
+            )
+            rows[key].append(item)
         for key, group in groups.items():
             group.appendRows(rows[key])
         self.clear()
@@ -109,6 +121,7 @@ def camera_tooltip(cam: Camera) -> str:
         f"<b>{shown_html(cam.name)}</b><br>{shown_html(cam.location)}<br>"
         f"{shown_html(cam.vendor)} {shown_html(cam.model)} "
         f"(firmware {shown_html(cam.firmware)})<br>{shown_html(profiles)}"
+        + (f"<br>Source: {shown_html(cam.source)}" if cam.source else "")
     )
 
 

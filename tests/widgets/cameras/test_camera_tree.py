@@ -21,6 +21,20 @@ def test_cameras_are_grouped_and_search_filters_by_name_or_location(qtbot):
     assert sorted(tree.visible_camera_ids()) == ["cam-01", "cam-02"]
 
 
+def test_with_several_sources_the_tree_groups_by_source_first_in_the_configured_order(qtbot):
+    tree = CameraTree(lambda _camera_id: None)
+    qtbot.addWidget(tree)
+    site_b = [dataclasses.replace(c, id=f"b/{c.id}", source="Site B") for c in CAMERAS]
+    site_a = [dataclasses.replace(c, id=f"a/{c.id}", source="Site A") for c in CAMERAS[:1]]
+    tree.set_cameras(site_b + site_a)  # the sources' order: B was configured first
+    headers = [tree.model.item(row).text() for row in range(tree.model.rowCount())]
+    assert headers[0].startswith("Site B · ")
+    assert headers[-1].startswith("Site A · ")
+    assert len(headers) == 3  # Site B's two groups, Site A's one
+    qtbot.keyClicks(tree.search, "site a")  # the source's name finds its cameras
+    assert tree.visible_camera_ids() == [site_a[0].id]
+
+
 def test_a_camera_drags_as_its_id_and_activates_on_enter(qtbot):
     activated = []
     tree = CameraTree(activated.append)
