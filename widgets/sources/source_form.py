@@ -152,6 +152,10 @@ class SourceForm(QDialog):
         self._last_current = False  # the fields are as they were when `_last` was tested
         self._busy = False
         self._path_edited = existing is not None
+        # The list file the editor shows (read, or found missing): a file is never written
+        # over before its cameras were read into the form.
+        self._list_read: Path | None = None
+        self._list_reading = False
         self.setWindowTitle(f"Edit {existing.display_name}" if existing else "Add a source")
         self.setMinimumWidth(560)
 
@@ -252,6 +256,7 @@ class SourceForm(QDialog):
             line.textEdited.connect(self._changed)
         self.port.valueChanged.connect(self._changed)
         self.list_path.textEdited.connect(self._on_list_path)
+        self.list_path.editingFinished.connect(self._read_typed_list)
         self.cameras.changed.connect(self._changed)
 
     def _build_onvif_page(self) -> None:
@@ -382,13 +387,62 @@ class SourceForm(QDialog):
             kept = {ref for ref in refs if credentials.get(f"camera/{ref}") is not None}
             return loaded.value, loaded.problem, kept
 
+        self._list_reading = True
         try:
             cameras, problem, kept = await off_the_gui_thread(read)
         except Exception as error:
+            self._list_read = None
             self.list_problem.setText(f"The camera list could not be read: {plain_words(error)}")
             return
+        finally:
+            self._list_reading = False
+        self._list_read = path
         self.list_problem.setText(problem or "")
         self.cameras.set_cameras(cameras, name, kept)
+
+    async def _list_file_ready(self, path: Path) -> bool:
+        """Whether the list may be written to `path`: its file was read into the form, or
+        there is none. An existing file not read yet is read now when the form has no cameras
+        (the operator checks them and saves again), and refused otherwise."""
+        if self._list_reading:
+            self.problem.setText("The camera list is still being read: a moment.")
+            return False
+        if self._list_read == path:
+            return True
+        try:
+            exists = await off_the_gui_thread(path.exists)
+        except OSError as error:
+            self.problem.setText(f"The camera list file cannot be reached: {plain_words(error)}")
+            return False
+        if not exists:
+            self._list_read = path
+            return True
+        if self.cameras.rows:
+            self.problem.setText(
+                f"A camera list already exists at {path}: choose another file, or remove "
+                "this form's cameras to read that one."
+            )
+            return False
+        await self._load_list(path)
+        if self._list_read == path:
+            count = len(self.cameras.rows)
+            self.problem.setText(
+                f"Read {count} camera{'' if count == 1 else 's'} from the existing file: "
+                "check them, then Test or Save."
+            )
+        return False
+
+    def _read_typed_list(self) -> None:
+        """Enter or leaving the List file field: an existing file's cameras come into an
+        empty form."""
+        path = Path(self.list_path.text().strip())
+        if self.list_path.text().strip() and not self.cameras.rows and path != self._list_read:
+            self._spawn(self._load_if_any(path), "read-list")
+
+    async def _load_if_any(self, path: Path) -> None:
+        with contextlib.suppress(OSError):
+            if await off_the_gui_thread(path.exists):
+                await self._load_list(path)
 
     def set_keyring_warning(self, text: str | None) -> None:
         self.warning.setText(text or "")
@@ -616,9 +670,6 @@ class SourceForm(QDialog):
         except SourceError as error:
             self.problem.setText(str(error))
             return
-        if source.kind is SourceKind.RTSP and (problem := self.cameras.problem()):
-            self.problem.setText(problem)
-            return
         if self.save_needs_anyway() and not anyway:
             self.problem.setText("The last test failed: use Save anyway to keep it as it is.")
             return
@@ -626,6 +677,12 @@ class SourceForm(QDialog):
         self._busy = True
         self._update_buttons()
         try:
+            if source.kind is SourceKind.RTSP:
+                if not await self._list_file_ready(Path(source.url)):
+                    return
+                if problem := self.cameras.problem():
+                    self.problem.setText(problem)
+                    return
             await self._store_and_commit(source)
         finally:
             self._busy = False

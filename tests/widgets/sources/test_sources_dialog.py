@@ -383,3 +383,42 @@ def test_camera_names_from_a_probe_are_hub_text(rig):
     rig.until(lambda: dialog.probe_panel.cameras.count() == 1)
     text = dialog.probe_panel.cameras.item(0).text()
     assert text == "\u2068<b>Gate</b>eulav\u2069 · \u2068<i>X\u2069"
+
+
+def test_a_new_list_never_writes_over_an_existing_file_unread(rig, list_files, tmp_path):
+    """Through the `list_files` stand-in of console.sources.camera_lists (see conftest)."""
+    from console.sources import camera_lists
+    from console.sources.camera_lists import ListedCamera
+
+    path = tmp_path / "old.json"
+    camera_lists.save_camera_list(path, [ListedCamera("a", "A", "rtsp://10.0.0.7/a")])
+    dialog = rig.open()
+    dialog.add_source()
+    form = form_of(rig, dialog)
+    form.kind.setCurrentIndex(form.kind.findText("RTSP camera list"))
+    form.name.setText("old")
+    form.list_path.setText(str(path))
+    form.save_button.click()  # the file's cameras come in first; nothing is written
+    rig.until(lambda: "Read 1 camera from the existing file" in form.problem.text())
+    assert [r.name for r in form.cameras.rows] == ["A"] and rig.applied.calls == []
+    form.save_button.click()
+    rig.until(lambda: dialog.form is None)
+    assert [c.name for c in list_files[path]] == ["A"]
+
+
+def test_tab_walks_the_buttons_and_esc_closes(rig):
+    dialog = rig.open([GATE])
+    seen = []
+    for _ in range(5):
+        rig.key(Qt.Key.Key_Tab)
+        seen.append(QApplication.focusWidget())
+    assert seen == [
+        dialog.add_button,
+        dialog.edit_button,
+        dialog.test_button,
+        dialog.remove_button,
+        dialog.close_button,
+    ]
+    assert dialog.list.accessibleName() == "Sources"
+    rig.key(Qt.Key.Key_Escape)
+    rig.until(lambda: not dialog.isVisible())
