@@ -203,8 +203,8 @@ class SourcesDialog(QDialog):
                 return
 
     async def aclose(self) -> None:
-        """Stop the dialog's tests and keyring calls (shutdown); an `apply` under way is
-        waited for, not cut off, for at most the task owner's limit."""
+        """Shutdown: cancel what the dialog and its form still run (a test, a keyring call, and
+        an `apply` under way too) and wait for them, at most TaskOwner's limit."""
         if self.form is not None:
             await self.form.aclose()
         await self._tasks.close()
