@@ -1,0 +1,1 @@
+"""The Sources dialog: add, edit, test and remove the console's sources of cameras."""
