@@ -151,8 +151,10 @@ class Credentials:
         """Plain words for the operator when there is no keyring backend (passwords are asked
         each session) or it is a plaintext one; None when all is well."""
         b = self._resolve()
+        if self._problem is not None:  # a broken choice, or a keyring that refused a password
+            return self._problem
         if b is None:
-            return self._problem or NO_KEYRING_MESSAGE
+            return NO_KEYRING_MESSAGE
         module = type(b).__module__
         if not module.startswith("keyrings.alt"):
             return None

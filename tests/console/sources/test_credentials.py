@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import keyring.errors
 import pytest
 from keyrings.alt.file import PlaintextKeyring
 
@@ -100,3 +101,17 @@ def test_lookups_from_several_threads(plaintext_keyring: Path) -> None:
     for t in threads:
         t.join()
     assert results == ["pa"] * 8
+
+
+def test_a_keyring_that_refuses_keeps_the_password_in_memory(tmp_path: Path) -> None:
+    class Locked(PlaintextKeyring):
+        def set_password(self, service: str, username: str, password: str) -> None:
+            raise keyring.errors.KeyringLocked("locked")
+
+    backend = Locked()
+    backend.file_path = str(tmp_path / "locked.cfg")  # type: ignore[misc]
+    creds = Credentials(backend=backend)
+    assert creds.set("source/a", "pw") is False
+    assert creds.get("source/a") == "pw"
+    assert "locked" in (creds.backend_warning() or "")
+    assert not (tmp_path / "locked.cfg").exists()
