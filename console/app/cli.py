@@ -1,4 +1,5 @@
-"""The `tessera` command: the console, or `tessera hub` to run the demo hub alone."""
+"""The `tessera` command: the console, `tessera hub` to run the demo hub alone, or
+`tessera sources ...` to set up the sources of cameras from a script."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from console.wall.layout import PRESETS
 def _console_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="tessera",
-        description="Tessera video-wall operator console. `tessera hub --help` for the demo hub.",
+        description="Tessera video-wall operator console. `tessera hub --help` for the demo hub, "
+        "`tessera sources --help` to set up sources of cameras.",
     )
     p.add_argument("--hub", metavar="URL", help="connect to this hub instead of the embedded one")
     p.add_argument("--demo", action="store_true", help="use the embedded demo hub (default)")
@@ -77,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         from demohub.__main__ import main as hub_main
 
         return hub_main(args[1:])
+    if args[:1] == ["sources"]:
+        from console.sources.command import main as sources_main
+
+        return sources_main(args[1:])
     opts = _console_parser().parse_args(args)
     if opts.hub and opts.demo:
         _console_parser().error("--hub and --demo exclude each other")

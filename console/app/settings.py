@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from console.base.jsonfile import FileFormatError, LoadResult, load_versioned, save_versioned
+from console.base.jsonfile import FileFormatError, LoadResult, load_versioned, save_sections
 from console.media.frame import RENDER_PATHS, RenderPath
 from console.media.live_buffer import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
 
@@ -57,6 +57,8 @@ def _typed(d: dict[str, Any], key: str, typ: type, default: Any, where: str) -> 
 
 
 def parse(doc: dict[str, Any]) -> Settings:
+    """The settings in `doc`. Other top-level keys ("sources", read by
+    `console.sources.store`) are not this parser's and are ignored."""
     h, v = _section(doc, "hub"), _section(doc, "video")
     url = _typed(h, "url", str, None, "hub")
     if url is not None and "@" in urlsplit(url).netloc:
@@ -97,4 +99,6 @@ class SettingsStore:
         return load_versioned(self.path, KIND, VERSION, parse, Settings)
 
     def save(self, settings: Settings) -> None:
-        save_versioned(self.path, KIND, VERSION, asdict(settings))
+        """Write the settings, keeping the file's other sections ("sources", kept by
+        `console.sources.store`, and any a newer console added) as they are."""
+        save_sections(self.path, KIND, VERSION, asdict(settings))

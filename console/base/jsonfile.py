@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -123,6 +124,12 @@ def _describe(e: Exception) -> str:
     return str(e)
 
 
+def keep_copy(path: Path) -> Path | None:
+    """Copy `path` byte for byte to `<name>.damaged-<time>` beside it (before it could be
+    replaced); the copy's path, or None when it could not be made (logged)."""
+    return _keep_copy(path)
+
+
 def _keep_copy(path: Path) -> Path | None:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}.damaged-{stamp}")
@@ -158,6 +165,47 @@ def save_versioned(
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+# Files whose sections are written by more than one part of the console (settings.json: the
+# settings and the sources) are read, changed and written under one lock per path.
+_section_locks: dict[Path, threading.Lock] = {}
+_section_locks_guard = threading.Lock()
+
+
+def _lock_for(path: Path) -> threading.Lock:
+    with _section_locks_guard:
+        return _section_locks.setdefault(path.resolve(), threading.Lock())
+
+
+def save_sections(path: Path, kind: str, version: int, sections: dict[str, Any]) -> None:
+    """Write `sections` (top-level keys) into the versioned file at `path`, keeping its other
+    keys as they are, atomically (`save_versioned`). A file that is not a readable `kind` file
+    of at most `version` is kept as a `.damaged-` copy first, then replaced by one holding only
+    `sections`: what was in it is never lost in silence."""
+    with _lock_for(path):
+        body: dict[str, Any] = {}
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raw = None
+        if raw is not None:
+            try:
+                doc = json.loads(raw.decode("utf-8"))
+                found = doc.get("version") if isinstance(doc, dict) else None
+                if (
+                    not isinstance(doc, dict)
+                    or doc.get("format") != kind
+                    or not isinstance(found, int)
+                    or found > version
+                ):
+                    raise FileFormatError("not a readable file of this kind")
+                body = {k: v for k, v in doc.items() if k not in ("format", "version")}
+            except (UnicodeDecodeError, json.JSONDecodeError, FileFormatError):
+                kept = _keep_copy(path)
+                log.warning("%s replaced on save; the unreadable old file kept as %s", path, kept)
+        body.update(sections)
+        save_versioned(path, kind, version, body)
 
 
 def expect(doc: dict[str, Any], key: str, typ: type | tuple[type, ...], where: str) -> Any:

@@ -19,7 +19,10 @@ from console.hub.base import HubClient
 log = logging.getLogger(__name__)
 
 # Modules that register the built-in drivers; a new driver adds its module here.
-BUILTIN_DRIVER_MODULES: tuple[str, ...] = ("console.hub.tessera_api",)
+BUILTIN_DRIVER_MODULES: tuple[str, ...] = (
+    "console.hub.tessera_api",
+    "console.hub.camera_list_driver",
+)
 
 DEFAULT_DRIVER = "tessera"
 
@@ -31,6 +34,10 @@ class HubConfig:
     `username` and `password` are for drivers whose hubs ask for them (ONVIF cameras, camera
     lists): the password is read from the OS keyring by whoever builds the config
     (`console.sources`) and lives only in memory; the repr never shows it.
+
+    `credential_lookup(key)` gives the password kept under a keyring entry such as
+    `camera/<ref>` (a camera list names one per camera), or None; it may block (D-Bus), so a
+    driver calls it off the event loop. Left out of the repr and of comparisons.
     """
 
     url: str
@@ -39,6 +46,9 @@ class HubConfig:
     operator: str | None = None
     username: str | None = None
     password: str | None = field(default=None, repr=False)
+    credential_lookup: Callable[[str], str | None] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not isinstance(self.url, str) or not self.url.strip():

@@ -21,6 +21,7 @@ A hub is not trusted (docs/hub-api.md "What the console does with what a hub sen
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import logging
@@ -35,6 +36,7 @@ from yarl import URL
 from console.base.redact import redact_text, redact_url
 from console.hub.base import HubClient
 from console.hub.errors import (
+    HubAuthFailed,
     HubConnectionLost,
     HubError,
     HubHttpError,
@@ -191,6 +193,12 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet):
         headers = {"User-Agent": "tessera-console", "Accept": "application/json"}
         if self.config.operator:
             headers[OPERATOR_HEADER] = self.config.operator
+        if self.config.username and self.config.password is not None:
+            # A hub behind sign-in (a proxy with Basic auth): the password stays in memory.
+            # Built by hand: aiohttp 3.14 deprecates BasicAuth, and its encode_basic_auth is
+            # newer than the aiohttp this project allows.
+            pair = f"{self.config.username}:{self.config.password}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
         return aiohttp.ClientSession(
             # limit_per_host=0: no per-host limit below `limit` (0 = no limit at all).
             connector=aiohttp.TCPConnector(limit=limit, limit_per_host=0),
@@ -303,7 +311,7 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet):
             log.debug("%s: answer is not valid JSON: %s", what, exc)
             raise HubProtocolError(f"{what}: answer is not valid JSON") from None
 
-    def _http_error(self, status: int, body: bytes | bytearray, what: str) -> HubHttpError:
+    def _http_error(self, status: int, body: bytes | bytearray, what: str) -> HubError:
         code: str | None = None
         message = ""
         try:
@@ -319,8 +327,11 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet):
                 message = err["message"][:500]
         if not message:
             message = f"{what} failed"
-        error: HubHttpError
-        if code == "ptz_locked":
+        error: HubError
+        if status in (401, 403):
+            # The hub (or a proxy in front of it) refused who we are: not a fault of the hub.
+            error = HubAuthFailed(f"{what}: HTTP {status}" + (f" {code}" if code else ""))
+        elif code == "ptz_locked":
             error = HubPtzLocked(status, code, message, lock=self._error_lock(err))
         elif code == "not_supported":
             error = HubNotSupported(status, code, message)
@@ -388,6 +399,8 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet):
                 max_msg_size=MAX_WS_MESSAGE_BYTES,
             )
         except aiohttp.WSServerHandshakeError as exc:
+            if exc.status in (401, 403):
+                raise HubAuthFailed(f"events: HTTP {exc.status}") from None
             cls = HubNotFound if exc.status == 404 else HubHttpError
             raise cls(exc.status, None, "event channel refused") from None
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
