@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from console.alerts.settings import AlertSettings, AlertSettingsStore
 from console.alerts.sounds import AplayPlayer
 from console.app.hubprocess import EmbeddedHub, HubStartError
 from console.app.settings import Settings, SettingsStore
+from console.app.source_setup import demo_source, fit_saved_layouts, needs_demo_hub
 from console.app.window_arrangements import (
     Arrangement,
     WindowArrangements,
@@ -52,6 +54,11 @@ from console.media.media_settings import HardwareDecoding, MediaSettings
 from console.ptz.desk import PtzDesk, default_operator
 from console.ptz.joystick_steering import JoystickSteering
 from console.ptz.stop_line import StopLine
+from console.sources.credentials import Credentials
+from console.sources.model import SourceConfig
+from console.sources.multi import MultiSourceClient
+from console.sources.runtime import PreparedSources, SourcesReachability, prepare_sources
+from console.sources.store import SourcesStore
 from console.wall.feeds import FeedKey
 from console.wall.model import WallModel, WallState
 from console.wall.native_guard import GuardedFeed, NativeWallGuard
@@ -111,7 +118,9 @@ def screenshot_path(base: Path, index: int) -> Path:
 class ConsoleApp:
     """Owns everything the console runs: hub, client, media engine, workstation, windows."""
 
-    def __init__(self, options: ConsoleOptions, app: QApplication) -> None:
+    def __init__(
+        self, options: ConsoleOptions, app: QApplication, credentials: Credentials | None = None
+    ) -> None:
         self._opts = options
         self._app = app
         self._loop = current_loop()
@@ -126,7 +135,18 @@ class ConsoleApp:
         self._arrangements = WindowArrangements()
         self._tasks = TaskOwner("console")  # the directory load, alarm and PTZ events
         self._feed_tasks = TaskOwner("feeds")  # one per live tile
+        # Whether the hub answers; with several sources, whether any of them does (the banner
+        # and the tree), each source's own in `_sources_reach` (its tiles).
         self._reachability = HubReachability(self._probe_hub)
+        self._sources_reach: SourcesReachability | None = None
+        # One per process: with no keyring backend it holds the passwords typed this session,
+        # across the restart that applying new sources makes.
+        self.credentials = credentials or Credentials()
+        self.sources: list[SourceConfig] = []  # as configured (settings.json "sources")
+        self.restart_requested = False  # the sources changed: run_console starts afresh
+        self._settings_path: Path | None = None
+        self._sources_changed = False  # applied in the open Sources dialog
+        self._sources_dialog: Any = None  # the open SourcesDialog (a view: typed loosely here)
         self.joysticks: JoystickInput | None = None  # with options.joystick
         self.joystick_steering: JoystickSteering | None = None
         self.attention: AlertAttention | None = None
@@ -161,6 +181,59 @@ class ConsoleApp:
 
     def quit(self) -> None:
         self._quit.set()
+
+    def sources_for_editing(self) -> list[SourceConfig]:
+        """The sources as the Sources dialog shows them: the configured ones, or the demo hub
+        alone when none is (so a camera added keeps the demo hub's cameras beside it)."""
+        return list(self.sources) if self.sources else [demo_source()]
+
+    async def apply_sources(self, sources: list[SourceConfig]) -> None:
+        """Keep `sources` in settings.json (the Sources dialog calls this for each change).
+        When the dialog closes, the console starts afresh on them (`restart_with_sources`).
+        Raises OSError when the file cannot be written (nothing changes then)."""
+        if self._settings_path is None:
+            raise RuntimeError("the console has not started")
+        await self._blocking(SourcesStore(self._settings_path).save, list(sources))
+        self.sources = list(sources)
+        self._sources_changed = True
+
+    def restart_with_sources(self) -> None:
+        """Start afresh on the sources as configured now: the walls come back as they are (the
+        session is saved on the way out), connected to the new sources."""
+        log.info("sources changed (%d configured): restarting the console", len(self.sources))
+        self.notices.post("Connecting to the changed sources…", Level.INFO, "sources-restart")
+        self.restart_requested = True
+        self.quit()
+
+    def open_sources(self, parent: Any = None) -> None:
+        """File → Sources…: the dialog over `parent` (window-modal; the wall plays on)."""
+        from console.hub.onvif_discovery import discover
+        from console.sources.probe import probe_source
+        from widgets.sources.sources_dialog import SourcesDialog
+
+        if self._sources_dialog is not None:
+            self._sources_dialog.raise_()
+            self._sources_dialog.activateWindow()
+            return
+        self._sources_changed = False
+        dialog = SourcesDialog(
+            self.sources_for_editing(),
+            self.credentials,
+            probe_source,
+            self.apply_sources,
+            discover=discover,
+            parent=parent,
+        )
+        self._sources_dialog = dialog
+
+        def closed(_result: int) -> None:
+            self._sources_dialog = None
+            dialog.deleteLater()
+            if self._sources_changed and not self._quit.is_set():
+                self.restart_with_sources()
+
+        dialog.finished.connect(closed)
+        dialog.open()
 
     async def _blocking(self, fn: Any, *args: Any) -> Any:
         return await self._loop.run_in_executor(None, fn, *args)
@@ -208,16 +281,16 @@ class ConsoleApp:
                 "layouts-damaged",
             )
         settings: Settings = loaded_settings.value
-
-        url = None if opts.demo else (opts.hub_url or settings.hub.url)
-        if url is None:
-            self._hub = EmbeddedHub()
-            try:
-                url = await self._blocking(self._hub.start)
-            except HubStartError as e:
-                return self._fatal(str(e))
-        log.info("hub: %s", redact_url(url))
-        self.hub_label = f"{'Demo hub' if self._hub else 'Hub'} {redact_url(url)}"
+        self._settings_path = folder / "settings.json"
+        loaded_sources = await self._blocking(SourcesStore(self._settings_path).load)
+        if loaded_sources.problem:
+            self.notices.post(loaded_sources.problem, Level.WARNING)
+        self.sources = list(loaded_sources.value)
+        operator = opts.operator or settings.hub.operator or default_operator()
+        hub = await self._reach_hub(settings, operator)
+        if isinstance(hub, int):
+            return hub
+        make_client, source_names = hub
         media_settings = MediaSettings(
             hw_decoding=HardwareDecoding.parse(opts.hw_decoding or settings.video.hw_decoding),
             network_caching_ms=settings.video.network_caching_ms,
@@ -227,19 +300,25 @@ class ConsoleApp:
             engine = await self._blocking(MediaEngine, media_settings, self._marshal)
         except MediaUnavailable as e:
             return self._fatal(str(e))
-        operator = opts.operator or settings.hub.operator or default_operator()
+        saved = fit_saved_layouts(loaded_layouts.value, source_names)
         self.services = self._build_services(
-            HubConfig(url=url, driver=settings.hub.driver, operator=operator),
+            make_client,
+            operator,
             engine,
             layout_store,
-            loaded_layouts.value,
+            saved,
             loaded_layouts.kept_copy,
         )
         services = self.services
+        if isinstance(services.client, MultiSourceClient):
+            self._follow_sources(services.client, services.directory)
         self._open_windows(services)
         # An outage is known from a request that failed; a wall with no camera on it asks
         # nothing, so ask once now: a hub that is down at start gets its banner at once.
-        self._reachability.check()
+        if self._sources_reach is not None:
+            self._sources_reach.check()
+        else:
+            self._reachability.check()
         self._guard_native_walls(services.station)
         self._start_attention(services, folder)
         self._tasks.spawn(services.directory.load(), "camera-directory")
@@ -255,9 +334,72 @@ class ConsoleApp:
         self.stall.start()
         return 0
 
+    async def _reach_hub(
+        self, settings: Settings, operator: str
+    ) -> tuple[Callable[[], HubClient], list[str]] | int:
+        """How to make the console's hub client: one hub (`--demo`, `--hub`, the settings' hub,
+        or the embedded demo hub when nothing is configured) or the configured sources (the
+        demo hub started only when one of them is the demo hub). Also the source names (none
+        for one hub). An exit code when the demo hub cannot start."""
+        opts = self._opts
+        # The command line's --demo and --hub choose one hub for this run, sources aside.
+        sources = [] if opts.demo or opts.hub_url else [s for s in self.sources if s.enabled]
+        url = None if opts.demo or sources else (opts.hub_url or settings.hub.url)
+        if (url is None and not sources) or (sources and needs_demo_hub(sources)):
+            self._hub = EmbeddedHub()
+            try:
+                url = await self._blocking(self._hub.start)
+            except HubStartError as e:
+                return self._fatal(str(e))
+        if sources:
+            prepared = await self._blocking(
+                functools.partial(
+                    prepare_sources,
+                    sources,
+                    self.credentials,
+                    operator=operator,
+                    demo_url=url,
+                )
+            )
+            self._report_sources(prepared)
+            self.hub_label = "Sources: " + ", ".join(prepared.labels.values())
+            return prepared.client, list(prepared.configs)
+        assert url is not None
+        log.info("hub: %s", redact_url(url))
+        self.hub_label = f"{'Demo hub' if self._hub else 'Hub'} {redact_url(url)}"
+        single = HubConfig(url=url, driver=settings.hub.driver, operator=operator)
+        return (lambda: create_client(single)), []
+
+    def _report_sources(self, prepared: PreparedSources) -> None:
+        if prepared.warning:
+            self.notices.post(prepared.warning, Level.WARNING, "keyring")
+        for name in prepared.needs_password:
+            self.notices.post(
+                f"The source {prepared.labels.get(name, name)} needs its password, which is not "
+                "kept on this computer: enter it in Sources (File → Sources…).",
+                Level.WARNING,
+                f"source-password:{name}",
+            )
+
+    def _follow_sources(self, client: MultiSourceClient, directory: CameraDirectory) -> None:
+        """Each source's outage marks its own tiles (their feeds ask it) and is named in a
+        notice; the banner and the tree follow "no source answers". A source that comes back
+        after it never listed its cameras gets them listed now."""
+        self._reachability.close()
+        reach = SourcesReachability(client, self.notices)
+        self._sources_reach = reach
+        self._reachability = reach.all_down
+
+        def source_back(name: str) -> None:
+            if not client.has_listed(name):
+                self._tasks.spawn(directory.load(), f"camera-directory-{name}")
+
+        reach.source_back.connect(source_back)
+
     def _build_services(
         self,
-        hub_config: HubConfig,
+        make_client: Callable[[], HubClient],
+        operator: str,
         engine: MediaEngine,
         layout_store: LayoutStore,
         saved: SavedLayouts,
@@ -266,7 +408,7 @@ class ConsoleApp:
         """Everything the console runs, in the order each needs the others (no I/O here: the
         walls' feeds start, the camera list and the alarms are loaded by tasks afterwards)."""
         opts = self._opts
-        client = create_client(hub_config)
+        client = make_client()
         directory = CameraDirectory(client, self.notices)
         screens = max(1, len(self._app.screens()))
         walls = initial_walls(saved, screens, opts.layout, opts.render_path)
@@ -287,12 +429,12 @@ class ConsoleApp:
         alarms = AlarmBook(client, self.notices)
         return Services(
             client=client,
-            stop_line=StopLine(lambda: create_client(hub_config)),
+            stop_line=StopLine(make_client),
             engine=engine,
             directory=directory,
             layout_store=layout_store,
             station=station,
-            ptz=PtzDesk(client, directory, hub_config.operator or default_operator()),
+            ptz=PtzDesk(client, directory, operator),
             alarms=alarms,
             auto_pop=AutoPop(station.walls, alarms, lambda: self.alert_settings, self.notices),
             replay=AlarmReplay(
@@ -413,7 +555,11 @@ class ConsoleApp:
         profile_name = profile.name if profile else key.profile
         name = f"wall{wall_index + 1}:{key.camera_id}:{profile_name}"
 
-        reach = self._reachability
+        reach = (
+            self._sources_reach.for_camera(key.camera_id)
+            if self._sources_reach is not None
+            else self._reachability
+        )
 
         async def resolve() -> str:
             try:
@@ -460,6 +606,7 @@ class ConsoleApp:
                 alarms=services.alarms,
                 open_alarm=self.open_alarm,
                 replay=services.replay,
+                open_sources=functools.partial(self._open_sources_from, index),
             )
             screen = screens[min(wall.screen, len(screens) - 1)]
             window.wall_view.follow_hub(self._reachability)  # the banner while it is down
@@ -477,6 +624,9 @@ class ConsoleApp:
             else:
                 window.showMaximized()  # the video gets the space
             self.windows.append(window)
+
+    def _open_sources_from(self, index: int) -> None:
+        self.open_sources(self.windows[index] if index < len(self.windows) else None)
 
     async def _screenshots(self, base: Path, after_s: float) -> int:
         await asyncio.sleep(after_s)
@@ -528,12 +678,17 @@ class ConsoleApp:
         sweeps the loop (what is left is named in the log: a task without an owner is a bug)."""
         await self._tasks.close()
         self._reachability.close()
+        if self._sources_reach is not None:
+            self._sources_reach.close()
         for guard in self._guards:
             guard.stop()
         services = self.services
         if services is not None:
             services.station.close()  # every feed: its task cancelled, its player to the reaper
         await self._feed_tasks.close()
+        if self._sources_dialog is not None:
+            await self._sources_dialog.aclose()
+            self._sources_dialog = None
         for window in self.windows:
             window.hide()
             await window.aclose()
@@ -576,12 +731,24 @@ def run_console(options: ConsoleOptions) -> int:
     apply_dark_theme(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    console = ConsoleApp(options, app)
+    credentials = Credentials()
+    running: list[ConsoleApp] = []
+
+    def quit_running() -> None:
+        for console in running:
+            console.quit()
+
     # Ctrl+C in the terminal quits cleanly (streams stopped, layout saved, hub stopped).
-    signal.signal(signal.SIGINT, lambda *_: loop.call_soon_threadsafe(console.quit))
-    signal.signal(signal.SIGTERM, lambda *_: loop.call_soon_threadsafe(console.quit))
+    signal.signal(signal.SIGINT, lambda *_: loop.call_soon_threadsafe(quit_running))
+    signal.signal(signal.SIGTERM, lambda *_: loop.call_soon_threadsafe(quit_running))
     try:
-        code = loop.run_until_complete(console.run())
+        while True:
+            console = ConsoleApp(options, app, credentials)
+            running[:] = [console]
+            code = loop.run_until_complete(console.run())
+            # New sources applied: start again on them (the session was saved on the way out).
+            if code != 0 or not console.restart_requested:
+                break
     finally:
         loop.close()
         asyncio.set_event_loop(None)

@@ -86,6 +86,10 @@ class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet):
     def source_client(self, name: str) -> HubClient:
         return self._sources[name]
 
+    def has_listed(self, name: str) -> bool:
+        """Whether the source `name` has listed its cameras to this client."""
+        return name in self._last_cameras
+
     def label(self, name: str) -> str:
         """The name the operator gave the source (its configured name when none)."""
         return self._labels.get(name, name)

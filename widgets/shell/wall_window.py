@@ -60,8 +60,10 @@ class WallWindow(QMainWindow):
         alarms: AlarmBook | None = None,
         open_alarm: Callable[[Alert], None] | None = None,
         replay: AlarmReplay | None = None,
+        open_sources: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(parent)
+        self._open_sources = open_sources
         self._station = station
         self._index = wall_index
         self._wall = station.walls[wall_index]
@@ -182,7 +184,16 @@ class WallWindow(QMainWindow):
     def _build_keys_and_menus(self) -> None:
         """The window's keys (each also in a menu, where its shortcut is shown): F6 / Shift+F6
         cycle the panes, Ctrl+F the camera search, Esc in a pane back to the wall, F1 the
-        shortcut sheet, Ctrl+Q quits. A View menu lists the docks; Help has the sheet and About."""
+        shortcut sheet, Ctrl+Q quits. A View menu lists the docks; Help has the sheet and About;
+        File has the Sources dialog (where cameras come from) when the console offers it."""
+        if self._open_sources is not None:
+            file_menu = self.menuBar().addMenu("&File")
+            open_sources = self._open_sources
+            self.sources_action = self._window_action("Sources…", "Ctrl+Shift+S", open_sources)
+            self.sources_action.setToolTip(
+                "Add, test, edit and remove the hubs and cameras this console shows"
+            )
+            file_menu.addAction(self.sources_action)
         edit = self.menuBar().addMenu("&Edit")
         # Only while the wall has the keyboard: in the alarm list Ctrl+Z takes back a close.
         self.undo_action = QAction("Undo wall edit", self)
@@ -592,6 +603,7 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("F11", "full screen, video only; Esc leaves it"),
             ("F10", "in full screen: show or hide the bars and panels (or the mouse at the top)"),
             ("F1", "this sheet"),
+            ("Ctrl+Shift+S", "Sources: add, test, edit and remove hubs and cameras"),
             ("Ctrl+Q", "quit"),
         ),
     ),

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -606,7 +607,8 @@ class SourceForm(QDialog):
             if folder is not None:
                 with contextlib.suppress(Exception):
                     await off_the_gui_thread(shutil.rmtree, folder, True)
-            self._update_buttons()
+            if shiboken6.isValid(self.save_anyway_button):  # not closed meanwhile
+                self._update_buttons()
         if result is None:
             return
         self._last, self._last_current = result, True
@@ -686,7 +688,10 @@ class SourceForm(QDialog):
             await self._store_and_commit(source)
         finally:
             self._busy = False
-            self._update_buttons()
+            # Cancelled because the form was closed and deleted (the dialog's aclose): no
+            # buttons are left to update.
+            if shiboken6.isValid(self.save_anyway_button):
+                self._update_buttons()
 
     async def _store_and_commit(self, source: SourceConfig) -> None:
         passwords = self.passwords_to_store(source)

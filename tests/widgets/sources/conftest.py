@@ -8,18 +8,15 @@ tested against them. Each says which module it stands in for.
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from console.base.jsonfile import LoadResult
 from console.hub.models import Camera
 from console.sources import camera_lists
 from console.sources.camera_lists import ListedCamera
@@ -145,26 +142,15 @@ REFUSED = ProbeResult(ProbeOutcome.WRONG_PASSWORD, "The camera refused the user 
 
 @pytest.fixture
 def list_files(monkeypatch) -> dict[Path, list[ListedCamera]]:
-    """Stands in for `console.sources.camera_lists` load/save (stubs, being built on another
-    branch): a small JSON file of the cameras as dataclass fields. The integrator drops this
-    fixture once the real module is in, and the tests then go through the real one."""
+    """The real `console.sources.camera_lists` load and save, with what was saved recorded
+    (path -> cameras) so the tests can read what the dialog wrote."""
     written: dict[Path, list[ListedCamera]] = {}
-
-    def load(path: Path) -> LoadResult[list[ListedCamera]]:
-        if not path.exists():
-            return LoadResult([])
-        data = json.loads(path.read_text())
-        return LoadResult([ListedCamera(**c) for c in data["cameras"]])
+    real_save = camera_lists.save_camera_list
 
     def save(path: Path, cameras: list[ListedCamera]) -> None:
-        for c in cameras:
-            for url in (c.main_url, c.sub_url):
-                if "@" in url:
-                    raise ValueError("a URL with a password")
-        path.write_text(json.dumps({"cameras": [asdict(c) for c in cameras]}))
+        real_save(path, cameras)
         written[path] = list(cameras)
 
-    monkeypatch.setattr(camera_lists, "load_camera_list", load)
     monkeypatch.setattr(camera_lists, "save_camera_list", save)
     return written
 
