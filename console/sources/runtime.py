@@ -60,7 +60,9 @@ def prepare_sources(
     configs: dict[str, HubConfig] = {}
     labels: dict[str, str] = {}
     needs: list[str] = []
-    warning = credentials.backend_warning()
+    # The keyring's state matters only to sources that sign in.
+    signs_in = any(s.enabled and (s.username or s.kind is SourceKind.RTSP) for s in sources)
+    warning = credentials.backend_warning() if signs_in else None
     for source in sources:
         if not source.enabled:
             continue
