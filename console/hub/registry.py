@@ -19,7 +19,7 @@ from console.hub.base import HubClient
 log = logging.getLogger(__name__)
 
 # Modules that register the built-in drivers; a new driver adds its module here.
-BUILTIN_DRIVER_MODULES: tuple[str, ...] = ("console.hub.tessera_api",)
+BUILTIN_DRIVER_MODULES: tuple[str, ...] = ("console.hub.tessera_api", "console.hub.onvif_driver")
 
 DEFAULT_DRIVER = "tessera"
 
