@@ -791,9 +791,9 @@ class OnvifHubClient(HubClient, PtzFacet, AlertsFacet):
     async def camera_list(self, limit: int | None = None) -> CameraList:
         # Read afresh: a camera's profiles can change (and this is what "reload" asks for).
         self._check_loop()
-        if self._device is not None:
-            self._device = None
-        device = await self._ensure()
+        assert self._connect_lock is not None
+        async with self._connect_lock:
+            device = self._device = await self._read_device()
         kept = device.cameras if limit is None else device.cameras[:limit]
         total = len(device.cameras) + len(device.rejected)
         return CameraList(kept, device.rejected, total, len(device.cameras) - len(kept))
@@ -1087,7 +1087,6 @@ class OnvifHubClient(HubClient, PtzFacet, AlertsFacet):
             position["Zoom"] = {"x": target.zoom.inward(_finite(zoom, "zoom"))}
         if not position:
             return await self.ptz_status(camera_id)
-        self._state(camera_id).stops += 1  # ends any continuous move of this console
         await self._ptz_call(
             "absolute",
             camera_id,
@@ -1113,7 +1112,6 @@ class OnvifHubClient(HubClient, PtzFacet, AlertsFacet):
             now = (await self.ptz_status(camera_id)).position.zoom
             goal = min(target.zoom.out_hi, max(target.zoom.out_lo, now * factor))
             translation["Zoom"] = {"x": target.zoom.inward(goal) - target.zoom.inward(now)}
-        self._state(camera_id).stops += 1
         await self._ptz_call(
             "relative",
             camera_id,
@@ -1126,7 +1124,6 @@ class OnvifHubClient(HubClient, PtzFacet, AlertsFacet):
         target = await self._target(camera_id)
         if not target.capabilities.home:
             raise HubNotSupported(message=f"camera {camera_id!r}: no home position")
-        self._state(camera_id).stops += 1
         await self._ptz_call(
             "home", camera_id, "GotoHomePosition", {"ProfileToken": target.profile_token}
         )
@@ -1250,7 +1247,6 @@ class OnvifHubClient(HubClient, PtzFacet, AlertsFacet):
 
     async def ptz_goto_preset(self, camera_id: str, preset_id: str) -> PtzStatus:
         target = await self._target(camera_id)
-        self._state(camera_id).stops += 1
         await self._ptz_call(
             "goto preset",
             camera_id,

@@ -281,6 +281,24 @@ def test_continuous_move_and_stop(cam: IpycamPeer) -> None:
     run(main())
 
 
+def test_a_move_answered_after_a_stop_is_stopped_again(cam: IpycamPeer) -> None:
+    """ONVIF has no seq: a move still on its way when the stop leaves may reach the camera
+    after it. The driver then sends another stop."""
+
+    async def main() -> None:
+        async with connected(cam) as (client, camera_id):
+            move, stop = await asyncio.gather(
+                client.ptz_move(camera_id, 1.0, 0.0, 0.0, timeout_ms=5000, seq=20),
+                client.ptz_stop(camera_id, seq=21),
+            )
+            assert move.ignored and not stop.ignored
+            first = await _settled(client, camera_id)
+            await asyncio.sleep(0.3)
+            assert await _settled(client, camera_id) == pytest.approx(first)
+
+    run(main())
+
+
 def test_the_onvif_timeout_is_the_dead_man_when_no_stop_arrives(cam: IpycamPeer) -> None:
     async def main() -> None:
         async with connected(cam) as (client, camera_id):
