@@ -219,6 +219,14 @@ def _token(value: Any, what: str) -> str:
     return value
 
 
+def _usable_token(value: Any) -> str | None:
+    """`value` when it is a usable identifier (to name an entry left out), else None."""
+    try:
+        return _token(value, "token")
+    except HubProtocolError:
+        return None
+
+
 def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise HubProtocolError(f"{what}: missing or not a number", field=what)
@@ -653,10 +661,7 @@ class OnvifHubClient(HubClient, PtzFacet, AlertsFacet):
                 fps = _number(fps_raw, "profile.fps") if fps_raw is not None else 0.0
                 codec = _text(_field(vec, "Encoding"), 32).lower() or "unknown"
             except HubProtocolError as e:
-                item = _field(raw, "token")
-                rejected.append(
-                    Rejected(position, _text(item) if isinstance(item, str) else None, e.message)
-                )
+                rejected.append(Rejected(position, _usable_token(_field(raw, "token")), e.message))
                 continue
             vsc_token = _field(vsc, "token")
             if isinstance(vsc_token, str) and vsc_token:

@@ -96,6 +96,43 @@ def notification_element(
     return message
 
 
+def video_profile(
+    token: str = "Profile_1",
+    source: str = SOURCE_TOKEN,
+    width: int = 640,
+    height: int = 360,
+) -> dict[str, Any]:
+    """A media profile as GetProfiles lists it (video source, H.264 encoder)."""
+    return {
+        "token": token,
+        "fixed": True,
+        "Name": token,
+        "VideoSourceConfiguration": {
+            "token": SOURCE_CONFIG_TOKEN,
+            "Name": "source",
+            "UseCount": 1,
+            "SourceToken": source,
+            "Bounds": {"x": 0, "y": 0, "width": width, "height": height},
+        },
+        "VideoEncoderConfiguration": {
+            "token": f"VEC_{token}",
+            "Name": "h264",
+            "UseCount": 1,
+            "Encoding": "H264",
+            "Resolution": {"Width": width, "Height": height},
+            "Quality": 5.0,
+            "RateControl": {"FrameRateLimit": 10, "EncodingInterval": 1, "BitrateLimit": 512},
+            "Multicast": {
+                "Address": {"Type": "IPv4", "IPv4Address": "0.0.0.0"},
+                "Port": 0,
+                "TTL": 1,
+                "AutoStart": False,
+            },
+            "SessionTimeout": "PT60S",
+        },
+    }
+
+
 class OnvifEventsFake:
     """The fake camera (see the module doc). `url` is its device service's `http://host:port`.
 
@@ -104,9 +141,17 @@ class OnvifEventsFake:
     PullMessages answers a fault, as a camera does for a subscription it dropped).
     """
 
-    def __init__(self, *, with_events: bool = True, name: str = "Fake events camera") -> None:
+    def __init__(
+        self,
+        *,
+        with_events: bool = True,
+        name: str = "Fake events camera",
+        profiles: list[dict[str, Any]] | None = None,
+    ) -> None:
         self.with_events = with_events
         self.name = name
+        # None: one H.264 profile (`video_profile()`); a list: exactly these (hostile ones too).
+        self.profiles = profiles
         self.subscriptions = 0
         self.pulls = 0
         self.renewals = 0
@@ -257,35 +302,8 @@ class OnvifEventsFake:
     # -- media service
 
     async def _media_service_GetProfiles(self) -> web.Response:
-        profile = {
-            "token": "Profile_1",
-            "fixed": True,
-            "Name": "main",
-            "VideoSourceConfiguration": {
-                "token": SOURCE_CONFIG_TOKEN,
-                "Name": "source",
-                "UseCount": 1,
-                "SourceToken": SOURCE_TOKEN,
-                "Bounds": {"x": 0, "y": 0, "width": 640, "height": 360},
-            },
-            "VideoEncoderConfiguration": {
-                "token": "VEC_1",
-                "Name": "h264",
-                "UseCount": 1,
-                "Encoding": "H264",
-                "Resolution": {"Width": 640, "Height": 360},
-                "Quality": 5.0,
-                "RateControl": {"FrameRateLimit": 10, "EncodingInterval": 1, "BitrateLimit": 512},
-                "Multicast": {
-                    "Address": {"Type": "IPv4", "IPv4Address": "0.0.0.0"},
-                    "Port": 0,
-                    "TTL": 1,
-                    "AutoStart": False,
-                },
-                "SessionTimeout": "PT60S",
-            },
-        }
-        return self._answer("media", "GetProfiles", Profiles=[profile])
+        profiles = [video_profile()] if self.profiles is None else self.profiles
+        return self._answer("media", "GetProfiles", Profiles=profiles)
 
     # -- events service
 

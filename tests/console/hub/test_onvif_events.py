@@ -31,7 +31,7 @@ from console.hub.onvif_events import (
     parse_event,
 )
 from console.hub.registry import HubConfig
-from tests.support.onvif_events_fake import SOURCE_TOKEN, OnvifEventsFake
+from tests.support.onvif_events_fake import SOURCE_TOKEN, OnvifEventsFake, video_profile
 
 T = TypeVar("T")
 
@@ -320,6 +320,55 @@ def test_a_camera_without_events_has_no_alerts_facet_and_a_quiet_channel() -> No
                 with pytest.raises(asyncio.TimeoutError):
                     await asyncio.wait_for(anext(stream), 0.3)
                 assert cam.subscriptions == 0
+            finally:
+                await client.close()
+
+    run(main())
+
+
+# -- untrusted media profiles (the fake serves them; ipycam's are fixed) -----------------------
+
+
+def test_unreadable_profiles_are_left_out_and_named_and_names_are_cleaned() -> None:
+    profiles = [
+        video_profile("P_main", width=1920, height=1080),
+        video_profile("x" * 300),  # an id longer than any the console keeps
+        video_profile("P_zero", width=0, height=0),
+        video_profile("P_sub", width=640, height=360),
+        video_profile("P_mid", width=1280, height=720),
+        video_profile("P_other", source="VS_2", width=800, height=600),
+    ]
+
+    async def main() -> None:
+        async with OnvifEventsFake(profiles=profiles, name="Gate\u202ecam") as cam:
+            client = _client(cam.url)
+            try:
+                listed = await client.camera_list()
+                assert [c.id for c in listed.cameras] == ["VS_1", "VS_2"]
+                first, second = listed.cameras
+                assert [(p.name, p.width) for p in first.profiles] == [
+                    ("main", 1920),
+                    ("sub", 640),
+                ]
+                assert [p.name for p in second.profiles] == ["main"]  # one profile: no sub
+                assert "\u202e" not in first.name and first.name.endswith(" 1")
+                assert [r.position for r in listed.rejected] == [1, 2]
+                assert listed.rejected[0].item_id is None  # too long to be an id
+                assert listed.rejected[1].item_id == "P_zero"
+                assert listed.total == 4
+            finally:
+                await client.close()
+
+    run(main())
+
+
+def test_a_camera_without_media_profiles_lists_no_camera() -> None:
+    async def main() -> None:
+        async with OnvifEventsFake(profiles=[]) as cam:
+            client = _client(cam.url)
+            try:
+                assert await client.cameras() == []
+                assert (await client.info()).name == "Fake events camera"
             finally:
                 await client.close()
 
