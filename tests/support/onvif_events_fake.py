@@ -199,9 +199,9 @@ class OnvifEventsFake:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server
+        server: Any = site._server
         assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = int(server.sockets[0].getsockname()[1])
         return self
 
     async def __aexit__(
@@ -252,7 +252,7 @@ class OnvifEventsFake:
         return f"{self.url}/onvif/{service}"
 
     async def _device_service_GetServices(self) -> web.Response:
-        services = [
+        services: list[dict[str, Any]] = [
             {"Namespace": NS["device"], "XAddr": self._xaddr("device_service")},
             {"Namespace": NS["media"], "XAddr": self._xaddr("media_service")},
         ]
