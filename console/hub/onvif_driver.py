@@ -60,6 +60,7 @@ import logging
 import math
 import os
 import secrets
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -302,6 +303,7 @@ class _PtzState:
     stops: int = 0  # counts stops sent, so a move can tell that one was sent while it ran
     lock: PtzLock | None = None
     last_status: PtzStatus | None = None
+    last_command: float = 0.0  # monotonic time of the last command (for the lock's idle release)
 
 
 class OnvifHubClient(HubClient, PtzFacet, AlertsFacet):
@@ -918,13 +920,15 @@ class OnvifHubClient(HubClient, PtzFacet, AlertsFacet):
 
     def _lock_now(self, state: _PtzState) -> PtzLock | None:
         lock = state.lock
-        if lock is not None and (_now() - lock.since).total_seconds() > lock.idle_release_s:
+        if lock is not None and time.monotonic() - state.last_command > lock.idle_release_s:
             state.lock = lock = None
         return lock
 
     async def _ptz_call(self, what: str, camera_id: str, op: str, request: dict[str, Any]) -> Any:
         ptz = await self._service("ptz")
         method = getattr(ptz, op)
+        if op != "GetStatus":
+            self._state(camera_id).last_command = time.monotonic()
         return await self._call(f"ptz {what}", lambda: method(request))
 
     async def ptz_status(self, camera_id: str) -> PtzStatus:
@@ -1292,6 +1296,7 @@ class OnvifHubClient(HubClient, PtzFacet, AlertsFacet):
         """Granted here, always: ONVIF has no operator lock (see the module doc)."""
         await self._target(camera_id)
         state = self._state(camera_id)
+        state.last_command = time.monotonic()
         state.lock = PtzLock(
             operator=self.config.operator or "this console",
             priority=max(0, min(100, int(priority))),
