@@ -415,3 +415,13 @@ def test_the_consoles_ptz_chain_steers_the_camera_unchanged(cam: IpycamPeer) -> 
             await chain.close()
 
     run(main())
+
+
+def test_a_missing_peer_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    import tests.support.ipycam_peer as peer_module
+
+    monkeypatch.setattr(peer_module, "PEER_PYTHON", tmp_path / "no-such-python")
+    with pytest.raises(peer_module.PeerMissingError, match=r"\./packaging/setup\.sh setup"):
+        IpycamPeer().start()
