@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 BUILTIN_DRIVER_MODULES: tuple[str, ...] = (
     "console.hub.tessera_api",
     "console.hub.camera_list_driver",
+    "console.hub.onvif_driver",
 )
 
 DEFAULT_DRIVER = "tessera"
