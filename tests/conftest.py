@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from console.sources.credentials import forget_session_passwords
 from tests.support.hubthread import HubThread, encoder_threads, wait_until
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -29,6 +31,40 @@ def private_config_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("TESSERA_CONFIG_DIR", str(folder))
     monkeypatch.setenv("TESSERA_DATA_DIR", str(tmp_path / "data"))
     return folder
+
+
+# Keyrings chosen explicitly (a headless machine has none, and no test may touch a real user's):
+# keyring's own config and data roots are per test; by default there is no backend at all.
+PLAINTEXT = "keyrings.alt.file.PlaintextKeyring"
+FAIL = "keyring.backends.fail.Keyring"
+
+
+@pytest.fixture(autouse=True)
+def no_session_passwords() -> Iterator[None]:
+    forget_session_passwords()
+    yield
+    forget_session_passwords()
+
+
+@pytest.fixture(autouse=True)
+def private_keyring_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """keyring's config and data roots (keyringrc.cfg, keyrings.alt's files) under tmp_path."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    return tmp_path / "xdg-data" / "python_keyring"
+
+
+@pytest.fixture
+def plaintext_keyring(private_keyring_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """keyrings.alt's plaintext file, chosen explicitly; the file's path."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", PLAINTEXT)
+    return private_keyring_dirs / "keyring_pass.cfg"
+
+
+@pytest.fixture
+def no_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", FAIL)
 
 
 @pytest.fixture

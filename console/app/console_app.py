@@ -47,9 +47,10 @@ from console.hub.reachability import HubReachability
 from console.hub.registry import HubConfig, create_client
 from console.joystick.profiles import JoystickProfiles
 from console.joystick.sdl_input import JoystickInput
-from console.media.engine import MediaEngine, MediaUnavailable
+from console.media.engine import MediaEngine, MediaUnavailable, libvlc_opens_rtsp
 from console.media.feed import LiveFeed
 from console.media.frame import RenderPath
+from console.media.gateway import StreamGateway, needs_gateway
 from console.media.media_settings import HardwareDecoding, MediaSettings
 from console.ptz.desk import PtzDesk, default_operator
 from console.ptz.joystick_steering import JoystickSteering
@@ -75,7 +76,10 @@ log = logging.getLogger(__name__)
 EXIT_NO_VIDEO = 2
 EXIT_STARTUP_FAILED = 3
 SCREENSHOT_GRACE_S = 10.0
-REPLAY_BUFFER_MS = 400  # a recording is not live: a little more buffer for a steady replay
+REPLAY_BUFFER_MS = 400
+# An RTSP session the gateway keeps this long after its last tile left: a layout change or a
+# tile reconnecting does not reconnect to the camera (cameras allow few sessions).
+GATEWAY_LINGER_S = 10.0  # a recording is not live: a little more buffer for a steady replay
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,10 @@ class ConsoleApp:
         self.restart_requested = False  # the sources changed: run_console starts afresh
         self._settings_path: Path | None = None
         self._sources_changed = False  # applied in the open Sources dialog
+        # RTSP cameras for a libvlc without an RTSP client (Debian's): started on first need.
+        self._gateway: StreamGateway | None = None
+        self._gateway_started: asyncio.Task[StreamGateway] | None = None
+        self._libvlc_opens_rtsp = False
         self._sources_dialog: Any = None  # the open SourcesDialog (a view: typed loosely here)
         self.joysticks: JoystickInput | None = None  # with options.joystick
         self.joystick_steering: JoystickSteering | None = None
@@ -300,6 +308,7 @@ class ConsoleApp:
             engine = await self._blocking(MediaEngine, media_settings, self._marshal)
         except MediaUnavailable as e:
             return self._fatal(str(e))
+        self._libvlc_opens_rtsp = await self._blocking(libvlc_opens_rtsp)
         saved = fit_saved_layouts(loaded_layouts.value, source_names)
         self.services = self._build_services(
             make_client,
@@ -574,6 +583,13 @@ class ConsoleApp:
                 reach.failed()
                 raise
             reach.answered()
+            if needs_gateway(url, self._libvlc_opens_rtsp):
+                try:
+                    url = (await self._stream_gateway()).local_url(url)
+                except OSError as e:
+                    raise RuntimeError(
+                        f"The console cannot relay this RTSP camera to its player: {e}."
+                    ) from e
             return url
 
         live_buffer = key.buffer_ms  # the wall's; None: the engine's setting
@@ -624,6 +640,26 @@ class ConsoleApp:
             else:
                 window.showMaximized()  # the video gets the space
             self.windows.append(window)
+
+    async def _stream_gateway(self) -> StreamGateway:
+        """The stream gateway (RTSP read by PyAV, served to libvlc over HTTP on loopback),
+        started off the GUI thread the first time a tile needs it; every tile shares it."""
+        if self._gateway_started is None:
+
+            async def start() -> StreamGateway:
+                gateway = StreamGateway(linger_s=GATEWAY_LINGER_S)
+                await self._blocking(gateway.start)
+                self._gateway = gateway
+                return gateway
+
+            self._gateway_started = asyncio.ensure_future(start())
+        started = self._gateway_started
+        try:
+            return await asyncio.shield(started)
+        except OSError:
+            if self._gateway_started is started:
+                self._gateway_started = None  # the next tile tries again
+            raise
 
     def _open_sources_from(self, index: int) -> None:
         self.open_sources(self.windows[index] if index < len(self.windows) else None)
@@ -712,6 +748,9 @@ class ConsoleApp:
         await services.alarms.aclose()
         await services.ptz.close()  # stops every camera this console steers
         await self._blocking(services.engine.shutdown, 3.0)
+        if self._gateway is not None:
+            # After the players: their HTTP connections to it are gone.
+            await self._blocking(self._gateway.close, 2.0)
         await services.client.close()
 
 

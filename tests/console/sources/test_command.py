@@ -16,9 +16,8 @@ from keyrings.alt.file import PlaintextKeyring
 
 from console.sources.command import SourcesCommand
 from console.sources.credentials import Credentials
+from tests.conftest import FAIL, PLAINTEXT
 from tests.support.hubthread import HubThread
-
-from .conftest import FAIL, PLAINTEXT
 
 ROOT = Path(__file__).resolve().parents[3]
 HUB_PASSWORD = "Hub-Secr3t-7781"

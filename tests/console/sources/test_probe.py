@@ -134,18 +134,6 @@ def test_a_camera_list_source(tmp_path: Path) -> None:
     assert _probe(source)[0].outcome is ProbeOutcome.ERROR
 
 
-def test_an_onvif_source_without_its_driver_is_an_error_not_a_crash(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from console.hub import registry
-
-    if "onvif" in registry.known_drivers():
-        pytest.skip("the onvif driver is present (tested with it)")
-    result, _ = _probe(SourceConfig("cam", SourceKind.ONVIF, "http://127.0.0.1:9"))
-    assert result.outcome is ProbeOutcome.ERROR
-    assert "ONVIF camera" in result.message
-
-
 class _Client:
     """A stand-in driver: how each error of the library is read, and that close() is called."""
 
