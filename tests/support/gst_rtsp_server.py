@@ -15,6 +15,11 @@ What it prints, one line each, flushed (the peer reads them):
   client-connected N            an RTSP client (one TCP connection) came; N clients now
   client-closed N               one went; N clients now
   sessions N clients M          the answer to a line "?" on stdin (RTSP sessions in the pool)
+  media-constructed MOUNT       a mount's (shared) pipeline was built
+
+Known difference from a camera: each new client's PLAY restarts the shared pipeline's encoder
+(every client then sees a fresh key frame that arrives before its PLAY completes, and waits one
+key-frame interval for the next). A camera's encoder runs on, and a client joins mid-GOP.
 It exits when stdin closes (the parent died or asked it to) or on SIGTERM/SIGINT.
 """
 
@@ -71,6 +76,7 @@ def main() -> int:
         launch = (SOURCE + encoder).format(w=w, h=h, fps=args.fps)
         factory.set_launch(f"( {launch} )")
         factory.set_shared(True)
+        factory.connect("media-constructed", lambda _f, _m, n=name: say(f"media-constructed {n}"))
         mounts.add_factory(f"/{name}", factory)
 
     # The client objects themselves (a wrapper's id() can be reused once it is collected).

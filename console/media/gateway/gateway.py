@@ -256,8 +256,8 @@ class StreamGateway:
                 chunks = session.next_chunks(viewer, 1.0)
                 if chunks is None:
                     break
-                for chunk in chunks:
-                    handler.wfile.write(chunk)
+                if chunks:
+                    handler.wfile.write(chunks[0] if len(chunks) == 1 else b"".join(chunks))
         except (OSError, ValueError):
             pass  # the viewer went away (libvlc stopped the player)
         finally:
