@@ -5,10 +5,17 @@ project's virtual environment. `tests/support/gst_rtsp_peer.py` starts and stops
 
     /usr/bin/python3 tests/support/gst_rtsp_server.py --port 8554 [--size 640x360] [--fps 15]
 
-Mounts, each one shared (one pipeline, whatever the number of clients), a moving test pattern:
-  /h264   x264enc (tune zerolatency, a key frame every second), rtph264pay
+Mounts, each one shared (one RTSP pipeline, whatever the number of clients), a moving test
+pattern:
+  /h264   x264enc (tune zerolatency, a key frame every second; SPS/PPS in the SDP), rtph264pay
   /h265   x265enc (tune zerolatency, a key frame every second), rtph265pay
   /mjpeg  jpegenc, rtpjpegpay
+
+Like a camera's, a mount's encoder runs on from its first client (its own pipeline, into an
+appsink) and the RTSP media takes its pictures through an appsrc: a client joins anywhere in
+the group of pictures. (With the encoder inside the media, each new client's PLAY restarted
+GStreamer's shared pipeline, encoder included: every client then waited exactly one key-frame
+interval, and the other clients' streams were disturbed.)
 
 What it prints, one line each, flushed (the peer reads them):
   ready PORT                    listening
@@ -17,9 +24,6 @@ What it prints, one line each, flushed (the peer reads them):
   sessions N clients M          the answer to a line "?" on stdin (RTSP sessions in the pool)
   media-constructed MOUNT       a mount's (shared) pipeline was built
 
-Known difference from a camera: each new client's PLAY restarts the shared pipeline's encoder
-(every client then sees a fresh key frame that arrives before its PLAY completes, and waits one
-key-frame interval for the next). A camera's encoder runs on, and a client joins mid-GOP.
 It exits when stdin closes (the parent died or asked it to) or on SIGTERM/SIGINT.
 """
 
@@ -39,17 +43,65 @@ SOURCE = (
     "videotestsrc is-live=true pattern=smpte horizontal-speed=3 "
     "! video/x-raw,format=I420,width={w},height={h},framerate={fps}/1 "
 )
+# The camera's encoder: runs on from its first client, whoever comes and goes (appsink).
 ENCODERS = {
     "h264": (
         "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={fps} bitrate=800 "
-        "! video/x-h264,profile=constrained-baseline ! rtph264pay name=pay0 pt=96"
+        "! video/x-h264,profile=constrained-baseline,stream-format=avc,alignment=au"
     ),
+    # h265parse repeats VPS/SPS/PPS before each key frame: a media built after the encoder's
+    # first one still finds them (x265 writes them once).
     "h265": (
         "! x265enc tune=zerolatency speed-preset=ultrafast key-int-max={fps} bitrate=800 "
-        "! rtph265pay name=pay0 pt=96"
+        "! h265parse config-interval=-1 ! video/x-h265,stream-format=byte-stream,alignment=au"
     ),
-    "mjpeg": "! jpegenc quality=60 ! rtpjpegpay name=pay0 pt=26",
+    "mjpeg": "! jpegenc quality=60",
 }
+# What each RTSP media (shared by its clients) runs: the encoded pictures, payloaded.
+PAYLOADERS = {
+    "h264": "rtph264pay name=pay0 pt=96",
+    "h265": "rtph265pay name=pay0 pt=96",
+    "mjpeg": "rtpjpegpay name=pay0 pt=26",
+}
+
+
+class Encoder:
+    """One mount's always-running encoder; pushes every encoded picture into the appsrc of
+    the mount's current media (if any)."""
+
+    def __init__(self, name: str, launch: str) -> None:
+        self.name = name
+        self.launch = launch
+        self.pipeline: Gst.Element | None = None
+        self.caps: Gst.Caps | None = None
+        self.sources: list[Gst.Element] = []
+
+    def start(self) -> None:
+        if self.pipeline is not None:
+            return
+        sink = "appsink name=out emit-signals=true sync=false max-buffers=30 drop=true"
+        self.pipeline = Gst.parse_launch(f"{self.launch} ! {sink}")
+        self.pipeline.get_by_name("out").connect("new-sample", self._on_sample)
+        self.pipeline.set_state(Gst.State.PLAYING)
+
+    def _on_sample(self, sink: Gst.Element) -> Gst.FlowReturn:
+        sample = sink.emit("pull-sample")
+        if sample is None:
+            return Gst.FlowReturn.OK
+        caps = sample.get_caps()
+        if self.caps is None or not self.caps.is_equal(caps):
+            self.caps = caps
+            for src in list(self.sources):
+                src.set_property("caps", caps)
+        buf = sample.get_buffer().copy()
+        buf.pts = buf.dts = Gst.CLOCK_TIME_NONE  # the media's appsrc stamps its own time
+        for src in list(self.sources):
+            src.emit("push-buffer", buf)
+        return Gst.FlowReturn.OK
+
+    def stop(self) -> None:
+        if self.pipeline is not None:
+            self.pipeline.set_state(Gst.State.NULL)
 
 
 def say(line: str) -> None:
@@ -71,12 +123,30 @@ def main() -> int:
     server.set_address("127.0.0.1")
     server.set_service(str(args.port))
     mounts = server.get_mount_points()
-    for name, encoder in ENCODERS.items():
+
+    def on_media(
+        _factory: GstRtspServer.RTSPMediaFactory, media: GstRtspServer.RTSPMedia, encoder: Encoder
+    ) -> None:
+        src = media.get_element().get_by_name("src")
+        if encoder.caps is not None:
+            src.set_property("caps", encoder.caps)
+        encoder.sources.append(src)
+        media.connect(
+            "unprepared", lambda _m: src in encoder.sources and encoder.sources.remove(src)
+        )
+        encoder.start()
+        say(f"media-constructed {encoder.name}")
+
+    encoders: list[Encoder] = []
+    for name, encoder_launch in ENCODERS.items():
+        encoder = Encoder(name, (SOURCE + encoder_launch).format(w=w, h=h, fps=args.fps))
+        encoders.append(encoder)
         factory = GstRtspServer.RTSPMediaFactory()
-        launch = (SOURCE + encoder).format(w=w, h=h, fps=args.fps)
-        factory.set_launch(f"( {launch} )")
+        factory.set_launch(
+            f"( appsrc name=src is-live=true format=time do-timestamp=true ! {PAYLOADERS[name]} )"
+        )
         factory.set_shared(True)
-        factory.connect("media-constructed", lambda _f, _m, n=name: say(f"media-constructed {n}"))
+        factory.connect("media-configure", on_media, encoder)
         mounts.add_factory(f"/{name}", factory)
 
     # The client objects themselves (a wrapper's id() can be reused once it is collected).
@@ -120,6 +190,8 @@ def main() -> int:
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGINT, loop.quit)
     say(f"ready {server.get_bound_port()}")
     loop.run()
+    for encoder in encoders:
+        encoder.stop()
     return 0
 
 
