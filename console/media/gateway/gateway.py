@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -18,7 +19,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from console.base.redact import redact_url
-from console.media.gateway.upstream import CONTENT_TYPES, SessionStats, UpstreamSession
+from console.media.gateway.upstream import (
+    CONTENT_TYPES,
+    SessionStats,
+    UpstreamSession,
+    send_all,
+)
 from console.media.gateway.urls import GATEWAY_SCHEMES, scheme_of
 
 log = logging.getLogger(__name__)
@@ -107,13 +113,21 @@ class StreamGateway:
             self._server = _Server((self._host, self._port), self)
             self._port = int(self._server.server_address[1])
             self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.2},
-                name="tessera-gateway-http",
-                daemon=True,
+                target=self._accept, args=(self._server,), name="tessera-gateway-http", daemon=True
             )
             self._thread.start()
         log.info("stream gateway serving on http://%s:%d", self._host, self._port)
+
+    @staticmethod
+    def _accept(server: _Server) -> None:
+        """Accept viewers until the listening socket is shut down (no polling: an idle
+        gateway costs nothing, where `serve_forever` wakes up every poll interval)."""
+        while True:
+            try:
+                request, address = server.socket.accept()
+            except OSError:
+                return  # shut down by close()
+            server.process_request(request, address)  # a handler thread per viewer
 
     @property
     def port(self) -> int | None:
@@ -134,9 +148,8 @@ class StreamGateway:
         for session in sessions:
             session.stop()
         if server is not None:
-            stopper = threading.Thread(target=server.shutdown, daemon=True)
-            stopper.start()
-            stopper.join(max(0.0, deadline - time.monotonic()))
+            with contextlib.suppress(OSError):
+                server.socket.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
             server.server_close()
         if thread is not None:
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -250,14 +263,15 @@ class StreamGateway:
             handler.send_header("Cache-Control", "no-cache, no-store")
             handler.send_header("Connection", "close")
             handler.end_headers()
-            with contextlib.suppress(OSError):
-                handler.connection.settimeout(self._send_timeout_s)
+            handler.wfile.flush()
+            session.attach_socket(viewer, handler.connection)
             while True:
                 chunks = session.next_chunks(viewer, 1.0)
                 if chunks is None:
                     break
                 if chunks:
-                    handler.wfile.write(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+                    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                    send_all(handler.connection, data, self._send_timeout_s)
         except (OSError, ValueError):
             pass  # the viewer went away (libvlc stopped the player)
         finally:

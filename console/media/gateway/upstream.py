@@ -28,6 +28,8 @@ from __future__ import annotations
 import contextlib
 import enum
 import logging
+import select
+import socket
 import threading
 import time
 from collections import deque
@@ -89,7 +91,10 @@ class GatewayError(RuntimeError):
 
 
 class Viewer:
-    """One HTTP response: a queue of chunks filled by the reader, drained by its handler."""
+    """One HTTP response. The reader sends a chunk straight to the viewer's socket (never
+    blocking) when nothing is queued and the handler is not writing; else it queues it, and
+    the viewer's handler thread writes the queue (the GOP cache, or what the socket could not
+    take at once). One hop less per packet: no thread wakes up for a viewer that keeps up."""
 
     def __init__(self, number: int) -> None:
         self.number = number
@@ -97,6 +102,23 @@ class Viewer:
         self.backlog = 0
         self.started = False  # has been given a key frame
         self.ended: str | None = None  # why its response ends
+        self.sock: socket.socket | None = None  # non-blocking, once the headers are sent
+        self.writing = False  # its handler is writing chunks it took from the queue
+
+
+def send_all(sock: socket.socket, data: bytes, timeout_s: float) -> None:
+    """Write all of `data` to a non-blocking socket, waiting at most `timeout_s` for room
+    each time it is full (TimeoutError then)."""
+    view = memoryview(data)
+    while view:
+        try:
+            sent = sock.send(view)
+        except BlockingIOError:
+            _, ready, _ = select.select([], [sock], [], timeout_s)
+            if not ready:
+                raise TimeoutError("the viewer does not read") from None
+            continue
+        view = view[sent:]
 
 
 class _Remux:
@@ -304,15 +326,25 @@ class UpstreamSession:
                 self._cond.wait(left)
             return viewer.ended if not viewer.started else None
 
-    def next_chunks(self, viewer: Viewer, timeout_s: float) -> list[bytes] | None:
-        """The chunks queued for `viewer` (maybe none after `timeout_s`); None when it ends."""
+    def attach_socket(self, viewer: Viewer, sock: socket.socket) -> None:
+        """The viewer's response headers are sent: from now on the reader may write to `sock`
+        (made non-blocking; the handler writes with `send_all`)."""
+        sock.setblocking(False)
         with self._cond:
+            viewer.sock = sock
+
+    def next_chunks(self, viewer: Viewer, timeout_s: float) -> list[bytes] | None:
+        """The chunks queued for `viewer` (maybe none after `timeout_s`); None when it ends.
+        The caller writes them before it calls again (the reader queues meanwhile)."""
+        with self._cond:
+            viewer.writing = False
             if not viewer.chunks and viewer.ended is None:
                 self._cond.wait(timeout_s)
             if viewer.chunks:
                 out = list(viewer.chunks)
                 viewer.chunks.clear()
                 viewer.backlog = 0
+                viewer.writing = True
                 self._bytes_out += sum(len(c) for c in out)
                 return out
             return None if viewer.ended is not None else []
@@ -447,18 +479,8 @@ class UpstreamSession:
     def _publish(self, data: bytes, key: bool, size_in: int) -> None:
         with self._cond:
             self._bytes_in += size_in
-            if key:
-                self._gop = [data]
-                self._gop_bytes = len(data)
-                self._gop_valid = True
-            elif self._gop_valid:
-                self._gop_bytes += len(data)
-                if self._gop_bytes > self._max_gop_bytes:  # an endless GOP: stop caching it
-                    self._gop.clear()
-                    self._gop_bytes = 0
-                    self._gop_valid = False
-                else:
-                    self._gop.append(data)
+            self._cache(data, key)
+            wake = False
             for viewer in self._viewers:
                 if viewer.ended is not None:
                     continue
@@ -466,9 +488,44 @@ class UpstreamSession:
                     if not key:
                         continue
                     viewer.started = True
-                viewer.chunks.append(data)
-                viewer.backlog += len(data)
-                if viewer.backlog > self._max_backlog_bytes:
-                    viewer.ended = "the viewer does not keep up"
-                    viewer.chunks.clear()
-            self._cond.notify_all()
+                    wake = True
+                wake = self._deliver(viewer, data) or wake
+            if wake:
+                self._cond.notify_all()
+
+    def _cache(self, data: bytes, key: bool) -> None:  # holds _cond
+        if key:
+            self._gop = [data]
+            self._gop_bytes = len(data)
+            self._gop_valid = True
+        elif self._gop_valid:
+            self._gop_bytes += len(data)
+            if self._gop_bytes > self._max_gop_bytes:  # an endless GOP: stop caching it
+                self._gop.clear()
+                self._gop_bytes = 0
+                self._gop_valid = False
+            else:
+                self._gop.append(data)
+
+    def _deliver(self, viewer: Viewer, data: bytes) -> bool:  # holds _cond
+        """Send `data` to the viewer's socket if it can take it now, else queue it; True when
+        its handler must wake up."""
+        rest = data
+        if viewer.sock is not None and not viewer.chunks and not viewer.writing:
+            try:
+                sent = viewer.sock.send(data)
+            except BlockingIOError:
+                sent = 0
+            except OSError:
+                viewer.ended = "the viewer went away"
+                return True
+            self._bytes_out += sent
+            if sent == len(data):
+                return False
+            rest = data[sent:]
+        viewer.chunks.append(rest)
+        viewer.backlog += len(rest)
+        if viewer.backlog > self._max_backlog_bytes:
+            viewer.ended = "the viewer does not keep up"
+            viewer.chunks.clear()
+        return True
