@@ -11,8 +11,10 @@ import contextlib
 import dataclasses
 import faulthandler
 import logging
+import os
 import threading
 import time
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -178,3 +180,60 @@ class MediaEngine:
             )
             return False
         return True
+
+
+# The access plugin that gives libvlc its RTSP client (live555), by platform.
+_LIVE555_PLUGIN = "liblive555_plugin"
+
+
+def _plugin_dirs(vlc: ModuleType) -> list[Path]:
+    """Where this libvlc keeps its plugins: VLC_PLUGIN_PATH, python-vlc's `plugin_path`
+    (set where it found a VLC installation: Windows, macOS), else beside the library."""
+    dirs: list[Path] = []
+    env = os.environ.get("VLC_PLUGIN_PATH")
+    if env:
+        dirs += [Path(p) for p in env.split(os.pathsep) if p]
+    plugin_path = getattr(vlc, "plugin_path", None)
+    if plugin_path:
+        dirs.append(Path(os.fsdecode(plugin_path)))
+    lib = getattr(getattr(vlc, "dll", None), "_name", None)
+    if lib and not os.path.isabs(lib):
+        lib = _loaded_path(os.fsdecode(lib))  # "libvlc.so.5": where the loader found it
+    if lib:
+        libdir = Path(os.fsdecode(lib)).resolve().parent
+        # Debian: /usr/lib/<arch>/vlc/plugins; Windows: <VLC>/plugins; macOS: lib/../plugins
+        dirs += [libdir / "vlc" / "plugins", libdir / "plugins", libdir.parent / "plugins"]
+    return dirs
+
+
+def _loaded_path(name: str) -> str | None:
+    """The file a library loaded by its bare name came from (Linux: /proc/self/maps)."""
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:
+        return None
+    for line in maps.splitlines():
+        fields = line.split(None, 5)
+        path = fields[5].strip() if len(fields) == 6 else ""
+        base = os.path.basename(path)
+        if path.startswith("/") and (base == name or base.startswith(name + ".")):
+            return path
+    return None
+
+
+def libvlc_opens_rtsp() -> bool:
+    """Whether this libvlc can open `rtsp://` itself: its live555 access plugin is installed
+    (official Windows and macOS builds have it; Debian's libvlc has none). False where libvlc
+    cannot be loaded. Reads the plugin folder only; starts no libvlc instance."""
+    try:
+        vlc = _load_vlc()
+    except MediaUnavailable:
+        return False
+    for folder in _plugin_dirs(vlc):
+        if not folder.is_dir():
+            continue
+        if any((folder / "access").glob(f"{_LIVE555_PLUGIN}.*")):
+            return True
+        if any(folder.rglob(f"{_LIVE555_PLUGIN}.*")):
+            return True
+    return False
