@@ -59,7 +59,7 @@ OPEN = {
 
 def pct(values: list[float]) -> dict[str, float | None]:
     if not values:
-        return {"p50": None, "p95": None, "n": 0}  # type: ignore[dict-item]
+        return {"p50": None, "p95": None, "n": 0}
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return {"p50": round(statistics.median(ordered), 1), "p95": round(p95, 1), "n": len(ordered)}

@@ -35,7 +35,7 @@ def free_port() -> int:
 
 
 def gst_rtsp_available() -> str | None:
-    """None when the peer can run here, else why not (for pytest.skip)."""
+    """None when the peer can run here, else why not."""
     if not Path(SYSTEM_PYTHON).exists():
         return f"{SYSTEM_PYTHON} not found"
     probe = subprocess.run(
@@ -194,11 +194,12 @@ class GstRtspPeer:
 
 
 def peer_fixture(size: str = "640x360", fps: int = 15) -> Iterator[GstRtspPeer]:
-    """Body of a pytest fixture: `yield from peer_fixture()` (skips when GStreamer is absent)."""
+    """Body of a pytest fixture: `yield from peer_fixture()`. The test set-up installs the peer
+    (`./packaging/setup.sh test`), so a missing one fails the test, saying how to install it."""
     import pytest
 
     missing = gst_rtsp_available()
     if missing:
-        pytest.skip(missing)
+        pytest.fail(f"{missing}: run ./packaging/setup.sh setup, which installs it")
     with GstRtspPeer(size=size, fps=fps) as peer:
         yield peer
