@@ -149,3 +149,91 @@ def test_an_onvif_and_an_rtsp_camera_play_beside_the_demo_hub_and_the_onvif_one_
                 assert not any(s.encode() in data for s in secrets), path
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert not any(s in logged for s in secrets)
+
+
+async def _until(predicate, timeout_s: float, what: str) -> None:
+    await wait_until(predicate, timeout_s, what)
+
+
+def test_an_operator_adds_an_onvif_and_an_rtsp_camera_with_the_sources_dialog(
+    qloop, qapp, private_config_dir, plaintext_keyring
+):
+    """The dialog opened from the wall window (File → Sources…) of a console running on the
+    demo hub: an ONVIF camera tested and saved, an RTSP list with one camera saved; closing the
+    dialog restarts the console (as run_console does) on the demo hub and both cameras."""
+    with IpycamPeer(username=USER, password=PASSWORD) as onvif, GstRtspPeer() as rtsp:
+
+        async def add_sources(credentials: Credentials) -> bool:
+            app = ConsoleApp(ConsoleOptions(layout="1x1", joystick=False), qapp, credentials)
+            assert await app.start() == 0
+            try:
+                window = app.windows[0]
+                window.sources_action.trigger()
+                dialog = app._sources_dialog
+                assert dialog is not None and dialog.isVisible()
+                # The demo hub is listed: adding keeps its cameras.
+                assert [s.kind for s in dialog.sources()] == [SourceKind.DEMO]
+
+                dialog.add_source()
+                await _until(lambda: dialog.form is not None, 5, "the add form")
+                form = dialog.form
+                form.name.setText("door")
+                form.host.setText("127.0.0.1")
+                form.port.setValue(int(onvif.url.rsplit(":", 1)[1]))
+                form.onvif_user.setText(USER)
+                form.onvif_password.setText(PASSWORD)
+                form.test_button.click()
+                await _until(
+                    lambda: "found" in form.probe_panel.result_label.text(), 20, "the test's result"
+                )
+                form.save_button.click()
+                await _until(lambda: dialog.form is None, 10, "the ONVIF source saved")
+
+                dialog.add_source()
+                await _until(lambda: dialog.form is not None, 5, "the add form")
+                form = dialog.form
+                form.kind.setCurrentIndex(form.kind.findText("RTSP camera list"))
+                form.name.setText("yard")
+                editor = form.cameras
+                editor.add_button.click()
+                editor.name.setText("Yard gate")
+                editor.name.textEdited.emit("Yard gate")
+                editor.main_url.setText(rtsp.url("h264"))
+                editor.main_url.textEdited.emit(rtsp.url("h264"))
+                form.save_button.click()
+                await _until(lambda: dialog.form is None, 10, "the RTSP list saved")
+                assert [s.name for s in dialog.sources()] == ["demo", "door", "yard"]
+                dialog.close()
+                await _until(lambda: app.restart_requested, 5, "the restart on the new sources")
+                return app.restart_requested
+            finally:
+                await app.shutdown()
+
+        async def run_on_them(credentials: Credentials) -> None:
+            app = ConsoleApp(ConsoleOptions(layout="2x2", joystick=False), qapp, credentials)
+            assert await app.start() == 0
+            try:
+                directory = app.directory
+                assert directory is not None and app.station is not None
+                await wait_until(
+                    lambda: {c.source for c in directory.cameras} == {"Demo hub", "door", "yard"},
+                    30,
+                    "the demo hub's, the ONVIF and the RTSP cameras",
+                )
+                door = next(c for c in directory.cameras if c.source == "door")
+                gate = next(c for c in directory.cameras if c.source == "yard")
+                tiles = app.station.walls[0].layout.tiles
+                app.station.drop_camera(0, tiles[0].id, door.id)
+                app.station.drop_camera(0, tiles[1].id, gate.id)
+                views = app.windows[0].wall_view.tile_views
+                await wait_until(lambda: all(_live(v) for v in views[:2]), 60, "both live")
+                assert any(_live(v) for v in views[2:]), "the demo hub's cameras play on"
+            finally:
+                await app.shutdown()
+
+        credentials = Credentials()
+        assert qloop.run_until_complete(add_sources(credentials))
+        qloop.run_until_complete(run_on_them(credentials))
+    for path in private_config_dir.rglob("*"):
+        if path.is_file():
+            assert PASSWORD.encode() not in path.read_bytes(), path
