@@ -16,15 +16,14 @@ skipped like an unknown topic. No I/O and no vendor library: the module is teste
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from console.base.redact import redact_text
 from console.base.safe_text import clean_text
 from console.hub.models import AlertKind, AlertPriority
+from console.hub.skip_log import SkipLog
 
 log = logging.getLogger(__name__)
 
@@ -312,10 +311,9 @@ def _digital_input(message: EventMessage) -> ParsedEvent:
 # -- skipping without flooding the log -------------------------------------------------------
 
 
-class EventSkipLog:
-    """Warns about skipped notifications without flooding the log: the first `burst` in each
-    `window_s`, then one line counting the rest when the next window begins. `count` is the
-    total; `topics` counts the unknown topics by name (at most `max_topics` names)."""
+class EventSkipLog(SkipLog):
+    """A `SkipLog` of notifications that also counts the unknown topics by name (`topics`, at
+    most `max_topics` names)."""
 
     def __init__(
         self,
@@ -326,29 +324,12 @@ class EventSkipLog:
         max_topics: int = 256,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._prefix = prefix
-        self._burst = burst
-        self._window_s = window_s
+        super().__init__(prefix, burst=burst, window_s=window_s, clock=clock, logger=log)
         self._max_topics = max_topics
-        self._clock = clock
-        self._window_started = -math.inf
-        self._in_window = 0
-        self._suppressed = 0
-        self.count = 0
         self.topics: dict[str, int] = {}
 
-    def note(self, topic: str, why: str) -> None:
-        self.count += 1
+    def note(self, topic: str, why: str = "") -> None:
         name = clean_text(topic, MAX_NAME_CHARS)
         if name in self.topics or len(self.topics) < self._max_topics:
             self.topics[name] = self.topics.get(name, 0) + 1
-        now = self._clock()
-        if now - self._window_started >= self._window_s:
-            if self._suppressed:
-                log.warning("%s %d more (not logged one by one)", self._prefix, self._suppressed)
-            self._window_started, self._in_window, self._suppressed = now, 0, 0
-        if self._in_window < self._burst:
-            self._in_window += 1
-            log.warning("%s %s: %s", self._prefix, name, redact_text(why))
-        else:
-            self._suppressed += 1
+        super().note(f"{name}: {why}")

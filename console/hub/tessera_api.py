@@ -67,6 +67,7 @@ from console.hub.models import (
     StreamEndpoint,
 )
 from console.hub.registry import HubConfig, register_driver
+from console.hub.skip_log import SkipLog
 from console.hub.sliced_json import UnreadableJsonError, collector_paused, loads_in_slices
 from console.hub.tessera_events import (
     DEFAULT_EVENT_IDLE_TIMEOUT_S,
@@ -76,7 +77,6 @@ from console.hub.tessera_events import (
     read_channel,
 )
 from console.hub.tessera_wire import (
-    SkipLog,
     alert_snapshot_reader,
     camera_list_from,
     camera_list_reader,
@@ -155,7 +155,7 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet):
         self._urgent_session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
-        self._skipped_events = SkipLog("events: skipped")
+        self._skipped_events = SkipLog("events: skipped", logger=log)
 
     def __repr__(self) -> str:
         return f"TesseraHubClient({redact_url(self.config.url)!r})"

@@ -20,11 +20,11 @@ from yarl import URL
 from console.base.redact import redact_text
 from console.hub.errors import HubConnectionLost, HubProtocolError
 from console.hub.models import EVENT_HUB_HELLO, HubEvent
+from console.hub.skip_log import SkipLog
 from console.hub.sliced_json import UnreadableJsonError, loads_in_slices
 from console.hub.tessera_wire import (
     API_VERSION,
     UNSUPPORTED_VERSION_MESSAGE,
-    SkipLog,
     parse_event,
 )
 

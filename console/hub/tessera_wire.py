@@ -20,7 +20,6 @@ from datetime import datetime, timezone
 from typing import Any, Generic, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
-from console.base.redact import redact_text
 from console.base.safe_text import clean_text, is_clean
 from console.hub.errors import (
     HubProtocolError,
@@ -799,31 +798,3 @@ def _ptz_change(kind: str, data: Mapping[str, Any]) -> PtzChange | None:
 
 
 # ---------------------------------------------------------------- the driver
-
-
-class SkipLog:
-    """Warns about skipped input without flooding the log: the first `burst` in each
-    `window_s`, then one line counting the rest when the next window begins. `count` is the
-    total so far (for tests and diagnostics)."""
-
-    def __init__(self, prefix: str, *, burst: int = 3, window_s: float = 60.0) -> None:
-        self._prefix = prefix
-        self._burst = burst
-        self._window_s = window_s
-        self._window_started = -math.inf
-        self._in_window = 0
-        self._suppressed = 0
-        self.count = 0
-
-    def note(self, what: str) -> None:
-        self.count += 1
-        now = time.monotonic()
-        if now - self._window_started >= self._window_s:
-            if self._suppressed:
-                log.warning("%s %d more (not logged one by one)", self._prefix, self._suppressed)
-            self._window_started, self._in_window, self._suppressed = now, 0, 0
-        if self._in_window < self._burst:
-            self._in_window += 1
-            log.warning("%s %s", self._prefix, redact_text(what))
-        else:
-            self._suppressed += 1

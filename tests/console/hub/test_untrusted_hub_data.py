@@ -14,8 +14,9 @@ from console.base.notices import Level, Notices
 from console.cameras.directory import CameraDirectory
 from console.hub import HubConfig, HubConnectionLost, HubProtocolError, HubUnreachable, tessera_api
 from console.hub.models import Rejected
+from console.hub.skip_log import SkipLog
 from console.hub.tessera_api import TesseraHubClient
-from console.hub.tessera_wire import SkipLog, parse_alert_snapshot, parse_camera
+from console.hub.tessera_wire import parse_alert_snapshot, parse_camera
 from tests.console.hub.conftest import CAMERAS
 
 HELLO = {"seq": 1, "type": "hub.hello", "time": "2026-11-22T10:00:00Z", "data": {"api_version": 1}}
