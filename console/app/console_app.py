@@ -155,6 +155,9 @@ class ConsoleApp:
         self._gateway_started: asyncio.Task[StreamGateway] | None = None
         self._libvlc_opens_rtsp = False
         self._sources_dialog: Any = None  # the open SourcesDialog (a view: typed loosely here)
+        # Sources whose password is needed and not kept (no keyring): (name, label, user).
+        self._passwords_to_ask: list[tuple[str, str, str]] = []
+        self._typed_passwords: dict[str, str] = {}
         self.joysticks: JoystickInput | None = None  # with options.joystick
         self.joystick_steering: JoystickSteering | None = None
         self.attention: AlertAttention | None = None
@@ -371,6 +374,10 @@ class ConsoleApp:
                 )
             )
             self._report_sources(prepared)
+            self._passwords_to_ask = [
+                (name, prepared.labels.get(name, name), self._source_user(name))
+                for name in prepared.needs_password
+            ]
             self.hub_label = "Sources: " + ", ".join(prepared.labels.values())
             return prepared.client, list(prepared.configs)
         assert url is not None
@@ -379,13 +386,41 @@ class ConsoleApp:
         single = HubConfig(url=url, driver=settings.hub.driver, operator=operator)
         return (lambda: create_client(single)), []
 
+    def _source_user(self, name: str) -> str:
+        return next((s.username for s in self.sources if s.name == name), "")
+
+    def _ask_passwords(self) -> None:
+        """With no keyring, ask for each password a source needs, one after the other; once
+        given (kept in memory only), the console reconnects to its sources with them."""
+        if not self._passwords_to_ask or self._opts.screenshot is not None or not self.windows:
+            return
+        from widgets.sources.password_prompt import ask_password
+
+        name, label, user = self._passwords_to_ask.pop(0)
+
+        def answered(password: str | None) -> None:
+            if password is not None:
+                self._typed_passwords[f"source/{name}"] = password
+            if self._passwords_to_ask:
+                self._ask_passwords()
+            elif self._typed_passwords and not self._quit.is_set():
+                self._tasks.spawn(self._use_typed_passwords(), "typed-passwords")
+
+        ask_password(self.windows[0], label, user, answered)
+
+    async def _use_typed_passwords(self) -> None:
+        typed, self._typed_passwords = self._typed_passwords, {}
+        for key, password in typed.items():
+            await self._blocking(self.credentials.set, key, password)
+        self.restart_with_sources()
+
     def _report_sources(self, prepared: PreparedSources) -> None:
         if prepared.warning:
             self.notices.post(prepared.warning, Level.WARNING, "keyring")
         for name in prepared.needs_password:
             self.notices.post(
                 f"The source {prepared.labels.get(name, name)} needs its password, which is not "
-                "kept on this computer: enter it in Sources (File → Sources…).",
+                "kept on this computer: type it when asked, or in Sources (File → Sources…).",
                 Level.WARNING,
                 f"source-password:{name}",
             )
@@ -640,6 +675,7 @@ class ConsoleApp:
             else:
                 window.showMaximized()  # the video gets the space
             self.windows.append(window)
+        self._ask_passwords()  # over the first window, once the walls are up
 
     async def _stream_gateway(self) -> StreamGateway:
         """The stream gateway (RTSP read by PyAV, served to libvlc over HTTP on loopback),

@@ -237,3 +237,59 @@ def test_an_operator_adds_an_onvif_and_an_rtsp_camera_with_the_sources_dialog(
     for path in private_config_dir.rglob("*"):
         if path.is_file():
             assert PASSWORD.encode() not in path.read_bytes(), path
+
+
+def test_without_a_keyring_the_console_asks_for_the_password_and_keeps_it_in_memory_only(
+    qloop, qapp, private_config_dir, no_keyring, tmp_path
+):
+    from PySide6.QtWidgets import QInputDialog
+
+    with IpycamPeer(username=USER, password=PASSWORD) as onvif:
+        SourcesStore(private_config_dir / "settings.json").save(
+            [demo_source(), SourceConfig("door", SourceKind.ONVIF, onvif.url, USER)]
+        )
+        credentials = Credentials()
+
+        async def first_start() -> None:
+            app = ConsoleApp(ConsoleOptions(layout="1x1", joystick=False), qapp, credentials)
+            assert await app.start() == 0
+            try:
+                assert any("no system keyring" in n.text for n in app.notices.items)
+
+                def prompt() -> QInputDialog | None:
+                    found = app.windows[0].findChildren(QInputDialog, "source-password")
+                    return found[0] if found and found[0].isVisible() else None
+
+                await wait_until(lambda: prompt() is not None, 5, "the password prompt")
+                dialog = prompt()
+                assert dialog is not None and "door" in dialog.labelText()
+                dialog.setTextValue(PASSWORD)
+                dialog.accept()
+                await wait_until(lambda: app.restart_requested, 5, "reconnecting with it")
+            finally:
+                await app.shutdown()
+
+        async def second_start() -> None:
+            app = ConsoleApp(ConsoleOptions(layout="1x1", joystick=False), qapp, credentials)
+            assert await app.start() == 0
+            try:
+                assert not app.windows[0].findChildren(QInputDialog, "source-password")
+                directory = app.directory
+                assert directory is not None and app.station is not None
+                await wait_until(
+                    lambda: any(c.source == "door" for c in directory.cameras), 20, "the camera"
+                )
+                door = next(c for c in directory.cameras if c.source == "door")
+                tile = app.station.walls[0].layout.tiles[0]
+                app.station.drop_camera(0, tile.id, door.id)
+                view = app.windows[0].wall_view.tile_views[0]
+                await wait_until(lambda: _live(view), 40, "the ONVIF camera live")
+            finally:
+                await app.shutdown()
+
+        qloop.run_until_complete(first_start())
+        qloop.run_until_complete(second_start())
+    for folder in (private_config_dir, tmp_path / "data", tmp_path / "xdg-data"):
+        for path in folder.rglob("*") if folder.exists() else []:
+            if path.is_file():
+                assert PASSWORD.encode() not in path.read_bytes(), path
