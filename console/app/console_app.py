@@ -374,6 +374,11 @@ class ConsoleApp:
                 )
             )
             self._report_sources(prepared)
+            if not prepared.configs:
+                return self._fatal(
+                    "None of the configured sources can be connected (see the notices); "
+                    "start with --demo for the demo hub, or fix them with `tessera sources`."
+                )
             self._passwords_to_ask = [
                 (name, prepared.labels.get(name, name), self._source_user(name))
                 for name in prepared.needs_password
@@ -415,6 +420,8 @@ class ConsoleApp:
         self.restart_with_sources()
 
     def _report_sources(self, prepared: PreparedSources) -> None:
+        for problem in prepared.problems:
+            self.notices.post(problem, Level.WARNING)
         if prepared.warning:
             self.notices.post(prepared.warning, Level.WARNING, "keyring")
         for name in prepared.needs_password:

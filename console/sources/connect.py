@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from console.hub.registry import HubConfig
 from console.sources.model import SourceConfig, SourceError, SourceKind
@@ -29,6 +31,12 @@ def hub_config(
         url = demo_url
     else:
         url = source.url
+    if source.kind is SourceKind.TESSERA and password and not _safe_for_password(url):
+        raise SourceError(
+            f"The hub {source.display_name} would get its password in clear text over the "
+            "network: Tessera sends it only over https (or to a hub on this computer). Use the "
+            "hub's https:// address."
+        )
     return HubConfig(
         url=url,
         driver=source.kind.driver,
@@ -38,3 +46,18 @@ def hub_config(
         password=password,
         credential_lookup=credential_lookup,
     )
+
+
+def _safe_for_password(url: str) -> bool:
+    """Whether a password may travel to `url` (sent as HTTP Basic by the Tessera driver): over
+    https, or to this computer."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return True
+    host = (parts.hostname or "").strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -21,7 +21,7 @@ from console.hub.registry import HubConfig, create_client
 from console.sources.camera_lists import load_camera_list
 from console.sources.connect import hub_config
 from console.sources.credentials import Credentials
-from console.sources.model import SourceConfig, SourceKind
+from console.sources.model import SourceConfig, SourceError, SourceKind
 from console.sources.multi import MultiSourceClient
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ class PreparedSources:
     labels: dict[str, str]
     needs_password: list[str] = field(default_factory=list)
     warning: str | None = None  # the keyring's, e.g. no backend
+    problems: list[str] = field(default_factory=list)  # sources left out, in plain words
 
     def client(self) -> MultiSourceClient:
         """A new client of every source (the console's, or the PTZ stop line's own)."""
@@ -60,6 +61,7 @@ def prepare_sources(
     configs: dict[str, HubConfig] = {}
     labels: dict[str, str] = {}
     needs: list[str] = []
+    problems: list[str] = []
     # The keyring's state matters only to sources that sign in.
     signs_in = any(s.enabled and (s.username or s.kind is SourceKind.RTSP) for s in sources)
     warning = credentials.backend_warning() if signs_in else None
@@ -72,15 +74,19 @@ def prepare_sources(
         lookup: Callable[[str], str | None] | None = None
         if source.kind is SourceKind.RTSP:
             lookup = _camera_passwords(Path(source.url), credentials)
-        configs[source.name] = hub_config(
-            source,
-            password,
-            operator=operator,
-            demo_url=demo_url,
-            credential_lookup=lookup,
-        )
+        try:
+            configs[source.name] = hub_config(
+                source,
+                password,
+                operator=operator,
+                demo_url=demo_url,
+                credential_lookup=lookup,
+            )
+        except SourceError as e:
+            problems.append(f"The source {source.display_name} is not connected: {e}")
+            continue
         labels[source.name] = source.display_name
-    return PreparedSources(list(sources), configs, labels, needs, warning)
+    return PreparedSources(list(sources), configs, labels, needs, warning, problems)
 
 
 def _camera_passwords(path: Path, credentials: Credentials) -> Callable[[str], str | None]:
