@@ -7,8 +7,8 @@ at the next start for whatever was still pending. The id is made here, before th
 write, and the hub's `PUT` is create-or-replace by that id, so sending a bookmark twice (the
 console died before it heard the answer) makes one bookmark.
 
-The API the views use: `create`, `edit`, `delete`, `protect`, `search`, `pending`, and the
-signals `changed(bookmark, deleted)` and `pending_changed(count)`. Everything is called and
+The API the views use: `create`, `edit`, `delete`, `protect`, `search`, `pending`, `nudge`,
+and the signals `changed(bookmark, deleted)` and `pending_changed(count)`. Everything is called and
 emitted on the console's asyncio loop (the GUI thread under qasync); the journal's blocking
 SQLite calls run on its own thread.
 """
@@ -360,6 +360,11 @@ class Bookmarks:
         )
 
     # -- sending ---------------------------------------------------------------------------------
+    def nudge(self) -> None:
+        """Send what is pending now instead of at the end of the backoff (call it when the hub
+        is known to be back, e.g. on `HubReachability.back`). Loop thread only."""
+        self._wake.set()
+
     async def wait_sent(self, timeout_s: float = 10.0) -> bool:
         """Wait until nothing is pending (True), at most `timeout_s` (False)."""
         loop = asyncio.get_running_loop()

@@ -63,10 +63,12 @@ def on_hub(hub: HubThread) -> dict[str, Any]:
 def test_a_bookmark_is_journaled_first_then_on_the_hub_under_the_same_id(hub, tmp_path):
     path = tmp_path / "bookmarks.sqlite3"
     counts: list[int] = []
+    emitted_on: set[str] = set()
 
     async def main() -> tuple[Bookmark, Bookmark, str | None]:
         async with opened(client_for(hub.url), path) as book:
             book.pending_changed.connect(counts.append)
+            book.changed.connect(lambda *_: emitted_on.add(threading.current_thread().name))
             made = await book.create(
                 "cam-03", AT, before_s=5, after_s=25, name="Door", tags=["door", "door", "x"]
             )
@@ -87,6 +89,7 @@ def test_a_bookmark_is_journaled_first_then_on_the_hub_under_the_same_id(hub, tm
     # The blocking SQLite calls ran on the journal's own thread, never the loop's.
     assert thread is not None and thread.startswith("bookmark-journal")
     assert thread != threading.current_thread().name
+    assert emitted_on == {threading.current_thread().name}  # signals come on the loop's thread
 
 
 def test_the_same_bookmark_sent_twice_is_one_bookmark(hub, tmp_path):
@@ -238,6 +241,7 @@ def test_bookmarks_made_while_the_hub_is_down_are_kept_and_sent_when_it_is_back(
             await book.create("cam-03", AT, name="down 3")
             waiting = book.pending
             await asyncio.get_running_loop().run_in_executor(None, hub.start)
+            book.nudge()  # as HubReachability.back would: no waiting out the backoff
             assert await book.wait_sent(15)
             return waiting, book.pending
 
