@@ -5,6 +5,7 @@ that is damaged; the multi-source routing."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import sqlite3
 import threading
@@ -361,3 +362,23 @@ def test_bookmark_events_of_a_source_carry_console_wide_ids():
     assert renamed.camera_id == "b/cam-01" and renamed.bookmark_change is BookmarkChange.CREATED
     assert multi.new_bookmark_id("b/cam-01").startswith("b/")
     assert multi.bookmarks_facet is multi
+
+
+def test_an_edit_made_while_the_previous_one_was_on_its_way_stays_pending(tmp_path):
+    journal = Journal(tmp_path / "j.sqlite3")
+    assert journal.open() is None
+    mark = Bookmark(id="b1", camera_id="cam-01", start=AT, end=AT, name="v1", created_at=AT)
+    in_flight = journal.add(mark)  # the sender took this copy (content_rev 1) ...
+    journal.edit(dataclasses.replace(mark, name="v2"))  # ... the operator edits meanwhile
+    hub_copy = dataclasses.replace(mark, revision=5)
+    after = journal.content_acknowledged("b1", in_flight.content_rev, hub_copy)
+    assert after.pending and after.bookmark.name == "v2" and after.bookmark.revision == 5
+    latest = journal.get("b1")
+    assert latest is not None
+    done = journal.content_acknowledged("b1", latest.content_rev, hub_copy)
+    assert not done.pending and journal.pending_count() == 0
+    journal.set_protected("b1", True)
+    journal.refused("b1", "not recorded")
+    assert journal.pending_count() == 0  # refused for good: not sent again ...
+    assert journal.edit(dataclasses.replace(mark, name="v3")).pending  # ... until changed
+    journal.close()
