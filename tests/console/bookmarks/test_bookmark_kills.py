@@ -11,6 +11,7 @@ the moments are. The workers are forked from a zygote that imported everything o
 from __future__ import annotations
 
 import json
+import os
 import random
 import sqlite3
 import subprocess
@@ -64,6 +65,7 @@ def hub_bookmarks(url: str) -> list[dict]:
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the worker zygote forks (POSIX only)")
 def test_bookmarks_survive_200_kills_none_lost_none_doubled(tmp_path):
     hub = HubProcess(alerts="off", state_dir=tmp_path / "hub-state").start()
     journal = tmp_path / "data" / "bookmarks.sqlite3"
