@@ -42,6 +42,14 @@ from demohub.alerts import (
     read_object,
     unix_iso,
 )
+from demohub.bookmarks import (
+    BookmarkBook,
+    BookmarkError,
+    check_id,
+    parse_bookmark_body,
+    parse_query,
+)
+from demohub.bookmarks import read_object as read_bookmark_object
 from demohub.cameras import CAMERAS, PROFILES, CameraSpec, Profile, catalogue
 from demohub.events import Event, EventLog, Subscription, iso_time
 from demohub.ptz import DEFAULT_LOCK_IDLE_S, PtzCamera, PtzError, TourStep
@@ -80,7 +88,7 @@ HUB_VERSION = "0.1.0"
 LISTEN_LINE = "Tessera demo hub listening on {url}"
 # Events whose change the state file keeps (demohub.state), and how often what the hub changes
 # by itself is saved.
-_SAVED_EVENT_TYPES = frozenset({"alert", "ptz.presets", "ptz.tours"})
+_SAVED_EVENT_TYPES = frozenset({"alert", "ptz.presets", "ptz.tours", "bookmark"})
 STATE_SAVE_INTERVAL_S = 1.0
 OPERATOR_HEADER = "X-Tessera-Operator"
 
@@ -89,6 +97,7 @@ _ERROR_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    410: "gone",
     500: "internal",
     503: "unavailable",
 }
@@ -213,6 +222,8 @@ class DemoHub:
         self._scenes: dict[str, Scene] = {}
         # Loop thread only: the alerts and their events.
         self.alerts = AlertBoard(self.events, clock=alert_clock)
+        # Loop thread only: the bookmarks (demohub.bookmarks).
+        self.bookmarks = BookmarkBook(self.events, clock=alert_clock)
         self.alert_scenario = alert_scenario
         self._alert_clock = alert_clock
         self._scenario: ScenarioRunner | None = None
@@ -259,6 +270,7 @@ class DemoHub:
         app.router.add_post(
             "/api/v1/alerts/{alert_id}/close", self._alert_action(self.alerts.close)
         )
+        self._add_bookmark_routes(app)
         app.router.add_get("/api/v1/events", self._events_ws)
         app.router.add_get("/streams/{camera_id}/{profile}.ts", self._stream)
         app.router.add_get("/playback/{camera_id}/{profile}.ts", self._playback_stream)
@@ -326,6 +338,8 @@ class DemoHub:
             return
         self.events.continue_from(saved.seq)
         self.alerts.restore(saved.alerts)
+        if saved.bookmarks is not None:
+            self.bookmarks.restore(saved.bookmarks)
         for camera_id, ptz_saved in saved.ptz.items():
             ptz = self._ptz.get(camera_id)
             if ptz is not None:  # a camera of a larger --cameras earlier: nothing to restore to
@@ -359,6 +373,7 @@ class DemoHub:
                 seq=self.events.last_seq,
                 alerts=self.alerts.saved(),
                 ptz={camera_id: ptz.saved() for camera_id, ptz in self._ptz.items()},
+                bookmarks=self.bookmarks.saved(),
             )
             try:
                 await asyncio.get_running_loop().run_in_executor(None, self.state_file.save, state)
@@ -475,7 +490,7 @@ class DemoHub:
         )
 
     def _capabilities(self) -> list[str]:
-        capabilities = ["live", "events", "alerts"]
+        capabilities = ["live", "events", "alerts", "bookmarks"]
         if self.recorder.enabled:
             capabilities.append("recordings")
         return capabilities
@@ -627,6 +642,77 @@ class DemoHub:
                 return web.json_response(action(alert_id, operator, note).to_json())
             except AlertError as exc:
                 return _request_error_response(exc)
+
+        return handle
+
+    # -- bookmarks ------------------------------------------------------------------------------
+    def kept_spans(self, camera_id: str) -> list[Span]:
+        """The spans of `camera_id` kept out of retention: those of its protected bookmarks.
+
+        The demo hub stores no video (a recording is the scene at that time), so nothing is
+        deleted; this is the rule a retention sweep of a storing hub applies, and what the
+        recordings answer may list beyond `retention_s`."""
+        return self.bookmarks.protected_spans(camera_id)
+
+    def _add_bookmark_routes(self, app: web.Application) -> None:
+        base = "/api/v1/bookmarks"
+        app.router.add_get(base, self._list_bookmarks)
+        app.router.add_get(base + "/{bookmark_id}", self._get_bookmark)
+        app.router.add_put(base + "/{bookmark_id}", self._put_bookmark)
+        app.router.add_delete(base + "/{bookmark_id}", self._delete_bookmark)
+        app.router.add_post(base + "/{bookmark_id}/protect", self._protect_bookmark(True))
+        app.router.add_post(base + "/{bookmark_id}/unprotect", self._protect_bookmark(False))
+
+    async def _list_bookmarks(self, request: web.Request) -> web.Response:
+        try:
+            query = parse_query(request.query)
+        except BookmarkError as exc:
+            return _request_error_response(exc)
+        found = [b.to_json() for b in self.bookmarks.search(query)]
+        return web.json_response({"bookmarks": found, "seq": self.events.last_seq})
+
+    async def _get_bookmark(self, request: web.Request) -> web.Response:
+        bookmark_id = request.match_info["bookmark_id"]
+        bookmark = self.bookmarks.get(bookmark_id)
+        if bookmark is None:
+            return error_response(404, f"no bookmark {bookmark_id!r}")
+        return web.json_response(bookmark.to_json())
+
+    async def _put_bookmark(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        operator = request.headers.get(OPERATOR_HEADER, "").strip()[:64] or None
+        try:
+            bookmark_id = check_id(request.match_info["bookmark_id"])
+            body = parse_bookmark_body(read_bookmark_object(raw))
+            if body.camera_id not in self.cameras:
+                raise BookmarkError("not_found", f"no camera {body.camera_id!r}")
+            bookmark, created = self.bookmarks.put(bookmark_id, body, operator)
+        except BookmarkError as exc:
+            return _request_error_response(exc)
+        return web.json_response(bookmark.to_json(), status=201 if created else 200)
+
+    async def _delete_bookmark(self, request: web.Request) -> web.Response:
+        try:
+            self.bookmarks.delete(request.match_info["bookmark_id"])
+        except BookmarkError as exc:
+            return _request_error_response(exc)
+        return web.Response(status=204)
+
+    def _protect_bookmark(self, protected: bool) -> Handler:
+        async def handle(request: web.Request) -> web.Response:
+            bookmark_id = request.match_info["bookmark_id"]
+            try:
+                bookmark = self.bookmarks.get(bookmark_id)
+                camera = None if bookmark is None else self.cameras.get(bookmark.camera_id)
+                if protected and camera is not None and not self.recorded(camera):
+                    raise BookmarkError(
+                        "not_supported",
+                        f"camera {camera.name!r} is not recorded: there is no footage to keep",
+                    )
+                bookmark = self.bookmarks.protect(bookmark_id, protected)
+            except BookmarkError as exc:
+                return _request_error_response(exc)
+            return web.json_response(bookmark.to_json())
 
         return handle
 

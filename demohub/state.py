@@ -2,7 +2,8 @@
 
 One file, `state.json` in the state folder (`python -m demohub --state DIR`; by default
 `console.base.jsonfile.data_dir()/demohub`): every alert (all its fields, and when a timed one
-ends), each PTZ camera's home, presets and tours, and the last event seq. It is written whole
+ends), each PTZ camera's home, presets and tours, every bookmark (and the ids of deleted ones,
+so a late retry cannot bring one back), and the last event seq. It is written whole
 and atomically (a temporary file, fsync, rename: `console.base.jsonfile.save_versioned`) after
 every answered request that changed it, before the answer leaves, and at most once a second
 for what the hub changes by itself (the alert scenario).
@@ -17,12 +18,22 @@ the hub starts empty, saying so in its log.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from console.base.jsonfile import LoadResult, data_dir, expect, load_versioned, save_versioned
+from console.base.jsonfile import (
+    FileFormatError,
+    LoadResult,
+    data_dir,
+    expect,
+    load_versioned,
+    save_versioned,
+)
 from demohub.alerts import alert_from_record
+from demohub.bookmarks import BookmarkBook
+from demohub.events import EventLog
 from demohub.ptz import PtzCamera
 
 __all__ = ["STATE_KIND", "STATE_VERSION", "SavedState", "StateFile", "default_state_dir"]
@@ -43,6 +54,8 @@ class SavedState:
     seq: int
     alerts: dict[str, Any]
     ptz: dict[str, dict[str, Any]]
+    # `BookmarkBook.saved()`; None in a file written before the hub had bookmarks.
+    bookmarks: dict[str, Any] | None = None
 
 
 def _parse(doc: dict[str, Any]) -> SavedState:
@@ -57,7 +70,12 @@ def _parse(doc: dict[str, Any]) -> SavedState:
         alert_from_record(record)
     for camera_id, saved in ptz.items():
         PtzCamera(camera_id, camera_id).restore(saved)
-    return SavedState(seq, alerts, ptz)
+    bookmarks = doc.get("bookmarks")
+    if bookmarks is not None:
+        if not isinstance(bookmarks, dict):
+            raise FileFormatError('state: "bookmarks" has the wrong type')
+        BookmarkBook(EventLog(), clock=time.time).restore(bookmarks)
+    return SavedState(seq, alerts, ptz, bookmarks)
 
 
 class StateFile:
@@ -74,6 +92,8 @@ class StateFile:
 
     def save(self, state: SavedState) -> None:
         """Write it whole and atomically (OSError when the folder cannot be written)."""
-        body = {"seq": state.seq, "alerts": state.alerts, "ptz": state.ptz}
+        body: dict[str, Any] = {"seq": state.seq, "alerts": state.alerts, "ptz": state.ptz}
+        if state.bookmarks is not None:
+            body["bookmarks"] = state.bookmarks
         # Compact: with the board full (10,000 alerts) it is megabytes, written once a second.
         save_versioned(self.path, STATE_KIND, STATE_VERSION, body, indent=None)

@@ -14,7 +14,7 @@ from console.hub.errors import (
     HubProtocolError,
     HubUnreachable,
 )
-from console.hub.facets import AlertsFacet, PtzFacet, RecordingsFacet
+from console.hub.facets import AlertsFacet, BookmarksFacet, PtzFacet, RecordingsFacet
 from console.hub.models import Camera, HubEvent, HubInfo, StreamEndpoint, StreamProfile
 from console.hub.registry import (
     HubConfig,
@@ -29,6 +29,7 @@ from console.hub.subscription import EventSubscription
 __all__ = [
     "AlertsFacet",
     "Backoff",
+    "BookmarksFacet",
     "Camera",
     "EventSubscription",
     "HubAuthFailed",

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from console.hub.facets import AlertsFacet, PtzFacet, RecordingsFacet
+from console.hub.facets import AlertsFacet, BookmarksFacet, PtzFacet, RecordingsFacet
 from console.hub.models import (
     Camera,
     CameraList,
@@ -92,6 +92,10 @@ class HubClient(ABC):
     @property
     def recordings_facet(self) -> RecordingsFacet | None:
         return self if isinstance(self, RecordingsFacet) else None
+
+    @property
+    def bookmarks_facet(self) -> BookmarksFacet | None:
+        return self if isinstance(self, BookmarksFacet) else None
 
     def resilient_events(
         self,

@@ -1,4 +1,5 @@
-"""What a hub can do beyond live video and events, one facet each: PTZ, alerts, recordings.
+"""What a hub can do beyond live video and events, one facet each: PTZ, alerts, recordings,
+bookmarks.
 
 A driver offers a facet by inheriting it (`class MyClient(HubClient, PtzFacet)`) and
 implementing its methods; the console asks `client.ptz_facet` and gets the driver, or None
@@ -9,6 +10,7 @@ that is not recorded, a preset it lacks) is still an error of that call (`consol
 
 from __future__ import annotations
 
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime
@@ -19,6 +21,9 @@ from console.hub.models import (
     AlertKind,
     AlertPriority,
     AlertSnapshot,
+    Bookmark,
+    BookmarkList,
+    BookmarkQuery,
     PlaybackEndpoint,
     PtzLock,
     PtzPreset,
@@ -28,7 +33,7 @@ from console.hub.models import (
     Recordings,
 )
 
-__all__ = ["AlertsFacet", "PtzFacet", "RecordingsFacet"]
+__all__ = ["AlertsFacet", "BookmarksFacet", "PtzFacet", "RecordingsFacet"]
 
 
 class PtzFacet(ABC):
@@ -195,3 +200,40 @@ class RecordingsFacet(ABC):
         `start` is not recorded and a retryable HubHttpError (503 `unavailable`) when the hub
         plays as many recordings as it can.
         """
+
+
+class BookmarksFacet(ABC):
+    """Bookmarks of moments (docs/hub-api.md "Bookmarks"). Changes arrive on the event channel
+    as `bookmark` events. Ids are the client's own (`new_bookmark_id`), so writing a bookmark
+    again, after a crash or a lost answer, never makes a second one."""
+
+    def new_bookmark_id(self, camera_id: str) -> str:
+        """A fresh id for a bookmark of `camera_id` (no I/O; a random UUID unless a driver must
+        route by it, as the multi-source client does)."""
+        return uuid.uuid4().hex
+
+    @abstractmethod
+    async def bookmarks(self, query: BookmarkQuery | None = None) -> BookmarkList:
+        """The hub's bookmarks that match `query` (all without one), by start."""
+
+    @abstractmethod
+    async def bookmark(self, bookmark_id: str) -> Bookmark:
+        """One bookmark; HubNotFound when the hub does not know it."""
+
+    @abstractmethod
+    async def save_bookmark(self, bookmark: Bookmark, *, revision: int | None = None) -> Bookmark:
+        """Create or replace `bookmark.id` with its camera, span, name, description and tags
+        (`protected`, `created` and `revision` of `bookmark` are not sent). Safe to repeat.
+
+        `revision`: None replaces whatever is there; 0 creates only; N replaces only while the
+        hub's revision is N (HubHttpError `conflict` otherwise). A deleted id raises HubHttpError
+        410 `gone`."""
+
+    @abstractmethod
+    async def delete_bookmark(self, bookmark_id: str) -> None:
+        """Delete it (also done when it was deleted before); HubNotFound for an unknown id."""
+
+    @abstractmethod
+    async def protect_bookmark(self, bookmark_id: str, protected: bool = True) -> Bookmark:
+        """Keep the footage of its span from deletion (or lift that); HubNotSupported for a
+        camera that is not recorded."""

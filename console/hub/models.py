@@ -28,8 +28,12 @@ EVENT_PTZ_TOURS = "ptz.tours"
 # Alerts (additive within v1): data {"change": ..., "alert": Alert}; the driver parses it into
 # `HubEvent.alert`.
 EVENT_ALERT = "alert"
+# Bookmarks (additive within v1): data {"change": ..., "bookmark": Bookmark}; the driver parses
+# it into `HubEvent.bookmark`.
+EVENT_BOOKMARK = "bookmark"
 # Capabilities (hub-wide in HubInfo, per camera in Camera) that the console acts on.
 CAPABILITY_RECORDINGS = "recordings"
+CAPABILITY_BOOKMARKS = "bookmarks"
 KNOWN_EVENT_TYPES = frozenset(
     {
         EVENT_HUB_HELLO,
@@ -39,6 +43,7 @@ KNOWN_EVENT_TYPES = frozenset(
         EVENT_PTZ_PRESETS,
         EVENT_PTZ_TOURS,
         EVENT_ALERT,
+        EVENT_BOOKMARK,
     }
 )
 
@@ -510,6 +515,86 @@ class PtzChange:
 
 
 @dataclass(frozen=True, slots=True)
+class Bookmark:
+    """A moment of a camera's video as a span (docs/hub-api.md "Bookmarks"): aware UTC times,
+    `start <= end`.
+
+    `id` is chosen by the client that created it (the same id twice is one bookmark).
+    `revision` is the seq of the hub event that last changed it: of two copies, the larger is
+    the newer; 0 for a bookmark the hub has not acknowledged yet (still in the console's
+    journal only). `created_by` is None when the hub was told no operator.
+    """
+
+    id: str
+    camera_id: str
+    start: datetime
+    end: datetime
+    name: str
+    created_at: datetime
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    protected: bool = False
+    created_by: str | None = None
+    revision: int = 0
+
+    @property
+    def duration_s(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+class BookmarkChange(Enum):
+    """What a `bookmark` event says happened to the bookmark it carries."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    PROTECTED = "protected"
+    UNPROTECTED = "unprotected"
+
+
+@dataclass(frozen=True, slots=True)
+class BookmarkQuery:
+    """A bookmark search; every condition given must hold (None or empty: no condition).
+
+    `text` is found in the name or the description, ignoring case; `tags` must all be carried;
+    `camera_ids`: of any of them; the span overlaps [`start`, `end`] (aware times).
+    """
+
+    text: str | None = None
+    tags: frozenset[str] = frozenset()
+    camera_ids: frozenset[str] = frozenset()
+    start: datetime | None = None
+    end: datetime | None = None
+    protected: bool | None = None
+
+    def matches(self, bookmark: Bookmark) -> bool:
+        if self.text:
+            needle = self.text.casefold()
+            if (
+                needle not in bookmark.name.casefold()
+                and needle not in bookmark.description.casefold()
+            ):
+                return False
+        return (
+            self.tags <= set(bookmark.tags)
+            and (not self.camera_ids or bookmark.camera_id in self.camera_ids)
+            and (self.start is None or bookmark.end >= self.start)
+            and (self.end is None or bookmark.start <= self.end)
+            and (self.protected is None or bookmark.protected is self.protected)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BookmarkList:
+    """The hub's bookmarks that matched a search; `seq` is its latest event seq then; the
+    entries this console could not read are in `rejected` (left out of `bookmarks`)."""
+
+    bookmarks: tuple[Bookmark, ...]
+    seq: int
+    rejected: tuple[Rejected, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class HubEvent:
     """One event from the hub's event channel. `seq` is hub-wide and strictly increasing.
 
@@ -528,6 +613,9 @@ class HubEvent:
     alert: Alert | None = field(default=None, compare=False)
     alert_change: AlertChange | None = None
     ptz: PtzChange | None = field(default=None, compare=False)
+    # A `bookmark` event's data, read (None when unreadable, like `alert`).
+    bookmark: Bookmark | None = field(default=None, compare=False)
+    bookmark_change: BookmarkChange | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.data, MappingProxyType):

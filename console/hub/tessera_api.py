@@ -46,13 +46,16 @@ from console.hub.errors import (
     HubPtzLocked,
     HubUnreachable,
 )
-from console.hub.facets import AlertsFacet, PtzFacet, RecordingsFacet
+from console.hub.facets import AlertsFacet, BookmarksFacet, PtzFacet, RecordingsFacet
 from console.hub.models import (
     Alert,
     AlertBox,
     AlertKind,
     AlertPriority,
     AlertSnapshot,
+    Bookmark,
+    BookmarkList,
+    BookmarkQuery,
     Camera,
     CameraList,
     HubEvent,
@@ -78,12 +81,14 @@ from console.hub.tessera_events import (
 )
 from console.hub.tessera_wire import (
     alert_snapshot_reader,
+    bookmark_list_reader,
     camera_list_from,
     camera_list_reader,
     expect_field,
     expect_object,
     format_time,
     parse_alert,
+    parse_bookmark,
     parse_camera,
     parse_hub_info,
     parse_playback,
@@ -133,9 +138,9 @@ _RECORDING_CODE_MESSAGES = {
 }
 
 
-class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet):
+class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, BookmarksFacet):
     """HTTP + WebSocket client of a Tessera API v1 hub (the demo hub and compatible ones): live
-    video and events, and every facet (PTZ, alerts, recordings)."""
+    video and events, and every facet (PTZ, alerts, recordings, bookmarks)."""
 
     def __init__(
         self,
@@ -661,6 +666,64 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet):
             endpoint.safe_url,
         )
         return endpoint
+
+    # -- bookmarks
+
+    async def bookmarks(self, query: BookmarkQuery | None = None) -> BookmarkList:
+        params: dict[str, str] = {}
+        if query is not None:
+            if query.text:
+                params["text"] = query.text
+            if query.tags:
+                params["tags"] = ",".join(sorted(query.tags))
+            if query.camera_ids:
+                params["camera_id"] = ",".join(sorted(query.camera_ids))
+            if query.start is not None:
+                params["from"] = format_time(query.start)
+            if query.end is not None:
+                params["to"] = format_time(query.end)
+            if query.protected is not None:
+                params["protected"] = "true" if query.protected else "false"
+        with collector_paused():
+            payload = await self._request_json("GET", ("bookmarks",), query=params)
+            reader, seq = bookmark_list_reader(payload, consume=True)
+            await read_in_slices(reader)
+            return BookmarkList(tuple(reader.items), seq, tuple(reader.rejected))
+
+    async def bookmark(self, bookmark_id: str) -> Bookmark:
+        return self._same_bookmark(
+            bookmark_id, parse_bookmark(await self._get_json("bookmarks", bookmark_id))
+        )
+
+    async def save_bookmark(self, bookmark: Bookmark, *, revision: int | None = None) -> Bookmark:
+        body: dict[str, Any] = {
+            "camera_id": bookmark.camera_id,
+            "start": format_time(bookmark.start),
+            "end": format_time(bookmark.end),
+            "name": bookmark.name,
+            "description": bookmark.description,
+            "tags": list(bookmark.tags),
+        }
+        if revision is not None:
+            body["revision"] = int(revision)
+        payload = await self._request_json("PUT", ("bookmarks", bookmark.id), body)
+        return self._same_bookmark(bookmark.id, parse_bookmark(payload))
+
+    async def delete_bookmark(self, bookmark_id: str) -> None:
+        await self._request_json("DELETE", ("bookmarks", bookmark_id))
+
+    async def protect_bookmark(self, bookmark_id: str, protected: bool = True) -> Bookmark:
+        action = "protect" if protected else "unprotect"
+        payload = await self._request_json("POST", ("bookmarks", bookmark_id, action))
+        return self._same_bookmark(bookmark_id, parse_bookmark(payload))
+
+    @staticmethod
+    def _same_bookmark(bookmark_id: str, bookmark: Bookmark) -> Bookmark:
+        if bookmark.id != bookmark_id:
+            raise HubProtocolError(
+                "bookmark.id: does not match the bookmark asked for", field="bookmark.id"
+            )
+        return bookmark
 
     async def close(self) -> None:
         self._closed = True

@@ -26,6 +26,7 @@ from console.hub.errors import (
 )
 from console.hub.models import (
     EVENT_ALERT,
+    EVENT_BOOKMARK,
     EVENT_HUB_HELLO,
     EVENT_PTZ_LOCK,
     EVENT_PTZ_PRESETS,
@@ -40,6 +41,9 @@ from console.hub.models import (
     AlertLine,
     AlertPriority,
     AlertSnapshot,
+    Bookmark,
+    BookmarkChange,
+    BookmarkList,
     Camera,
     CameraList,
     HubEvent,
@@ -578,6 +582,77 @@ def parse_alert_event_data(data: Mapping[str, Any]) -> tuple[AlertChange, Alert]
     return change, parse_alert(expect_field(data, "alert", "event.data"), "event.data.alert")
 
 
+MAX_BOOKMARK_TAGS = 20  # more is an unreadable bookmark (the contract allows 20)
+MAX_TAG_CHARS = 64
+MAX_DESCRIPTION = 2000
+
+
+def parse_bookmark(payload: object, path: str = "bookmark") -> Bookmark:
+    """A Bookmark (docs/hub-api.md "Bookmarks"), read strictly: an id or camera id that is not
+    clean, a span that ends before it starts, a tag that is not text make it unreadable; the
+    name, description and tags are cleaned for display."""
+    obj = expect_object(payload, path)
+    start = _time(expect_field(obj, "start", path), f"{path}.start")
+    end = _time(expect_field(obj, "end", path), f"{path}.end")
+    if end < start:
+        raise HubProtocolError(f"{path}.end: before start", field=f"{path}.end")
+    raw_tags = _list(obj, "tags", path)
+    if len(raw_tags) > MAX_BOOKMARK_TAGS:
+        raise HubProtocolError(f"{path}.tags: more than {MAX_BOOKMARK_TAGS}", field=f"{path}.tags")
+    tags: list[str] = []
+    for i, item in enumerate(raw_tags):
+        if not isinstance(item, str):
+            _bad(f"{path}.tags[{i}]", "a string", item)
+        tag = clean_text(item, MAX_TAG_CHARS)
+        if tag and tag not in tags:
+            tags.append(tag)
+    created_path = f"{path}.created"
+    created = expect_object(expect_field(obj, "created", path), created_path)
+    by = _optional_text(created, "by", created_path)
+    return Bookmark(
+        id=_id(obj, "id", path),
+        camera_id=_id(obj, "camera_id", path),
+        start=start,
+        end=end,
+        name=_text(obj, "name", path),
+        description=clean_text(_optional_str(obj, "description", path) or "", MAX_DESCRIPTION),
+        tags=tuple(tags),
+        protected=_bool(obj, "protected", path),
+        created_at=_time(expect_field(created, "at", created_path), f"{created_path}.at"),
+        created_by=by or None,
+        revision=_int(obj, "revision", path, minimum=1),
+    )
+
+
+def bookmark_list_reader(
+    payload: object, *, consume: bool = False
+) -> tuple[ItemReader[Bookmark], int]:
+    """A reader of the bookmark list answer, entry by entry (an id seen before is unreadable),
+    and its seq. Only an answer without a `bookmarks` array (or `seq`) is refused whole."""
+    obj = expect_object(payload, "response")
+    seq = _int(obj, "seq", "response", minimum=0)
+    entries = _list(obj, "bookmarks", "response")
+    reader = ItemReader(
+        entries, "response.bookmarks", parse_bookmark, key=lambda b: b.id, consume=consume
+    )
+    return reader, seq
+
+
+def parse_bookmark_list(payload: object) -> BookmarkList:
+    reader, seq = bookmark_list_reader(payload)
+    reader.read()
+    return BookmarkList(tuple(reader.items), seq, tuple(reader.rejected))
+
+
+_BOOKMARK_CHANGES = {c.value: c for c in BookmarkChange}
+
+
+def parse_bookmark_event_data(data: Mapping[str, Any]) -> tuple[BookmarkChange, Bookmark]:
+    change = _enum_field(data, "change", "event.data", _BOOKMARK_CHANGES)
+    bookmark = parse_bookmark(expect_field(data, "bookmark", "event.data"), "event.data.bookmark")
+    return change, bookmark
+
+
 def parse_hub_info(payload: object) -> HubInfo:
     path = "hub"
     obj = expect_object(payload, path)
@@ -762,6 +837,14 @@ def parse_event(payload: object, types: frozenset[str] | None = None) -> HubEven
     alert: Alert | None = None
     change: AlertChange | None = None
     ptz = _ptz_change(kind, data)
+    bookmark: Bookmark | None = None
+    bookmark_change: BookmarkChange | None = None
+    if kind == EVENT_BOOKMARK:
+        # Like an alert: an unreadable bookmark must not break the channel.
+        try:
+            bookmark_change, bookmark = parse_bookmark_event_data(data)
+        except HubProtocolError as exc:
+            log.warning("events: a bookmark this console cannot read: %s", exc)
     if kind == EVENT_ALERT:
         # A malformed alert must not break the channel (it would come back on every resume):
         # it arrives without `alert`, and the consumer says so.
@@ -779,6 +862,8 @@ def parse_event(payload: object, types: frozenset[str] | None = None) -> HubEven
         alert=alert,
         alert_change=change,
         ptz=ptz,
+        bookmark=bookmark,
+        bookmark_change=bookmark_change,
     )
 
 

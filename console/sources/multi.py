@@ -10,8 +10,10 @@ What one source does touches only its own cameras:
   their own; `camera_list` names it among the unread entries when it never answered);
 - alerts and PTZ events of every source come through one merged subscription, renumbered with
   this client's own seq (each source's channel resumes and dedupes on its own numbering);
-- PTZ, alerts and recordings go to the source of the camera or alert; a source without the
-  facet answers "not supported" for its cameras only.
+- PTZ, alerts, recordings and bookmarks go to the source of the camera, alert or bookmark; a
+  source without the facet answers "not supported" for its cameras only. Bookmark ids are
+  qualified like alert ids (`new_bookmark_id` makes them so), and a search asks every source
+  that has bookmarks.
 
 An id without a source part names a camera of the first source, so a layout saved while the
 console ran one hub alone still opens.
@@ -29,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from console.base.signals import Signal
 from console.hub.base import HubClient
 from console.hub.errors import HubError, HubNotFound, HubNotSupported
-from console.hub.facets import AlertsFacet, PtzFacet, RecordingsFacet
+from console.hub.facets import AlertsFacet, BookmarksFacet, PtzFacet, RecordingsFacet
 from console.hub.models import (
     EVENT_HUB_HELLO,
     Alert,
@@ -37,6 +39,9 @@ from console.hub.models import (
     AlertKind,
     AlertPriority,
     AlertSnapshot,
+    Bookmark,
+    BookmarkList,
+    BookmarkQuery,
     Camera,
     CameraList,
     HubEvent,
@@ -62,7 +67,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet):
+class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, BookmarksFacet):
     """One hub made of `sources` (name -> client, in the operator's order). `labels` gives each
     source the name the camera tree shows (Camera.source)."""
 
@@ -118,6 +123,13 @@ class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet):
     def _alert(self, source: str, alert: Alert) -> Alert:
         return dataclasses.replace(
             alert, id=qualify(source, alert.id), camera_id=qualify(source, alert.camera_id)
+        )
+
+    def _bookmark(self, source: str, bookmark: Bookmark) -> Bookmark:
+        return dataclasses.replace(
+            bookmark,
+            id=qualify(source, bookmark.id),
+            camera_id=qualify(source, bookmark.camera_id),
         )
 
     # -- what every hub has -----------------------------------------------------------------------
@@ -229,11 +241,13 @@ class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet):
 
     def requalify_event(self, source: str, event: HubEvent) -> HubEvent:
         alert = self._alert(source, event.alert) if event.alert is not None else None
+        bookmark = event.bookmark
         return dataclasses.replace(
             event,
             seq=self.next_seq(),
             camera_id=qualify(source, event.camera_id) if event.camera_id else None,
             alert=alert,
+            bookmark=None if bookmark is None else self._bookmark(source, bookmark),
         )
 
     async def close(self) -> None:
@@ -254,6 +268,10 @@ class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet):
     @property
     def recordings_facet(self) -> RecordingsFacet | None:
         return self if any(c.recordings_facet for c in self._sources.values()) else None
+
+    @property
+    def bookmarks_facet(self) -> BookmarksFacet | None:
+        return self if any(c.bookmarks_facet for c in self._sources.values()) else None
 
     def _ptz(self, camera_id: str) -> tuple[str, PtzFacet, str]:
         source, client, own = self.route(camera_id)
@@ -453,6 +471,91 @@ class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet):
         source, facet, own = self._recordings(camera_id)
         endpoint = await facet.playback(own, profile, start)
         return dataclasses.replace(endpoint, camera_id=qualify(source, endpoint.camera_id))
+
+    # bookmarks
+    def _bookmarks(self, camera_or_bookmark_id: str) -> tuple[str, BookmarksFacet, str]:
+        source, client, own = self.route(camera_or_bookmark_id)
+        facet = client.bookmarks_facet
+        if facet is None:
+            raise HubNotSupported(message=f"source {source} keeps no bookmarks")
+        return source, facet, own
+
+    def new_bookmark_id(self, camera_id: str) -> str:
+        source, client, own = self.route(camera_id)
+        facet = client.bookmarks_facet
+        inner = facet.new_bookmark_id(own) if facet is not None else super().new_bookmark_id(own)
+        return qualify(source, inner)
+
+    async def bookmarks(self, query: BookmarkQuery | None = None) -> BookmarkList:
+        """Every source's bookmarks that match (only the sources of `query.camera_ids` when it
+        names cameras), by start. A source that does not answer adds an entry to `rejected`
+        naming it; when none answers, its error is raised."""
+        wanted: dict[str, set[str]] = {}
+        for camera_id in query.camera_ids if query is not None else ():
+            source, _, own = self.route(camera_id)
+            wanted.setdefault(source, set()).add(own)
+        names = [
+            n
+            for n, c in self._sources.items()
+            if c.bookmarks_facet is not None and (not wanted or n in wanted)
+        ]
+
+        async def one(name: str) -> BookmarkList:
+            facet = self._sources[name].bookmarks_facet
+            assert facet is not None
+            own_query = query
+            if query is not None and wanted:
+                own_query = dataclasses.replace(query, camera_ids=frozenset(wanted[name]))
+            return await facet.bookmarks(own_query)
+
+        results = await asyncio.gather(*(one(n) for n in names), return_exceptions=True)
+        found: list[Bookmark] = []
+        rejected: list[Rejected] = []
+        errors: list[HubError] = []
+        for name, result in zip(names, results, strict=True):
+            if isinstance(result, BookmarkList):
+                found.extend(self._bookmark(name, b) for b in result.bookmarks)
+                rejected.extend(
+                    dataclasses.replace(
+                        r, item_id=qualify(name, r.item_id) if r.item_id else r.item_id
+                    )
+                    for r in result.rejected
+                )
+            elif isinstance(result, HubError):
+                errors.append(result)
+                rejected.append(
+                    Rejected(
+                        position=len(rejected),
+                        item_id=name,
+                        reason=f"the source {self._labels.get(name, name)} did not answer "
+                        f"({result.operator_message})",
+                    )
+                )
+            else:
+                raise result
+        if errors and len(errors) == len(names):
+            raise errors[0]
+        found.sort(key=lambda b: (b.start, b.id))
+        return BookmarkList(tuple(found), self._seq, tuple(rejected))
+
+    async def bookmark(self, bookmark_id: str) -> Bookmark:
+        source, facet, own = self._bookmarks(bookmark_id)
+        return self._bookmark(source, await facet.bookmark(own))
+
+    async def save_bookmark(self, bookmark: Bookmark, *, revision: int | None = None) -> Bookmark:
+        source, facet, own_camera = self._bookmarks(bookmark.camera_id)
+        prefix = qualify(source, "")
+        own_id = bookmark.id[len(prefix) :] if bookmark.id.startswith(prefix) else bookmark.id
+        own = dataclasses.replace(bookmark, id=own_id, camera_id=own_camera)
+        return self._bookmark(source, await facet.save_bookmark(own, revision=revision))
+
+    async def delete_bookmark(self, bookmark_id: str) -> None:
+        _, facet, own = self._bookmarks(bookmark_id)
+        await facet.delete_bookmark(own)
+
+    async def protect_bookmark(self, bookmark_id: str, protected: bool = True) -> Bookmark:
+        source, facet, own = self._bookmarks(bookmark_id)
+        return self._bookmark(source, await facet.protect_bookmark(own, protected))
 
 
 class MergedEvents:
