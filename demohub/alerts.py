@@ -340,6 +340,38 @@ class AlertBoard:
         """The alerts oldest first; `open_only`: those not closed."""
         return [a for a in self._alerts.values() if not (open_only and a.state == "closed")]
 
+    def history(
+        self,
+        start: float,
+        end: float,
+        *,
+        cameras: Collection[str] | None = None,
+        kinds: Collection[str] | None = None,
+        limit: int | None = None,
+    ) -> list[Alert]:
+        """The alerts of [start, end] (Unix times), oldest `started` first, at most `limit`:
+        those active at some moment of it (still active ones: up to now) and those
+        acknowledged or closed in it. `cameras`, `kinds`: only these (None: all). The board's
+        history is what it keeps (`capacity` alerts; the oldest closed ones go first)."""
+
+        def acted(action: AlertAction | None) -> bool:
+            return action is not None and start <= action.at <= end
+
+        now = self.clock()
+        found = [
+            alert
+            for alert in self._alerts.values()
+            if (cameras is None or alert.camera_id in cameras)
+            and (kinds is None or alert.kind in kinds)
+            and (
+                (alert.started <= end and (now if alert.ended is None else alert.ended) >= start)
+                or acted(alert.acknowledged)
+                or acted(alert.closed)
+            )
+        ]
+        found.sort(key=lambda a: (a.started, self._order[a.id]))
+        return found if limit is None else found[:limit]
+
     def raise_alert(
         self,
         *,
