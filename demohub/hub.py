@@ -1139,7 +1139,7 @@ class _PlaybackMode:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "speed": self.speed,
+            "speed": int(self.speed) if self.speed.is_integer() else self.speed,
             "direction": "reverse" if self.reverse else "forward",
             "intra_only": self.intra_only,
         }
