@@ -7,6 +7,8 @@ codes say which recorded moment each frame shows.
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 import time
 import urllib.parse
 from datetime import datetime, timezone
@@ -17,8 +19,15 @@ import pytest
 
 from console.base import timecode
 from demohub.alerts import unix_iso
-from demohub.recordings import INTRA_ONLY_FPS, SPEEDS, PlaybackClock, parse_speed
-from tests.support.openapi import validator
+from demohub.recordings import (
+    INTRA_ONLY_FPS,
+    SPEEDS,
+    PlaybackClock,
+    Recorder,
+    Span,
+    parse_speed,
+)
+from tests.support.openapi import ROOT, validator
 
 FRAME_MS = 1000 / 15
 AV_OPTIONS = {"probesize": "65536", "analyzeduration": "500000"}
@@ -292,3 +301,47 @@ def test_a_forward_playback_ends_at_a_gap(hub_factory, speed):
     step = float(speed) * FRAME_MS
     assert gap_start - 3 * step <= stamps[-1] <= gap_start, (gap_start - stamps[-1], step)
     assert hub.wait_until(lambda: not hub.encoder_threads(), 3.0)
+
+
+def test_the_gap_schedule_cuts_the_recorded_stretch_as_a_pure_function_of_time():
+    hour = 1_800_000_000.0  # a multiple of 600: minute 0 of a ten-minute period
+    recorder = Recorder(3600, since=hour - 7200, clock=lambda: hour + 1250.0)
+    spans = recorder.spans(GAP_CAM)
+    # From an hour before now to now, cut at minutes 8-9 of every ten.
+    assert [(s.start - hour, s.end - hour, s.growing) for s in spans] == [
+        (-2350.0, -1920.0, False),
+        (-1860.0, -1320.0, False),
+        (-1260.0, -720.0, False),
+        (-660.0, -120.0, False),
+        (-60.0, 480.0, False),
+        (540.0, 1080.0, False),
+        (1140.0, 1250.0, True),
+    ]
+    assert recorder.in_gap(GAP_CAM, hour + 500.0)
+    assert not recorder.in_gap(GAP_CAM, hour + 480.0)  # both ends of a gap are recorded
+    assert not recorder.in_gap(GAP_CAM, hour + 540.0)
+    assert not recorder.in_gap("cam-01", hour + 500.0)
+    assert recorder.spans("cam-01") == [Span(hour - 2350.0, hour + 1250.0, growing=True)]
+    # Now inside a gap: nothing grows; the last span ended at the gap's start.
+    inside = Recorder(3600, since=hour, clock=lambda: hour + 500.0)
+    assert [(s.start - hour, s.end - hour, s.growing) for s in inside.spans(GAP_CAM)] == [
+        (0.0, 480.0, False)
+    ]
+    # Recording began inside a gap: the first span starts at its end.
+    late = Recorder(3600, since=hour + 490.0, clock=lambda: hour + 700.0)
+    assert [(s.start - hour, s.end - hour) for s in late.spans(GAP_CAM)] == [(540.0, 700.0)]
+    assert Recorder(3600, since=hour, clock=lambda: hour + 700.0, gaps={}).spans(GAP_CAM) == [
+        Span(hour, hour + 700.0, growing=True)
+    ]
+
+
+def test_command_line_offers_the_recording_gaps():
+    out = subprocess.run(
+        [sys.executable, "-m", "demohub", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    assert "--recording-gaps {on,off}" in out
