@@ -7,6 +7,7 @@ codes say which recorded moment each frame shows.
 from __future__ import annotations
 
 import itertools
+import socket
 import subprocess
 import sys
 import time
@@ -345,3 +346,22 @@ def test_command_line_offers_the_recording_gaps():
         check=True,
     ).stdout
     assert "--recording-gaps {on,off}" in out
+
+
+def test_a_playback_in_any_mode_counts_against_the_playback_limit(hub_factory):
+    now = time.time()
+    hub = hub_factory(recorded_since=now - 600, max_playback_sessions=1)
+    url = playback(hub, "cam-02", unix_iso(now - 500), speed="0.125", intra_only="true")[1]["url"]
+    parts = urllib.parse.urlsplit(url)
+    sock = socket.create_connection(("127.0.0.1", hub.port), timeout=5)
+    try:
+        sock.sendall(f"GET {parts.path}?{parts.query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        assert b"200 OK" in sock.recv(65536)
+        assert hub.wait_until(lambda: hub.call(lambda: len(hub.hub._playbacks)) == 1)
+        assert_error(
+            playback(hub, "cam-03", unix_iso(now - 60), direction="reverse"), 503, "unavailable"
+        )
+    finally:
+        sock.close()
+    assert hub.wait_until(lambda: hub.call(lambda: len(hub.hub._playbacks)) == 0, 3.0)
+    assert playback(hub, "cam-03", unix_iso(now - 60), direction="reverse")[0] == 200

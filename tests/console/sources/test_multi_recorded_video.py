@@ -15,6 +15,7 @@ from console.hub.errors import HubError
 from console.hub.models import AlertKind, AlertPriority
 from console.hub.registry import HubConfig, create_client
 from console.sources.multi import MultiSourceClient
+from tests.support.minimal_client import MinimalClient
 
 
 def _free_port() -> int:
@@ -105,5 +106,24 @@ def test_a_source_that_is_down_costs_only_its_own_cameras(hub_factory):
             assert [a.id for a in history.alerts] == [raised.id]
             with pytest.raises(HubError):  # every source asked failed
                 await client.recordings_search(["dead/cam-02"])
+
+    asyncio.run(scenario())
+
+
+def test_a_source_without_recordings_has_its_cameras_not_recorded(hub_factory):
+    hub = hub_factory()
+
+    async def scenario() -> None:
+        client = MultiSourceClient(
+            {"hub": create_client(HubConfig(url=hub.url)), "plain": MinimalClient()}
+        )
+        async with client:
+            search = await client.recordings_search(["plain/cam-01", "hub/cam-02"])
+            assert [r.camera_id for r in search.recordings] == ["hub/cam-02"]
+            assert search.not_recorded == ("plain/cam-01",) and search.rejected == ()
+            now = datetime.now(UTC)
+            # Only sources with recordings are asked for history (none of plain's cameras).
+            history = await client.event_history(now - timedelta(minutes=1), now, ["plain/x"])
+            assert history.alerts == () and not history.more
 
     asyncio.run(scenario())
