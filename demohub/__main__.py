@@ -1,11 +1,12 @@
 """`python -m demohub [--host H] [--port N] [--cameras N] [--ptz-lock-idle S]
-[--alerts scripted|off] [--retention-s S] [--state DIR | --no-state]`: run the demo hub in the
-foreground.
+[--alerts scripted|off] [--retention-s S] [--recording-gaps on|off] [--state DIR | --no-state]`:
+run the demo hub in the foreground.
 
 Prints `Tessera demo hub listening on http://HOST:PORT` once ready; stops on SIGINT/SIGTERM.
 `--alerts scripted` (the default) plays the alert scenario of docs/hub-api.md, which repeats
 every minute; `--alerts off` raises no alerts by itself (`POST /api/v1/alerts` still works).
 `--retention-s` is how far back the recordings reach (default 3600; 0: no recordings).
+`--recording-gaps on` (the default) leaves cam-10 unrecorded one minute in every ten.
 `--state DIR` keeps alerts and PTZ presets, tours and homes across restarts (the default: a
 folder in the user's data directory, `demohub.state`); `--no-state` keeps them in memory only.
 """
@@ -59,6 +60,13 @@ def main(argv: list[str] | None = None) -> int:
         help="how far back the recordings of the cameras reach, counted from now and never "
         f"before the hub started (default {DEFAULT_RETENTION_S:g}; 0: no recordings)",
     )
+    parser.add_argument(
+        "--recording-gaps",
+        choices=("on", "off"),
+        default="on",
+        help="on: cam-10 is not recorded for one minute in every ten (hh:08-hh:09, hh:18-hh:19, "
+        "... UTC), so there are gaps in its recordings (the default); off: no gaps",
+    )
     state = parser.add_mutually_exclusive_group()
     state.add_argument(
         "--state",
@@ -100,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         args.ptz_lock_idle,
         alert_scenario=args.alerts == "scripted",
         recording_retention_s=args.retention_s,
+        recording_gaps=args.recording_gaps == "on",
         state_dir=None if args.no_state else (args.state or default_state_dir()),
     )
 

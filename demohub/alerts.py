@@ -120,6 +120,13 @@ def unix_iso(t: float) -> str:
     return iso_time(datetime.fromtimestamp(t, timezone.utc))
 
 
+def _shown_ms(t: float) -> int:
+    """Unix time `t` in whole milliseconds as `unix_iso` writes it (to the microsecond, then
+    cut to the millisecond), as datetime.fromtimestamp rounds it."""
+    frac, whole = math.modf(t)
+    return int(whole) * 1000 + round(frac * 1_000_000) // 1000
+
+
 # -- the records --------------------------------------------------------------------------------
 
 
@@ -339,6 +346,45 @@ class AlertBoard:
     def alerts(self, *, open_only: bool = True) -> list[Alert]:
         """The alerts oldest first; `open_only`: those not closed."""
         return [a for a in self._alerts.values() if not (open_only and a.state == "closed")]
+
+    def history(
+        self,
+        start: float,
+        end: float,
+        *,
+        cameras: Collection[str] | None = None,
+        kinds: Collection[str] | None = None,
+        limit: int | None = None,
+    ) -> list[Alert]:
+        """The alerts of [start, end] (Unix times), oldest `started` first, at most `limit`:
+        those active at some moment of it (still active ones: up to now) and those
+        acknowledged or closed in it. `cameras`, `kinds`: only these (None: all). The board's
+        history is what it keeps (`capacity` alerts; the oldest closed ones go first)."""
+
+        # Compared as the answers show them, to the millisecond (unix_iso): an alert raised
+        # in the very millisecond a client then names as `to` is in its history.
+        first, last = _shown_ms(start), _shown_ms(end)
+
+        def acted(action: AlertAction | None) -> bool:
+            return action is not None and first <= _shown_ms(action.at) <= last
+
+        now = self.clock()
+        found = [
+            alert
+            for alert in self._alerts.values()
+            if (cameras is None or alert.camera_id in cameras)
+            and (kinds is None or alert.kind in kinds)
+            and (
+                (
+                    _shown_ms(alert.started) <= last
+                    and _shown_ms(now if alert.ended is None else alert.ended) >= first
+                )
+                or acted(alert.acknowledged)
+                or acted(alert.closed)
+            )
+        ]
+        found.sort(key=lambda a: (a.started, self._order[a.id]))
+        return found if limit is None else found[:limit]
 
     def raise_alert(
         self,

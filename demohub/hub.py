@@ -56,11 +56,16 @@ from demohub.ptz import DEFAULT_LOCK_IDLE_S, PtzCamera, PtzError, TourStep
 from demohub.recordings import (
     DEFAULT_MAX_PLAYBACKS,
     DEFAULT_RETENTION_S,
+    INTRA_ONLY_FPS,
     START_GRACE_S,
     PlaybackClock,
     Recorder,
     RecordingError,
     Span,
+    format_speed,
+    parse_direction,
+    parse_flag,
+    parse_speed,
     parse_time,
     parse_unix_ms,
 )
@@ -91,6 +96,11 @@ LISTEN_LINE = "Tessera demo hub listening on {url}"
 _SAVED_EVENT_TYPES = frozenset({"alert", "ptz.presets", "ptz.tours", "bookmark"})
 STATE_SAVE_INTERVAL_S = 1.0
 OPERATOR_HEADER = "X-Tessera-Operator"
+# The multi-camera recordings search takes at most this many cameras; the event history
+# answers at most HISTORY_MAX_LIMIT alerts (HISTORY_DEFAULT_LIMIT unless asked).
+MAX_SEARCH_CAMERAS = 100
+HISTORY_DEFAULT_LIMIT = 100
+HISTORY_MAX_LIMIT = 1000
 
 _ERROR_CODES = {
     400: "bad_request",
@@ -178,7 +188,8 @@ class DemoHub:
 
     Recordings: every camera but a PTZ one is recorded, for `recording_retention_s` seconds
     (0: the hub keeps no recordings), since the hub started or since `recorded_since` (Unix
-    time; tests and demos pretend the hub has been recording longer). At most
+    time; tests and demos pretend the hub has been recording longer), with the gaps of
+    `demohub.recordings.GAP_SCHEDULES` unless `recording_gaps` is false. At most
     `max_playback_sessions` playback streams run at once.
     """
 
@@ -196,6 +207,7 @@ class DemoHub:
         recording_retention_s: float = DEFAULT_RETENTION_S,
         recorded_since: float | None = None,
         max_playback_sessions: int = DEFAULT_MAX_PLAYBACKS,
+        recording_gaps: bool = True,
         state_dir: Path | None = None,
     ) -> None:
         self.cameras: dict[str, CameraSpec] = {c.id: c for c in catalogue(camera_count)}
@@ -233,7 +245,9 @@ class DemoHub:
         self._port = 0
         self._viewers: set[Viewer] = set()
         self._subscriptions: set[Subscription] = set()
-        self.recorder = Recorder(recording_retention_s, recorded_since)
+        self.recorder = Recorder(
+            recording_retention_s, recorded_since, gaps=None if recording_gaps else {}
+        )
         if max_playback_sessions < 0:
             raise ValueError("max_playback_sessions must be 0 or more")
         self.max_playback_sessions = max_playback_sessions
@@ -257,6 +271,7 @@ class DemoHub:
         app.router.add_get("/api/v1/cameras/{camera_id}", self._get_camera)
         app.router.add_get("/api/v1/cameras/{camera_id}/streams/{profile}", self._stream_endpoint)
         app.router.add_get("/api/v1/cameras/{camera_id}/recordings", self._recordings)
+        app.router.add_get("/api/v1/recordings", self._search_recordings)
         app.router.add_get(
             "/api/v1/cameras/{camera_id}/playback/{profile}", self._playback_endpoint
         )
@@ -272,6 +287,7 @@ class DemoHub:
         )
         self._add_bookmark_routes(app)
         app.router.add_get("/api/v1/events", self._events_ws)
+        app.router.add_get("/api/v1/events/history", self._event_history)
         app.router.add_get("/streams/{camera_id}/{profile}.ts", self._stream)
         app.router.add_get("/playback/{camera_id}/{profile}.ts", self._playback_stream)
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
@@ -451,17 +467,17 @@ class DemoHub:
         """Whether the hub keeps recordings of `camera`."""
         return self.recorder.enabled and camera.recordable
 
-    def _recorded_span(self, camera: CameraSpec) -> Span:
-        """The camera's recorded span (RecordingError `not_supported` for a camera without)."""
-        span = self.recorder.span() if self.recorded(camera) else None
-        if span is None:
+    def _recorded_spans(self, camera: CameraSpec) -> list[Span]:
+        """The camera's recorded spans, oldest first (RecordingError `not_supported` for a
+        camera without recordings)."""
+        if not (self.recorded(camera) and self.recorder.span() is not None):
             why = (
                 "its picture depends on how it was steered, which the hub does not keep"
                 if camera.ptz and self.recorder.enabled
                 else "this hub keeps no recordings"
             )
             raise RecordingError("not_supported", f"camera {camera.name!r} is not recorded: {why}")
-        return span
+        return self.recorder.spans(camera.id)
 
     def _playback_slot_free(self) -> None:
         if self._runner is None:
@@ -515,46 +531,72 @@ class DemoHub:
     async def _recordings(self, request: web.Request) -> web.Response:
         camera = self._camera(request)
         try:
-            span = self._recorded_span(camera)
-            start = _optional_time(request, "from")
-            end = _optional_time(request, "to")
-            if start is not None and end is not None and end < start:
-                raise RecordingError("bad_request", "to must not be before from")
+            spans = self._recorded_spans(camera)
+            start, end = _time_range(request, required=False)
         except RecordingError as exc:
             return _request_error_response(exc)
-        spans = [span.to_json()] if span.overlaps(start, end) else []
-        return web.json_response(
-            {
-                "camera_id": camera.id,
-                "spans": spans,
-                "retention_s": self.recorder.retention_json(),
-            }
-        )
+        return web.json_response(self._recordings_json(camera, spans, start, end))
+
+    def _recordings_json(
+        self, camera: CameraSpec, spans: list[Span], start: float | None, end: float | None
+    ) -> dict[str, Any]:
+        """A Recordings object: the spans that overlap [start, end], whole."""
+        return {
+            "camera_id": camera.id,
+            "spans": [s.to_json() for s in spans if s.overlaps(start, end)],
+            "retention_s": self.recorder.retention_json(),
+        }
+
+    async def _search_recordings(self, request: web.Request) -> web.Response:
+        """`GET /api/v1/recordings?cameras=a,b&from&to`: the Recordings of several cameras."""
+        try:
+            camera_ids = _id_list(request, "cameras", required=True) or []
+            if len(camera_ids) > MAX_SEARCH_CAMERAS:
+                raise RecordingError(
+                    "bad_request", f"cameras may name at most {MAX_SEARCH_CAMERAS} cameras"
+                )
+            start, end = _time_range(request, required=False)
+            found = []
+            not_recorded = []
+            for camera_id in camera_ids:
+                camera = self.cameras.get(camera_id)
+                if camera is None:
+                    raise RecordingError("not_found", f"no camera {camera_id!r} (in cameras)")
+                if self.recorded(camera):
+                    spans = self.recorder.spans(camera.id)
+                    found.append(self._recordings_json(camera, spans, start, end))
+                else:
+                    not_recorded.append(camera.id)
+        except RecordingError as exc:
+            return _request_error_response(exc)
+        return web.json_response({"recordings": found, "not_recorded": not_recorded})
 
     async def _playback_endpoint(self, request: web.Request) -> web.Response:
         camera = self._camera(request)
         profile = self._profile(request)
         try:
-            span = self._recorded_span(camera)
+            spans = self._recorded_spans(camera)
             text = request.query.get("start")
             if text is None:
                 raise RecordingError(
                     "bad_request", "start is required: the recorded moment to play from"
                 )
+            mode = _PlaybackMode.of(request)
             start = parse_time(text, "start")
-            if not span.covers(start):
-                raise _outside(camera, span)
+            if _covering(spans, start) is None:
+                raise _outside(camera, spans, start)
             self._playback_slot_free()
         except RecordingError as exc:
             return _request_error_response(exc)
         start_ms = round(start * 1000)
         url = (
             f"{request.scheme}://{request.host}/playback/{camera.id}/{profile.name}.ts"
-            f"?start={start_ms}"
+            f"?start={start_ms}{mode.query()}"
         )
-        return web.json_response(
-            {**_endpoint_json(camera, profile, url), "start": unix_iso(start_ms / 1000)}
-        )
+        answer = _endpoint_json(camera, profile, url)
+        if mode.intra_only:
+            answer["fps"] = INTRA_ONLY_FPS
+        return web.json_response({**answer, "start": unix_iso(start_ms / 1000), **mode.to_json()})
 
     # -- alerts ---------------------------------------------------------------------------------
     def raise_alert(
@@ -715,6 +757,33 @@ class DemoHub:
             return web.json_response(bookmark.to_json())
 
         return handle
+
+    async def _event_history(self, request: web.Request) -> web.Response:
+        """`GET /api/v1/events/history?from&to[&cameras][&kinds][&limit]`: the alerts active
+        in [from, to], or acknowledged or closed in it, oldest first, at most `limit`."""
+        try:
+            start, end = _time_range(request, required=True)
+            cameras = _id_list(request, "cameras")
+            kinds = _id_list(request, "kinds")
+            limit = _history_limit(request)
+        except RecordingError as exc:
+            return _request_error_response(exc)
+        assert start is not None and end is not None  # required
+        found = self.alerts.history(
+            start,
+            end,
+            cameras=None if cameras is None else frozenset(cameras),
+            kinds=None if kinds is None else frozenset(kinds),
+            limit=limit + 1,
+        )
+        return web.json_response(
+            {
+                "from": unix_iso(start),
+                "to": unix_iso(end),
+                "alerts": [a.to_json() for a in found[:limit]],
+                "more": len(found) > limit,
+            }
+        )
 
     # -- PTZ ------------------------------------------------------------------------------------
     def _ptz_publisher(self, camera_id: str) -> Callable[[str, dict[str, Any]], None]:
@@ -887,15 +956,18 @@ class DemoHub:
 
     # -- playback streams -----------------------------------------------------------------------
     async def _playback_stream(self, request: web.Request) -> web.StreamResponse:
-        """One viewer, one encoder: the camera's scene from `start` on, at real time."""
+        """One viewer, one encoder: the camera's scene from `start` on, at `speed` recorded
+        seconds per second, forward or backwards, until the recording ends there."""
         camera = self._camera(request)
         profile = self._profile(request)
         try:
-            span = self._recorded_span(camera)
+            spans = self._recorded_spans(camera)
             start = parse_unix_ms(request.query.get("start"), "start")
+            mode = _PlaybackMode.of(request)
             # Some grace at the retention edge: the URL was handed out a moment ago.
-            if not span.covers(start, START_GRACE_S):
-                raise _outside(camera, span)
+            span = _covering(spans, start, START_GRACE_S)
+            if span is None:
+                raise _outside(camera, spans, start)
             self._playback_slot_free()
         except RecordingError as exc:
             return _request_error_response(exc)
@@ -905,10 +977,12 @@ class DemoHub:
         encoder = LiveEncoder(
             self.scene(camera.id),
             (profile.width, profile.height),
-            profile.fps,
+            INTRA_ONLY_FPS if mode.intra_only else profile.fps,
             loop=asyncio.get_running_loop(),
             name=f"playback-{camera.id}-{profile.name}-{self._playback_count}",
-            clock=PlaybackClock(start),
+            clock=PlaybackClock(start, rate=-mode.speed if mode.reverse else mode.speed),
+            keyframes_only=mode.intra_only,
+            ends=self._playback_end(camera, span, start, reverse=mode.reverse),
         )
         # The session counts from here, before the first await: concurrent requests cannot
         # pass the limit together.
@@ -928,7 +1002,14 @@ class DemoHub:
         self._playback_encoders.append(encoder)
         encoder.start()
         peer = request.remote
-        log.info("viewer %s plays %s/%s from %s", peer, camera.id, profile.name, unix_iso(start))
+        log.info(
+            "viewer %s plays %s/%s from %s (%s)",
+            peer,
+            camera.id,
+            profile.name,
+            unix_iso(start),
+            mode.describe(),
+        )
         try:
             await self._send(viewer, response)
         except (ConnectionError, OSError):
@@ -944,11 +1025,31 @@ class DemoHub:
                 camera.id,
                 profile.name,
                 viewer.bytes_sent,
-                ", too slow" if viewer.dropped else "",
+                ", too slow"
+                if viewer.dropped
+                else ", the recording ended"
+                if encoder.ended
+                else "",
             )
         if viewer.dropped:
             abort()
         return response
+
+    def _playback_end(
+        self, camera: CameraSpec, span: Span, start: float, *, reverse: bool
+    ) -> Callable[[float], bool]:
+        """When a playback from `start` in `span` is over, as a test of the recorded time `t`
+        it has reached: forward, past the span's end (a gap), or past the present for the
+        span that grows, or inside a gap scheduled meanwhile; backwards, before the span's
+        start (or `start` itself, when the URL's grace let it begin before the span)."""
+        if reverse:
+            first = min(span.start, start)
+            return lambda t: t < first
+        recorder, camera_id = self.recorder, camera.id
+        if not span.growing:
+            last = span.end
+            return lambda t: t > last
+        return lambda t: t > recorder.now() or recorder.in_gap(camera_id, t)
 
     async def _stop_playback_encoders(self, timeout: float = 5.0) -> None:
         encoders, self._playback_encoders = self._playback_encoders, []
@@ -1037,11 +1138,113 @@ def _optional_time(request: web.Request, key: str) -> float | None:
     return None if text is None else parse_time(text, key)
 
 
-def _outside(camera: CameraSpec, span: Span) -> RecordingError:
-    return RecordingError(
-        "out_of_range",
-        f"start is outside the recordings of {camera.name!r}, which run from {span.describe()}",
-    )
+def _time_range(request: web.Request, *, required: bool) -> tuple[float | None, float | None]:
+    """The `from` and `to` query parameters (RecordingError `bad_request` naming the one that
+    is missing or malformed, or `to` before `from`)."""
+    if required:
+        for key in ("from", "to"):
+            if key not in request.query:
+                raise RecordingError("bad_request", f"{key} is required")
+    start = _optional_time(request, "from")
+    end = _optional_time(request, "to")
+    if start is not None and end is not None and end < start:
+        raise RecordingError("bad_request", "to must not be before from")
+    return start, end
+
+
+def _id_list(request: web.Request, key: str, *, required: bool = False) -> list[str] | None:
+    """A comma-separated list parameter (`cameras=a,b`), in order, without repeats; None when
+    absent and not `required`. An empty name is a 400 naming the parameter."""
+    text = request.query.get(key)
+    if text is None:
+        if required:
+            raise RecordingError("bad_request", f"{key} is required: names separated by commas")
+        return None
+    names = [part.strip() for part in text.split(",")]
+    if "" in names:
+        raise RecordingError("bad_request", f"{key} must be names separated by commas")
+    return list(dict.fromkeys(names))
+
+
+def _covering(spans: list[Span], t: float, grace_s: float = 0.0) -> Span | None:
+    """The span that holds `t` (the oldest one with `grace_s` at its start: the retention
+    edge), or None."""
+    for i, span in enumerate(spans):
+        if span.covers(t, grace_s if i == 0 else 0.0):
+            return span
+    return None
+
+
+def _outside(camera: CameraSpec, spans: list[Span], t: float) -> RecordingError:
+    """The `out_of_range` refusal of a playback `start` at `t`, saying what is recorded."""
+    if not spans:
+        what = f"nothing of {camera.name!r} is recorded at the moment"
+    elif spans[0].start < t < spans[-1].end:
+        before = max((s for s in spans if s.end < t), key=lambda s: s.end)
+        after = min((s for s in spans if s.start > t), key=lambda s: s.start)
+        return RecordingError(
+            "out_of_range",
+            f"start falls in a gap in the recordings of {camera.name!r}: nothing is recorded "
+            f"from {unix_iso(before.end)} to {unix_iso(after.start)}",
+        )
+    else:
+        whole = Span(spans[0].start, spans[-1].end)
+        gaps = " (with gaps)" if len(spans) > 1 else ""
+        what = f"the recordings of {camera.name!r}, which run from {whole.describe()}{gaps}"
+    return RecordingError("out_of_range", f"start is outside {what}")
+
+
+@dataclass(frozen=True)
+class _PlaybackMode:
+    """How a playback runs: `speed` recorded seconds per second, backwards when `reverse`,
+    key frames only when `intra_only` (the query parameters of the playback endpoint and URL)."""
+
+    speed: float = 1.0
+    reverse: bool = False
+    intra_only: bool = False
+
+    @classmethod
+    def of(cls, request: web.Request) -> _PlaybackMode:
+        query = request.query
+        return cls(
+            parse_speed(query.get("speed")),
+            parse_direction(query.get("direction")) == "reverse",
+            parse_flag(query.get("intra_only"), "intra_only"),
+        )
+
+    def query(self) -> str:
+        """The URL's parameters beyond `start` (none for a plain 1x forward playback)."""
+        parts = []
+        if self.speed != 1.0:
+            parts.append(f"&speed={format_speed(self.speed)}")
+        if self.reverse:
+            parts.append("&direction=reverse")
+        if self.intra_only:
+            parts.append("&intra_only=true")
+        return "".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "speed": int(self.speed) if self.speed.is_integer() else self.speed,
+            "direction": "reverse" if self.reverse else "forward",
+            "intra_only": self.intra_only,
+        }
+
+    def describe(self) -> str:
+        direction = "reverse" if self.reverse else "forward"
+        intra = ", key frames only" if self.intra_only else ""
+        return f"{format_speed(self.speed)}x {direction}{intra}"
+
+
+def _history_limit(request: web.Request) -> int:
+    text = request.query.get("limit")
+    if text is None:
+        return HISTORY_DEFAULT_LIMIT
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= HISTORY_MAX_LIMIT:
+        raise RecordingError(
+            "bad_request", f"limit must be a whole number from 1 to {HISTORY_MAX_LIMIT}"
+        )
+    return int(text)
 
 
 def _endpoint_json(camera: CameraSpec, profile: Profile, url: str) -> dict[str, Any]:
@@ -1248,11 +1451,13 @@ def run_hub(
     alert_scenario: bool = True,
     recording_retention_s: float = DEFAULT_RETENTION_S,
     state_dir: Path | None = None,
+    recording_gaps: bool = True,
 ) -> int:
     """Run the demo hub in the foreground until SIGINT/SIGTERM; returns the exit status.
 
     `alert_scenario`: play the scripted alerts (`--alerts scripted`, the default).
     `recording_retention_s`: how long recordings are kept (`--retention-s`; 0: none).
+    `recording_gaps`: cam-10's scheduled gaps (`--recording-gaps on`, the default).
 
     Prints `Tessera demo hub listening on http://HOST:PORT` (flushed) once it accepts
     connections.
@@ -1264,6 +1469,7 @@ def run_hub(
             ptz_lock_idle_s=ptz_lock_idle_s,
             alert_scenario=alert_scenario,
             recording_retention_s=recording_retention_s,
+            recording_gaps=recording_gaps,
             state_dir=state_dir,
         )
         try:

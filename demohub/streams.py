@@ -193,7 +193,13 @@ class LiveEncoder:
         loop: asyncio.AbstractEventLoop,
         name: str,
         clock: Callable[[], float] = time.time,
+        keyframes_only: bool = False,
+        ends: Callable[[float], bool] | None = None,
     ) -> None:
+        """`clock`: the time each frame shows. `keyframes_only`: every frame a key frame (a
+        fast scan). `ends(t)`: true when the stream is over at the time `t` the clock gives (a
+        playback reaching the end of its recording): that frame is not sent, the encoder
+        stops and its viewers' streams end."""
         self.scene = scene
         self.width, self.height = size
         self.fps = fps
@@ -201,6 +207,9 @@ class LiveEncoder:
         self.stats = EncoderStats()
         self._loop = loop
         self._clock = clock
+        self._keyframes_only = keyframes_only
+        self._ends = ends
+        self.ended = False  # the stream reached its end (`ends`)
         self._lock = threading.Lock()
         self._slots: list[_Slot] = []
         self._retired: list[_Slot] = []
@@ -289,7 +298,9 @@ class LiveEncoder:
                 slots = self._slots + self._retired
                 self._retired = []
                 orphans = [slot.viewer for slot in self._slots]
-            if orphans:  # failed with viewers attached: end their streams so they reconnect
+            # Failed, or reached its end, with viewers attached: end their streams (a live
+            # viewer reconnects, a playback viewer has seen the end of the recording).
+            if orphans:
                 with contextlib.suppress(RuntimeError):
                     self._loop.call_soon_threadsafe(_end_all, orphans)
             for slot in slots:
@@ -303,14 +314,19 @@ class LiveEncoder:
 
     def _encode_one(self, codec: Any, index: int) -> None:
         t0 = time.perf_counter()
-        image = self.scene.render(self._clock(), self.width, self.height)
+        shown = self._clock()
+        if self._ends is not None and self._ends(shown):
+            self.ended = True
+            self._stop.set()
+            return
+        image = self.scene.render(shown, self.width, self.height)
         t1 = time.perf_counter()
         frame = bgr_to_frame(image)
         frame.pts = index
         frame.time_base = Fraction(1, self.fps)
-        if self._keyframe.is_set():
+        if self._keyframe.is_set() or self._keyframes_only:
             self._keyframe.clear()
-            frame.pict_type = PictureType.I
+            frame.pict_type = PictureType.I  # an IDR frame (x264's forced-idr)
         packets = [
             EncodedPacket(bytes(p), int(p.pts), int(p.dts), bool(p.is_keyframe))
             for p in codec.encode(frame)

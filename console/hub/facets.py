@@ -18,6 +18,7 @@ from datetime import datetime
 from console.hub.models import (
     Alert,
     AlertBox,
+    AlertHistory,
     AlertKind,
     AlertPriority,
     AlertSnapshot,
@@ -31,9 +32,13 @@ from console.hub.models import (
     PtzTour,
     PtzTourStep,
     Recordings,
+    RecordingsSearch,
 )
 
-__all__ = ["AlertsFacet", "BookmarksFacet", "PtzFacet", "RecordingsFacet"]
+# The most alerts one history request asks for (the contract's limit).
+MAX_HISTORY_LIMIT = 1000
+
+__all__ = ["MAX_HISTORY_LIMIT", "AlertsFacet", "BookmarksFacet", "PtzFacet", "RecordingsFacet"]
 
 
 class PtzFacet(ABC):
@@ -192,13 +197,52 @@ class RecordingsFacet(ABC):
         times; None: open-ended). HubNotSupported for a camera that is not recorded."""
 
     @abstractmethod
-    async def playback(self, camera_id: str, profile: str, start: datetime) -> PlaybackEndpoint:
-        """Where to play `profile` of `camera_id` from the recorded moment `start` (aware).
+    async def recordings_search(
+        self,
+        camera_ids: Sequence[str],
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> RecordingsSearch:
+        """What the hub has recorded of each of `camera_ids` over [start, end] (aware; None:
+        open-ended), in one go: each recorded camera's spans (with the gaps between them) in
+        the order asked, and the cameras that are not recorded. HubNotFound for an unknown
+        camera."""
+
+    @abstractmethod
+    async def event_history(
+        self,
+        start: datetime,
+        end: datetime,
+        camera_ids: Sequence[str] | None = None,
+        kinds: Sequence[AlertKind] | None = None,
+        limit: int = 100,
+    ) -> AlertHistory:
+        """The alerts of [start, end] (aware): those active in it or acknowledged or closed in
+        it, with who handled them, when and with what note, oldest first, at most `limit`
+        (1..MAX_HISTORY_LIMIT; `more` says there were more). `camera_ids`, `kinds`: only
+        these (None: all)."""
+
+    @abstractmethod
+    async def playback(
+        self,
+        camera_id: str,
+        profile: str,
+        start: datetime,
+        *,
+        speed: float = 1.0,
+        reverse: bool = False,
+        intra_only: bool = False,
+    ) -> PlaybackEndpoint:
+        """Where to play `profile` of `camera_id` from the recorded moment `start` (aware), at
+        `speed` recorded seconds per second (models.PLAYBACK_SPEEDS: 1/8 to 16; ValueError
+        otherwise), backwards when `reverse`, with key frames only when `intra_only` (a fast
+        scan). The stream ends where its recorded span ends (a gap, the present, or in reverse
+        the span's start).
 
         Ask for a new endpoint for every playback; its url is not meant to be kept. Raises
-        HubNotSupported for a camera that is not recorded, HubHttpError `out_of_range` when
-        `start` is not recorded and a retryable HubHttpError (503 `unavailable`) when the hub
-        plays as many recordings as it can.
+        HubNotSupported for a camera that is not recorded or a hub that cannot play that way,
+        HubHttpError `out_of_range` when `start` is not recorded and a retryable HubHttpError
+        (503 `unavailable`) when the hub plays as many recordings as it can.
         """
 
 

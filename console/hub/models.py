@@ -34,6 +34,9 @@ EVENT_BOOKMARK = "bookmark"
 # Capabilities (hub-wide in HubInfo, per camera in Camera) that the console acts on.
 CAPABILITY_RECORDINGS = "recordings"
 CAPABILITY_BOOKMARKS = "bookmarks"
+# Playback speeds of hub API v1: powers of two from 1/8 to 16 (docs/hub-api.md, "Playback at a
+# speed").
+PLAYBACK_SPEEDS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 KNOWN_EVENT_TYPES = frozenset(
     {
         EVENT_HUB_HELLO,
@@ -271,8 +274,10 @@ class PlaybackEndpoint:
     a recording is not live) and `start`.
 
     `start` (aware UTC) is the recorded moment the stream's first picture shows, as the hub
-    resolved the one asked for. The stream runs forward at real time. `url` may carry
-    credentials: never log it raw.
+    resolved the one asked for. The stream runs from there at `speed` recorded seconds per
+    second, backwards when `reverse`, with key frames only when `intra_only` (a hub that does
+    not say runs forward at 1x with every frame), and ends where its recorded span ends. `fps`
+    is the stream's own frame rate. `url` may carry credentials: never log it raw.
     """
 
     camera_id: str
@@ -285,6 +290,9 @@ class PlaybackEndpoint:
     height: int
     fps: float
     start: datetime
+    speed: float = 1.0
+    reverse: bool = False
+    intra_only: bool = False
 
     __repr__ = __str__ = _repr_redacting_url
 
@@ -620,3 +628,63 @@ class HubEvent:
     def __post_init__(self) -> None:
         if not isinstance(self.data, MappingProxyType):
             object.__setattr__(self, "data", _frozen_mapping(self.data))
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingsSearch:
+    """What the hub has recorded of several cameras (one search): the Recordings of each
+    recorded camera, in the order asked, and the cameras it does not record. `rejected`: entries
+    this console could not read (left out)."""
+
+    recordings: tuple[Recordings, ...]
+    not_recorded: tuple[str, ...] = ()
+    rejected: tuple[Rejected, ...] = ()
+
+    def of(self, camera_id: str) -> Recordings | None:
+        """The Recordings of `camera_id`, or None when the answer has none."""
+        return next((r for r in self.recordings if r.camera_id == camera_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One moment in the history of an alert: raised, ended, acknowledged or closed, when
+    (aware UTC), and for the operators' steps who and with what note."""
+
+    at: datetime
+    change: AlertChange
+    alert: Alert
+    by: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertHistory:
+    """The alerts of a time range [start, end] (docs/hub-api.md, "The history"): each active
+    at some moment of it, or acknowledged or closed in it, as it is now, oldest `started` first.
+    `more`: the hub had more than it answered (ask again with a narrower range). `rejected`:
+    alerts this console could not read (left out)."""
+
+    start: datetime
+    end: datetime
+    alerts: tuple[Alert, ...]
+    more: bool = False
+    rejected: tuple[Rejected, ...] = ()
+
+    def entries(self) -> tuple[HistoryEntry, ...]:
+        """What happened within [start, end], in order of time: each alert's raise and end, and
+        who acknowledged and closed it, when, with what note."""
+        found: list[HistoryEntry] = []
+        for alert in self.alerts:
+            moments = [HistoryEntry(alert.started, AlertChange.RAISED, alert)]
+            if alert.ended is not None:
+                moments.append(HistoryEntry(alert.ended, AlertChange.ENDED, alert))
+            for change, action in (
+                (AlertChange.ACKNOWLEDGED, alert.acknowledged),
+                (AlertChange.CLOSED, alert.closed),
+            ):
+                if action is not None:
+                    moments.append(HistoryEntry(action.at, change, alert, action.by, action.note))
+            found.extend(m for m in moments if self.start <= m.at <= self.end)
+        order = {change: i for i, change in enumerate(AlertChange)}
+        found.sort(key=lambda m: (m.at, order[m.change]))
+        return tuple(found)

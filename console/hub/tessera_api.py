@@ -46,10 +46,18 @@ from console.hub.errors import (
     HubPtzLocked,
     HubUnreachable,
 )
-from console.hub.facets import AlertsFacet, BookmarksFacet, PtzFacet, RecordingsFacet
+from console.hub.facets import (
+    MAX_HISTORY_LIMIT,
+    AlertsFacet,
+    BookmarksFacet,
+    PtzFacet,
+    RecordingsFacet,
+)
 from console.hub.models import (
+    PLAYBACK_SPEEDS,
     Alert,
     AlertBox,
+    AlertHistory,
     AlertKind,
     AlertPriority,
     AlertSnapshot,
@@ -67,6 +75,8 @@ from console.hub.models import (
     PtzTour,
     PtzTourStep,
     Recordings,
+    RecordingsSearch,
+    Rejected,
     StreamEndpoint,
 )
 from console.hub.registry import HubConfig, register_driver
@@ -80,6 +90,8 @@ from console.hub.tessera_events import (
     read_channel,
 )
 from console.hub.tessera_wire import (
+    alert_history_from,
+    alert_history_reader,
     alert_snapshot_reader,
     bookmark_list_reader,
     camera_list_from,
@@ -99,6 +111,7 @@ from console.hub.tessera_wire import (
     parse_ptz_tour,
     parse_ptz_tours,
     parse_recordings,
+    parse_recordings_search,
     parse_stream,
     read_in_slices,
 )
@@ -129,6 +142,9 @@ _PTZ_CODE_MESSAGES = {
 
 # Plain words for refusals of recordings and playback (docs/hub-api.md "Recordings").
 _NOT_RECORDED_MESSAGE = "The video hub has no recordings of this camera."
+_NO_SUCH_PLAYBACK_MESSAGE = "The video hub cannot play recordings at that speed or direction."
+# The most cameras one recordings search names (the contract's limit); more are asked in turns.
+MAX_SEARCH_CAMERAS = 100
 _RECORDING_CODE_MESSAGES = {
     "out_of_range": "There is no recording of this camera at that moment.",
     "unavailable": (
@@ -649,8 +665,84 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookma
             )
         return recordings
 
-    async def playback(self, camera_id: str, profile: str, start: datetime) -> PlaybackEndpoint:
+    async def recordings_search(
+        self,
+        camera_ids: Sequence[str],
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> RecordingsSearch:
+        wanted = list(dict.fromkeys(camera_ids))
+        for camera_id in wanted:
+            if not camera_id or "," in camera_id:
+                raise ValueError(f"a recordings search cannot name the camera {camera_id!r}")
+        times = {}
+        if start is not None:
+            times["from"] = format_time(start)
+        if end is not None:
+            times["to"] = format_time(end)
+        found: list[Recordings] = []
+        not_recorded: list[str] = []
+        rejected: list[Rejected] = []
+        for first in range(0, len(wanted), MAX_SEARCH_CAMERAS):
+            batch = wanted[first : first + MAX_SEARCH_CAMERAS]
+            query = {"cameras": ",".join(batch), **times}
+            answer = parse_recordings_search(await self._recording_json(("recordings",), query))
+            asked = set(batch)
+            rejected.extend(answer.rejected)
+            for position, recordings in enumerate(answer.recordings):
+                if recordings.camera_id in asked:
+                    found.append(recordings)
+                else:  # an answer about a camera nobody asked for is not used
+                    rejected.append(Rejected(position, None, "a camera that was not asked for"))
+            not_recorded.extend(c for c in answer.not_recorded if c in asked)
+        return RecordingsSearch(tuple(found), tuple(not_recorded), tuple(rejected))
+
+    async def event_history(
+        self,
+        start: datetime,
+        end: datetime,
+        camera_ids: Sequence[str] | None = None,
+        kinds: Sequence[AlertKind] | None = None,
+        limit: int = 100,
+    ) -> AlertHistory:
+        if not 1 <= limit <= MAX_HISTORY_LIMIT:
+            raise ValueError(f"limit must be 1..{MAX_HISTORY_LIMIT}")
+        query = {"from": format_time(start), "to": format_time(end), "limit": str(int(limit))}
+        for key, names in (
+            ("cameras", camera_ids),
+            ("kinds", None if kinds is None else [k.value for k in kinds]),
+        ):
+            if names is None:
+                continue
+            if not names or any(not n or "," in n or n == AlertKind.OTHER.value for n in names):
+                raise ValueError(f"{key} must name one or more (without commas)")
+            query[key] = ",".join(dict.fromkeys(names))
+        with collector_paused():
+            payload = await self._recording_json(("events", "history"), query)
+            reader, fields = alert_history_reader(payload)
+            await read_in_slices(reader)
+            return alert_history_from(reader, fields)
+
+    async def playback(
+        self,
+        camera_id: str,
+        profile: str,
+        start: datetime,
+        *,
+        speed: float = 1.0,
+        reverse: bool = False,
+        intra_only: bool = False,
+    ) -> PlaybackEndpoint:
+        if speed not in PLAYBACK_SPEEDS:
+            raise ValueError(f"a playback speed is a power of two from 1/8 to 16, not {speed!r}")
         query = {"start": format_time(start)}
+        # Only what differs from a plain playback: a hub that predates the modes still answers.
+        if speed != 1.0:
+            query["speed"] = str(int(speed)) if float(speed).is_integer() else str(float(speed))
+        if reverse:
+            query["direction"] = "reverse"
+        if intra_only:
+            query["intra_only"] = "true"
         payload = await self._recording_json(("cameras", camera_id, "playback", profile), query)
         endpoint = parse_playback(payload)
         if endpoint.camera_id != camera_id:
@@ -658,11 +750,24 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookma
                 "playback.camera_id: does not match the camera asked for",
                 field="playback.camera_id",
             )
+        if (endpoint.speed, endpoint.reverse, endpoint.intra_only) != (
+            float(speed),
+            reverse,
+            intra_only,
+        ):
+            # A hub that ignored the mode (one that predates it) would play something else.
+            raise HubNotSupported(
+                message="the hub answered a playback of another speed, direction or frames",
+                operator_message=_NO_SUCH_PLAYBACK_MESSAGE,
+            )
         log.debug(
-            "playback %s/%s from %s at %s",
+            "playback %s/%s from %s (%gx%s%s) at %s",
             camera_id,
             profile,
             endpoint.start.isoformat(),
+            endpoint.speed,
+            " reverse" if endpoint.reverse else "",
+            " key frames only" if endpoint.intra_only else "",
             endpoint.safe_url,
         )
         return endpoint

@@ -32,11 +32,13 @@ from console.hub.models import (
     EVENT_PTZ_PRESETS,
     EVENT_PTZ_TOURS,
     KNOWN_EVENT_TYPES,
+    PLAYBACK_SPEEDS,
     AlarmAction,
     AlarmState,
     Alert,
     AlertBox,
     AlertChange,
+    AlertHistory,
     AlertKind,
     AlertLine,
     AlertPriority,
@@ -60,6 +62,7 @@ from console.hub.models import (
     PtzTourStep,
     Recordings,
     RecordingSpan,
+    RecordingsSearch,
     Rejected,
     StreamEndpoint,
     StreamProfile,
@@ -762,13 +765,32 @@ def parse_stream(payload: object) -> StreamEndpoint:
     return StreamEndpoint(**_endpoint_fields(expect_object(payload, path), path))
 
 
+_DIRECTIONS = {"forward": False, "reverse": True}
+
+
 def parse_playback(payload: object) -> PlaybackEndpoint:
-    """A PlaybackEndpoint (docs/hub-api.md "Recordings"): a StreamEndpoint plus `start`."""
+    """A PlaybackEndpoint (docs/hub-api.md "Recordings"): a StreamEndpoint plus `start`, and
+    `speed`, `direction`, `intra_only` (absent from a hub that predates them: 1x forward with
+    every frame; present, they must be what the contract allows)."""
     path = "playback"
     obj = expect_object(payload, path)
     fields = _endpoint_fields(obj, path)
+    speed = 1.0
+    if "speed" in obj:
+        speed = _number(obj, "speed", path)
+        if speed not in PLAYBACK_SPEEDS:
+            raise HubProtocolError(
+                f"{path}.speed: not a playback speed (a power of two from 1/8 to 16)",
+                field=f"{path}.speed",
+            )
+    reverse = _enum_field(obj, "direction", path, _DIRECTIONS) if "direction" in obj else False
+    intra_only = _bool(obj, "intra_only", path) if "intra_only" in obj else False
     return PlaybackEndpoint(
-        **fields, start=_time(expect_field(obj, "start", path), f"{path}.start")
+        **fields,
+        start=_time(expect_field(obj, "start", path), f"{path}.start"),
+        speed=speed,
+        reverse=reverse,
+        intra_only=intra_only,
     )
 
 
@@ -781,9 +803,8 @@ def parse_recording_span(payload: object, path: str) -> RecordingSpan:
     return RecordingSpan(start, end)
 
 
-def parse_recordings(payload: object) -> Recordings:
+def parse_recordings(payload: object, path: str = "recordings") -> Recordings:
     """A camera's Recordings (docs/hub-api.md "Recordings"); spans come out oldest first."""
-    path = "recordings"
     obj = expect_object(payload, path)
     # A span that cannot be read is left out (logged): the rest can still be played.
     reader = ItemReader(_list(obj, "spans", path), f"{path}.spans", parse_recording_span)
@@ -803,6 +824,59 @@ def parse_recordings(payload: object) -> Recordings:
         spans=tuple(sorted(spans, key=lambda span: span.start)),
         retention_s=retention_s,
     )
+
+
+def _camera_id_entry(payload: object, path: str) -> str:
+    """One camera id of a list of ids (`not_recorded`), held to the rules of ids."""
+    return _id({"id": payload}, "id", path)
+
+
+def parse_recordings_search(payload: object) -> RecordingsSearch:
+    """The answer of a recordings search (docs/hub-api.md "Recordings"), read entry by entry:
+    an unreadable Recordings (or one whose camera came earlier) or an unreadable id in
+    `not_recorded` is left out and reported in `rejected`; the rest is used. Only an answer
+    without the two lists is refused as a whole."""
+    path = "response"
+    obj = expect_object(payload, path)
+    found = ItemReader(
+        _list(obj, "recordings", path),
+        f"{path}.recordings",
+        parse_recordings,
+        key=lambda r: r.camera_id,
+    ).read()
+    missing = ItemReader(
+        _list(obj, "not_recorded", path), f"{path}.not_recorded", _camera_id_entry, key=str
+    ).read()
+    return RecordingsSearch(
+        tuple(found.items), tuple(missing.items), tuple(found.rejected + missing.rejected)
+    )
+
+
+def alert_history_reader(payload: object) -> tuple[ItemReader[Alert], dict[str, Any]]:
+    """A reader of the alert history's `alerts` (entry by entry, like the snapshot's) and the
+    answer's other fields, checked: `from`, `to` (aware times) and `more`."""
+    path = "response"
+    obj = expect_object(payload, path)
+    start = _time(expect_field(obj, "from", path), f"{path}.from")
+    end = _time(expect_field(obj, "to", path), f"{path}.to")
+    if end < start:
+        raise HubProtocolError(f"{path}.to: before from", field=f"{path}.to")
+    more = _bool(obj, "more", path)
+    alerts = _list(obj, "alerts", path)
+    reader = ItemReader(alerts, f"{path}.alerts", parse_alert, key=lambda a: a.id)
+    return reader, {"start": start, "end": end, "more": more}
+
+
+def alert_history_from(reader: ItemReader[Alert], fields: Mapping[str, Any]) -> AlertHistory:
+    """The AlertHistory of a reader that has read its entries, oldest `started` first."""
+    alerts = sorted(reader.items, key=lambda a: a.started)  # stable: the hub's order for ties
+    return AlertHistory(alerts=tuple(alerts), rejected=tuple(reader.rejected), **fields)
+
+
+def parse_alert_history(payload: object) -> AlertHistory:
+    """The alert history of a time range (docs/hub-api.md "The history")."""
+    reader, fields = alert_history_reader(payload)
+    return alert_history_from(reader.read(), fields)
 
 
 def format_time(when: datetime) -> str:

@@ -36,6 +36,7 @@ from console.hub.models import (
     EVENT_HUB_HELLO,
     Alert,
     AlertBox,
+    AlertHistory,
     AlertKind,
     AlertPriority,
     AlertSnapshot,
@@ -53,6 +54,7 @@ from console.hub.models import (
     PtzTour,
     PtzTourStep,
     Recordings,
+    RecordingsSearch,
     Rejected,
     StreamEndpoint,
 )
@@ -467,9 +469,124 @@ class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookm
         _, facet, own = self._recordings(camera_id)
         return await facet.recordings(own, start, end)
 
-    async def playback(self, camera_id: str, profile: str, start: datetime) -> PlaybackEndpoint:
+    def _by_source(self, camera_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        """The cameras grouped by source, in the order asked: source -> [(console id, own
+        id)]."""
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for camera_id in dict.fromkeys(camera_ids):
+            source, _, own = self.route(camera_id)
+            groups.setdefault(source, []).append((camera_id, own))
+        return groups
+
+    async def recordings_search(
+        self,
+        camera_ids: Sequence[str],
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> RecordingsSearch:
+        """Each source is asked for its own cameras, all at once. The cameras of a source
+        without recordings are not recorded; those of a source that fails are reported in
+        `rejected` (the others are answered), unless every source failed."""
+        groups = self._by_source(camera_ids)
+        order = {camera_id: i for i, camera_id in enumerate(dict.fromkeys(camera_ids))}
+        names = list(groups)
+
+        async def one(source: str) -> RecordingsSearch:
+            facet = self._sources[source].recordings_facet
+            if facet is None:
+                return RecordingsSearch((), tuple(own for _, own in groups[source]))
+            return await facet.recordings_search([own for _, own in groups[source]], start, end)
+
+        results = await asyncio.gather(*(one(n) for n in names), return_exceptions=True)
+        found: list[Recordings] = []
+        not_recorded: list[str] = []
+        rejected: list[Rejected] = []
+        errors: list[HubError] = []
+        for source, result in zip(names, results, strict=True):
+            if isinstance(result, RecordingsSearch):
+                found.extend(
+                    dataclasses.replace(r, camera_id=qualify(source, r.camera_id))
+                    for r in result.recordings
+                )
+                not_recorded.extend(qualify(source, c) for c in result.not_recorded)
+                rejected.extend(result.rejected)
+            elif isinstance(result, HubError):
+                errors.append(result)
+                log.warning("source %s: recordings search failed: %s", source, result)
+                rejected.extend(
+                    Rejected(order[camera_id], camera_id, f"source {source} did not answer")
+                    for camera_id, _ in groups[source]
+                )
+            else:
+                raise result
+        if errors and len(errors) == len(names):
+            raise errors[0]
+        found.sort(key=lambda r: order.get(r.camera_id, len(order)))
+        return RecordingsSearch(tuple(found), tuple(not_recorded), tuple(rejected))
+
+    async def event_history(
+        self,
+        start: datetime,
+        end: datetime,
+        camera_ids: Sequence[str] | None = None,
+        kinds: Sequence[AlertKind] | None = None,
+        limit: int = 100,
+    ) -> AlertHistory:
+        """Every source with recordings is asked (with `camera_ids`: the sources of those
+        cameras, for their own ids); the answers are merged oldest first and cut to `limit`. A
+        source that fails is logged and left out, unless every source failed."""
+        if camera_ids is None:
+            asked: dict[str, list[str] | None] = {
+                name: None for name, c in self._sources.items() if c.recordings_facet
+            }
+        else:
+            asked = {
+                source: [own for _, own in pairs]
+                for source, pairs in self._by_source(camera_ids).items()
+                if self._sources[source].recordings_facet
+            }
+        names = list(asked)
+
+        async def one(source: str) -> AlertHistory:
+            facet = self._sources[source].recordings_facet
+            assert facet is not None  # only sources with the facet are asked
+            return await facet.event_history(start, end, asked[source], kinds, limit)
+
+        results = await asyncio.gather(*(one(n) for n in names), return_exceptions=True)
+        alerts: list[Alert] = []
+        rejected: list[Rejected] = []
+        errors: list[HubError] = []
+        more = False
+        for source, result in zip(names, results, strict=True):
+            if isinstance(result, AlertHistory):
+                alerts.extend(self._alert(source, a) for a in result.alerts)
+                rejected.extend(result.rejected)
+                more = more or result.more
+            elif isinstance(result, HubError):
+                errors.append(result)
+                log.warning("source %s: event history failed: %s", source, result)
+            else:
+                raise result
+        if errors and len(errors) == len(names):
+            raise errors[0]
+        alerts.sort(key=lambda a: a.started)
+        more = more or len(alerts) > limit
+        return AlertHistory(start, end, tuple(alerts[:limit]), more, tuple(rejected))
+
+    async def playback(
+        self,
+        camera_id: str,
+        profile: str,
+        start: datetime,
+        *,
+        speed: float = 1.0,
+        reverse: bool = False,
+        intra_only: bool = False,
+    ) -> PlaybackEndpoint:
         source, facet, own = self._recordings(camera_id)
-        endpoint = await facet.playback(own, profile, start)
+        endpoint = await facet.playback(
+            own, profile, start, speed=speed, reverse=reverse, intra_only=intra_only
+        )
         return dataclasses.replace(endpoint, camera_id=qualify(source, endpoint.camera_id))
 
     # bookmarks

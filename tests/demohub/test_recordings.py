@@ -191,6 +191,9 @@ def test_playback_endpoint_answers_a_playback_endpoint(hub_factory):
         "width": 1280,
         "height": 720,
         "fps": 15,
+        "speed": 1,
+        "direction": "forward",
+        "intra_only": False,
     }
     # An explicit offset names the same moment.
     offset = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(unix_ms(start) // 1000 + 3600))
