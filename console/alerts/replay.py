@@ -17,7 +17,7 @@ import enum
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -67,6 +67,19 @@ class ReplayState:
     message: str = ""
     alert: Alert | None = None
     start: datetime | None = None  # the recorded moment the replay began at
+    # A moment that is not an alarm's (a bookmark): its camera, from `at`, named `title`.
+    moment: Moment | None = None
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A recorded moment to replay that is not an alarm: a bookmark's start, say. `title` is
+    the console's or the hub's words for it (hub text: shown through widgets.common.hub_text)."""
+
+    camera_id: str
+    at: datetime
+    title: str = ""
+    until: datetime | None = None  # a recording that begins later than `at` but by this will do
 
 
 class AlarmReplay:
@@ -122,6 +135,17 @@ class AlarmReplay:
         self._set(ReplayState(ReplayStatus.LOADING, "Finding the recording…", alert))
         self._task = self._tasks.spawn(self._open(alert), "alarm-replay-open")
 
+    def show_moment(self, moment: Moment) -> None:
+        """Replay `moment.camera_id` from `moment.at` exactly (no pre-roll: a bookmark's start
+        is already where the operator wants it); a recording that only begins later, but by
+        `moment.until`, is played from its beginning."""
+        self._cancel()
+        self._set(ReplayState(ReplayStatus.LOADING, "Finding the recording…", moment=moment))
+        self._task = self._tasks.spawn(
+            self._open_at(moment.camera_id, moment.at, moment.until or moment.at, None, moment),
+            "alarm-replay-open",
+        )
+
     def stop(self) -> None:
         self._cancel()
         if self._player is not None:
@@ -154,47 +178,56 @@ class AlarmReplay:
         return self._hub_records
 
     async def _open(self, alert: Alert) -> None:
-        camera = self._directory.get(alert.camera_id)
-        name = camera.name if camera is not None else alert.camera_id
+        await self._open_at(
+            alert.camera_id, alert.started - self._pre_roll, alert.started, alert, None
+        )
+
+    async def _open_at(
+        self,
+        camera_id: str,
+        wanted: datetime,
+        latest: datetime,
+        alert: Alert | None,
+        moment: Moment | None,
+    ) -> None:
+        """Play `camera_id` from the recording nearest `wanted`, provided it starts no later
+        than `latest`; the state carries `alert` or `moment`, whichever this replay is of."""
+        camera = self._directory.get(camera_id)
+        name = camera.name if camera is not None else camera_id
+
+        def state(status: ReplayStatus, message: str, start: datetime | None = None) -> None:
+            self._set(ReplayState(status, message, alert, start, moment))
+
         try:
             if not await self._hub_keeps_recordings() or self._recordings is None:
-                self._set(ReplayState(ReplayStatus.UNAVAILABLE, NO_RECORDINGS, alert))
+                state(ReplayStatus.UNAVAILABLE, NO_RECORDINGS)
                 return
             if camera is not None and not camera.has_recordings:
-                self._set(
-                    ReplayState(
-                        ReplayStatus.UNAVAILABLE,
-                        f"{name} is not recorded: only live video can be shown.",
-                        alert,
-                    )
+                state(
+                    ReplayStatus.UNAVAILABLE,
+                    f"{name} is not recorded: only live video can be shown.",
                 )
                 return
-            wanted = alert.started - self._pre_roll
-            recordings = await self._recordings.recordings(alert.camera_id, wanted, alert.started)
+            recordings = await self._recordings.recordings(camera_id, wanted, latest)
             start = recordings.nearest(wanted)
-            if start is None or start > alert.started:
-                when = alert.started.astimezone().strftime("%H:%M:%S")
-                self._set(
-                    ReplayState(
-                        ReplayStatus.UNAVAILABLE,
-                        f"The recordings of {name} do not reach back to {when}.",
-                        alert,
-                    )
+            if start is None or start > latest:
+                when = latest.astimezone().strftime("%H:%M:%S")
+                state(
+                    ReplayStatus.UNAVAILABLE,
+                    f"The recordings of {name} do not reach back to {when}.",
                 )
                 return
-            endpoint = await self._recordings.playback(alert.camera_id, REPLAY_PROFILE, start)
+            endpoint = await self._recordings.playback(camera_id, REPLAY_PROFILE, start)
         except HubNotSupported:
-            self._set(ReplayState(ReplayStatus.UNAVAILABLE, NO_RECORDINGS, alert))
+            state(ReplayStatus.UNAVAILABLE, NO_RECORDINGS)
             return
         except HubError as e:
-            self._set(ReplayState(ReplayStatus.FAILED, e.operator_message, alert))
+            state(ReplayStatus.FAILED, e.operator_message)
             return
         player = self._ensure_player()
         self._first_frame_at = None
         self._generation = player.play(endpoint.url)
-        self._set(
-            ReplayState(ReplayStatus.LOADING, "Loading the recording…", alert, endpoint.start)
-        )
+        state(ReplayStatus.LOADING, "Loading the recording…", endpoint.start)
 
     def _ensure_player(self) -> ReplayPlayer:
         if self._player is None:
@@ -209,7 +242,7 @@ class AlarmReplay:
             return
         if state.status is ReplayStatus.LOADING and state.start is not None:
             self._first_frame_at = self._clock()
-            self._set(ReplayState(ReplayStatus.PLAYING, "", state.alert, state.start))
+            self._set(replace(state, status=ReplayStatus.PLAYING, message=""))
         self.frame_ready.emit()
 
     def _on_player_event(self, event: PlayerEvent) -> None:
@@ -220,11 +253,6 @@ class AlarmReplay:
             why = "could not be played" if event.kind is PlayerEventKind.ERROR else "ended"
             reason = f" ({event.reason})" if event.reason else ""
             self._set(
-                ReplayState(
-                    ReplayStatus.FAILED,
-                    f"The recording {why}{reason}.",
-                    state.alert,
-                    state.start,
-                )
+                replace(state, status=ReplayStatus.FAILED, message=f"The recording {why}{reason}.")
             )
             log.info("alarm replay %s%s", why, reason)

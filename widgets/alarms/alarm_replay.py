@@ -122,12 +122,14 @@ class ReplayPanel(QWidget):
         replay.frame_ready.disconnect(self._on_frame)
 
     def replay_again(self) -> None:
-        alert = self._replay.state.alert
-        if alert is not None:
-            self._replay.show(alert)
+        state = self._replay.state
+        if state.alert is not None:
+            self._replay.show(state.alert)
+        elif state.moment is not None:
+            self._replay.show_moment(state.moment)
 
     def _on_state(self, state: ReplayState) -> None:
-        self.again_button.setEnabled(state.alert is not None)
+        self.again_button.setEnabled(state.alert is not None or state.moment is not None)
         self.stop_button.setEnabled(state.status in (ReplayStatus.LOADING, ReplayStatus.PLAYING))
         self._refresh_caption()
         self.picture.update()
@@ -146,6 +148,14 @@ class ReplayPanel(QWidget):
             if position is not None:
                 local = position.astimezone().strftime("%H:%M:%S")
                 text += f" · recorded {local} ({offset_text(position, alert.started)})"
+            elif state.status is ReplayStatus.LOADING:
+                text += " · loading…"
+        elif state.moment is not None:
+            moment = state.moment
+            text = f"Replay · {shown(self._camera_name(moment.camera_id))} · {shown(moment.title)}"
+            position = self._replay.position()
+            if position is not None:
+                text += f" · recorded {position.astimezone().strftime('%H:%M:%S')}"
             elif state.status is ReplayStatus.LOADING:
                 text += " · loading…"
         if text != self._caption_text:  # a label re-layout per frame is wasted work
