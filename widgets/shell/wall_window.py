@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import html
 from collections.abc import Callable, Coroutine
+from datetime import datetime, timezone
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTime, QTimer
@@ -29,9 +30,10 @@ from PySide6.QtWidgets import (
 
 from console.alerts.book import AlarmBook
 from console.alerts.replay import AlarmReplay
-from console.base.notices import Notice
+from console.base.notices import Level, Notice
 from console.base.tasks import TaskOwner
-from console.hub.models import Alert, Camera
+from console.bookmarks.core import BookmarkError, Bookmarks
+from console.hub.models import Alert, Bookmark, Camera
 from console.media.live_buffer import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
 from console.ptz.desk import PtzDesk
 from console.wall.layout import PRESETS, GridLayout, preset_name
@@ -39,6 +41,8 @@ from console.wall.model import WallModel
 from console.wall.store import SavedLayouts
 from console.wall.workstation import Workstation
 from widgets.alarms.alarm_list import AlarmListPanel
+from widgets.bookmarks.bookmark_editor import BookmarkEditor
+from widgets.bookmarks.bookmark_list import BookmarkListPanel
 from widgets.cameras.camera_tree import CameraTree
 from widgets.ptz.ptz_panel import PtzPanel
 from widgets.wall.wall_view import WallView
@@ -61,8 +65,11 @@ class WallWindow(QMainWindow):
         open_alarm: Callable[[Alert], None] | None = None,
         replay: AlarmReplay | None = None,
         open_sources: Callable[[], None] | None = None,
+        bookmarks: Bookmarks | None = None,
     ) -> None:
         super().__init__(parent)
+        self._bookmarks = bookmarks
+        self.bookmark_editor: BookmarkEditor | None = None
         self._open_sources = open_sources
         self._station = station
         self._index = wall_index
@@ -87,6 +94,7 @@ class WallWindow(QMainWindow):
         self.camera_tree: CameraTree | None = None
         self.ptz_panel: PtzPanel | None = None
         self.alarm_panel: AlarmListPanel | None = None
+        self.bookmark_panel: BookmarkListPanel | None = None
         if wall_index == 0:  # the first window carries the docks and the layouts menu
             self._add_layouts_menu()
             self._add_camera_tree()
@@ -94,6 +102,8 @@ class WallWindow(QMainWindow):
                 self._add_ptz_panel(ptz)
             if alarms is not None:
                 self._add_alarm_panel(alarms, open_alarm, replay)
+            if bookmarks is not None:
+                self._add_bookmark_panel(bookmarks, replay)
         self._build_status_bar(hub_label)
         self._build_keys_and_menus()
         # Full screen shows video only (F11); F10 or the mouse at the top edge brings the bars
@@ -203,6 +213,18 @@ class WallWindow(QMainWindow):
         self.undo_action.triggered.connect(lambda _checked=False: self._wall.undo())
         self.wall_view.addAction(self.undo_action)
         edit.addAction(self.undo_action)
+        if self._bookmarks is not None:
+            # B on the wall (not in a pane: there B is a letter): the selected tile's camera,
+            # now. The bookmark is journaled at once; the editor that opens only edits it.
+            self.bookmark_action = QAction("Bookmark the selected camera", self)
+            self.bookmark_action.setShortcut(QKeySequence(Qt.Key.Key_B))
+            self.bookmark_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.bookmark_action.setToolTip(
+                "Bookmark the selected tile's camera at this moment (B on the wall)"
+            )
+            self.bookmark_action.triggered.connect(lambda _checked=False: self.create_bookmark())
+            self.wall_view.addAction(self.bookmark_action)
+            edit.addAction(self.bookmark_action)
         view = self.menuBar().addMenu("&View")
         view.addAction(self.fullscreen_action)
         self.chrome_action = self._window_action(
@@ -251,8 +273,8 @@ class WallWindow(QMainWindow):
 
     # -- keyboard: panes ---------------------------------------------------------------------------
     def panes(self) -> list[QWidget]:
-        """Where F6 goes, in order: the wall, the camera search, the PTZ panel, the alarm list
-        (those that are shown)."""
+        """Where F6 goes, in order: the wall, the camera search, the PTZ panel, the alarm list,
+        the bookmark search (those that are shown)."""
         found: list[QWidget] = [self.wall_view]
         if self.camera_tree is not None:
             found.append(self.camera_tree.search)
@@ -260,6 +282,8 @@ class WallWindow(QMainWindow):
             found.append(self.ptz_panel)
         if self.alarm_panel is not None:
             found.append(self.alarm_panel.table)
+        if self.bookmark_panel is not None:
+            found.append(self.bookmark_panel.search)
         return [w for w in found if w is self.wall_view or _dock_shown(w)]
 
     def cycle_panes(self, step: int) -> None:
@@ -398,6 +422,68 @@ class WallWindow(QMainWindow):
         panel.summary.setObjectName("alarm-summary")
         panel.model.flushed.connect(self._count_alarms)  # once per batch, not per alert
         self._count_alarms()
+
+    def _add_bookmark_panel(self, bookmarks: Bookmarks, replay: AlarmReplay | None) -> None:
+        panel = self.bookmark_panel = BookmarkListPanel(
+            bookmarks, self._station.camera_name, self.edit_bookmark, self, replay=replay
+        )
+        self.bookmark_dock = self._add_dock(
+            "Bookmarks", "bookmarks-dock", panel, Qt.DockWidgetArea.BottomDockWidgetArea, 320
+        )
+        # Tabbed with the alarm list: both are lists with a replay beside them.
+        if self.alarm_panel is not None:
+            self.tabifyDockWidget(self.alarm_dock, self.bookmark_dock)
+            self.alarm_dock.raise_()
+        for wall in self._station.walls:  # the filter follows the tile selected last
+            wall.selection_changed.connect(lambda _tid, w=wall: panel.set_camera(w.selected_camera))
+        panel.set_camera(self._wall.selected_camera)
+
+    def create_bookmark(self) -> None:
+        """B on the wall: a bookmark of the selected tile's camera around this moment (10 s
+        before, 20 s after), journaled at once; then the editor, which the operator may fill
+        or close."""
+        bookmarks = self._bookmarks
+        camera_id = self._wall.selected_camera
+        if bookmarks is None:
+            return
+        if camera_id is None:
+            self._station.notices.post(
+                "Select a tile with a camera to bookmark it.", Level.INFO, "bookmark-create"
+            )
+            return
+        at = datetime.now(timezone.utc)  # the key press, not when the journal has it
+        self._run(self._create_bookmark(bookmarks, camera_id, at))
+
+    async def _create_bookmark(self, bookmarks: Bookmarks, camera_id: str, at: datetime) -> None:
+        try:
+            bookmark = await bookmarks.create(camera_id, at)
+        except BookmarkError as e:
+            self._station.notices.post(
+                f"The bookmark was not made: {e}", Level.WARNING, "bookmark-create"
+            )
+            return
+        self._station.notices.post(
+            f"Bookmarked {self._station.camera_name(camera_id)} at "
+            f"{at.astimezone():%H:%M:%S} (B on the wall).",
+            Level.INFO,
+            "bookmark-create",
+        )
+        self.edit_bookmark(bookmark)
+
+    def edit_bookmark(self, bookmark: Bookmark) -> None:
+        """The small editor beside the wall (not modal: the wall plays on, Esc closes it)."""
+        if self._bookmarks is None:
+            return
+        old = self.bookmark_editor
+        if old is not None:
+            old.close()
+            old.deleteLater()
+        editor = self.bookmark_editor = BookmarkEditor(
+            self._bookmarks, bookmark, self._station.camera_name, self
+        )
+        editor.show()
+        editor.raise_()
+        editor.activateWindow()
 
     def _next_alarm(self) -> None:
         if self.alarm_panel is None:
@@ -565,6 +651,10 @@ class WallWindow(QMainWindow):
         ...): at shutdown."""
         if self.alarm_panel is not None:
             await self.alarm_panel.aclose()
+        if self.bookmark_panel is not None:
+            await self.bookmark_panel.aclose()
+        if self.bookmark_editor is not None:
+            await self.bookmark_editor.aclose()
         await self._tasks.close()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -596,7 +686,7 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "Anywhere",
         (
-            ("F6 / Shift+F6", "next / previous pane: wall, camera search, PTZ, alarms"),
+            ("F6 / Shift+F6", "next / previous pane: wall, camera search, PTZ, alarms, bookmarks"),
             ("Ctrl+F", "find a camera"),
             ("Esc", "from a pane: back to the wall"),
             ("F8", "the most urgent new alarm, its camera live"),
@@ -614,6 +704,7 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("Enter", "maximise the selected tile; Esc or Enter again restores"),
             ("Delete", "clear the selected tile"),
             ("P", "PTZ mode on the selected tile (a steerable camera)"),
+            ("B", "bookmark the selected tile's camera now (10 s before, 20 s after)"),
         ),
     ),
     (
@@ -633,6 +724,17 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("A / Shift+A", "acknowledge (with a note)"),
             ("C / Shift+C", "close (with a note)"),
             ("R", "replay the moment it fired"),
+        ),
+    ),
+    (
+        "In the bookmarks",
+        (
+            ("Words, #tag", "in the search box: find by name or description, and by tag"),
+            ("Down", "from the search box to the list"),
+            ("Enter", "play the selected bookmark from its start"),
+            ("E", "edit (name, description, tags, start and end)"),
+            ("P", "protect its footage, or lift that"),
+            ("Delete", "delete (asks first)"),
         ),
     ),
 )
