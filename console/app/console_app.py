@@ -7,6 +7,7 @@ and the core stay importable without a display.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import gc
@@ -39,10 +40,12 @@ from console.base.notices import Level, Notices
 from console.base.redact import redact_url
 from console.base.stall import StallMonitor
 from console.base.tasks import TaskOwner, current_loop
+from console.bookmarks.core import Bookmarks
+from console.bookmarks.journal import JournalError
 from console.cameras.directory import CameraDirectory
 from console.hub.base import HubClient
 from console.hub.errors import HubConnectionLost, HubError, HubUnreachable
-from console.hub.models import Alert
+from console.hub.models import CAPABILITY_BOOKMARKS, Alert
 from console.hub.reachability import HubReachability
 from console.hub.registry import HubConfig, create_client
 from console.joystick.profiles import JoystickProfiles
@@ -76,6 +79,7 @@ log = logging.getLogger(__name__)
 EXIT_NO_VIDEO = 2
 EXIT_STARTUP_FAILED = 3
 SCREENSHOT_GRACE_S = 10.0
+BOOKMARKS_ASK_S = 3.0  # at start: how long to wait for the hub to say whether it keeps bookmarks
 REPLAY_BUFFER_MS = 400
 # An RTSP session the gateway keeps this long after its last tile left: a layout change or a
 # tile reconnecting does not reconnect to the camera (cameras allow few sessions).
@@ -112,6 +116,9 @@ class Services:
     alarms: AlarmBook
     auto_pop: AutoPop
     replay: AlarmReplay
+    # The operator's bookmarks, where the hub's client has them (its `bookmarks_facet`); None
+    # also once the hub has said it keeps none (its capabilities, asked at start).
+    bookmarks: Bookmarks | None = None
 
 
 def screenshot_path(base: Path, index: int) -> Path:
@@ -185,6 +192,10 @@ class ConsoleApp:
     @property
     def auto_pop(self) -> AutoPop | None:
         return self.services.auto_pop if self.services else None
+
+    @property
+    def bookmarks(self) -> Bookmarks | None:
+        return self.services.bookmarks if self.services else None
 
     @property
     def directory(self) -> CameraDirectory | None:
@@ -321,9 +332,8 @@ class ConsoleApp:
             saved,
             loaded_layouts.kept_copy,
         )
-        services = self.services
-        if isinstance(services.client, MultiSourceClient):
-            self._follow_sources(services.client, services.directory)
+        services = self.services = await self._open_bookmarks(self.services)
+        self._follow_reachability(services)
         self._open_windows(services)
         # An outage is known from a request that failed; a wall with no camera on it asks
         # nothing, so ask once now: a hub that is down at start gets its banner at once.
@@ -390,6 +400,42 @@ class ConsoleApp:
         self.hub_label = f"{'Demo hub' if self._hub else 'Hub'} {redact_url(url)}"
         single = HubConfig(url=url, driver=settings.hub.driver, operator=operator)
         return (lambda: create_client(single)), []
+
+    async def _open_bookmarks(self, services: Services) -> Services:
+        """Open the bookmark journal (in the data folder, on its own thread), where the hub
+        offers bookmarks: its client has them, and the hub does not say it keeps none (a hub
+        that does not answer now is taken at its client's word: the journal keeps them until
+        it does). A journal that cannot be kept at all is a notice, and no bookmarks."""
+        bookmarks = services.bookmarks
+        if bookmarks is None:
+            return services
+        try:
+            info = await asyncio.wait_for(services.client.info(), BOOKMARKS_ASK_S)
+        except (HubError, asyncio.TimeoutError):
+            info = None
+        if info is not None and not info.has(CAPABILITY_BOOKMARKS):
+            log.info("bookmarks: the hub keeps none")
+            return dataclasses.replace(services, bookmarks=None)
+        try:
+            await bookmarks.open()
+        except (JournalError, OSError) as e:  # plain words; the console goes on without them
+            self.notices.post(f"Bookmarks cannot be kept: {e}", Level.ERROR, "bookmarks")
+            with contextlib.suppress(JournalError, OSError):
+                await bookmarks.close()
+            return dataclasses.replace(services, bookmarks=None)
+        return services
+
+    def _follow_reachability(self, services: Services) -> None:
+        """Each source's outage (several sources); the bookmarks are sent at once when the hub
+        (or a source) answers again, not after their backoff."""
+        if isinstance(services.client, MultiSourceClient):
+            self._follow_sources(services.client, services.directory)
+        bookmarks = services.bookmarks
+        if bookmarks is None:
+            return
+        self._reachability.back.connect(lambda *_: bookmarks.nudge())
+        if self._sources_reach is not None:
+            self._sources_reach.source_back.connect(lambda *_: bookmarks.nudge())
 
     def _source_user(self, name: str) -> str:
         return next((s.username for s in self.sources if s.name == name), "")
@@ -478,6 +524,11 @@ class ConsoleApp:
             damaged_copy=damaged_copy,
         )
         alarms = AlarmBook(client, self.notices)
+        bookmarks = (
+            Bookmarks(client, notices=self.notices, operator=operator)
+            if client.bookmarks_facet is not None
+            else None
+        )
         return Services(
             client=client,
             stop_line=StopLine(make_client),
@@ -495,6 +546,7 @@ class ConsoleApp:
                     RenderPath.COMPOSITED, name="alarm-replay", network_caching_ms=REPLAY_BUFFER_MS
                 ),
             ),
+            bookmarks=bookmarks,
         )
 
     def _without_native_windows_offscreen(self, walls: list[WallState]) -> list[WallState]:
@@ -664,6 +716,7 @@ class ConsoleApp:
                 alarms=services.alarms,
                 open_alarm=self.open_alarm,
                 replay=services.replay,
+                bookmarks=services.bookmarks,
                 open_sources=functools.partial(self._open_sources_from, index),
             )
             screen = screens[min(wall.screen, len(screens) - 1)]
@@ -788,6 +841,9 @@ class ConsoleApp:
     async def _close_services(self, services: Services) -> None:
         await self._blocking(services.stop_line.close)  # after the stick: its last stop goes out
         services.replay.close()
+        if services.bookmarks is not None:
+            # Before the client: its sender stops, the journal (all on disk already) closes.
+            await services.bookmarks.close()
         await services.alarms.aclose()
         await services.ptz.close()  # stops every camera this console steers
         await self._blocking(services.engine.shutdown, 3.0)
