@@ -79,7 +79,6 @@ log = logging.getLogger(__name__)
 EXIT_NO_VIDEO = 2
 EXIT_STARTUP_FAILED = 3
 SCREENSHOT_GRACE_S = 10.0
-BOOKMARKS_ASK_S = 3.0  # at start: how long to wait for the hub to say whether it keeps bookmarks
 REPLAY_BUFFER_MS = 400
 # An RTSP session the gateway keeps this long after its last tile left: a layout change or a
 # tile reconnecting does not reconnect to the camera (cameras allow few sessions).
@@ -343,9 +342,7 @@ class ConsoleApp:
             self._reachability.check()
         self._guard_native_walls(services.station)
         self._start_attention(services, folder)
-        self._tasks.spawn(services.directory.load(), "camera-directory")
-        self._tasks.spawn(services.alarms.follow(), "alarms")
-        self._tasks.spawn(services.ptz.follow_events(), "ptz-events")
+        self._start_following(services)
         if opts.joystick:
             await self._start_joysticks(services, folder)
         # Measure stalls of the running console, not the one-off creation of the windows.
@@ -401,21 +398,21 @@ class ConsoleApp:
         single = HubConfig(url=url, driver=settings.hub.driver, operator=operator)
         return (lambda: create_client(single)), []
 
+    def _start_following(self, services: Services) -> None:
+        """The tasks that load and follow the hub for as long as the console runs."""
+        self._tasks.spawn(services.directory.load(), "camera-directory")
+        self._tasks.spawn(services.alarms.follow(), "alarms")
+        self._tasks.spawn(services.ptz.follow_events(), "ptz-events")
+        self._tasks.spawn(self._check_bookmarks_offered(), "bookmarks-offered")
+
     async def _open_bookmarks(self, services: Services) -> Services:
-        """Open the bookmark journal (in the data folder, on its own thread), where the hub
-        offers bookmarks: its client has them, and the hub does not say it keeps none (a hub
-        that does not answer now is taken at its client's word: the journal keeps them until
-        it does). A journal that cannot be kept at all is a notice, and no bookmarks."""
+        """Open the bookmark journal (in the data folder, on its own thread) where the hub's
+        client has bookmarks; whether the hub itself keeps them is asked afterwards, without
+        holding up the start (`_check_bookmarks_offered`). A journal that cannot be kept at all
+        is a notice, and no bookmarks."""
         bookmarks = services.bookmarks
         if bookmarks is None:
             return services
-        try:
-            info = await asyncio.wait_for(services.client.info(), BOOKMARKS_ASK_S)
-        except (HubError, asyncio.TimeoutError):
-            info = None
-        if info is not None and not info.has(CAPABILITY_BOOKMARKS):
-            log.info("bookmarks: the hub keeps none")
-            return dataclasses.replace(services, bookmarks=None)
         try:
             await bookmarks.open()
         except (JournalError, OSError) as e:  # plain words; the console goes on without them
@@ -424,6 +421,25 @@ class ConsoleApp:
                 await bookmarks.close()
             return dataclasses.replace(services, bookmarks=None)
         return services
+
+    async def _check_bookmarks_offered(self) -> None:
+        """A hub that answers without the bookmarks capability keeps none: B and the dock go.
+        One that does not answer now is taken at its client's word (the journal keeps what is
+        made until it does)."""
+        if self.services is None or self.services.bookmarks is None:
+            return
+        bookmarks = self.services.bookmarks
+        try:
+            info = await self.services.client.info()
+        except HubError:
+            return
+        if info.has(CAPABILITY_BOOKMARKS):
+            return
+        log.info("bookmarks: the hub keeps none")
+        for window in self.windows:
+            window.drop_bookmarks()
+        self.services = dataclasses.replace(self.services, bookmarks=None)
+        await bookmarks.close()
 
     def _follow_reachability(self, services: Services) -> None:
         """Each source's outage (several sources); the bookmarks are sent at once when the hub

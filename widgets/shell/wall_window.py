@@ -438,6 +438,19 @@ class WallWindow(QMainWindow):
             wall.selection_changed.connect(lambda _tid, w=wall: panel.set_camera(w.selected_camera))
         panel.set_camera(self._wall.selected_camera)
 
+    def drop_bookmarks(self) -> None:
+        """The hub keeps no bookmarks after all: B, the menu entry and the dock go."""
+        self._bookmarks = None
+        action = getattr(self, "bookmark_action", None)
+        if action is not None:
+            action.setEnabled(False)
+            action.setVisible(False)
+        if self.bookmark_panel is not None:
+            self.bookmark_dock.hide()
+            self.bookmark_dock.toggleViewAction().setVisible(False)
+        if self.bookmark_editor is not None:
+            self.bookmark_editor.close()
+
     def create_bookmark(self) -> None:
         """B on the wall: a bookmark of the selected tile's camera around this moment (10 s
         before, 20 s after), journaled at once; then the editor, which the operator may fill

@@ -96,45 +96,48 @@ def test_search_words_and_tags():
 def test_b_on_the_wall_journals_a_bookmark_and_the_editor_only_edits_it(
     qtbot, qloop, bookmarks, hub, station
 ):
-    replay = FakeReplay()
-    window = WallWindow(station, 0, lambda: None, bookmarks=bookmarks, replay=replay)  # type: ignore[arg-type]
-    qtbot.addWidget(window)
-    window.show()
-    wall = station.walls[0]
-    wall.select(wall.layout.tiles[0].id)  # cam-01
-    window.activateWindow()
-    window.focus_wall()
-    qloop.run_until_complete(until(lambda: window.isActiveWindow() and window.wall_view.hasFocus()))
-    pressed = time.time()
-    qtbot.keyClick(window.wall_view, Qt.Key.Key_B)
-    qloop.run_until_complete(until(lambda: window.bookmark_editor is not None))
-    editor = window.bookmark_editor
-    assert editor.isVisible() and not editor.isModal()
-    made = editor.bookmark
-    entries = qloop.run_until_complete(bookmarks.entries())
-    assert [e.bookmark.id for e in entries] == [made.id]  # journaled before any edit
-    assert made.camera_id == "cam-01" and made.duration_s == pytest.approx(30.0, abs=0.002)
-    assert abs(made.start.timestamp() + 10 - pressed) < 1.0
-    # The editor: a name, a tag, a start two seconds earlier; Save edits that same bookmark.
-    editor.name_edit.setText("Van at the gate")
-    editor.tags_edit.setText("night, car")
-    editor.start_edit.setDateTime(editor.start_edit.dateTime().addSecs(-2))
-    editor.save()
-    qloop.run_until_complete(until(lambda: not editor.isVisible()))
-    assert editor.bookmark.id == made.id and editor.bookmark.tags == ("night", "car")
-    assert (made.start - editor.bookmark.start) >= timedelta(seconds=1.9)
-    sent = qloop.run_until_complete(bookmarks.wait_sent(5))
-    assert sent, qloop.run_until_complete(bookmarks.entries())
-    status, body = hub.get_json(f"/api/v1/bookmarks/{made.id}")
-    assert status == 200 and body["name"] == "Van at the gate"
-    # The dock lists it; the menu names the key; F1's sheet has it.
-    panel = window.bookmark_panel
-    qloop.run_until_complete(until(lambda: panel.found.bookmarks and not panel.found.pending_ids))
-    assert panel.table.item(0, 2).text() == shown("Van at the gate")
-    assert window.bookmark_action.shortcut().toString() == "B"
-    assert any(key == "B" for _s, keys in SHORTCUTS for key, _w in keys)
-    assert panel.search in window.panes()
-    qloop.run_until_complete(window.aclose())
+    async def scenario() -> None:
+        replay = FakeReplay()
+        window = WallWindow(station, 0, lambda: None, bookmarks=bookmarks, replay=replay)  # type: ignore[arg-type]
+        qtbot.addWidget(window)
+        window.show()
+        wall = station.walls[0]
+        wall.select(wall.layout.tiles[0].id)  # cam-01
+        window.activateWindow()
+        window.focus_wall()
+        await until(lambda: window.isActiveWindow() and window.wall_view.hasFocus())
+        pressed = time.time()
+        qtbot.keyClick(window.wall_view, Qt.Key.Key_B)
+        await until(lambda: window.bookmark_editor is not None)
+        editor = window.bookmark_editor
+        assert editor.isVisible() and not editor.isModal()
+        made = editor.bookmark
+        entries = await bookmarks.entries()
+        assert [e.bookmark.id for e in entries] == [made.id]  # journaled before any edit
+        assert made.camera_id == "cam-01" and made.duration_s == pytest.approx(30.0, abs=0.002)
+        assert abs(made.start.timestamp() + 10 - pressed) < 1.0
+        # The editor: a name, a tag, a start two seconds earlier; Save edits that same bookmark.
+        editor.name_edit.setText("Van at the gate")
+        editor.tags_edit.setText("night, car")
+        editor.start_edit.setDateTime(editor.start_edit.dateTime().addSecs(-2))
+        editor.save()
+        await until(lambda: not editor.isVisible())
+        assert editor.bookmark.id == made.id and editor.bookmark.tags == ("night", "car")
+        assert (made.start - editor.bookmark.start) >= timedelta(seconds=1.9)
+        sent = await bookmarks.wait_sent(5)
+        assert sent, await bookmarks.entries()
+        status, body = hub.get_json(f"/api/v1/bookmarks/{made.id}")
+        assert status == 200 and body["name"] == "Van at the gate"
+        # The dock lists it; the menu names the key; F1's sheet has it.
+        panel = window.bookmark_panel
+        await until(lambda: panel.found.bookmarks and not panel.found.pending_ids)
+        assert panel.table.item(0, 2).text() == shown("Van at the gate")
+        assert window.bookmark_action.shortcut().toString() == "B"
+        assert any(key == "B" for _s, keys in SHORTCUTS for key, _w in keys)
+        assert panel.search in window.panes()
+        await window.aclose()
+
+    qloop.run_until_complete(scenario())
 
 
 def test_b_without_a_camera_says_so_and_makes_nothing(qtbot, qloop, bookmarks, station):
@@ -219,3 +222,18 @@ def test_the_list_finds_filters_plays_edits_protects_and_deletes(qtbot, qloop, b
         await panel.aclose()
 
     qloop.run_until_complete(scenario())
+
+
+def test_a_hub_without_bookmarks_takes_b_and_the_dock_away(qtbot, qloop, bookmarks, station):
+    window = WallWindow(station, 0, lambda: None, bookmarks=bookmarks)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.bookmark_action.isVisible() and window.bookmark_panel.search in window.panes()
+    window.drop_bookmarks()
+    assert not window.bookmark_action.isVisible() and not window.bookmark_action.isEnabled()
+    assert window.bookmark_panel.search not in window.panes()
+    wall = station.walls[0]
+    wall.select(wall.layout.tiles[0].id)
+    window.create_bookmark()
+    assert window.bookmark_editor is None
+    assert qloop.run_until_complete(bookmarks.entries()) == []
