@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
-from console.alerts.replay import PRE_ROLL_S, AlarmReplay, ReplayStatus
+from console.alerts.replay import PRE_ROLL_S, AlarmReplay, Moment, ReplayStatus
 from console.base import timecode
 from console.base.marshal import Marshal
 from console.base.notices import Notices
@@ -128,5 +128,25 @@ def test_a_hub_that_refuses_the_playback_is_reported_in_plain_words(hub_factory)
         await until(lambda: replay.state.status is ReplayStatus.FAILED, 5, "the refusal")
         assert "playback" in replay.state.message.lower()
         assert replay.state.alert == alert
+
+    run(hub, body)
+
+
+def test_a_moment_plays_from_exactly_its_time_and_says_why_when_it_cannot(hub_factory):
+    hub = hub_factory(recorded_since=time.time() - 600)
+
+    async def body(replay: AlarmReplay, client) -> None:
+        at = datetime.now(timezone.utc) - timedelta(seconds=30)
+        moment = Moment("cam-03", at, "Van at the gate", until=at + timedelta(seconds=30))
+        replay.show_moment(moment)
+        assert replay.state.moment == moment and replay.state.alert is None
+        await until(lambda: replay.state.status is ReplayStatus.PLAYING, 15, "the replay")
+        assert replay.state.moment == moment
+        assert abs((replay.state.start - at).total_seconds()) < 0.002  # no pre-roll
+        code = shown_code(replay)
+        assert code is not None and abs(code / 1000 - at.timestamp()) < 0.5
+        replay.show_moment(Moment("cam-08", at, "PTZ"))
+        await until(lambda: replay.state.status is ReplayStatus.UNAVAILABLE, 5, "the answer")
+        assert replay.state.message == "Rooftop PTZ is not recorded: only live video can be shown."
 
     run(hub, body)
