@@ -20,7 +20,7 @@ from console.hub.registry import HubConfig
 from console.hub.retry import Backoff
 from console.hub.tessera_api import TesseraHubClient
 from tests.support.hubthread import HubThread
-from widgets.bookmarks.bookmark_editor import parse_tags
+from widgets.bookmarks.bookmark_editor import BookmarkEditor, parse_tags
 from widgets.bookmarks.bookmark_list import BookmarkListPanel, parse_search
 from widgets.common.hub_text import shown
 from widgets.shell.wall_window import SHORTCUTS, WallWindow
@@ -237,3 +237,63 @@ def test_a_hub_without_bookmarks_takes_b_and_the_dock_away(qtbot, qloop, bookmar
     window.create_bookmark()
     assert window.bookmark_editor is None
     assert qloop.run_until_complete(bookmarks.entries()) == []
+
+
+def test_while_the_hub_is_away_the_list_shows_its_own_as_pending(qtbot, qloop, tmp_path):
+    client = TesseraHubClient(HubConfig(url="http://127.0.0.1:9", operator="ana", timeout_s=0.5))
+    book = Bookmarks(client, tmp_path / "away.sqlite3", backoff=Backoff(5.0, 5.0, jitter=0.0))
+
+    async def scenario() -> None:
+        await book.open()
+        try:
+            made = await book.create("cam-03", datetime.now(timezone.utc), tags=["night"])
+            panel = BookmarkListPanel(book, lambda cam: cam, lambda _b: None)
+            qtbot.addWidget(panel)
+            await until(lambda: [b.id for b in panel.found.bookmarks] == [made.id], 5)
+            assert state_of(panel, made.id) == "pending"
+            assert "1 not yet on the hub" in panel.summary.text()
+            assert "the hub's are not shown" in panel.summary.text()
+            panel.search.setText("#day")  # the journal's own are searched too
+            panel.refresh_now()
+            await until(lambda: not panel.found.bookmarks, 5)
+            await panel.aclose()
+        finally:
+            await book.close()
+            await client.close()
+
+    qloop.run_until_complete(scenario())
+
+
+def test_the_editor_says_why_it_cannot_save_and_esc_leaves_the_bookmark_as_made(
+    qtbot, qloop, bookmarks, qapp
+):
+    # As in the console: closing the only window (the editor, here) does not quit the loop.
+    qapp.setQuitOnLastWindowClosed(False)
+
+    async def scenario() -> None:
+        made = await bookmarks.create("cam-01", datetime.now(timezone.utc))
+        editor = BookmarkEditor(bookmarks, made, lambda cam: "Gate <i>1</i>")
+        qtbot.addWidget(editor)
+        editor.show()
+        assert editor.camera_label.text() == shown("Gate <i>1</i>")
+        editor.end_edit.setDateTime(editor.start_edit.dateTime().addSecs(-5))
+        editor.save()
+        await until(lambda: editor.problem.text() != "")
+        assert editor.problem.text() == "A bookmark cannot end before it starts."
+        assert editor.isVisible()
+        qtbot.keyClick(editor, Qt.Key.Key_Escape)
+        assert not editor.isVisible()
+        (entry,) = await bookmarks.entries()
+        kept = entry.bookmark  # as made (the hub may have acknowledged it meanwhile)
+        assert (kept.start, kept.end, kept.name, kept.tags) == (
+            made.start,
+            made.end,
+            made.name,
+            made.tags,
+        )
+        await editor.aclose()
+
+    try:
+        qloop.run_until_complete(scenario())
+    finally:
+        qapp.setQuitOnLastWindowClosed(True)
