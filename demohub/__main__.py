@@ -22,6 +22,7 @@ import sys
 import threading
 from pathlib import Path
 
+from console.base.logsetup import LOG_FORMAT
 from demohub.hub import run_hub
 from demohub.ptz import DEFAULT_LOCK_IDLE_S
 from demohub.recordings import DEFAULT_RETENTION_S
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=args.log_level.upper(),
         stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=LOG_FORMAT,
     )
     if args.cameras < 1:
         parser.error("--cameras must be 1 or more")

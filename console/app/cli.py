@@ -11,6 +11,7 @@ from pathlib import Path
 
 from console import __version__
 from console.app.settings import HW_DECODING_CHOICES
+from console.base.logsetup import configure_logging
 from console.media.frame import RENDER_PATHS
 from console.wall.layout import PRESETS
 
@@ -101,14 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             preset(opts.layout)
         except LayoutError as e:
             _console_parser().error(str(e))
-    logging.basicConfig(
-        level=logging.DEBUG
-        if opts.verbose > 1
-        else logging.INFO
-        if opts.verbose
-        else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(opts.verbose)
     from console.app.console_app import ConsoleOptions, run_console
 
     code = run_console(

@@ -161,8 +161,8 @@ class ConsoleApp:
         self._gateway_started: asyncio.Task[StreamGateway] | None = None
         self._libvlc_opens_rtsp = False
         self._sources_dialog: Any = None  # the open SourcesDialog (a view: typed loosely here)
-        # Sources whose password is needed and not kept (no keyring): (name, label, user).
-        self._passwords_to_ask: list[tuple[str, str, str]] = []
+        # Sources whose password is needed and not kept (no keyring).
+        self._passwords_to_ask: list[SourceConfig] = []
         self._typed_passwords: dict[str, str] = {}
         self.joysticks: JoystickInput | None = None  # with options.joystick
         self.joystick_steering: JoystickSteering | None = None
@@ -386,10 +386,7 @@ class ConsoleApp:
                     "None of the configured sources can be connected (see the notices); "
                     "start with --demo for the demo hub, or fix them with `tessera sources`."
                 )
-            self._passwords_to_ask = [
-                (name, prepared.labels.get(name, name), self._source_user(name))
-                for name in prepared.needs_password
-            ]
+            self._passwords_to_ask = [s for s in sources if s.name in prepared.needs_password]
             self.hub_label = "Sources: " + ", ".join(prepared.labels.values())
             return prepared.client, list(prepared.configs)
         assert url is not None
@@ -453,9 +450,6 @@ class ConsoleApp:
         if self._sources_reach is not None:
             self._sources_reach.source_back.connect(lambda *_: bookmarks.nudge())
 
-    def _source_user(self, name: str) -> str:
-        return next((s.username for s in self.sources if s.name == name), "")
-
     def _ask_passwords(self) -> None:
         """With no keyring, ask for each password a source needs, one after the other; once
         given (kept in memory only), the console reconnects to its sources with them."""
@@ -463,17 +457,17 @@ class ConsoleApp:
             return
         from widgets.sources.password_prompt import ask_password
 
-        name, label, user = self._passwords_to_ask.pop(0)
+        source = self._passwords_to_ask.pop(0)
 
         def answered(password: str | None) -> None:
             if password is not None:
-                self._typed_passwords[f"source/{name}"] = password
+                self._typed_passwords[source.credential_key] = password
             if self._passwords_to_ask:
                 self._ask_passwords()
             elif self._typed_passwords and not self._quit.is_set():
                 self._tasks.spawn(self._use_typed_passwords(), "typed-passwords")
 
-        ask_password(self.windows[0], label, user, answered)
+        ask_password(self.windows[0], source.display_name, source.username, answered)
 
     async def _use_typed_passwords(self) -> None:
         typed, self._typed_passwords = self._typed_passwords, {}

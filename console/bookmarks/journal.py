@@ -346,20 +346,7 @@ class Journal:
                 "INSERT OR IGNORE INTO bookmarks (id, camera_id, start_ms, end_ms, name, "
                 "description, tags, protected, created_ms, created_by, protect_rev, added_ms) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    bookmark.id,
-                    bookmark.camera_id,
-                    to_ms(bookmark.start),
-                    to_ms(bookmark.end),
-                    bookmark.name,
-                    bookmark.description,
-                    json.dumps(list(bookmark.tags)),
-                    int(bookmark.protected),
-                    to_ms(bookmark.created_at),
-                    bookmark.created_by,
-                    int(bookmark.protected),
-                    round(time.time() * 1000),
-                ),
+                (*_row(bookmark), int(bookmark.protected), round(time.time() * 1000)),
             )
         return self._must(bookmark.id)
 
@@ -371,20 +358,7 @@ class Journal:
                 "INSERT OR IGNORE INTO bookmarks (id, camera_id, start_ms, end_ms, name, "
                 "description, tags, protected, created_ms, created_by, revision, content_rev, "
                 "content_synced, added_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?)",
-                (
-                    bookmark.id,
-                    bookmark.camera_id,
-                    to_ms(bookmark.start),
-                    to_ms(bookmark.end),
-                    bookmark.name,
-                    bookmark.description,
-                    json.dumps(list(bookmark.tags)),
-                    int(bookmark.protected),
-                    to_ms(bookmark.created_at),
-                    bookmark.created_by,
-                    bookmark.revision,
-                    round(time.time() * 1000),
-                ),
+                (*_row(bookmark), bookmark.revision, round(time.time() * 1000)),
             )
         return self._must(bookmark.id)
 
@@ -459,3 +433,19 @@ class Journal:
         with self._writing() as db:
             db.execute("UPDATE bookmarks SET failed = ? WHERE id = ?", (reason, bookmark_id))
         return self._must(bookmark_id)
+
+
+def _row(bookmark: Bookmark) -> tuple[object, ...]:
+    """A bookmark's own columns, in the order of the journal's INSERTs (id ... created_by)."""
+    return (
+        bookmark.id,
+        bookmark.camera_id,
+        to_ms(bookmark.start),
+        to_ms(bookmark.end),
+        bookmark.name,
+        bookmark.description,
+        json.dumps(list(bookmark.tags)),
+        int(bookmark.protected),
+        to_ms(bookmark.created_at),
+        bookmark.created_by,
+    )

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TextIO
 
 from console.base.jsonfile import config_dir
+from console.base.logsetup import configure_logging
 from console.base.redact import redact_url
 from console.sources.camera_lists import (
     ListedCamera,
@@ -359,14 +360,7 @@ class SourcesCommand:
 
     def run(self, argv: list[str]) -> int:
         opts = _parser().parse_args(argv)
-        logging.basicConfig(
-            level=logging.DEBUG
-            if opts.verbose > 1
-            else logging.INFO
-            if opts.verbose
-            else logging.WARNING,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
+        configure_logging(opts.verbose)
         try:
             if opts.command == "list":
                 return self.list_sources()

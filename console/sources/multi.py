@@ -67,6 +67,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+F = TypeVar("F")
 
 
 class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, BookmarksFacet):
@@ -106,10 +107,9 @@ class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookm
         """(source name, its client, the source's own id) for a console-wide id."""
         source, own = split_camera_id(qualified_id)
         if source is None or source not in self._sources:
-            if source is not None and source not in self._sources and self._first:
-                # "name/x" where name is no source: the id of the first source has a "/".
-                own = qualified_id
-            source = self._first
+            # No source part, or "name/x" where name is no source: an id of the first source
+            # (which may itself hold a "/").
+            source, own = self._first, qualified_id
         return source, self._sources[source], own
 
     def source_of(self, qualified_id: str) -> str:
@@ -133,6 +133,48 @@ class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookm
             id=qualify(source, bookmark.id),
             camera_id=qualify(source, bookmark.camera_id),
         )
+
+    def _facet(
+        self, some_id: str, facet_of: Callable[[HubClient], F | None], lacks: str
+    ) -> tuple[str, F, str]:
+        """(source, the source's facet, its own id) for a camera, alert or bookmark id;
+        HubNotSupported naming the source when it lacks the facet ("has no PTZ")."""
+        source, client, own = self.route(some_id)
+        facet = facet_of(client)
+        if facet is None:
+            raise HubNotSupported(message=f"source {source} {lacks}")
+        return source, facet, own
+
+    async def _ask_each(
+        self, names: Sequence[str], ask: Callable[[str], Awaitable[T]]
+    ) -> tuple[list[tuple[str, T]], list[tuple[str, HubError]]]:
+        """Ask every source in `names` at once: (the answers, the sources that failed with a
+        HubError). Anything else (a bug, a cancellation) is raised."""
+        results = await asyncio.gather(*(ask(n) for n in names), return_exceptions=True)
+        answered: list[tuple[str, T]] = []
+        failed: list[tuple[str, HubError]] = []
+        for name, result in zip(names, results, strict=True):
+            if isinstance(result, HubError):
+                failed.append((name, result))
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                answered.append((name, result))
+        return answered, failed
+
+    def _did_not_answer(self, name: str, error: HubError, position: int) -> Rejected:
+        return Rejected(
+            position=position,
+            item_id=name,
+            reason=f"the source {self.label(name)} did not answer ({error.operator_message})",
+        )
+
+    @staticmethod
+    def _qualified(source: str, rejected: Sequence[Rejected]) -> list[Rejected]:
+        return [
+            dataclasses.replace(r, item_id=qualify(source, r.item_id) if r.item_id else r.item_id)
+            for r in rejected
+        ]
 
     # -- what every hub has -----------------------------------------------------------------------
     async def info(self) -> HubInfo:
@@ -158,49 +200,31 @@ class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookm
         return list((await self.camera_list()).cameras)
 
     async def camera_list(self, limit: int | None = None) -> CameraList:
-        names = list(self._sources)
-        results = await asyncio.gather(
-            *(self._sources[n].camera_list(limit) for n in names), return_exceptions=True
+        answered, failed = await self._ask_each(
+            list(self._sources), lambda n: self._sources[n].camera_list(limit)
         )
         cameras: list[Camera] = []
         rejected: list[Rejected] = []
         total = not_read = 0
-        for name, result in zip(names, results, strict=True):
-            if isinstance(result, asyncio.CancelledError):
-                raise result
-            if isinstance(result, CameraList):
-                listed = tuple(self._camera(name, c) for c in result.cameras)
-                self._last_cameras[name] = listed
-                cameras.extend(listed)
-                rejected.extend(
-                    dataclasses.replace(
-                        r, item_id=qualify(name, r.item_id) if r.item_id else r.item_id
-                    )
-                    for r in result.rejected
-                )
-                total += result.total
-                not_read += result.not_read
-                continue
-            if not isinstance(result, HubError):
-                raise result  # a bug, not a source that failed
+        for name, found in answered:
+            listed = tuple(self._camera(name, c) for c in found.cameras)
+            self._last_cameras[name] = listed
+            cameras.extend(listed)
+            rejected.extend(self._qualified(name, found.rejected))
+            total += found.total
+            not_read += found.not_read
+        for name, error in failed:
             kept = self._last_cameras.get(name, ())
             log.warning(
                 "source %s: camera list not read (%s); %d cameras kept from before",
                 name,
-                result,
+                error,
                 len(kept),
             )
             cameras.extend(kept)
             total += len(kept)
             if not kept:
-                rejected.append(
-                    Rejected(
-                        position=len(rejected),
-                        item_id=name,
-                        reason=f"the source {self._labels.get(name, name)} did not answer "
-                        f"({result.operator_message})",
-                    )
-                )
+                rejected.append(self._did_not_answer(name, error, len(rejected)))
                 total += 1
         if limit is not None and len(cameras) > limit:
             not_read += len(cameras) - limit
@@ -276,11 +300,7 @@ class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookm
         return self if any(c.bookmarks_facet for c in self._sources.values()) else None
 
     def _ptz(self, camera_id: str) -> tuple[str, PtzFacet, str]:
-        source, client, own = self.route(camera_id)
-        facet = client.ptz_facet
-        if facet is None:
-            raise HubNotSupported(message=f"source {source} has no PTZ")
-        return source, facet, own
+        return self._facet(camera_id, lambda c: c.ptz_facet, "has no PTZ")
 
     async def _ptz_call(self, camera_id: str, call: Callable[[PtzFacet, str], Awaitable[T]]) -> T:
         _, facet, own = self._ptz(camera_id)
@@ -382,11 +402,7 @@ class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookm
 
     # alerts
     def _alerts(self, alert_or_camera_id: str) -> tuple[str, AlertsFacet, str]:
-        source, client, own = self.route(alert_or_camera_id)
-        facet = client.alerts_facet
-        if facet is None:
-            raise HubNotSupported(message=f"source {source} has no alerts")
-        return source, facet, own
+        return self._facet(alert_or_camera_id, lambda c: c.alerts_facet, "has no alerts")
 
     async def alerts(self, *, include_closed: bool = False) -> AlertSnapshot:
         """Every source's alerts; a source that does not answer now keeps nothing here (the
@@ -399,21 +415,15 @@ class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookm
             assert facet is not None
             return await facet.alerts(include_closed=include_closed)
 
-        results = await asyncio.gather(*(one(n) for n in names), return_exceptions=True)
+        answered, failed = await self._ask_each(names, one)
         alerts: list[Alert] = []
         rejected: list[Rejected] = []
-        errors: list[HubError] = []
-        for name, result in zip(names, results, strict=True):
-            if isinstance(result, AlertSnapshot):
-                self._alert_seqs[name] = result.seq
-                alerts.extend(self._alert(name, a) for a in result.alerts)
-                rejected.extend(result.rejected)
-            elif isinstance(result, HubNotSupported):
-                continue
-            elif isinstance(result, HubError):
-                errors.append(result)
-            else:
-                raise result
+        for name, snapshot in answered:
+            self._alert_seqs[name] = snapshot.seq
+            alerts.extend(self._alert(name, a) for a in snapshot.alerts)
+            rejected.extend(snapshot.rejected)
+        # A source whose hub turns out to have no alerts is no failure.
+        errors = [e for _, e in failed if not isinstance(e, HubNotSupported)]
         if errors and not alerts and len(errors) == len(names):
             raise errors[0]
         return AlertSnapshot(alerts=tuple(alerts), seq=self._seq, rejected=tuple(rejected))
@@ -457,11 +467,7 @@ class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookm
 
     # recordings
     def _recordings(self, camera_id: str) -> tuple[str, RecordingsFacet, str]:
-        source, client, own = self.route(camera_id)
-        facet = client.recordings_facet
-        if facet is None:
-            raise HubNotSupported(message=f"source {source} keeps no recordings")
-        return source, facet, own
+        return self._facet(camera_id, lambda c: c.recordings_facet, "keeps no recordings")
 
     async def recordings(
         self, camera_id: str, start: datetime | None = None, end: datetime | None = None
@@ -497,30 +503,25 @@ class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookm
                 return RecordingsSearch((), tuple(own for _, own in groups[source]))
             return await facet.recordings_search([own for _, own in groups[source]], start, end)
 
-        results = await asyncio.gather(*(one(n) for n in names), return_exceptions=True)
+        answered, failed = await self._ask_each(names, one)
         found: list[Recordings] = []
         not_recorded: list[str] = []
         rejected: list[Rejected] = []
-        errors: list[HubError] = []
-        for source, result in zip(names, results, strict=True):
-            if isinstance(result, RecordingsSearch):
-                found.extend(
-                    dataclasses.replace(r, camera_id=qualify(source, r.camera_id))
-                    for r in result.recordings
-                )
-                not_recorded.extend(qualify(source, c) for c in result.not_recorded)
-                rejected.extend(result.rejected)
-            elif isinstance(result, HubError):
-                errors.append(result)
-                log.warning("source %s: recordings search failed: %s", source, result)
-                rejected.extend(
-                    Rejected(order[camera_id], camera_id, f"source {source} did not answer")
-                    for camera_id, _ in groups[source]
-                )
-            else:
-                raise result
-        if errors and len(errors) == len(names):
-            raise errors[0]
+        for source, result in answered:
+            found.extend(
+                dataclasses.replace(r, camera_id=qualify(source, r.camera_id))
+                for r in result.recordings
+            )
+            not_recorded.extend(qualify(source, c) for c in result.not_recorded)
+            rejected.extend(result.rejected)
+        for source, error in failed:
+            log.warning("source %s: recordings search failed: %s", source, error)
+            rejected.extend(
+                Rejected(order[camera_id], camera_id, f"source {source} did not answer")
+                for camera_id, _ in groups[source]
+            )
+        if failed and not answered:
+            raise failed[0][1]
         found.sort(key=lambda r: order.get(r.camera_id, len(order)))
         return RecordingsSearch(tuple(found), tuple(not_recorded), tuple(rejected))
 
@@ -552,23 +553,18 @@ class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookm
             assert facet is not None  # only sources with the facet are asked
             return await facet.event_history(start, end, asked[source], kinds, limit)
 
-        results = await asyncio.gather(*(one(n) for n in names), return_exceptions=True)
+        answered, failed = await self._ask_each(names, one)
         alerts: list[Alert] = []
         rejected: list[Rejected] = []
-        errors: list[HubError] = []
         more = False
-        for source, result in zip(names, results, strict=True):
-            if isinstance(result, AlertHistory):
-                alerts.extend(self._alert(source, a) for a in result.alerts)
-                rejected.extend(result.rejected)
-                more = more or result.more
-            elif isinstance(result, HubError):
-                errors.append(result)
-                log.warning("source %s: event history failed: %s", source, result)
-            else:
-                raise result
-        if errors and len(errors) == len(names):
-            raise errors[0]
+        for source, history in answered:
+            alerts.extend(self._alert(source, a) for a in history.alerts)
+            rejected.extend(history.rejected)
+            more = more or history.more
+        for source, error in failed:
+            log.warning("source %s: event history failed: %s", source, error)
+        if failed and not answered:
+            raise failed[0][1]
         alerts.sort(key=lambda a: a.started)
         more = more or len(alerts) > limit
         return AlertHistory(start, end, tuple(alerts[:limit]), more, tuple(rejected))
@@ -591,11 +587,7 @@ class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookm
 
     # bookmarks
     def _bookmarks(self, camera_or_bookmark_id: str) -> tuple[str, BookmarksFacet, str]:
-        source, client, own = self.route(camera_or_bookmark_id)
-        facet = client.bookmarks_facet
-        if facet is None:
-            raise HubNotSupported(message=f"source {source} keeps no bookmarks")
-        return source, facet, own
+        return self._facet(camera_or_bookmark_id, lambda c: c.bookmarks_facet, "keeps no bookmarks")
 
     def new_bookmark_id(self, camera_id: str) -> str:
         source, client, own = self.route(camera_id)
@@ -625,33 +617,16 @@ class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookm
                 own_query = dataclasses.replace(query, camera_ids=frozenset(wanted[name]))
             return await facet.bookmarks(own_query)
 
-        results = await asyncio.gather(*(one(n) for n in names), return_exceptions=True)
+        answered, failed = await self._ask_each(names, one)
         found: list[Bookmark] = []
         rejected: list[Rejected] = []
-        errors: list[HubError] = []
-        for name, result in zip(names, results, strict=True):
-            if isinstance(result, BookmarkList):
-                found.extend(self._bookmark(name, b) for b in result.bookmarks)
-                rejected.extend(
-                    dataclasses.replace(
-                        r, item_id=qualify(name, r.item_id) if r.item_id else r.item_id
-                    )
-                    for r in result.rejected
-                )
-            elif isinstance(result, HubError):
-                errors.append(result)
-                rejected.append(
-                    Rejected(
-                        position=len(rejected),
-                        item_id=name,
-                        reason=f"the source {self._labels.get(name, name)} did not answer "
-                        f"({result.operator_message})",
-                    )
-                )
-            else:
-                raise result
-        if errors and len(errors) == len(names):
-            raise errors[0]
+        for name, listed in answered:
+            found.extend(self._bookmark(name, b) for b in listed.bookmarks)
+            rejected.extend(self._qualified(name, listed.rejected))
+        for name, error in failed:
+            rejected.append(self._did_not_answer(name, error, len(rejected)))
+        if failed and not answered:
+            raise failed[0][1]
         found.sort(key=lambda b: (b.start, b.id))
         return BookmarkList(tuple(found), self._seq, tuple(rejected))
 
