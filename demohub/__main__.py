@@ -25,7 +25,7 @@ from pathlib import Path
 from console.base.logsetup import LOG_FORMAT
 from demohub.hub import run_hub
 from demohub.ptz import DEFAULT_LOCK_IDLE_S
-from demohub.recordings import DEFAULT_RETENTION_S
+from demohub.recordings import DEFAULT_MAX_PLAYBACKS, DEFAULT_RETENTION_S
 from demohub.state import default_state_dir
 
 
@@ -68,6 +68,22 @@ def main(argv: list[str] | None = None) -> int:
         help="on: cam-10 is not recorded for one minute in every ten (hh:08-hh:09, hh:18-hh:19, "
         "... UTC), so there are gaps in its recordings (the default); off: no gaps",
     )
+    parser.add_argument(
+        "--recorded-for",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="start with this much recorded history, as if recording had begun that long before "
+        "the hub started (the scenes are functions of time; default 0: none yet)",
+    )
+    parser.add_argument(
+        "--max-playbacks",
+        type=int,
+        default=DEFAULT_MAX_PLAYBACKS,
+        metavar="N",
+        help="playback streams served at once; more are refused with 503 "
+        f"(default {DEFAULT_MAX_PLAYBACKS})",
+    )
     state = parser.add_mutually_exclusive_group()
     state.add_argument(
         "--state",
@@ -100,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--cameras must be 1 or more")
     if not args.ptz_lock_idle > 0:
         parser.error("--ptz-lock-idle must be more than 0")
+    if not (math.isfinite(args.recorded_for) and args.recorded_for >= 0):
+        parser.error("--recorded-for must be 0 or more")
+    if args.max_playbacks < 0:
+        parser.error("--max-playbacks must be 0 or more")
     if not (math.isfinite(args.retention_s) and args.retention_s >= 0):
         parser.error("--retention-s must be 0 or more")
     return run_hub(
@@ -110,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         alert_scenario=args.alerts == "scripted",
         recording_retention_s=args.retention_s,
         recording_gaps=args.recording_gaps == "on",
+        max_playback_sessions=args.max_playbacks,
+        recorded_for_s=args.recorded_for,
         state_dir=None if args.no_state else (args.state or default_state_dir()),
     )
 

@@ -1452,12 +1452,16 @@ def run_hub(
     recording_retention_s: float = DEFAULT_RETENTION_S,
     state_dir: Path | None = None,
     recording_gaps: bool = True,
+    max_playback_sessions: int = DEFAULT_MAX_PLAYBACKS,
+    recorded_for_s: float = 0.0,
 ) -> int:
     """Run the demo hub in the foreground until SIGINT/SIGTERM; returns the exit status.
 
     `alert_scenario`: play the scripted alerts (`--alerts scripted`, the default).
     `recording_retention_s`: how long recordings are kept (`--retention-s`; 0: none).
     `recording_gaps`: cam-10's scheduled gaps (`--recording-gaps on`, the default).
+    `max_playback_sessions`: playback streams at once (`--max-playbacks`).
+    `recorded_for_s`: recorded history at start (`--recorded-for`; 0: recording begins now).
 
     Prints `Tessera demo hub listening on http://HOST:PORT` (flushed) once it accepts
     connections.
@@ -1471,6 +1475,8 @@ def run_hub(
             recording_retention_s=recording_retention_s,
             recording_gaps=recording_gaps,
             state_dir=state_dir,
+            max_playback_sessions=max_playback_sessions,
+            recorded_since=time.time() - recorded_for_s if recorded_for_s > 0 else None,
         )
         try:
             await hub.start(host, port)

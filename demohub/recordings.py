@@ -44,7 +44,9 @@ __all__ = [
 ]
 
 DEFAULT_RETENTION_S = 3600.0
-DEFAULT_MAX_PLAYBACKS = 4  # playback sessions (encoder threads) at once, per hub
+# Playback sessions (encoder threads) at once, per hub: a 4x4 wall in playback, with room for
+# the frame grabs of a frame step and the sessions still closing after a seek.
+DEFAULT_MAX_PLAYBACKS = 32
 # A playback URL's `start` may have slid this far out of the recordings (at the retention edge)
 # between asking for the URL and opening it.
 START_GRACE_S = 30.0

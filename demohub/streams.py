@@ -113,7 +113,7 @@ class TsMuxer:
             self._sink,
             "w",
             format="mpegts",
-            options={"pat_period": "0.1", "sdt_period": "0.5"},
+            options={"pat_period": "0.1", "sdt_period": "0.5", "omit_video_pes_length": "0"},
             container_options={"flush_packets": "1", "max_delay": "0"},
             buffer_size=16 * 1024,
         )

@@ -233,7 +233,7 @@ def test_playback_endpoint_refusals(hub_factory):
 def test_playback_sessions_are_limited(hub_factory):
     now = time.time()
     hub = hub_factory(recorded_since=now - 100, max_playback_sessions=2)
-    assert DEFAULT_MAX_PLAYBACKS == 4
+    assert DEFAULT_MAX_PLAYBACKS >= 16  # a 4x4 wall can play back
     urls = [playback(hub, f"cam-0{n}", unix_iso(now - 10 * n))[1]["url"] for n in (1, 2, 4)]
     first = open_raw_stream(hub, stream_path(urls[0]))
     second = open_raw_stream(hub, stream_path(urls[1]))

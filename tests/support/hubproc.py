@@ -33,7 +33,9 @@ class HubProcess:
         cameras: int | None = None,
         alerts: str | None = None,
         state_dir: Path | None = None,
+        extra_args: tuple[str, ...] = (),
     ) -> None:
+        self.extra_args = extra_args  # more `python -m demohub` options
         self.port = port or free_port()
         self.cameras = cameras
         self.alerts = alerts  # "scripted" (the hub's default) or "off"
@@ -61,6 +63,7 @@ class HubProcess:
         if self.alerts is not None:
             args += ["--alerts", self.alerts]
         args += ["--no-state"] if self.state_dir is None else ["--state", str(self.state_dir)]
+        args += list(self.extra_args)
         self.proc = subprocess.Popen(
             args,
             stdin=subprocess.PIPE,  # closed when we die: the hub then exits too
