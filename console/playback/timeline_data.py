@@ -25,6 +25,7 @@ __all__ = [
     "MARK_BOOKMARK",
     "MARK_TRAINEE_ACK",
     "MORE_ALERTS",
+    "NOT_ASKED",
     "CameraTrack",
     "TimelineData",
     "TimelineMark",
@@ -40,6 +41,7 @@ MARK_TRAINEE_ACK = "trainee_ack"
 
 _T = TypeVar("_T")
 
+NOT_ASKED = "Some of these cameras could not be looked up on the hub."
 MORE_ALERTS = "There are more alerts than shown; zoom in to see them all."
 
 
@@ -188,6 +190,9 @@ async def _asked(problems: list[str], empty: _T, asking: Awaitable[_T]) -> _T:
         return empty
     except HubError as exc:
         problems.append(exc.operator_message)
+        return empty
+    except ValueError:  # the client refused to ask (a camera id it cannot send, say)
+        problems.append(NOT_ASKED)
         return empty
 
 

@@ -8,14 +8,20 @@ one row per camera (recorded spans filled, gaps empty, a camera that is not reco
 
 The owner feeds it: `set_data` when the data for `range_changed`'s range has loaded,
 `set_position` as the wall's playback clock moves. It asks the owner through its signals:
-`seek_requested` (a click, a drag on the axis, Shift+arrows), `range_changed` (pan, zoom) and
-`go_to_requested` (Ctrl+G). Painting is bounded by pixels, not by data: spans are found by
-bisection within the visible range and runs closer than a pixel are drawn as one.
+`seek_requested` (a click, a drag on the axis, Shift+arrows), `range_changed` (whenever the
+visible range changes: zoom, keys, `set_range`, follow; a drag of the rows says it once, on
+release; a wheel says it per notch, so the owner should load lazily) and `go_to_requested`
+(Ctrl+G). Time outside the loaded data's range is drawn as the strip's surface, not as a gap;
+`TimelineData.problem` shows as "Incomplete" in the corner, with the reason as its tooltip.
+
+Painting is bounded by pixels, not by data: spans are found by bisection within the visible
+range, runs closer than a pixel are drawn as one, and marks one per pixel column and width.
 """
 
 from __future__ import annotations
 
 import bisect
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -91,6 +97,7 @@ BOOKMARK = QColor(190, 140, 230)
 ACK = QColor(150, 200, 150)
 TRAINEE_ACK = QColor(90, 200, 220)
 CURSOR = theme.SELECTED
+PROBLEM_WORD = "Incomplete"
 GAP = theme.BACKGROUND
 
 
@@ -177,7 +184,7 @@ class TimelineView(QWidget):
         """The wall clock's cursor (None: none). With follow on, a cursor that leaves the
         visible range pans it back into view."""
         self._position = None if t is None else _utc(t)
-        if self._follow and self._position is not None:
+        if self._follow and self._position is not None and self._press is None:
             self._keep_in_view(self._position)
         self.update()
 
@@ -399,7 +406,9 @@ class TimelineView(QWidget):
             return
         if not self._dragging and abs(point.x() - self._press.x()) < DRAG_THRESHOLD_PX:
             return
-        self._dragging = True
+        if not self._dragging:
+            self._dragging = True
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
         start, end = self._press_range
         shift = (end - start) * ((self._press.x() - point.x()) / self.plot_rect().width())
         self._apply_range(start + shift, end + shift, emit=False)
@@ -409,6 +418,7 @@ class TimelineView(QWidget):
             super().mouseReleaseEvent(event)
             return
         if self._dragging:
+            self.unsetCursor()
             self.range_changed.emit(self._start, self._end)
         elif not self._scrubbing:
             self.seek_requested.emit(self.time_at(event.position().x()))
@@ -440,6 +450,10 @@ class TimelineView(QWidget):
         return best
 
     def _show_tooltip(self, event: QHelpEvent) -> None:
+        problem = self._data.problem if self._data is not None else ""
+        if problem and self._problem_rect().contains(event.pos()):
+            QToolTip.showText(event.globalPos(), html.escape(problem), self)
+            return
         mark = self.mark_at(event.pos())
         if mark is None:
             row = next((r for r in self._rows if r.top <= event.pos().y() < r.top + r.height), None)
@@ -471,7 +485,9 @@ class TimelineView(QWidget):
             p.fillRect(self.rect(), theme.SURFACE)
             plot = self.plot_rect()
             p.fillRect(QRect(plot.left(), AXIS_HEIGHT, plot.width(), self.height()), GAP)
+            self._paint_not_loaded(p, plot)
             self._paint_axis(p, plot)
+            self._paint_problem(p)
             for row in self._rows:
                 self._paint_row(p, plot, row)
             self._paint_cursor(p, plot)
@@ -481,6 +497,33 @@ class TimelineView(QWidget):
                 p.drawRect(self.rect().adjusted(1, 1, -1, -1))
         finally:
             p.end()
+
+    def _paint_not_loaded(self, p: QPainter, plot: QRect) -> None:
+        """Time outside the data's range (panned to, not loaded yet) is not a gap: it is
+        drawn as the strip's surface, not as empty rows."""
+        if self._data is None:
+            return
+        top, height = AXIS_HEIGHT, self.height() - AXIS_HEIGHT
+        if self._data.start > self._start:
+            right = min(plot.right() + 1, math.floor(self.x_of(self._data.start)))
+            p.fillRect(QRect(plot.left(), top, right - plot.left(), height), theme.SURFACE)
+        if self._data.end < self._end:
+            left = max(plot.left(), math.ceil(self.x_of(self._data.end)))
+            p.fillRect(QRect(left, top, plot.right() + 1 - left, height), theme.SURFACE)
+
+    @staticmethod
+    def _problem_rect() -> QRect:
+        return QRect(0, 0, LABEL_WIDTH, AXIS_HEIGHT)
+
+    def _paint_problem(self, p: QPainter) -> None:
+        """A word in the corner when the data is incomplete; its tooltip says why."""
+        if self._data is not None and self._data.problem:
+            p.setPen(theme.WARN)
+            p.drawText(
+                self._problem_rect().adjusted(4, 0, 0, 0),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                PROBLEM_WORD,
+            )
 
     def _tick_step(self, plot: QRect) -> int:
         span = (self._end - self._start).total_seconds()

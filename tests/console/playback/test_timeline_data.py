@@ -31,6 +31,7 @@ from console.playback.timeline_data import (
     MARK_BOOKMARK,
     MARK_TRAINEE_ACK,
     MORE_ALERTS,
+    NOT_ASKED,
     CameraTrack,
     TimelineData,
     TimelineMark,
@@ -268,3 +269,10 @@ def test_the_demo_hubs_recordings_gaps_alerts_and_bookmarks(hub_factory):
     acks = timeline.marks_of(MARK_ACK)
     assert [m.title for m in acks if m.camera_id == "cam-10"] == ["Acknowledged by ana"]
     assert [m.title for m in timeline.marks_of(MARK_BOOKMARK)] == ["Van at the gate"]
+
+
+def test_a_camera_the_client_refuses_to_ask_about_is_a_problem_not_an_exception():
+    refused = CannedRecordings(ValueError("camera id 'cam,03' cannot be sent"), ValueError("no"))
+    timeline = run(load_timeline(refused, None, CAMERAS, at(0), at(60)))  # type: ignore[arg-type]
+    assert timeline.problem == NOT_ASKED
+    assert [t.spans for t in timeline.cameras] == [(), ()]

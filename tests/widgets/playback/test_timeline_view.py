@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -28,6 +29,7 @@ from console.playback.timeline_data import (
     load_timeline,
 )
 from widgets.alarms.alert_overlay import alert_colour
+from widgets.common import theme
 from widgets.playback.timeline_view import (
     GAP,
     LABEL_WIDTH,
@@ -363,3 +365,16 @@ def test_axis_ticks_suit_the_zoom_in_local_time(view):
     for t, label in ticks:
         local = t.astimezone()
         assert (local.hour, local.minute) == (0, 0) and label == local.strftime("%a %d %b")
+
+
+def test_incomplete_data_says_so_in_the_corner_and_unloaded_time_is_no_gap(view):
+    view.set_data(replace(sample_data(), problem="The video hub cannot be reached."))
+    view.set_range(at(30), at(90))  # panned past the loaded hour
+    image = view.grab().toImage()
+    merged = view.row_rect("merged")
+    assert colour_at(image, view.x_of(at(83)), merged.center().y()) == theme.SURFACE
+    assert colour_at(image, view.x_of(at(45)), merged.center().y()) != theme.SURFACE
+    point = QPoint(10, 10)
+    QApplication.sendEvent(view, QHelpEvent(QEvent.Type.ToolTip, point, view.mapToGlobal(point)))
+    assert QToolTip.text() == "The video hub cannot be reached."
+    QToolTip.hideText()
