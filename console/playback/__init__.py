@@ -1,0 +1,1 @@
+"""Playback of recorded video: the timeline data, the playback clock."""
