@@ -69,5 +69,8 @@ class HandClock:
         self.paused += 1
 
     def move(self, seconds: float) -> None:
-        self._position = at(seconds)
-        self.ticked.emit(self._position)
+        self.move_to(at(seconds))
+
+    def move_to(self, position: datetime) -> None:
+        self._position = position
+        self.ticked.emit(position)
