@@ -203,6 +203,10 @@ class IncidentReplay:
     - `pause_reached(PausePoint)`: the position crossed a pause point moving forward; the
       clock was paused already.
     - `finished()`: the position passed the session's end.
+    - `reset()`: views re-read everything (the replay was closed: it draws nothing more).
+
+    With `overlays`, `camera_changed`, `reset` and `is_fading` it answers a wall view what the
+    live `AlarmBook` does, so the same tiles can draw it.
     """
 
     def __init__(self, session: IncidentSession, history: AlertHistory, clock: ReplayClock) -> None:
@@ -220,6 +224,9 @@ class IncidentReplay:
                 alerts.append(alert)
         alerts.sort(key=lambda a: (a.started, a.id))
         self._alerts = alerts
+        # The hub answered only part of the span (`more`) or sent alerts this console could not
+        # read: the replay shows what it has and says so.
+        self.incomplete = history.more or bool(history.rejected)
         self._by_id = {a.id: a for a in alerts}
         self._fired: dict[str, Alert] = {}  # id -> the replayed copy, in firing order
         self._trainee: dict[str, TraineeAck] = {}
@@ -232,11 +239,17 @@ class IncidentReplay:
         self.changed = Signal()
         self.pause_reached = Signal()
         self.finished = Signal()
+        self.reset = Signal()
+        self._closed = False
         clock.ticked.connect(self._on_tick)
 
     def close(self) -> None:
-        """Stop following the clock."""
+        """Stop following the clock; the tiles draw nothing more of it (`reset`)."""
+        if self._closed:
+            return
+        self._closed = True
         self.clock.ticked.disconnect(self._on_tick)
+        self.reset.emit()
 
     # -- reading ---------------------------------------------------------------------------------
     @property
@@ -256,7 +269,7 @@ class IncidentReplay:
         """What the camera's tile draws at the replay's position: its re-fired alerts that are
         active, then those fading out (in replay time), like `AlarmBook.overlays`."""
         position = self._position
-        if position is None:
+        if position is None or self._closed:
             return []
         out = []
         for alert_id, shown in self._fired.items():
@@ -268,6 +281,12 @@ class IncidentReplay:
                 out.append(Overlay(shown, opacity))
         out.sort(key=lambda o: (-o.opacity, -o.alert.priority, o.alert.started))
         return out
+
+    def is_fading(self) -> bool:
+        """Always False: a replayed alert fades in replay time, and every tick that moves a
+        fade tells its tile (`camera_changed`), so a wall needs no fade timer of its own (one
+        would run on while the replay is paused)."""
+        return False
 
     def entries(self) -> list[ReplayEntry]:
         """The re-fired alerts, newest first, each with the original and the trainee's

@@ -166,7 +166,10 @@ class ReplayAlarmList(QWidget):
         else:
             self.table.setCurrentCell(-1, -1)
         acked = sum(1 for e in entries if e.trainee is not None)
-        self.status.setText(f"{len(entries)} re-fired · {acked} acknowledged by the trainee")
+        text = f"{len(entries)} re-fired · {acked} acknowledged by the trainee"
+        if self.replay.incomplete:
+            text += " · the hub's history of this span is incomplete: some alerts may be missing"
+        self.status.setText(text)
 
     def selected_id(self) -> str | None:
         row = self.table.currentRow()

@@ -196,6 +196,22 @@ def test_nothing_re_fired_says_so():
 
 def test_the_replay_stops_following_the_clock_when_closed():
     replay, clock, events = make()
+    clock.move(10)
+    resets = []
+    replay.reset.connect(lambda: resets.append(True))
+    events.clear()
     replay.close()
-    clock.move(30)
-    assert events == [] and replay.entries() == []
+    replay.close()
+    assert resets == [True] and replay.overlays("cam-01") == []
+    clock.move(40)
+    assert events == [] and len(replay.entries()) == 2
+
+
+def test_a_wall_needs_no_fade_timer_the_ticks_move_the_fade():
+    replay, clock, events = make()
+    clock.move(20.5)
+    assert not replay.is_fading()
+    events.clear()
+    clock.move(20.6)
+    clock.move(20.7)
+    assert events == [("camera", "cam-01"), ("camera", "cam-01")]

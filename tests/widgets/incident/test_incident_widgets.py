@@ -4,6 +4,8 @@ saves; the summary dialog lists the re-fired alerts."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt
 
 from console.incident.model import IncidentSession, PausePoint
@@ -73,6 +75,16 @@ def test_re_fired_alerts_are_listed_and_enter_or_a_acknowledges_as_the_trainee(q
     qtbot.keyClick(view.table, Qt.Key.Key_A)
     assert replay.trainee_ack("a2").delay_s == 5
     assert "2 acknowledged by the trainee" in view.status.text()
+    assert "incomplete" not in view.status.text()
+
+
+def test_an_incomplete_history_is_said_in_the_list(qtbot):
+    session = IncidentSession("inc-2", "Gate", ("cam-01",), at(0), at(60))
+    partial = replace(history(alert("a1", "cam-01", 0, 5)), more=True)
+    replay = IncidentReplay(session, partial, HandClock())
+    view = ReplayAlarmList(replay, NAMES.__getitem__)
+    qtbot.addWidget(view)
+    assert replay.incomplete and "some alerts may be missing" in view.status.text()
 
 
 def test_the_panel_adds_removes_and_seeks_to_pause_points(qtbot):
