@@ -105,9 +105,16 @@ def session_from_json(raw: object) -> IncidentSession:
         end=_time(raw, "end", where),
         lead_in_s=float(lead),
         pause_points=tuple(points),
-        notes=raw.get("notes", "") if isinstance(raw.get("notes", ""), str) else "",
-        origin=raw.get("origin", "") if isinstance(raw.get("origin", ""), str) else "",
+        notes=_optional_text(raw, "notes", where),
+        origin=_optional_text(raw, "origin", where),
     )
+
+
+def _optional_text(raw: dict[str, Any], key: str, where: str) -> str:
+    value = raw.get(key, "")
+    if not isinstance(value, str):
+        raise FileFormatError(f'{where}: "{key}" is not text')
+    return value
 
 
 def read_session(path: Path) -> IncidentSession:

@@ -96,6 +96,16 @@ def test_a_session_that_breaks_its_own_rules_is_a_damaged_file(tmp_path):
         store.load(path)
 
 
+def test_notes_that_are_not_text_make_a_damaged_file(tmp_path):
+    store = IncidentStore(tmp_path)
+    path = store.save(a_session())
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["session"]["notes"] = ["not", "text"]
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(IncidentFileError, match='"notes" is not text'):
+        store.load(path)
+
+
 def test_list_skips_damaged_files_and_says_which(tmp_path):
     store = IncidentStore(tmp_path)
     older = store.save(a_session("inc-a", 0))
