@@ -55,6 +55,9 @@ from console.media.feed import LiveFeed
 from console.media.frame import RenderPath
 from console.media.gateway import StreamGateway, needs_gateway
 from console.media.media_settings import HardwareDecoding, MediaSettings
+from console.media.player import TilePlayer
+from console.playback.session import PlaybackSession
+from console.playback.wall_playback import WallPlayback
 from console.ptz.desk import PtzDesk, default_operator
 from console.ptz.joystick_steering import JoystickSteering
 from console.ptz.stop_line import StopLine
@@ -80,6 +83,9 @@ EXIT_NO_VIDEO = 2
 EXIT_STARTUP_FAILED = 3
 SCREENSHOT_GRACE_S = 10.0
 REPLAY_BUFFER_MS = 400
+# A wall in playback holds every tile to its slowest: a small buffer makes a seek quick, and
+# a stream that stalls holds the wall only for a moment.
+PLAYBACK_BUFFER_MS = 300
 # An RTSP session the gateway keeps this long after its last tile left: a layout change or a
 # tile reconnecting does not reconnect to the camera (cameras allow few sessions).
 GATEWAY_LINGER_S = 10.0  # a recording is not live: a little more buffer for a steady replay
@@ -118,6 +124,8 @@ class Services:
     # The operator's bookmarks, where the hub's client has them (its `bookmarks_facet`); None
     # also once the hub has said it keeps none (its capabilities, asked at start).
     bookmarks: Bookmarks | None = None
+    # Each wall's switch between live and its recordings (one per wall, in wall order).
+    playbacks: list[WallPlayback] = dataclasses.field(default_factory=list)
 
 
 def screenshot_path(base: Path, index: int) -> Path:
@@ -557,7 +565,26 @@ class ConsoleApp:
                 ),
             ),
             bookmarks=bookmarks,
+            playbacks=[
+                WallPlayback(
+                    wall,
+                    feeds,
+                    functools.partial(self._make_playback_session, engine, client, directory),
+                    client,
+                )
+                for wall, feeds in zip(station.walls, station.feeds, strict=True)
+            ],
         )
+
+    def _make_playback_session(
+        self, engine: MediaEngine, client: HubClient, directory: CameraDirectory
+    ) -> PlaybackSession:
+        def make_player(name: str) -> TilePlayer:
+            return engine.create_player(
+                RenderPath.COMPOSITED, name=name, network_caching_ms=PLAYBACK_BUFFER_MS
+            )
+
+        return PlaybackSession(client, directory, make_player)
 
     def _without_native_windows_offscreen(self, walls: list[WallState]) -> list[WallState]:
         """A platform without a display (offscreen, minimal) has no native windows for libvlc to
@@ -727,6 +754,7 @@ class ConsoleApp:
                 open_alarm=self.open_alarm,
                 replay=services.replay,
                 bookmarks=services.bookmarks,
+                playback=services.playbacks[index] if services.playbacks else None,
                 open_sources=functools.partial(self._open_sources_from, index),
             )
             screen = screens[min(wall.screen, len(screens) - 1)]
@@ -851,6 +879,8 @@ class ConsoleApp:
     async def _close_services(self, services: Services) -> None:
         await self._blocking(services.stop_line.close)  # after the stick: its last stop goes out
         services.replay.close()
+        for playback in services.playbacks:
+            playback.close()
         if services.bookmarks is not None:
             # Before the client: its sender stops, the journal (all on disk already) closes.
             await services.bookmarks.close()

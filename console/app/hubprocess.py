@@ -22,6 +22,9 @@ READY = re.compile(r"listening on (http://\S+)")
 START_TIMEOUT_S = 30.0
 
 
+DEMO_HISTORY_S = 3600
+
+
 class HubStartError(RuntimeError):
     """The demo hub did not start; the message says why in plain words."""
 
@@ -70,6 +73,10 @@ class EmbeddedHub:
             "--port",
             str(self._port),
             "--stop-with-parent",
+            # An hour of recordings from the start, so playback has something to show at once
+            # (the demo hub's scenes are functions of time: nothing is invented).
+            "--recorded-for",
+            str(DEMO_HISTORY_S),
         ]
         env = dict(os.environ)
         env.setdefault("PYTHONUNBUFFERED", "1")

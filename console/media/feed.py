@@ -97,6 +97,9 @@ class FeedState:
     decoding: str | None = (
         None  # "SW", "SW (no hardware decoder ...)", "HW (vaapi, requested)", ...
     )
+    # A tile playing a recording: what its label says instead of "Live" ("▶ 2x · 10:03:21",
+    # "NO RECORDING"); None for a live feed.
+    playback: str | None = None
 
     @classmethod
     def idle(cls) -> FeedState:

@@ -136,6 +136,7 @@ class WallFeeds:
         self._keys: dict[int, FeedKey] = {}  # tile id -> its feed's key
         self._why: dict[int, str] = {}
         self._tile_px: dict[int, tuple[int, int]] = {}
+        self._suspended = False  # the wall plays recordings: no live streams meanwhile
         self.changed = Signal()
         wall.layout_changed.connect(self._on_layout)
         wall.live_buffer_changed.connect(self._on_layout)  # new players, switched seamlessly
@@ -188,6 +189,17 @@ class WallFeeds:
         for key, feed in self._feeds.items():
             feed.set_picture_box(boxes.get(key))
 
+    @property
+    def suspended(self) -> bool:
+        return self._suspended
+
+    def suspend(self, on: bool) -> None:
+        """Stop every live stream of the wall (`on`: it plays recordings instead), or start
+        them again."""
+        if on != self._suspended:
+            self._suspended = on
+            self._sync()
+
     def refresh(self) -> None:
         """Choose again (the camera list, and with it the profiles, has arrived)."""
         self._sync()
@@ -228,7 +240,7 @@ class WallFeeds:
                 self._wall.live_buffer_ms,
             )
             whys[tile.id] = choice.why
-        wanted = set(keys.values())
+        wanted = set() if self._suspended else set(keys.values())
         fresh = sorted(wanted - self._feeds.keys(), key=str)
         old_by_slot = {k.slot: k for k in self._feeds if k not in wanted}
         for key in fresh:

@@ -12,6 +12,7 @@ TEXT = QColor(200, 205, 212)
 MUTED = QColor(120, 127, 137)
 ACCENT = QColor(64, 140, 220)
 LIVE = QColor(70, 190, 110)
+PLAYBACK = QColor(90, 180, 235)  # a tile playing a recording: not the live green
 WARN = QColor(230, 170, 50)
 ALARM = QColor(225, 70, 60)
 # The selected tile's frame: white, so it is never read as an alarm's priority colour (low

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import html
 from collections.abc import Callable, Coroutine
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTime, QTimer
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QToolBar,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -35,6 +36,7 @@ from console.base.tasks import TaskOwner
 from console.bookmarks.core import BookmarkError, Bookmarks
 from console.hub.models import Alert, Bookmark, Camera
 from console.media.live_buffer import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
+from console.playback.wall_playback import WallPlayback
 from console.ptz.desk import PtzDesk
 from console.wall.layout import PRESETS, GridLayout, preset_name
 from console.wall.model import WallModel
@@ -44,9 +46,11 @@ from widgets.alarms.alarm_list import AlarmListPanel
 from widgets.bookmarks.bookmark_editor import BookmarkEditor
 from widgets.bookmarks.bookmark_list import BookmarkListPanel
 from widgets.cameras.camera_tree import CameraTree
+from widgets.playback.playback_bar import PlaybackBar
 from widgets.ptz.ptz_panel import PtzPanel
 from widgets.wall.wall_view import WallView
 
+PLAYBACK_LOOK_BACK_S = 60  # Ctrl+P plays the wall from this long ago
 EDGE_POLL_MS = 250  # how often a full-screen window looks for the mouse at its top edge
 ARRANGEMENT_VERSION = 1  # of the docks' arrangement Qt saves; a change forgets older ones
 
@@ -66,9 +70,11 @@ class WallWindow(QMainWindow):
         replay: AlarmReplay | None = None,
         open_sources: Callable[[], None] | None = None,
         bookmarks: Bookmarks | None = None,
+        playback: WallPlayback | None = None,
     ) -> None:
         super().__init__(parent)
         self._bookmarks = bookmarks
+        self._playback = playback
         self.bookmark_editor: BookmarkEditor | None = None
         self._open_sources = open_sources
         self._station = station
@@ -89,7 +95,8 @@ class WallWindow(QMainWindow):
             ptz,
             alarms,
         )
-        self.setCentralWidget(self.wall_view)
+        self.playback_bar: PlaybackBar | None = None
+        self._build_central(playback)
         self.toolbar = self._build_toolbar(default_buffer_ms)
         self.camera_tree: CameraTree | None = None
         self.ptz_panel: PtzPanel | None = None
@@ -214,17 +221,9 @@ class WallWindow(QMainWindow):
         self.wall_view.addAction(self.undo_action)
         edit.addAction(self.undo_action)
         if self._bookmarks is not None:
-            # B on the wall (not in a pane: there B is a letter): the selected tile's camera,
-            # now. The bookmark is journaled at once; the editor that opens only edits it.
-            self.bookmark_action = QAction("Bookmark the selected camera", self)
-            self.bookmark_action.setShortcut(QKeySequence(Qt.Key.Key_B))
-            self.bookmark_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.bookmark_action.setToolTip(
-                "Bookmark the selected tile's camera at this moment (B on the wall)"
-            )
-            self.bookmark_action.triggered.connect(lambda _checked=False: self.create_bookmark())
-            self.wall_view.addAction(self.bookmark_action)
-            edit.addAction(self.bookmark_action)
+            self._add_bookmark_action(edit)
+        if self._playback is not None:
+            self._add_playback_menu()
         view = self.menuBar().addMenu("&View")
         view.addAction(self.fullscreen_action)
         self.chrome_action = self._window_action(
@@ -260,6 +259,96 @@ class WallWindow(QMainWindow):
             back = QShortcut(QKeySequence(Qt.Key.Key_Escape), dock)
             back.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             back.activated.connect(self.focus_wall)
+
+    def _add_bookmark_action(self, edit: QMenu) -> None:
+        # B on the wall (not in a pane: there B is a letter): the selected tile's camera, at
+        # the moment on screen (now, or the playback's). The bookmark is journaled at once; the
+        # editor that opens only edits it.
+        self.bookmark_action = QAction("Bookmark the selected camera", self)
+        self.bookmark_action.setShortcut(QKeySequence(Qt.Key.Key_B))
+        self.bookmark_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.bookmark_action.setToolTip(
+            "Bookmark the selected tile's camera at this moment (B on the wall)"
+        )
+        self.bookmark_action.triggered.connect(lambda _checked=False: self.create_bookmark())
+        self.wall_view.addAction(self.bookmark_action)
+        edit.addAction(self.bookmark_action)
+
+    # -- playback ------------------------------------------------------------------------------
+    def _build_central(self, playback: WallPlayback | None) -> None:
+        """The wall, and under it, while the wall plays its recordings, the transport and the
+        timeline."""
+        if playback is None:
+            self.setCentralWidget(self.wall_view)
+            return
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.wall_view, 1)
+        self.playback_bar = PlaybackBar(playback.client, self._wall_cameras, central)
+        self.playback_bar.live_requested.connect(self.go_live)
+        self.playback_bar.hide()
+        column.addWidget(self.playback_bar)
+        self.setCentralWidget(central)
+        self.wall_view.set_playback(playback)
+        playback.changed.connect(self._on_playback)
+
+    def _add_playback_menu(self) -> None:
+        menu = self.menuBar().addMenu("&Playback")
+        self.playback_action = self._window_action(
+            "Play back this wall", "Ctrl+P", self.toggle_playback
+        )
+        self.playback_action.setCheckable(True)
+        self.playback_action.setToolTip(
+            "The wall's recordings from a minute ago, every tile on one clock (Ctrl+P again: live)"
+        )
+        self.live_action = self._window_action("Back to live", "Ctrl+L", self.go_live)
+        self.go_to_action = self._window_action("Go to a time…", "Ctrl+G", self.go_to_time)
+        menu.addActions([self.playback_action, self.live_action, self.go_to_action])
+        self.live_action.setEnabled(False)
+
+    def _wall_cameras(self) -> list[tuple[str, str]]:
+        seen: dict[str, str] = {}
+        for tile in self._wall.layout.tiles:
+            if tile.camera_id is not None and tile.camera_id not in seen:
+                seen[tile.camera_id] = self._station.camera_name(tile.camera_id)
+        return list(seen.items())
+
+    def toggle_playback(self, at: datetime | None = None) -> None:
+        """Play back the wall (from a minute ago, or `at`), or back to live."""
+        playback = self._playback
+        if playback is None:
+            return
+        if playback.active and at is None:
+            self.go_live()
+            return
+        when = at or datetime.now(timezone.utc) - timedelta(seconds=PLAYBACK_LOOK_BACK_S)
+        playback.enter(when)
+
+    def go_live(self) -> None:
+        if self._playback is not None:
+            self._playback.leave()
+
+    def go_to_time(self) -> None:
+        if self._playback is None:
+            return
+        if not self._playback.active:
+            self.toggle_playback()
+        if self.playback_bar is not None:
+            self.playback_bar.go_to()
+
+    def _on_playback(self, on: bool) -> None:
+        bar = self.playback_bar
+        playback = self._playback
+        if bar is not None and playback is not None:
+            bar.set_session(playback.session if on else None)
+            bar.setVisible(on)
+        action = getattr(self, "playback_action", None)
+        if action is not None:
+            action.setChecked(on)
+            self.live_action.setEnabled(on)
+        self.wall_view.setFocus()
 
     def _window_action(self, text: str, keys: str, slot: Callable[[], object]) -> QAction:
         action = QAction(text, self)
@@ -464,8 +553,19 @@ class WallWindow(QMainWindow):
                 "Select a tile with a camera to bookmark it.", Level.INFO, "bookmark-create"
             )
             return
-        at = datetime.now(timezone.utc)  # the key press, not when the journal has it
-        self._run(self._create_bookmark(bookmarks, camera_id, at))
+        self._run(self._create_bookmark(bookmarks, camera_id, self._moment_on_screen()))
+
+    def _moment_on_screen(self) -> datetime:
+        """The moment the selected tile shows: now when live (the key press, not when the
+        journal has it), the recorded moment on it in playback."""
+        playback = self._playback
+        session = playback.session if playback is not None else None
+        if session is not None:
+            selected = self._wall.selected
+            state = session.tile_state(selected) if selected is not None else None
+            shown = state.shown if state is not None else None
+            return shown or session.position() or datetime.now(timezone.utc)
+        return datetime.now(timezone.utc)
 
     async def _create_bookmark(self, bookmarks: Bookmarks, camera_id: str, at: datetime) -> None:
         try:

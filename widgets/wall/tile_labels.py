@@ -32,6 +32,9 @@ def describe_state(state: FeedState | None, profile: str | None = None) -> tuple
     long words (why, which attempt) are `state_detail`'s."""
     if state is None or state.status is FeedStatus.IDLE:
         return "", theme.MUTED
+    if state.playback is not None:
+        colour = {FeedStatus.LIVE: theme.PLAYBACK, FeedStatus.CONNECTING: theme.WARN}
+        return state.playback, colour.get(state.status, theme.ALARM)
     if state.status is FeedStatus.CONNECTING:
         return "Connecting…", theme.WARN
     if state.status is FeedStatus.LIVE and state.frozen_s is not None:
@@ -51,6 +54,8 @@ def state_detail(state: FeedState | None) -> str:
     """The state in full, for the tile's tooltip (plain text; "" while live or idle)."""
     if state is None or state.status is FeedStatus.IDLE:
         return ""
+    if state.playback is not None:
+        return state.reason or ""
     if state.status is FeedStatus.CONNECTING:
         again = f" (attempt {state.attempt + 1})" if state.attempt else ""
         return f"Connecting to the camera's stream{again}."

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QGridLayout, QWidget
 from console.alerts.book import AlarmBook
 from console.hub.reachability import HubReachability
 from console.media.frame import RenderPath
+from console.playback.wall_playback import WallPlayback
 from console.ptz.desk import PtzDesk
 from console.wall.feeds import WallFeeds
 from console.wall.layout import Direction, GridLayout
@@ -83,6 +84,7 @@ class WallView(QWidget):
             alarms.reset.connect(self._on_alerts_reset)
             self.destroyed.connect(lambda: self._disconnect_alarms(alarms))
         self._selected = wall.selected
+        self._playback: WallPlayback | None = None
         self.hub_banner = HubBanner(self, self._native)
         self.hub_down = False  # the banner is up
         wall.layout_changed.connect(self._on_layout)
@@ -210,9 +212,83 @@ class WallView(QWidget):
         self._on_layout(self._wall.layout)
         self.set_hub_down(self.hub_down)
 
+    # -- playback ------------------------------------------------------------------------------
+    def set_playback(self, playback: WallPlayback | None) -> None:
+        """Show the wall's recordings while `playback` is active (its tiles' feeds instead of
+        the live ones), and take its keys: J K L, Space, Left / Right (pictures), Shift+Left /
+        Right (10 s), D (the selected tile leaves or rejoins the wall's time)."""
+        if self._playback is not None:
+            self._playback.changed.disconnect(self._on_playback)
+            self._playback.feeds_changed.disconnect(self._bind_feeds)
+        self._playback = playback
+        if playback is not None:
+            playback.changed.connect(self._on_playback)
+            playback.feeds_changed.connect(self._bind_feeds)
+        self._bind_feeds()
+
+    @property
+    def in_playback(self) -> bool:
+        return self._playback is not None and self._playback.active
+
+    def _on_playback(self, _on: bool) -> None:
+        for view in self._views.values():
+            view.set_ptz_mode(False)
+        self._bind_feeds()
+
+    def _bind_playback(self, playback: WallPlayback) -> None:
+        for view in self._views.values():
+            view.bind(
+                playback.feed_for(view.tile.id),
+                profile_why="Playback: the wall's recordings, every tile on the wall's clock",
+            )
+
+    def _playback_key(self, event: QKeyEvent) -> bool:
+        """A key of the playback transport; False: not one (the wall's own keys apply)."""
+        playback = self._playback
+        session = playback.session if playback is not None else None
+        if session is None:
+            return False
+        key = event.key()
+        modifiers = event.modifiers()
+        if modifiers & Qt.KeyboardModifier.ControlModifier:
+            return False  # Ctrl+arrows move the selection, as arrows do live
+        shift = bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
+        selected = self._wall.selected
+        # A tile that left the wall's time takes the transport keys while it is selected.
+        target = selected if selected is not None and session.is_detached(selected) else None
+        repeat = event.isAutoRepeat()
+        commands: dict[int, Callable[[], None]] = {
+            Qt.Key.Key_J: lambda: session.shuttle(-1, target),
+            Qt.Key.Key_L: lambda: session.shuttle(1, target),
+            Qt.Key.Key_K: lambda: None if repeat else session.toggle_pause(target),
+            Qt.Key.Key_Space: lambda: None if repeat else session.toggle_pause(target),
+            Qt.Key.Key_Left: (
+                (lambda: session.skip(-10.0, target)) if shift else lambda: session.step(-1, target)
+            ),
+            Qt.Key.Key_Right: (
+                (lambda: session.skip(10.0, target)) if shift else lambda: session.step(1, target)
+            ),
+            Qt.Key.Key_P: lambda: None,  # no PTZ on recordings
+        }
+        if key == Qt.Key.Key_D and selected is not None:
+            if not repeat:
+                if session.is_detached(selected):
+                    session.rejoin(selected)
+                else:
+                    session.detach(selected)
+            return True
+        command = commands.get(key)
+        if command is None:
+            return False
+        command()
+        return True
+
     def _bind_feeds(self) -> None:
         if self._native != (self._wall.render_path == RenderPath.NATIVE):
             return  # the feeds changed kind before the views did: _on_render_path rebuilds
+        if self._playback is not None and self._playback.active:
+            self._bind_playback(self._playback)
+            return
         feeds = self._feeds
         for view in self._views.values():
             tile = view.tile
@@ -301,6 +377,8 @@ class WallView(QWidget):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         selected = self._wall.selected
+        if self.in_playback and self._playback_key(event):
+            return
         view = self.selected_view()
         if view is not None and key == Qt.Key.Key_P and not event.isAutoRepeat():
             view.set_ptz_mode(not view.ptz_mode)
