@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from console.base.notices import Level, Notices
 from console.base.safe_text import isolate
@@ -53,6 +53,20 @@ class Overlay:
 
     alert: Alert
     opacity: float
+
+
+class OverlaySource(Protocol):
+    """What a wall's tiles draw alerts from: the live `AlarmBook`, or an incident replay's
+    re-fired alerts (`console.incident.replay.IncidentReplay`), never both at once.
+
+    Signals: `camera_changed(camera_id)`, `reset()`."""
+
+    camera_changed: Signal
+    reset: Signal
+
+    def overlays(self, camera_id: str) -> list[Overlay]: ...
+
+    def is_fading(self) -> bool: ...
 
 
 class AlarmBook:

@@ -710,9 +710,6 @@ class ConsoleApp:
             except HubError as e:  # the hub answered: it is there, this camera is not
                 reach.answered()
                 raise RuntimeError(e.operator_message) from e
-            except asyncio.CancelledError:  # the feed's deadline: no answer in time
-                reach.failed()
-                raise
             reach.answered()
             if needs_gateway(url, self._libvlc_opens_rtsp):
                 try:
@@ -736,6 +733,7 @@ class ConsoleApp:
             hub_back=reach.back,
             stream_lost=reach.check,
             tasks=self._feed_tasks,
+            hub_silent=reach.failed,  # no answer in time; not a feed closed while it waited
         )
 
     def _open_windows(self, services: Services) -> None:
@@ -854,6 +852,8 @@ class ConsoleApp:
             guard.stop()
         services = self.services
         if services is not None:
+            for playback in services.playbacks:  # before the feeds: a wall in playback stays so
+                playback.close()
             services.station.close()  # every feed: its task cancelled, its player to the reaper
         await self._feed_tasks.close()
         if self._sources_dialog is not None:
@@ -879,8 +879,6 @@ class ConsoleApp:
     async def _close_services(self, services: Services) -> None:
         await self._blocking(services.stop_line.close)  # after the stick: its last stop goes out
         services.replay.close()
-        for playback in services.playbacks:
-            playback.close()
         if services.bookmarks is not None:
             # Before the client: its sender stops, the journal (all on disk already) closes.
             await services.bookmarks.close()

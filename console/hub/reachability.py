@@ -65,7 +65,7 @@ class HubReachability:
             self._task = current_loop().create_task(
                 self._probe_until_back(), name="hub-reachability-probe"
             )
-        if news:
+        if news and not self._closed:  # closed: the console is shutting down, views are going
             log.info("the hub does not answer: the views say so until it does")
             self.went_down.emit()
 
@@ -78,7 +78,7 @@ class HubReachability:
         self._check = current_loop().create_task(self._check_once(), name="hub-reachability-check")
 
     def answered(self) -> None:
-        if self._down:
+        if self._down and not self._closed:
             self._down = False
             log.info("the hub answers again: tiles waiting to reconnect try now")
             self.back.emit()

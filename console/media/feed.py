@@ -192,11 +192,14 @@ class LiveFeed:
         hub_back: Signal | None = None,
         stream_lost: Callable[[], None] | None = None,
         tasks: TaskOwner | None = None,
+        hub_silent: Callable[[], None] | None = None,
     ) -> None:
         """`hub_back`: emitted when the hub answers again after an outage; a feed waiting to
         reconnect then tries at once (`retry_now`). `stream_lost`: called when a stream that was
         live is lost (is the hub still there? `HubReachability.check`). `tasks`: who owns the feed's
-        task (the console, which waits for them at shutdown); else the feed alone."""
+        task (the console, which waits for them at shutdown); else the feed alone. `hub_silent`:
+        called when the hub gave no stream URL within the deadline (not when the feed is closed
+        while it waits: a wall going to playback closes its feeds, the hub is not down)."""
         self._factory = player_factory
         self._resolve_url = resolve_url
         self._marshal = marshal
@@ -210,6 +213,7 @@ class LiveFeed:
         self._retry_now = asyncio.Event()
         self._hub_back = hub_back
         self._stream_lost = stream_lost
+        self._hub_silent = hub_silent
         self._tasks = tasks
         self._was_live = False  # the current attempt showed a picture
         if hub_back is not None:
@@ -374,6 +378,8 @@ class LiveFeed:
         try:
             url = await asyncio.wait_for(self._resolve_url(), timeout)
         except asyncio.TimeoutError:
+            if self._hub_silent is not None:
+                self._hub_silent()
             raise _SignalLostError(f"hub unreachable: no answer in {timeout:.0f} s") from None
         except asyncio.CancelledError:
             raise
@@ -411,6 +417,10 @@ class LiveFeed:
         self._was_live = False
         started = time.monotonic()  # the connect deadline counts from here, resolve included
         url = await self._resolve()
+        if self._closed or self._player is not player:
+            # Closed while the hub answered (a cancel that raced the answer is lost inside
+            # wait_for): end here, not with a closed player.
+            raise asyncio.CancelledError
         log.info("%s: connecting to %s (attempt %d)", self._name, redact_url(url), attempt)
         self._play(url)
         deadline = max(started + t.connect_timeout_s, time.monotonic() + t.stream_min_s)

@@ -173,8 +173,8 @@ class WallPlayback:
         self.changed.emit(True)
         return session
 
-    def leave(self) -> None:
-        """Back to live video."""
+    def leave(self, *, resume_live: bool = True) -> None:
+        """Back to live video (`resume_live` False: at shutdown, nothing starts again)."""
         session, self._session = self._session, None
         if session is None:
             return
@@ -182,15 +182,17 @@ class WallPlayback:
         session.tile_changed.disconnect(self._on_tile)
         session.close()
         self._tile_feeds.clear()
-        if self._path_before is not None:
+        if self._path_before is not None and resume_live:
             self._wall.set_render_path(self._path_before)
-            self._path_before = None
-        self._feeds.suspend(False)
+        self._path_before = None
+        if resume_live:
+            self._feeds.suspend(False)
         log.info("wall back to live")
         self.changed.emit(False)
 
     def close(self) -> None:
-        self.leave()
+        """At shutdown: the session stops, the live streams do not start again."""
+        self.leave(resume_live=False)
 
     def _on_layout(self, layout: GridLayout) -> None:
         self._follow_layout(layout)

@@ -137,6 +137,7 @@ class WallFeeds:
         self._why: dict[int, str] = {}
         self._tile_px: dict[int, tuple[int, int]] = {}
         self._suspended = False  # the wall plays recordings: no live streams meanwhile
+        self._closed = False
         self.changed = Signal()
         wall.layout_changed.connect(self._on_layout)
         wall.live_buffer_changed.connect(self._on_layout)  # new players, switched seamlessly
@@ -170,9 +171,10 @@ class WallFeeds:
             return
         self._tile_px[tile_id] = (width_px, height_px)
         tile = next((t for t in self._wall.layout.tiles if t.id == tile_id), None)
-        if tile is None or tile.camera_id is None:
+        key = self._keys.get(tile_id)
+        if tile is None or tile.camera_id is None or key is None:
             return
-        if self._choose(tile).name != self._keys[tile_id].profile:
+        if self._choose(tile).name != key.profile:
             self._sync()
         else:
             self._size_feeds()
@@ -226,6 +228,8 @@ class WallFeeds:
         )
 
     def _sync(self) -> None:
+        if self._closed:
+            return  # shutting down: nothing starts any more (a playback ending, say)
         per_tile = self._wall.render_path == RenderPath.NATIVE
         keys: dict[int, FeedKey] = {}
         whys: dict[int, str] = {}
@@ -263,6 +267,7 @@ class WallFeeds:
         self.changed.emit()
 
     def close(self) -> None:
+        self._closed = True
         self._wall.layout_changed.disconnect(self._on_layout)
         self._wall.live_buffer_changed.disconnect(self._on_layout)
         for feed in [*self._feeds.values(), *self._outgoing.values()]:

@@ -46,6 +46,7 @@ from widgets.alarms.alarm_list import AlarmListPanel
 from widgets.bookmarks.bookmark_editor import BookmarkEditor
 from widgets.bookmarks.bookmark_list import BookmarkListPanel
 from widgets.cameras.camera_tree import CameraTree
+from widgets.incident.trainer import IncidentTrainer
 from widgets.playback.playback_bar import PlaybackBar
 from widgets.ptz.ptz_panel import PtzPanel
 from widgets.wall.wall_view import WallView
@@ -96,6 +97,7 @@ class WallWindow(QMainWindow):
             alarms,
         )
         self.playback_bar: PlaybackBar | None = None
+        self.trainer: IncidentTrainer | None = None
         self._build_central(playback)
         self.toolbar = self._build_toolbar(default_buffer_ms)
         self.camera_tree: CameraTree | None = None
@@ -293,6 +295,15 @@ class WallWindow(QMainWindow):
         self.setCentralWidget(central)
         self.wall_view.set_playback(playback)
         playback.changed.connect(self._on_playback)
+        self.trainer = IncidentTrainer(
+            self,
+            self._wall,
+            self.wall_view,
+            playback,
+            self.playback_bar,
+            self._station.camera_name,
+            self._station.notices,
+        )
 
     def _add_playback_menu(self) -> None:
         menu = self.menuBar().addMenu("&Playback")
@@ -307,6 +318,46 @@ class WallWindow(QMainWindow):
         self.go_to_action = self._window_action("Go to a time…", "Ctrl+G", self.go_to_time)
         menu.addActions([self.playback_action, self.live_action, self.go_to_action])
         self.live_action.setEnabled(False)
+        menu.addSeparator()
+        training = menu.addMenu("Incident replay for training")
+        training.setToolTip(
+            "Replay an incident on this wall with its alerts fired again, as a replay"
+        )
+        training.addAction("From the selected alarm", self._replay_selected_alarm)
+        training.addAction("From the selected bookmark", self._replay_selected_bookmark)
+        training.addAction("This wall's last two minutes", self._replay_last_minutes)
+        training.addAction("Open a saved incident…", self._open_incident)
+        training.addAction("Summary of the replay", self._replay_summary)
+
+    def _replay_selected_alarm(self) -> None:
+        alert = self.alarm_panel.selected() if self.alarm_panel is not None else None
+        if alert is None or self.trainer is None:
+            self._station.notices.post(
+                "Select an alarm in the alarm list to replay it.", Level.INFO, "incident-replay"
+            )
+            return
+        self.trainer.from_alarm(alert)
+
+    def _replay_selected_bookmark(self) -> None:
+        bookmark = self.bookmark_panel.selected() if self.bookmark_panel is not None else None
+        if bookmark is None or self.trainer is None:
+            self._station.notices.post(
+                "Select a bookmark in the bookmarks to replay it.", Level.INFO, "incident-replay"
+            )
+            return
+        self.trainer.from_bookmark(bookmark)
+
+    def _replay_last_minutes(self) -> None:
+        if self.trainer is not None:
+            self.trainer.from_last_minutes()
+
+    def _open_incident(self) -> None:
+        if self.trainer is not None:
+            self.trainer.open_file()
+
+    def _replay_summary(self) -> None:
+        if self.trainer is not None:
+            self.trainer.show_summary()
 
     def _wall_cameras(self) -> list[tuple[str, str]]:
         seen: dict[str, str] = {}
@@ -768,6 +819,10 @@ class WallWindow(QMainWindow):
             await self.bookmark_panel.aclose()
         if self.bookmark_editor is not None:
             await self.bookmark_editor.aclose()
+        if self.trainer is not None:
+            self.trainer.close()
+        if self.playback_bar is not None:
+            self.playback_bar.close_bar()
         await self._tasks.close()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -818,6 +873,22 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("Delete", "clear the selected tile"),
             ("P", "PTZ mode on the selected tile (a steerable camera)"),
             ("B", "bookmark the selected tile's camera now (10 s before, 20 s after)"),
+        ),
+    ),
+    (
+        "Playback (Playback menu)",
+        (
+            ("Ctrl+P", "play back this wall from a minute ago, every tile on one clock"),
+            ("Ctrl+L", "back to live"),
+            ("Ctrl+G", "go to a time (typed, or a calendar)"),
+            ("J / L", "play backwards / forwards; again: faster (up to 16x)"),
+            ("K or Space", "pause or play"),
+            ("[ / ]", "half / twice the speed (1/8x to 16x)"),
+            ("Left / Right", "one picture back / on (paused)"),
+            ("Shift+Left / Right", "10 s back / on"),
+            ("Ctrl+arrows", "select the neighbouring tile"),
+            ("D", "the selected tile leaves the wall's time, or rejoins it"),
+            ("B", "bookmark the recorded moment on the selected tile"),
         ),
     ),
     (

@@ -32,7 +32,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
-from console.alerts.book import AlarmBook, Overlay
+from console.alerts.book import Overlay, OverlaySource
 from console.base import timecode
 from console.hub.models import PtzLock
 from console.latency.meter import LatencyMeter
@@ -131,7 +131,7 @@ class TileView(QWidget):
         self._picture = QRect()
         self.labels = TileLabels(self)
         self.labels_top = 0  # the labels start this far down (below the wall's hub banner)
-        self._alarms: AlarmBook | None = None
+        self._alarms: OverlaySource | None = None
         self._pacer: RepaintPacer | None = None
         self._clock: FrameClock | None = None
         self.last_painted = 0.0  # time.monotonic() of the last paint
@@ -185,7 +185,7 @@ class TileView(QWidget):
         self.update()
 
     # -- alerts --------------------------------------------------------------------------------
-    def set_alarms(self, book: AlarmBook | None) -> None:
+    def set_alarms(self, book: OverlaySource | None) -> None:
         """Draw the alerts of this tile's camera from `book` (the wall view tells us when)."""
         self._alarms = book
         self.alerts_changed()

@@ -17,7 +17,7 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QWidget
 
-from console.alerts.book import AlarmBook
+from console.alerts.book import AlarmBook, OverlaySource
 from console.hub.reachability import HubReachability
 from console.media.frame import RenderPath
 from console.playback.wall_playback import WallPlayback
@@ -69,7 +69,8 @@ class WallView(QWidget):
         self._views: dict[int, TileView] = {}
         self._show_latency = False
         self._ptz = ptz
-        self._alarms = alarms
+        self._alarms: OverlaySource | None = alarms
+        self._live_alarms = alarms
         # New frames and alert changes repaint the tiles a few at a time (see RepaintPacer).
         self.pacer = RepaintPacer(parent=self)
         # ... on a steady beat, not on each frame's arrival (see FrameClock).
@@ -82,7 +83,8 @@ class WallView(QWidget):
         if alarms is not None:
             alarms.camera_changed.connect(self._on_camera_alerts)
             alarms.reset.connect(self._on_alerts_reset)
-            self.destroyed.connect(lambda: self._disconnect_alarms(alarms))
+        # A lambda, not the bound method: PySide drops slots of an object being destroyed.
+        self.destroyed.connect(lambda: self._disconnect_alarms())  # noqa: PLW0108
         self._selected = wall.selected
         self._playback: WallPlayback | None = None
         self.hub_banner = HubBanner(self, self._native)
@@ -144,9 +146,25 @@ class WallView(QWidget):
             self._clear_banner()
 
     # -- alerts --------------------------------------------------------------------------------
-    def _disconnect_alarms(self, alarms: AlarmBook) -> None:
-        alarms.camera_changed.disconnect(self._on_camera_alerts)
-        alarms.reset.disconnect(self._on_alerts_reset)
+    def _disconnect_alarms(self) -> None:
+        alarms = self._alarms
+        if alarms is not None:
+            alarms.camera_changed.disconnect(self._on_camera_alerts)
+            alarms.reset.disconnect(self._on_alerts_reset)
+
+    def set_alarm_source(self, source: OverlaySource | None) -> None:
+        """Draw the alerts of `source` on the tiles (an incident replay's re-fired alerts);
+        None: the live alarms again. Never both."""
+        wanted = source if source is not None else self._live_alarms
+        if wanted is self._alarms:
+            return
+        self._disconnect_alarms()
+        self._alarms = wanted
+        if wanted is not None:
+            wanted.camera_changed.connect(self._on_camera_alerts)
+            wanted.reset.connect(self._on_alerts_reset)
+        for view in self._views.values():
+            view.set_alarms(wanted)
 
     def _on_camera_alerts(self, camera_id: str) -> None:
         for view in self._views.values():
@@ -268,6 +286,8 @@ class WallView(QWidget):
             Qt.Key.Key_Right: (
                 (lambda: session.skip(10.0, target)) if shift else lambda: session.step(1, target)
             ),
+            Qt.Key.Key_BracketLeft: lambda: session.slower(target),
+            Qt.Key.Key_BracketRight: lambda: session.faster(target),
             Qt.Key.Key_P: lambda: None,  # no PTZ on recordings
         }
         if key == Qt.Key.Key_D and selected is not None:
