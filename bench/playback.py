@@ -199,6 +199,23 @@ class Wall:
         out["timeouts"] = timeouts
         return out
 
+    def pictures_around(self) -> dict[str, Any]:
+        """Pictures held within 1 s each way of the clock (fewest and most over the tiles),
+        against the 15 a stream at 15 fps has: fewer before a pause point means pictures
+        libvlc dropped; fewer after a paused seek, prefetching not done yet."""
+        pos = self.s.position_ms()
+        back, ahead = [], []
+        for t in self.counted():
+            frames = self.s.frames(t)
+            if frames is not None:
+                back.append(frames.count_between(pos - 1000.0, pos - 1.0))
+                ahead.append(frames.count_between(pos + 1.0, pos + 1000.0))
+        return {
+            "back": {"min": min(back, default=0), "max": max(back, default=0)},
+            "ahead": {"min": min(ahead, default=0), "max": max(ahead, default=0)},
+            "per_second": 15,
+        }
+
     async def steps(self, plan: list[int]) -> dict[str, Any]:
         """One step every 300 ms; ms until every tile shows the clock's new moment."""
         s = self.s
@@ -300,6 +317,7 @@ async def measure(hub: Any, cfg: dict[str, Any], rng: random.Random) -> dict[str
         await asyncio.sleep(3.0)
         session.pause()
         await asyncio.sleep(1.2)  # the pause fill (1 s): the streams stop
+        kept_pictures = wall.pictures_around()
         kept = await wall.steps([1] * n + [-1] * (2 * n))
         # (b) decoded: a paused seek to a new moment, pictures decoded by PyAV and prefetched.
         at = pick_moment(rng, time.time() * 1000, 15.0, oldest)
@@ -307,7 +325,8 @@ async def measure(hub: Any, cfg: dict[str, Any], rng: random.Random) -> dict[str
         session.seek(time_of(at))
         _, ok = await wall.wait(lambda: wall.all_at(session.position_ms()))
         paused_seek = round((time.monotonic() - t0) * 1000.0, 1) if ok else None
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(cfg["prefetch_wait_s"])
+        prefetched = wall.pictures_around()
         decoded = await wall.steps([-1] * n + [1] * (2 * n))
         for name, r in (("kept", kept), ("decoded", decoded)):
             print(f"steps {name}: waited {r['waits']}", flush=True)
@@ -329,7 +348,10 @@ async def measure(hub: Any, cfg: dict[str, Any], rng: random.Random) -> dict[str
                 "forward": percentiles(list(decoded["forward"])),
                 "back": percentiles(list(decoded["back"])),
                 "paused_seek_ms": paused_seek,
+                "steps_after_s": cfg["prefetch_wait_s"],
+                "pictures_at_first_step": prefetched,
             },
+            "kept_pictures_at_pause": kept_pictures,
             "waited_for_decode": len(kept["waits"]) + len(decoded["waits"]),
             # Which steps waited (1-based in each plan), how long, for how many tiles.
             "waits": {"kept": kept["waits"], "decoded": decoded["waits"]},
@@ -506,6 +528,8 @@ def write_doc(result: dict[str, Any], path: Path) -> None:
     four = spread.get("4x", {})
     cpu = result.get("cpu") or {}
     m = result["machine"]
+    kept_at = step.get("kept_pictures_at_pause") or {"back": {}}
+    pre = step["decoded"].get("pictures_at_first_step") or {}
     lines = [
         "# Playback performance",
         "",
@@ -567,6 +591,11 @@ def write_doc(result: dict[str, Any], path: Path) -> None:
         f" {step['decoded']['p95']} |",
         f"| paused seek until every tile shows it (ms) | {step['decoded'].get('paused_seek_ms')} |",
         f"| steps that waited for a decode | {step['waited_for_decode']} of {step['n']} |",
+        f"| pictures held 1 s before the pause point, fewest / most over the tiles (of 15) |"
+        f" {kept_at['back'].get('min')} / {kept_at['back'].get('max')} |",
+        f"| pictures held 1 s back / ahead at the first step after a paused seek, fewest |"
+        f" {pre.get('back', {}).get('min')} / {pre.get('ahead', {}).get('min')}"
+        f" (after {step['decoded'].get('steps_after_s')} s) |",
         f"| sync spread at 1x from the pictures' time codes, p50 / p95 (ms) |"
         f" {spread['1x']['timecode']['p50']} / {spread['1x']['timecode']['p95']} |",
     ]
@@ -616,6 +645,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reference-worker", metavar="URLS", help=argparse.SUPPRESS)
     p.add_argument("--seconds", type=float, default=5.0, help=argparse.SUPPRESS)
     p.add_argument("--hub-pid", type=int, help=argparse.SUPPRESS)
+    p.add_argument(
+        "--prefetch-wait",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="seconds from a paused seek to the first frame step (1)",
+    )
     args = p.parse_args(argv)
     if args.reference_worker:
         urls = json.loads(args.reference_worker)
@@ -636,6 +672,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = {"seeks": 8, "sync_s": 5.0, "fast": True, "steps": 4, "kills": 20, "cpu_s": 5.0}
     else:
         cfg = {"seeks": 30, "sync_s": 20.0, "fast": True, "steps": 10, "kills": 200, "cpu_s": 15.0}
+    cfg["prefetch_wait_s"] = args.prefetch_wait
     enable_crash_traces()
     started = time.monotonic()
     figures = run(cfg, args.seed)
