@@ -15,9 +15,11 @@ record), each tile a 640x360 picture box as a 3x3 wall on a 1920x1080 screen has
   267 ms of recorded time); beside it the same from the time codes read from each tile's
   current picture (`console.base.timecode.read`), as a cross-check;
 - `frame_step_ms`: `step(+1)` / `step(-1)` at a human pace (one every 300 ms), until every tile
-  shows the clock's new moment within one picture: `kept` after playing at 1x and pausing (the
-  pictures held in memory), `decoded` after a paused seek (pictures decoded with PyAV and
-  prefetched); `waited_for_decode` counts the steps some tile could not show at once;
+  shows the clock's new moment: the latest picture at or before it, less than one picture
+  (67 ms) before it (a tile still showing its last picture has not stepped): `kept` after
+  playing at 1x and pausing (the pictures held in memory), `decoded` after a paused seek
+  (pictures decoded with PyAV and prefetched, the steps starting 1 s after it);
+  `waited_for_decode` counts the steps some tile could not show at once;
 - `cpu`: this process's CPU per second of 1x playback of the 9 tiles, next to FFmpeg (PyAV)
   decoding the same 9 playback streams alone, one thread each, in a child process over the same
   seconds (`bench/_reference.py`'s decoder);
@@ -128,6 +130,15 @@ class Wall:
         shown = self.shown_ms()
         return all(t in shown and abs(shown[t] - ms) <= PICTURE_MS for t in self.counted())
 
+    def stepped_to(self, want: float) -> bool:
+        """Every counted tile shows the picture of the clock's moment `want`: the latest at or
+        before it (a picture shows its moment until the next is due), so a tile still showing
+        a neighbour, even one less than a picture away, has not stepped."""
+        shown = self.shown_ms()
+        return all(
+            t in shown and want - PICTURE_MS < shown[t] <= want + 1.0 for t in self.counted()
+        )
+
     async def wait(self, done: Any, timeout_s: float = WAIT_S) -> tuple[float, bool]:
         """(ms until `done()` held, whether it did): polled every 2 ms."""
         t0 = time.monotonic()
@@ -217,7 +228,8 @@ class Wall:
         }
 
     async def steps(self, plan: list[int]) -> dict[str, Any]:
-        """One step every 300 ms; ms until every tile shows the clock's new moment."""
+        """One step every 300 ms; ms until every tile shows the clock's new moment
+        (`stepped_to`)."""
         s = self.s
         forward: list[float] = []
         back: list[float] = []
@@ -229,8 +241,12 @@ class Wall:
             s.step(way)
             want = s.position_ms()
             shown = self.shown_ms()
-            behind = [t for t in self.counted() if abs(shown.get(t, -1e18) - want) > PICTURE_MS]
-            _, ok = await self.wait(lambda want=want: self.all_at(want), 5.0)
+            behind = [
+                t
+                for t in self.counted()
+                if not want - PICTURE_MS < shown.get(t, -1e18) <= want + 1.0
+            ]
+            _, ok = await self.wait(lambda want=want: self.stepped_to(want), 5.0)
             ms = (time.monotonic() - t0) * 1000.0
             (forward if way > 0 else back).append(ms)
             if behind:
@@ -619,8 +635,10 @@ def write_doc(result: dict[str, Any], path: Path) -> None:
         " time from each tile's current picture instead of the session's own bookkeeping (the"
         " session orders pictures by that time code, so the two agree unless it is wrong).",
         "- **Frame step**: from `step(+1)` or `step(-1)`, one every 300 ms, until every tile"
-        " shows the clock's new moment: over pictures kept in memory after playing and pausing,"
-        " and after a paused seek, where the pictures are decoded with PyAV and prefetched.",
+        " shows the clock's new moment (the latest picture at or before it, so a tile still"
+        " showing its last picture has not stepped): over pictures kept in memory after"
+        " playing and pausing, and after a paused seek, where the pictures are decoded with"
+        " PyAV and prefetched.",
         "- **Bookmarks lost / doubled**: a console process creating bookmarks is killed with"
         " SIGKILL at random moments and started again; every bookmark it reported created"
         " (journaled on disk) must reach the hub exactly once.",
