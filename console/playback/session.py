@@ -855,49 +855,69 @@ class PlaybackSession:
             self._prefetch(tile, clock)
 
     def _prefetch(self, tile: _Tile, clock: _Clock) -> None:
-        """Paused: fetch the pictures the next frame steps will want, in the background."""
+        """Paused: fetch the pictures the next frame steps will want, in the background. One
+        prefetch per tile: a running one is left to finish (it looks again when it has), so
+        steps at a human pace do not restart it at every press."""
+        if not clock.paused or self._recordings is None:
+            return
         task = tile.prefetch
         if task is not None and not task.done():
-            task.cancel()
-        tile.prefetch = None
-        if clock.paused and self._recordings is not None:
-            tile.prefetch = self._tasks.spawn(
-                self._prefetch_pictures(tile, clock), "playback-prefetch"
-            )
+            return
+        tile.prefetch = self._tasks.spawn(self._prefetch_pictures(tile, clock), "playback-prefetch")
+
+    def _kept_way(self, tile: _Tile, clock: _Clock, way: int) -> int:
+        """Pictures kept past the shown one, within PREFETCH_PICTURES steps, `way` (+1 / -1)."""
+        interval = 1000.0 / tile.fps
+        return tile.frames.count_between(
+            clock.position + way * interval * 0.5,
+            clock.position + way * interval * PREFETCH_PICTURES,
+        )
 
     async def _prefetch_pictures(self, tile: _Tile, clock: _Clock) -> None:
-        """A second of pictures each way from the shown one (the way steps last went first),
-        from a playback in that direction, put into the ring as they are decoded: steps
-        after a seek then wait for none. Quiet: a failure changes nothing on screen."""
+        """While paused, keep a second of pictures each way from the shown one: a playback in
+        each direction where fewer than half are kept, both at once, their pictures put into
+        the ring as they are decoded. A way that ends early (a gap, the present, a failure) is
+        not asked again. Quiet: a failure changes nothing on screen."""
+        ended: set[int] = set()
+        while clock.paused and self._tiles.get(tile.tile_id) is tile:
+            ways = [
+                way
+                for way in (clock.last_step, -clock.last_step)
+                if way not in ended and self._kept_way(tile, clock, way) < PREFETCH_PICTURES // 2
+            ]
+            if not ways:
+                return
+            got = await asyncio.gather(*(self._prefetch_way(tile, clock, way) for way in ways))
+            ended.update(
+                way for way, count in zip(ways, got, strict=True) if count < PREFETCH_PICTURES
+            )
+
+    async def _prefetch_way(self, tile: _Tile, clock: _Clock, way: int) -> int:
+        """PREFETCH_PICTURES pictures from the one next to the shown one, `way`; how many came."""
         assert self._recordings is not None
         loop = asyncio.get_running_loop()
-        for way in (clock.last_step, -clock.last_step):
-            interval = 1000.0 / tile.fps
-            reach = PREFETCH_PICTURES * interval * way
-            kept = tile.frames.count_between(clock.position, clock.position + reach)
-            if not clock.paused or kept >= PREFETCH_PICTURES // 2:
-                continue
-            wanted = self._clamped(clock.position + interval * way)
-            try:
-                endpoint = await self._recordings.playback(
-                    tile.camera_id, self._profile, time_of(wanted), reverse=way < 0
-                )
-            except HubError:
-                return
-            cancelled = threading.Event()
+        interval = 1000.0 / tile.fps
+        wanted = self._clamped(clock.position + interval * way)
+        try:
+            endpoint = await self._recordings.playback(
+                tile.camera_id, self._profile, time_of(wanted), reverse=way < 0
+            )
+        except HubError:
+            return 0
+        cancelled = threading.Event()
 
-            def deliver(grabbed: GrabbedFrame) -> None:  # the decoding thread
-                loop.call_soon_threadsafe(self._put_prefetched, tile, clock, grabbed)
+        def deliver(grabbed: GrabbedFrame) -> None:  # the decoding thread
+            loop.call_soon_threadsafe(self._put_prefetched, tile, clock, grabbed)
 
-            size = _even_size(tile.box) or (endpoint.width, endpoint.height)
-            try:
-                await asyncio.to_thread(
-                    stream_frames, endpoint.url, size, PREFETCH_PICTURES, deliver, cancelled
-                )
-            except GrabError:
-                return
-            finally:
-                cancelled.set()
+        size = _even_size(tile.box) or (endpoint.width, endpoint.height)
+        try:
+            return await asyncio.to_thread(
+                stream_frames, endpoint.url, size, PREFETCH_PICTURES, deliver, cancelled
+            )
+        except GrabError:
+            return 0
+        finally:
+            cancelled.set()
 
     def _put_prefetched(self, tile: _Tile, clock: _Clock, grabbed: GrabbedFrame) -> None:
         if self._tiles.get(tile.tile_id) is not tile or grabbed.unix_ms is None:

@@ -96,7 +96,7 @@ def test_a_trainer_replays_an_alarm_with_its_alerts_fired_again(qloop, qapp):
                 )
                 assert not trainer.running and not window._playback.active
                 assert wall.layout == layout_before
-                assert window.wall_view._alarms is app.alarms
+                assert window.wall_view._alarms is app.alarms  # live again: the live alarms
                 # A replay still running when the console quits: it ends with it, nothing
                 # starts again on the way out (this crashed once: live feeds resumed during
                 # shutdown told windows already gone that the hub was down).

@@ -71,6 +71,7 @@ class WallView(QWidget):
         self._ptz = ptz
         self._alarms: OverlaySource | None = alarms
         self._live_alarms = alarms
+        self._replay_alarms: OverlaySource | None = None  # an incident replay's, while it runs
         # New frames and alert changes repaint the tiles a few at a time (see RepaintPacer).
         self.pacer = RepaintPacer(parent=self)
         # ... on a steady beat, not on each frame's arrival (see FrameClock).
@@ -154,8 +155,17 @@ class WallView(QWidget):
 
     def set_alarm_source(self, source: OverlaySource | None) -> None:
         """Draw the alerts of `source` on the tiles (an incident replay's re-fired alerts);
-        None: the live alarms again. Never both."""
-        wanted = source if source is not None else self._live_alarms
+        None: the live alarms again (none while the wall plays back: a live alarm's box is not
+        where anything is in a recorded picture). Never both."""
+        self._replay_alarms = source
+        self._apply_alarm_source()
+
+    def _apply_alarm_source(self) -> None:
+        wanted: OverlaySource | None
+        if self._replay_alarms is not None:
+            wanted = self._replay_alarms
+        else:
+            wanted = None if self.in_playback else self._live_alarms
         if wanted is self._alarms:
             return
         self._disconnect_alarms()
@@ -251,6 +261,7 @@ class WallView(QWidget):
     def _on_playback(self, _on: bool) -> None:
         for view in self._views.values():
             view.set_ptz_mode(False)
+        self._apply_alarm_source()
         self._bind_feeds()
 
     def _bind_playback(self, playback: WallPlayback) -> None:
