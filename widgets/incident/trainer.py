@@ -104,15 +104,22 @@ class IncidentTrainer:
         self._run(self._start(IncidentSession.from_bookmark(bookmark)))
 
     def from_last_minutes(self) -> None:
+        end = datetime.now(timezone.utc) - timedelta(seconds=LAST_MINUTES_END_S)
+        self.from_span(end - timedelta(seconds=LAST_MINUTES_S), end, "The wall's last minutes")
+
+    def from_span(self, start: datetime, end: datetime, title: str = "") -> None:
+        """The wall's cameras over a span the trainer chose (the timeline's visible range)."""
         cameras = [t.camera_id for t in self._wall.layout.tiles if t.camera_id is not None]
         if not cameras:
-            self._tell("Put cameras on the wall to replay its last minutes.", Level.INFO)
+            self._tell("Put cameras on the wall to replay a span of them.", Level.INFO)
             return
-        end = datetime.now(timezone.utc) - timedelta(seconds=LAST_MINUTES_END_S)
-        start = end - timedelta(seconds=LAST_MINUTES_S)
-        session = IncidentSession.from_span(
-            cameras[:16], start, end, title="The wall's last minutes", lead_in_s=0.0
-        )
+        try:
+            session = IncidentSession.from_span(
+                list(dict.fromkeys(cameras))[:16], start, end, title=title, lead_in_s=0.0
+            )
+        except ValueError as exc:
+            self._tell(f"That span cannot be replayed: {exc}", Level.INFO)
+            return
         self._run(self._start(session))
 
     def open_file(self, path: Path | None = None) -> None:

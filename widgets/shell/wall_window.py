@@ -326,6 +326,7 @@ class WallWindow(QMainWindow):
         training.addAction("From the selected alarm", self._replay_selected_alarm)
         training.addAction("From the selected bookmark", self._replay_selected_bookmark)
         training.addAction("This wall's last two minutes", self._replay_last_minutes)
+        training.addAction("The span shown on the timeline", self._replay_timeline_span)
         training.addAction("Open a saved incident…", self._open_incident)
         training.addAction("Summary of the replay", self._replay_summary)
 
@@ -350,6 +351,20 @@ class WallWindow(QMainWindow):
     def _replay_last_minutes(self) -> None:
         if self.trainer is not None:
             self.trainer.from_last_minutes()
+
+    def _replay_timeline_span(self) -> None:
+        """The trainer zooms the timeline onto the incident, then replays what it shows."""
+        if self.trainer is None or self.playback_bar is None or self._playback is None:
+            return
+        if not self._playback.active:
+            self._station.notices.post(
+                "Play the wall back (Ctrl+P) and zoom the timeline onto the incident first.",
+                Level.INFO,
+                "incident-replay",
+            )
+            return
+        start, end = self.playback_bar.timeline.visible_range()
+        self.trainer.from_span(start, min(end, datetime.now(timezone.utc)))
 
     def _open_incident(self) -> None:
         if self.trainer is not None:
