@@ -404,7 +404,10 @@ class PlaybackSession:
         for tile in tiles:
             if tile.status is TileStatus.NOT_RECORDED:
                 continue
-            if not tile.frames.has_picture_near(round(clock.position), round(interval)):
+            # A picture less than one interval before the clock is the one it reached; the
+            # one shown before the step (a decoded one lies exactly one interval back, its time
+            # code rounded to the ms, maybe up) must not count: hence a ms less than it.
+            if not tile.frames.has_picture_near(round(clock.position), round(interval) - 1):
                 self._grab(tile, clock)
         self._after_command(clock)
         self._prefetch_when_shown(clock)
