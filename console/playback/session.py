@@ -273,7 +273,13 @@ class PlaybackSession:
             self._tiles[tile_id] = _Tile(tile_id, camera_id, SyncedFrames())
             added = True
             if self._started:
-                self._open(self._tiles[tile_id], self._clock.position)
+                tile = self._tiles[tile_id]
+                # Paused: the picture at the clock's moment, as a seek shows it (a stream
+                # opened now would never be stopped: only pausing sets when).
+                if self._clock.paused and camera_id not in self._not_recorded:
+                    self._grab(tile, self._clock)
+                else:
+                    self._open(tile, self._clock.position)
         if added and self._started:
             self._load_spans()
 
