@@ -384,3 +384,35 @@ def test_a_detached_tile_keeps_its_own_moment_and_rejoins_the_wall(hub):
         assert session.position() == time_of(session.position_ms())
 
     run(hub, {1: "cam-01", 2: "cam-03"}, body)
+
+
+def test_a_tile_added_while_paused_shows_the_clocks_moment_and_streams_nothing(hub):
+    async def body(session: PlaybackSession) -> None:
+        at = recorded_moment(150)
+        session.start(at, paused=True)
+        await until(lambda: exactly_at_clock(session, [1]), 15, "the paused picture")
+        session.set_tiles({1: "cam-01", 2: "cam-02", 3: "cam-08"})
+        session.set_picture_box(2, BOX)
+        await until(lambda: exactly_at_clock(session, [1, 2]), 15, "the new tile's picture")
+        assert session.position_ms() == pytest.approx(at.timestamp() * 1000, abs=1)
+        await until(lambda: status(session, 3) is TileStatus.NOT_RECORDED, 15, "cam-08's answer")
+        # Paused, nothing streams on once the pictures next to the shown one are fetched.
+        await until(lambda: not playback_encoders(), 20, "every playback stream stopped")
+        assert session.state.paused and status(session, 2) is TileStatus.PLAYING
+
+    run(hub, {1: "cam-01"}, body)
+
+
+def test_a_tile_in_a_gap_comes_back_where_its_next_recording_starts(hub):
+    _, g1 = gap_of_cam10()
+    at = datetime.fromtimestamp(g1 - 2, tz=timezone.utc)
+
+    async def body(session: PlaybackSession) -> None:
+        session.start(at)
+        await until(lambda: status(session, 2) is TileStatus.NO_RECORDING, 20, "cam-10's gap")
+        await until(lambda: session.position_ms() > g1 * 1000 + 1000, 20, "the clock past it")
+        await until(lambda: status(session, 2) is TileStatus.PLAYING, 20, "cam-10 back")
+        await until(lambda: in_sync(session, [1, 2]), 10, "both in sync")
+        assert (shown(session, 2) or 0) >= g1 * 1000
+
+    run(hub, {1: "cam-01", 2: "cam-10"}, body)
