@@ -168,11 +168,17 @@ def test_a_native_wall_is_composited_while_it_plays_back(hub):
     async def body(playback: WallPlayback, wall: WallModel, feeds: WallFeeds, log) -> None:
         paths: list[RenderPath] = []
         wall.render_path_changed.connect(paths.append)
+        log.clear()
         playback.enter(ago(100), paused=True)
         assert wall.render_path is RenderPath.COMPOSITED
+        # The native feeds stop; no live stream starts for the composited path meanwhile.
+        assert sorted(log) == [("close", "cam-01"), ("close", "cam-02")], log
+        log.clear()
         playback.leave()
         assert wall.render_path is RenderPath.NATIVE
         assert paths == [RenderPath.COMPOSITED, RenderPath.NATIVE]
+        assert sorted(log) == [("start", "cam-01"), ("start", "cam-02")], log
+        assert all(k.tile_id is not None for k in feeds.feeds)  # native feeds again
 
     run(hub, RenderPath.NATIVE, body)
 
