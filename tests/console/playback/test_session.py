@@ -416,3 +416,62 @@ def test_a_tile_in_a_gap_comes_back_where_its_next_recording_starts(hub):
         assert (shown(session, 2) or 0) >= g1 * 1000
 
     run(hub, {1: "cam-01", 2: "cam-10"}, body)
+
+
+def test_a_detached_tile_plays_on_while_the_wall_pauses_and_rejoins_it_playing(hub):
+    async def body(session: PlaybackSession) -> None:
+        session.start(recorded_moment(180))
+        await until(
+            lambda: all(status(session, t) is TileStatus.PLAYING for t in (1, 2)), 20, "playing"
+        )
+        session.detach(1)
+        session.pause()
+        assert session.state.paused
+        wall_at = session.position_ms()
+        mark = shown(session, 1) or 0
+        await until(lambda: (shown(session, 1) or 0) > mark + 1000, 20, "tile 1 playing on")
+        assert session.position_ms() == wall_at
+        state = session.tile_state(1)
+        assert state is not None and state.detached and not state.paused
+        # Its own clock's commands: paused alone.
+        session.pause(tile_id=1)
+        own = session.tile_state(1)
+        assert own is not None and own.paused
+        # The wall plays again; tile 1 rejoins it, playing, in sync.
+        session.play()
+        session.rejoin(1)
+        await until(
+            lambda: (
+                all(status(session, t) is TileStatus.PLAYING for t in (1, 2))
+                and in_sync(session, [1, 2])
+                and abs((shown(session, 1) or 0) - session.position_ms()) < 1000
+            ),
+            20,
+            "tile 1 back on the wall's clock",
+        )
+        state = session.tile_state(1)
+        assert state is not None and not state.detached and not state.paused
+
+    run(hub, {1: "cam-01", 2: "cam-02"}, body)
+
+
+def test_playing_back_past_where_the_recordings_begin_pauses_with_a_message(hub):
+    async def body(session: PlaybackSession) -> None:
+        session.start(recorded_moment(300), paused=True)
+        await until(lambda: bool(session.spans("cam-01")), 15, "the recorded spans")
+        first = session.spans("cam-01")[0][0]
+        session.seek(time_of(first + 2500))
+        session.set_speed(2, reverse=True)
+        await until(
+            lambda: session.state.paused,
+            30,
+            "the beginning",
+            lambda: (session.state, session.tile_state(1), session.position_ms() - first),
+        )
+        assert session.state.message == "No more recordings this way."
+        assert first - 2000 <= session.position_ms() <= first + 500
+        shown_ms = shown(session, 1)
+        assert shown_ms is not None and first <= shown_ms <= first + 500
+        assert status(session, 1) is TileStatus.NO_RECORDING
+
+    run(hub, {1: "cam-01"}, body)
