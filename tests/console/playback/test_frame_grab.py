@@ -122,3 +122,10 @@ def test_a_url_that_is_not_a_stream_is_a_grab_error_in_plain_words(hub, path):
     assert "http" not in message and "127.0.0.1" not in message
     with pytest.raises(GrabError):
         stream_frames(url, None, 3, lambda g: None, threading.Event(), timeout_s=5)
+
+
+def test_a_moment_the_stream_does_not_reach_in_time_is_a_grab_error(hub):
+    at = moment(500)
+    url = endpoint(hub, "cam-01", at).url
+    with pytest.raises(GrabError, match="did not reach the moment asked for"):
+        grab_frame(url, at + 60_000, (320, 180), timeout_s=1.0)

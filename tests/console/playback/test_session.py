@@ -382,6 +382,14 @@ def test_a_detached_tile_keeps_its_own_moment_and_rejoins_the_wall(hub):
         state = session.tile_state(1)
         assert state is not None and not state.detached
         assert session.position() == time_of(session.position_ms())
+        # Skips move the clock by whole seconds; a moment to come is clamped to the present.
+        session.skip(-10)
+        assert session.position_ms() == pytest.approx(second.timestamp() * 1000 - 10_000, abs=1)
+        await until(lambda: exactly_at_clock(session, tiles), 15, "ten seconds back")
+        session.seek(datetime.now(timezone.utc) + timedelta(hours=1))
+        assert session.position_ms() <= time.time() * 1000 - 900
+        with pytest.raises(ValueError, match="speed must be one of"):
+            session.set_speed(3)
 
     run(hub, {1: "cam-01", 2: "cam-03"}, body)
 

@@ -90,6 +90,8 @@ def run(
             playback.close()
             await client.close()
             assert engine.shutdown(5.0)
+        playback_encoders = lambda: [t for t in encoder_threads() if "playback" in t.name]  # noqa: E731
+        assert wait_until(lambda: not playback_encoders(), 10), "playback left running"
 
     asyncio.run(main())
 
