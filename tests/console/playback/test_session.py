@@ -483,3 +483,27 @@ def test_playing_back_past_where_the_recordings_begin_pauses_with_a_message(hub)
         assert status(session, 1) is TileStatus.NO_RECORDING
 
     run(hub, {1: "cam-01"}, body)
+
+
+def test_seeking_again_and_again_while_playing_leaves_one_stream_per_tile(hub):
+    tiles = [1, 2]
+
+    async def body(session: PlaybackSession) -> None:
+        session.start(recorded_moment(400))
+        for back in (380, 360, 340, 320):
+            await asyncio.sleep(0.15)
+            session.seek(recorded_moment(back))
+        last = session.position_ms()
+        await until(
+            lambda: (
+                all(status(session, t) is TileStatus.PLAYING for t in tiles)
+                and session.position_ms() > last + 500
+            ),
+            20,
+            "playing from the last seek",
+        )
+        await until(lambda: in_sync(session, tiles), 10, "in sync")
+        assert session.position_ms() < last + 20_000
+        await until(lambda: len(playback_encoders()) <= len(tiles), 15, "the old streams gone")
+
+    run(hub, {1: "cam-01", 2: "cam-02"}, body)
