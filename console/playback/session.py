@@ -170,6 +170,9 @@ class _Tile:
     fps: float = DEFAULT_FPS
     box: tuple[int, int] | None = None  # where the tile paints (device pixels)
     group: _Clock | None = None  # its own clock while detached
+    # Its player's events: every player counts its own streams (generations) from 1, so an
+    # event says which tile it is for only by the player it comes from.
+    on_event: Callable[[PlayerEvent], None] | None = None
     state: TilePlayback = field(default_factory=lambda: TilePlayback(TileStatus.IDLE))
 
 
@@ -306,7 +309,8 @@ class PlaybackSession:
         self._cancel(tile)
         tile.frames.follow(None)
         if tile.player is not None:
-            tile.player.state_changed.disconnect(self._on_player_event)
+            if tile.on_event is not None:
+                tile.player.state_changed.disconnect(tile.on_event)
             tile.player.close()
             tile.player = None
 
@@ -684,7 +688,8 @@ class PlaybackSession:
     def _ensure_player(self, tile: _Tile) -> PlaybackPlayer:
         if tile.player is None:
             player = tile.player = self._make_player(f"playback-{tile.tile_id}")
-            player.state_changed.connect(self._on_player_event)
+            tile.on_event = lambda event: self._on_player_event(tile, event)
+            player.state_changed.connect(tile.on_event)
             self.set_picture_box(tile.tile_id, tile.box)
         return tile.player
 
@@ -757,16 +762,8 @@ class PlaybackSession:
             elif tile.status is TileStatus.BUFFERING:
                 self._set(tile, TileStatus.PLAYING)
 
-    def _on_player_event(self, event: PlayerEvent) -> None:
-        tile = next(
-            (
-                t
-                for t in self._tiles.values()
-                if t.generation == event.generation and t.player is not None
-            ),
-            None,
-        )
-        if tile is None:
+    def _on_player_event(self, tile: _Tile, event: PlayerEvent) -> None:
+        if self._tiles.get(tile.tile_id) is not tile or tile.generation != event.generation:
             return
         if event.kind is PlayerEventKind.ERROR:
             self._fail(tile, event.reason or "the recording could not be played")

@@ -507,3 +507,31 @@ def test_seeking_again_and_again_while_playing_leaves_one_stream_per_tile(hub):
         await until(lambda: len(playback_encoders()) <= len(tiles), 15, "the old streams gone")
 
     run(hub, {1: "cam-01", 2: "cam-02"}, body)
+
+
+def test_a_stream_ending_at_a_gap_stops_only_its_own_tile(hub):
+    """Each tile has its own player, and every player counts its streams from 1: the end of
+    cam-10's stream (at its gap) must reach cam-10's tile, not another one's."""
+    g0, _ = gap_of_cam10()
+    at = datetime.fromtimestamp(g0 - 3, tz=timezone.utc)
+    seen: dict[int, list[TileStatus]] = {1: [], 2: []}
+
+    async def body(session: PlaybackSession) -> None:
+        session.tile_changed.connect(lambda t, s: seen[t].append(s.status))
+        session.start(at)
+        await until(
+            lambda: all(status(session, t) is TileStatus.PLAYING for t in (1, 2)), 20, "playing"
+        )
+        await until(
+            lambda: status(session, 2) is TileStatus.NO_RECORDING,
+            20,
+            "cam-10's gap",
+            lambda: {t: [k.name for k, _ in itertools.groupby(v)] for t, v in seen.items()},
+        )
+        assert session.position_ms() < g0 * 1000 + 2000  # at the gap's start, not much later
+        mark = session.position_ms()
+        await until(lambda: session.position_ms() > mark + 1000, 20, "the clock going on")
+        assert TileStatus.NO_RECORDING not in seen[1], seen[1]
+        assert status(session, 1) is TileStatus.PLAYING
+
+    run(hub, {1: "cam-01", 2: "cam-10"}, body)
