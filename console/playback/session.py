@@ -754,12 +754,18 @@ class PlaybackSession:
         tile.frames.arrived.connect(self._on_arrival)
 
     def _on_arrival(self) -> None:
+        now = self._mono()
         for tile in self._tiles.values():
             arrived = tile.frames.last_arrival
             if tile.status is TileStatus.OPENING and tile.generation is not None:
                 if arrived is not None and arrived >= tile.opened_at:
                     self._set(tile, TileStatus.PLAYING)
-            elif tile.status is TileStatus.BUFFERING:
+            elif (
+                # Only its own pictures end its buffering (any tile's arrival calls this).
+                tile.status is TileStatus.BUFFERING
+                and arrived is not None
+                and now - arrived <= self._stall_s
+            ):
                 self._set(tile, TileStatus.PLAYING)
 
     def _on_player_event(self, tile: _Tile, event: PlayerEvent) -> None:

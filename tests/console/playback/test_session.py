@@ -535,3 +535,29 @@ def test_a_stream_ending_at_a_gap_stops_only_its_own_tile(hub):
         assert status(session, 1) is TileStatus.PLAYING
 
     run(hub, {1: "cam-01", 2: "cam-10"}, body)
+
+
+def test_a_tile_whose_pictures_stop_says_buffering_until_its_own_come_again(hub):
+    """The hub cannot be made to stall one stream, so the tile's pictures are cut where they
+    enter it: its `SyncedFrames` stops taking them from its (real) player. The other tile's
+    pictures must not make it say PLAYING; after `open_timeout_s` it opens again."""
+    seen: list[TileStatus] = []
+
+    async def body(session: PlaybackSession) -> None:
+        session.tile_changed.connect(lambda t, s: seen.append(s.status) if t == 2 else None)
+        session.start(recorded_moment(450))
+        await until(
+            lambda: all(status(session, t) is TileStatus.PLAYING for t in (1, 2)), 20, "playing"
+        )
+        frames = session.frames(2)
+        assert frames is not None
+        seen.clear()
+        frames.follow(frames._player, None)  # its pictures no longer reach the tile
+        await until(lambda: TileStatus.OPENING in seen, 20, "the stalled tile opened again")
+        changes = [k.name for k, _ in itertools.groupby(seen[: seen.index(TileStatus.OPENING)])]
+        # Playing on what it kept, then buffering until it opens again.
+        assert changes in (["PLAYING", "BUFFERING"], ["BUFFERING"]), changes
+        await until(lambda: status(session, 2) is TileStatus.PLAYING, 20, "playing again")
+        await until(lambda: in_sync(session, [1, 2]), 10, "in sync again")
+
+    run(hub, {1: "cam-01", 2: "cam-02"}, body)
