@@ -419,6 +419,8 @@ class PlaybackSession:
             # code rounded to the ms, maybe up) must not count: hence a ms less than it.
             if not tile.frames.has_picture_near(round(clock.position), round(interval) - 1):
                 self._grab(tile, clock)
+            elif tile.status is TileStatus.NO_RECORDING:
+                self._set(tile, TileStatus.PLAYING)  # out of a gap, onto a picture it kept
         self._after_command(clock)
         self._prefetch_when_shown(clock)
 

@@ -561,3 +561,25 @@ def test_a_tile_whose_pictures_stop_says_buffering_until_its_own_come_again(hub)
         await until(lambda: in_sync(session, [1, 2]), 10, "in sync again")
 
     run(hub, {1: "cam-01", 2: "cam-02"}, body)
+
+
+def test_steps_into_and_out_of_a_gap_say_so_and_show_the_picture(hub):
+    _, g1 = gap_of_cam10()
+    g1_ms = round(g1 * 1000)
+
+    async def body(session: PlaybackSession) -> None:
+        session.start(time_of(g1_ms + 500), paused=True)
+        await until(lambda: exactly_at_clock(session, [1]), 15, "the picture after the gap")
+        session.seek(time_of(g1_ms + 10))
+        await until(lambda: exactly_at_clock(session, [1]), 15, "the gap's end")
+        session.step(-1)  # into the gap
+        await until(lambda: status(session, 1) is TileStatus.NO_RECORDING, 15, "no recording")
+        session.step(+1)  # out again, onto the picture it showed
+        await until(
+            lambda: status(session, 1) is TileStatus.PLAYING and exactly_at_clock(session, [1]),
+            15,
+            "the picture again",
+            lambda: (session.tile_state(1), offsets(session, [1])),
+        )
+
+    run(hub, {1: "cam-10"}, body)
