@@ -346,6 +346,10 @@ def test_a_camera_that_is_not_recorded_holds_nothing_and_the_present_pauses(hub)
         frames = session.frames(2)
         assert frames is not None and len(frames) == 0 and frames.shown_ms is None
         assert status(session, 2) is TileStatus.NOT_RECORDED
+        # It plays on from there when asked.
+        session.play()
+        assert not session.state.paused and session.state.message == ""
+        await until(lambda: status(session, 1) is TileStatus.PLAYING, 20, "playing again")
 
     run(hub, {1: "cam-01", 2: "cam-08"}, body)
 
