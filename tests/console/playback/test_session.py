@@ -587,3 +587,27 @@ def test_steps_into_and_out_of_a_gap_say_so_and_show_the_picture(hub):
         )
 
     run(hub, {1: "cam-10"}, body)
+
+
+def test_a_hub_that_refuses_the_playback_fails_the_tile_in_plain_words_and_tries_again(
+    hub_factory,
+):
+    refusing = hub_factory(recorded_since=time.time() - 600, max_playback_sessions=0)
+    seen: list[TileStatus] = []
+
+    async def body(session: PlaybackSession) -> None:
+        session.tile_changed.connect(lambda t, s: seen.append(s.status))
+        session.start(ago(60))
+        await until(lambda: status(session, 1) is TileStatus.FAILED, 15, "the refusal")
+        state = session.tile_state(1)
+        assert state is not None and "playback" in state.message.lower(), state.message
+        assert "http" not in state.message
+        # The clock is not held by a tile that failed.
+        mark = session.position_ms()
+        await until(lambda: session.position_ms() > mark + 500, 15, "the clock going on")
+        # It is asked again a moment later.
+        seen.clear()
+        await until(lambda: TileStatus.OPENING in seen, 15, "another try")
+        await until(lambda: status(session, 1) is TileStatus.FAILED, 15, "refused again")
+
+    run(refusing, {1: "cam-01"}, body)
