@@ -910,8 +910,11 @@ class PlaybackSession:
         self._show(clock, [tile])
 
     def _load_spans(self) -> None:
-        if self._recordings is None or (self._spans_task and not self._spans_task.done()):
+        if self._recordings is None:
             return
+        if self._spans_task is not None and not self._spans_task.done():
+            # A search under way asked for the cameras of then: ask again for all of now's.
+            self._spans_task.cancel()
         self._spans_task = self._tasks.spawn(self._fetch_spans(), "playback-spans")
 
     async def _fetch_spans(self) -> None:

@@ -611,3 +611,16 @@ def test_a_hub_that_refuses_the_playback_fails_the_tile_in_plain_words_and_tries
         await until(lambda: status(session, 1) is TileStatus.FAILED, 15, "refused again")
 
     run(refusing, {1: "cam-01"}, body)
+
+
+def test_a_camera_added_while_the_recordings_are_being_searched_gets_its_spans_too(hub):
+    async def body(session: PlaybackSession) -> None:
+        session.start(recorded_moment(100), paused=True)
+        for _ in range(3):  # the search for cam-01's recordings is under way (sent, no answer)
+            await asyncio.sleep(0)
+        session.set_tiles({1: "cam-01", 2: "cam-10"})
+        await until(lambda: bool(session.spans("cam-01")), 10, "cam-01's recordings")
+        await until(lambda: bool(session.spans("cam-10")), 10, "cam-10's recordings")
+        assert len(session.spans("cam-10")) >= 2  # its gaps cut them
+
+    run(hub, {1: "cam-01"}, body)
