@@ -170,6 +170,9 @@ class _Tile:
     fps: float = DEFAULT_FPS
     box: tuple[int, int] | None = None  # where the tile paints (device pixels)
     group: _Clock | None = None  # its own clock while detached
+    # Its player's events: every player counts its own streams (generations) from 1, so an
+    # event says which tile it is for only by the player it comes from.
+    on_event: Callable[[PlayerEvent], None] | None = None
     state: TilePlayback = field(default_factory=lambda: TilePlayback(TileStatus.IDLE))
 
 
@@ -273,7 +276,13 @@ class PlaybackSession:
             self._tiles[tile_id] = _Tile(tile_id, camera_id, SyncedFrames())
             added = True
             if self._started:
-                self._open(self._tiles[tile_id], self._clock.position)
+                tile = self._tiles[tile_id]
+                # Paused: the picture at the clock's moment, as a seek shows it (a stream
+                # opened now would never be stopped: only pausing sets when).
+                if self._clock.paused and camera_id not in self._not_recorded:
+                    self._grab(tile, self._clock)
+                else:
+                    self._open(tile, self._clock.position)
         if added and self._started:
             self._load_spans()
 
@@ -300,7 +309,8 @@ class PlaybackSession:
         self._cancel(tile)
         tile.frames.follow(None)
         if tile.player is not None:
-            tile.player.state_changed.disconnect(self._on_player_event)
+            if tile.on_event is not None:
+                tile.player.state_changed.disconnect(tile.on_event)
             tile.player.close()
             tile.player = None
 
@@ -414,8 +424,13 @@ class PlaybackSession:
         for tile in tiles:
             if tile.status is TileStatus.NOT_RECORDED:
                 continue
-            if not tile.frames.has_picture_near(round(clock.position), round(interval)):
+            # A picture less than one interval before the clock is the one it reached; the
+            # one shown before the step (a decoded one lies exactly one interval back, its time
+            # code rounded to the ms, maybe up) must not count: hence a ms less than it.
+            if not tile.frames.has_picture_near(round(clock.position), round(interval) - 1):
                 self._grab(tile, clock)
+            elif tile.status is TileStatus.NO_RECORDING:
+                self._set(tile, TileStatus.PLAYING)  # out of a gap, onto a picture it kept
         self._after_command(clock)
         self._prefetch_when_shown(clock)
 
@@ -685,7 +700,8 @@ class PlaybackSession:
     def _ensure_player(self, tile: _Tile) -> PlaybackPlayer:
         if tile.player is None:
             player = tile.player = self._make_player(f"playback-{tile.tile_id}")
-            player.state_changed.connect(self._on_player_event)
+            tile.on_event = lambda event: self._on_player_event(tile, event)
+            player.state_changed.connect(tile.on_event)
             self.set_picture_box(tile.tile_id, tile.box)
         return tile.player
 
@@ -750,24 +766,22 @@ class PlaybackSession:
         tile.frames.arrived.connect(self._on_arrival)
 
     def _on_arrival(self) -> None:
+        now = self._mono()
         for tile in self._tiles.values():
             arrived = tile.frames.last_arrival
             if tile.status is TileStatus.OPENING and tile.generation is not None:
                 if arrived is not None and arrived >= tile.opened_at:
                     self._set(tile, TileStatus.PLAYING)
-            elif tile.status is TileStatus.BUFFERING:
+            elif (
+                # Only its own pictures end its buffering (any tile's arrival calls this).
+                tile.status is TileStatus.BUFFERING
+                and arrived is not None
+                and now - arrived <= self._stall_s
+            ):
                 self._set(tile, TileStatus.PLAYING)
 
-    def _on_player_event(self, event: PlayerEvent) -> None:
-        tile = next(
-            (
-                t
-                for t in self._tiles.values()
-                if t.generation == event.generation and t.player is not None
-            ),
-            None,
-        )
-        if tile is None:
+    def _on_player_event(self, tile: _Tile, event: PlayerEvent) -> None:
+        if self._tiles.get(tile.tile_id) is not tile or tile.generation != event.generation:
             return
         if event.kind is PlayerEventKind.ERROR:
             self._fail(tile, event.reason or "the recording could not be played")
@@ -926,8 +940,11 @@ class PlaybackSession:
         self._show(clock, [tile])
 
     def _load_spans(self) -> None:
-        if self._recordings is None or (self._spans_task and not self._spans_task.done()):
+        if self._recordings is None:
             return
+        if self._spans_task is not None and not self._spans_task.done():
+            # A search under way asked for the cameras of then: ask again for all of now's.
+            self._spans_task.cancel()
         self._spans_task = self._tasks.spawn(self._fetch_spans(), "playback-spans")
 
     async def _fetch_spans(self) -> None:

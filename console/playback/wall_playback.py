@@ -160,10 +160,12 @@ class WallPlayback:
         if self._session is not None:
             self._session.seek(at)
             return self._session
+        # Live streams off first: switched to composited while they run, the wall would
+        # start each camera's composited stream only to stop it at once.
+        self._feeds.suspend(True)
         if self._wall.render_path == RenderPath.NATIVE:
             self._path_before = RenderPath.NATIVE
             self._wall.set_render_path(RenderPath.COMPOSITED)
-        self._feeds.suspend(True)
         session = self._session = self._make_session()
         session.tile_changed.connect(self._on_tile)
         self._wall.layout_changed.connect(self._on_layout)
