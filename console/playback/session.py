@@ -64,6 +64,8 @@ DRIFT_SHOWN_MS = 100
 PRESENT_MARGIN_MS = 1000
 # Paused: pictures fetched each way from the shown one, so frame steps do not wait.
 PREFETCH_PICTURES = 15
+# A step onto a picture the prefetch is decoding waits this long for it before grabbing it.
+PREFETCH_GRACE_S = 0.5
 # A recording that starts within this much recorded time ahead of the clock is opened now.
 OPEN_AHEAD_S = 1.5
 
@@ -141,6 +143,7 @@ class _Clock:
     holding: bool = False
     message: str = ""
     last_step: int = -1  # the way the last frame step went (prefetching goes on that way)
+    lag: float = 0.0  # recorded ms the clock has been held back, while it is
 
     @property
     def rate(self) -> float:
@@ -167,6 +170,8 @@ class _Tile:
     stop_at: float | None = None  # paused: when to stop the stream (after the fill)
     task: asyncio.Task[None] | None = None
     prefetch: asyncio.Task[None] | None = None  # paused: the pictures next to the shown one
+    # The recorded stretch (ms, ms) each way's running prefetch is decoding.
+    prefetching: dict[int, tuple[float, float]] = field(default_factory=dict)
     fps: float = DEFAULT_FPS
     box: tuple[int, int] | None = None  # where the tile paints (device pixels)
     group: _Clock | None = None  # its own clock while detached
@@ -428,7 +433,12 @@ class PlaybackSession:
             # one shown before the step (a decoded one lies exactly one interval back, its time
             # code rounded to the ms, maybe up) must not count: hence a ms less than it.
             if not tile.frames.has_picture_near(round(clock.position), round(interval) - 1):
-                self._grab(tile, clock)
+                if self._prefetch_brings(tile, clock.position):
+                    # Its prefetch is decoding that very picture: wait for it (a grab now
+                    # would compete with it), and grab after all if it does not come.
+                    self._after_grace(tile, clock, clock.position)
+                else:
+                    self._grab(tile, clock)
             elif tile.status is TileStatus.NO_RECORDING:
                 self._set(tile, TileStatus.PLAYING)  # out of a gap, onto a picture it kept
         self._after_command(clock)
@@ -518,6 +528,7 @@ class PlaybackSession:
         clock.last = now
         if clock.paused:
             clock.holding = False
+            clock.lag = 0.0
             return
         forward = clock.forward
         candidate = clock.position + elapsed * clock.rate * 1000.0
@@ -531,7 +542,12 @@ class PlaybackSession:
             held = max(held, clock.position) if forward else min(held, clock.position)
         else:
             held = candidate
-        clock.holding = limit is not None and (held < candidate if forward else held > candidate)
+        # Held: behind where it would be by more than two pictures. Between two pictures of the
+        # slowest tile the clock always waits a little (it stops at that tile's newest), which
+        # is not worth telling anyone.
+        fps = max((t.fps for t in tiles), default=DEFAULT_FPS)
+        clock.lag = clock.lag + abs(candidate - held) if held != candidate else 0.0
+        clock.holding = clock.lag > 2 * 1000.0 / fps * clock.speed
         clock.position = held
         if forward and clock.position >= self._present_limit():
             clock.position = self._present_limit()
@@ -889,9 +905,9 @@ class PlaybackSession:
 
     async def _prefetch_pictures(self, tile: _Tile, clock: _Clock) -> None:
         """While paused, keep a second of pictures each way from the shown one: a playback in
-        each direction where fewer than half are kept, both at once, their pictures put into
-        the ring as they are decoded. A way that ends early (a gap, the present, a failure) is
-        not asked again. Quiet: a failure changes nothing on screen."""
+        each direction where fewer than half are kept, the way the steps last went first, its
+        pictures put into the ring as they are decoded. A way that ends early (a gap, the
+        present, a failure) is not asked again. Quiet: a failure changes nothing on screen."""
         ended: set[int] = set()
         while clock.paused and self._tiles.get(tile.tile_id) is tile:
             ways = [
@@ -901,10 +917,26 @@ class PlaybackSession:
             ]
             if not ways:
                 return
-            got = await asyncio.gather(*(self._prefetch_way(tile, clock, way) for way in ways))
-            ended.update(
-                way for way, count in zip(ways, got, strict=True) if count < PREFETCH_PICTURES
-            )
+            # The way the steps go first, alone: on two cores the second way's stream would
+            # halve the first's pace (measured: a first step back waited 1.2 s with both).
+            way = ways[0]
+            if await self._prefetch_way(tile, clock, way) < PREFETCH_PICTURES:
+                ended.add(way)
+
+    def _prefetch_brings(self, tile: _Tile, moment: float) -> bool:
+        """Whether a running prefetch of the tile is decoding the stretch `moment` lies in."""
+        running = tile.prefetch is not None and not tile.prefetch.done()
+        return running and any(lo <= moment <= hi for lo, hi in tile.prefetching.values())
+
+    def _after_grace(self, tile: _Tile, clock: _Clock, moment: float) -> None:
+        def check() -> None:
+            if self._tiles.get(tile.tile_id) is not tile or clock.position != moment:
+                return  # the tile is gone, or the clock moved on (the next step decides)
+            interval = 1000.0 / tile.fps
+            if not tile.frames.has_picture_near(round(moment), round(interval) - 1):
+                self._grab(tile, clock)
+
+        asyncio.get_running_loop().call_later(PREFETCH_GRACE_S, check)
 
     async def _prefetch_way(self, tile: _Tile, clock: _Clock, way: int) -> int:
         """PREFETCH_PICTURES pictures from the one next to the shown one, `way`; how many came."""
@@ -912,6 +944,22 @@ class PlaybackSession:
         loop = asyncio.get_running_loop()
         interval = 1000.0 / tile.fps
         wanted = self._clamped(clock.position + interval * way)
+        farthest = wanted + interval * (PREFETCH_PICTURES - 1) * way
+        tile.prefetching[way] = (min(wanted, farthest) - interval / 2, max(wanted, farthest) + 1)
+        try:
+            return await self._prefetch_stream(tile, clock, way, wanted, loop)
+        finally:
+            tile.prefetching.pop(way, None)
+
+    async def _prefetch_stream(
+        self,
+        tile: _Tile,
+        clock: _Clock,
+        way: int,
+        wanted: float,
+        loop: asyncio.AbstractEventLoop,
+    ) -> int:
+        assert self._recordings is not None
         try:
             endpoint = await self._recordings.playback(
                 tile.camera_id, self._profile, time_of(wanted), reverse=way < 0
