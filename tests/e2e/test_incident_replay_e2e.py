@@ -1,5 +1,7 @@
 """Incident replay for trainers end to end (issue 16, section 4): the real console on a demo
-hub process playing its scripted alerts. The trainer replays an alarm that fired: the wall
+hub process; an alert is raised through the hub's API the way its scripted scenario raises
+them (the scenario itself is replayed in tests/console/incident). The trainer replays the
+alarm once it has ended: the wall
 shows the incident's cameras playing back from before it, the alert fires again on its tile
 and in the replay's own alarm list (marked as a replay), the live alarms are not drawn
 meanwhile, a trainee's acknowledgement stays in the replay (the hub's alert is untouched),
@@ -14,6 +16,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from console.app.console_app import ConsoleApp, ConsoleOptions
+from console.hub.models import AlertKind, AlertPriority
 from console.hub.registry import HubConfig
 from console.hub.tessera_api import TesseraHubClient
 from tests.e2e.conftest import wait_until
@@ -25,7 +28,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(150)]
 def test_a_trainer_replays_an_alarm_with_its_alerts_fired_again(qloop, qapp):
     from pytestqt.qtbot import QtBot
 
-    hub = HubProcess(extra_args=("--recorded-for", "600")).start()
+    hub = HubProcess(alerts="off", extra_args=("--recorded-for", "600")).start()
     observer = TesseraHubClient(HubConfig(url=hub.url, operator="observer", timeout_s=5))
     try:
 
@@ -41,11 +44,16 @@ def test_a_trainer_replays_an_alarm_with_its_alerts_fired_again(qloop, qapp):
                 layout_before = wall.layout
                 trainer = window.trainer
                 assert trainer is not None
-                # An alarm of the scripted scenario that has ended (its whole span recorded).
-                await wait_until(
-                    lambda: any(not a.active for a in app.alarms.alarms()), 70, "an ended alarm"
+                # An alarm that has ended (its whole span recorded).
+                raised = await observer.raise_alert(
+                    AlertKind.OBJECT, "cam-03", AlertPriority.HIGH, label="person", duration_s=2
                 )
-                alert = next(a for a in app.alarms.alarms() if not a.active)
+                await wait_until(
+                    lambda: (a := app.alarms.get(raised.id)) is not None and not a.active,
+                    20,
+                    "the alarm ended",
+                )
+                alert = app.alarms.get(raised.id)
                 panel = window.alarm_panel
                 await wait_until(lambda: panel.select(alert.id), 5, "the alarm in the list")
                 window._replay_selected_alarm()

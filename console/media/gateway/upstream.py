@@ -53,8 +53,11 @@ OPEN_OPTIONS = {
     "fpsprobesize": "0",
 }
 # MPEG-TS out: flush after every packet (one packet = one chunk); no mux delay (FFmpeg's
-# default puts the PCR 0.7 s behind the DTS, which libvlc would buffer on top of its own cache).
-TS_OPTIONS = {"flush_packets": "1", "max_delay": "0"}
+# default puts the PCR 0.7 s behind the DTS, which libvlc would buffer on top of its own cache);
+# each video PES packet carries its length (FFmpeg omits it by default), so libvlc's demuxer
+# hands a picture on when it is complete instead of when the next one starts (pictures under
+# 64 KiB: the field has 16 bits).
+TS_OPTIONS = {"flush_packets": "1", "max_delay": "0", "omit_video_pes_length": "0"}
 MJPEG_BOUNDARY = "tesseraframe"
 CONTENT_TYPES = {
     "ts": "video/mp2t",
