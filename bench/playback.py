@@ -685,7 +685,7 @@ def main(argv: list[str] | None = None) -> int:
     from console.media.engine import enable_crash_traces
 
     if args.smoke:
-        cfg = {"seeks": 2, "sync_s": 2.0, "fast": False, "steps": 1, "kills": 3, "cpu_s": 0.0}
+        cfg = {"seeks": 2, "sync_s": 1.0, "fast": False, "steps": 1, "kills": 1, "cpu_s": 0.0}
     elif args.quick:
         cfg = {"seeks": 8, "sync_s": 5.0, "fast": True, "steps": 4, "kills": 20, "cpu_s": 5.0}
     else:

@@ -20,7 +20,17 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_a_quick_alerts_bench_writes_every_required_key(tmp_path):
     out = tmp_path / "alerts.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.alerts", "--quick", "--no-momentary", "--json", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "bench.alerts",
+            "--quick",
+            "--alerts",
+            "10",
+            "--no-momentary",
+            "--json",
+            str(out),
+        ],
         check=False,
         cwd=ROOT,
         env={**os.environ, "TESSERA_CONFIG_DIR": str(tmp_path / "config")},
@@ -32,7 +42,7 @@ def test_a_quick_alerts_bench_writes_every_required_key(tmp_path):
     result = json.loads(out.read_text())
     latency = result["alert_to_overlay_ms"]
     assert {"p50", "p95", "max", "n"} <= set(latency)
-    assert latency["n"] >= 15  # of 20 paced alerts, nearly all painted
+    assert latency["n"] >= 8  # of 10 paced alerts, nearly all painted
     # Shape and sanity, not the target (the benchmark reports that): beside a soak on this
     # 2-core machine one alert took 5.3 s to be painted.
     assert 0 < latency["p50"] <= latency["p95"] <= latency["max"] < 15_000
