@@ -73,9 +73,24 @@ def run_reference(
     warmup_timeout_s: float = 20.0,
 ) -> dict[str, Any]:
     """Decode every camera's `profile` stream at once for `seconds`; CPU of this process only."""
+    urls = [stream_url(hub_url, cam, profile) for cam in camera_ids]
+    return {
+        **decode_streams(urls, seconds, hub_pid=hub_pid, warmup_timeout_s=warmup_timeout_s),
+        "profile": profile,
+    }
+
+
+def decode_streams(
+    urls: list[str],
+    seconds: float,
+    *,
+    hub_pid: int | None = None,
+    warmup_timeout_s: float = 20.0,
+) -> dict[str, Any]:
+    """Decode every stream of `urls` at once for `seconds` (after each has a picture and half a
+    second more); CPU of this process only."""
     import av
 
-    urls = [stream_url(hub_url, cam, profile) for cam in camera_ids]
     stop = threading.Event()
     decoders = [_Decoder(url, stop) for url in urls]
     for d in decoders:
@@ -100,7 +115,6 @@ def run_reference(
     errors = sorted({d.error for d in decoders if d.error})
     return {
         "streams": len(urls),
-        "profile": profile,
         "seconds": round(elapsed, 2),
         "cpu_s": round(cpu, 3),
         "cpu_per_stream": round(cpu / len(urls) / elapsed, 5),

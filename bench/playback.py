@@ -414,37 +414,16 @@ def reference(urls: list[str], seconds: float, hub_pid: int) -> dict[str, Any]:
 
 
 def reference_worker(urls: list[str], seconds: float, hub_pid: int | None) -> dict[str, Any]:
-    import threading
+    from bench._reference import decode_streams
 
-    from bench._reference import _Decoder
-    from bench._system import Window
-
-    stop = threading.Event()
-    decoders = [_Decoder(url, stop) for url in urls]
-    for d in decoders:
-        d.start()
-    deadline = time.monotonic() + 20
-    while not all(d.frames > 0 or d.error for d in decoders) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)
-    counts0 = [d.frames for d in decoders]
-    window = Window(hub_pid=hub_pid).start()
-    time.sleep(seconds)
-    w = window.stop()
-    counts1 = [d.frames for d in decoders]
-    stop.set()
-    for d in decoders:
-        d.join(5)
-    elapsed = float(w["elapsed_s"])  # type: ignore[arg-type]
+    done = decode_streams(urls, seconds, hub_pid=hub_pid)
     return {
-        "streams": len(urls),
-        "seconds": round(elapsed, 2),
-        "cores": round(float(w["cpu_s"]) / elapsed, 3),  # type: ignore[arg-type]
-        "decoded_fps_min": round(
-            min((b - a) / elapsed for a, b in zip(counts0, counts1, strict=True)), 2
-        ),
-        "decoder": "PyAV, one thread per stream, decode only",
-        "errors": sorted({d.error for d in decoders if d.error}),
+        "streams": done["streams"],
+        "seconds": done["seconds"],
+        "cores": round(done["cpu_s"] / done["seconds"], 3),
+        "decoded_fps_min": done["decoded_fps_min"],
+        "decoder": done["decoder"],
+        "errors": done["errors"],
     }
 
 

@@ -16,11 +16,11 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_players_churned_under_cpu_load_never_crash(tmp_path: Path) -> None:
-    # 160 plays (was 240: the suite must stay under 10 minutes on two cores); the soak and
+    # 120 plays (was 240: the suite must stay under 10 minutes on two cores); the soak and
     # `python -m tests.support.player_stress --plays 2000` churn longer.
     out = tmp_path / "stress.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.support.player_stress", "--plays", "160", "--json", str(out)],
+        [sys.executable, "-m", "tests.support.player_stress", "--plays", "120", "--json", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -30,7 +30,7 @@ def test_players_churned_under_cpu_load_never_crash(tmp_path: Path) -> None:
     tail = "\n".join(proc.stderr.splitlines()[-60:])
     assert proc.returncode == 0, f"exit {proc.returncode}:\n{tail}"
     result = json.loads(out.read_text())
-    assert result["plays"] == 160
+    assert result["plays"] == 120
     assert result["frames_taken"] > 100, result  # the players really played
-    assert result["formats"] > 160, result  # formats were renegotiated, not just offered once
+    assert result["formats"] > 120, result  # formats were renegotiated, not just offered once
     assert result["drained"] == 1 and result["abandoned"] == 0, result
