@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
 def test_screenshot_command_writes_the_wall_grid_and_exits_0(tmp_path):
     shot = tmp_path / "wall.png"
-    out = run_tessera(["--demo", "--layout", "3x3", "--screenshot", str(shot), "--after", "5"])
+    out = run_tessera(["--demo", "--layout", "3x3", "--screenshot", str(shot), "--after", "4"])
     assert out.returncode == 0, out.stderr
     image = QImage(str(shot))
     assert not image.isNull()
@@ -46,7 +46,7 @@ def test_a_native_window_wall_without_a_display_is_shown_composited_and_said_so(
     shot = tmp_path / "wall.png"
     args = ["--demo", "--layout", "2x2", "--render-path", "native"]
     out = run_tessera(
-        [*args, "--screenshot", str(shot), "--after", "5"], env={"QT_QPA_PLATFORM": "offscreen"}
+        [*args, "--screenshot", str(shot), "--after", "4"], env={"QT_QPA_PLATFORM": "offscreen"}
     )
     assert out.returncode == 0, out.stderr  # every tile showed video
     assert "video windows need a display (offscreen has none)" in out.stderr
@@ -116,7 +116,7 @@ def test_two_screens_get_one_wall_window_each(tmp_path):
     )
     shot = tmp_path / "wall.png"
     out = run_tessera(
-        ["--demo", "--screenshot", str(shot), "--after", "5"],
+        ["--demo", "--screenshot", str(shot), "--after", "4"],
         env={"QT_QPA_PLATFORM": f"offscreen:configfile={config}"},
     )
     assert out.returncode == 0, out.stderr

@@ -91,7 +91,7 @@ def test_a_trainer_replays_an_alarm_with_its_alerts_fired_again(qloop, qapp):
                 before = await observer.alert(alert.id)
                 assert replay.acknowledge(alert.id) is not None
                 assert replay.trainee_ack(alert.id) is not None
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(0.2)
                 after = await observer.alert(alert.id)  # nothing went to the hub
                 assert after.acknowledged == before.acknowledged
                 assert after.revision == before.revision
@@ -110,7 +110,7 @@ def test_a_trainer_replays_an_alarm_with_its_alerts_fired_again(qloop, qapp):
                 # shutdown told windows already gone that the hub was down).
                 trainer.from_last_minutes()
                 await wait_until(lambda: trainer.running, 15, "a second replay")
-                await asyncio.sleep(1.0)
+                await asyncio.sleep(0.3)
             finally:
                 await app.shutdown()
 

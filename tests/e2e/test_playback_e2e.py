@@ -91,7 +91,7 @@ def test_the_wall_plays_back_in_sync_steps_bookmarks_and_goes_live_again(qloop, 
                 )
                 # The live streams stopped: the tiles show recordings.
                 assert not any(f for f in app.station.feeds[0].feeds.values())
-                await qtbot_wait(1.0)
+                await qtbot_wait(0.3)
                 playing = [
                     t for t in recorded if session.tile_state(t).status is TileStatus.PLAYING
                 ]
