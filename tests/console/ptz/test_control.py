@@ -332,9 +332,19 @@ def test_a_late_move_never_restarts_the_camera(hub_factory):
     moves = [r for r in records if r.command == "move"]
     stops = [r for r in records if r.command == "stop"]
     assert len(moves) == 21 and len(stops) == 21
-    # Every chain's move reached the hub after that chain's stop and was ignored for its seq.
-    assert not any(m.applied for m in moves)
-    assert all(m.received > s.received for m, s in zip(moves, stops, strict=True))
+    # A move that reached the hub after its own chain's stop (the next larger seq) was ignored
+    # for its seq. On a loaded machine a stop can itself be held up longer than the move's
+    # 60 ms (seen once in a full suite run): that move arrives first, is applied, and its stop
+    # stops it (the camera never ends up moving: the statuses above). So the late ones are
+    # judged, and most must be late for the test to mean something.
+    late = 0
+    for move in moves:
+        seq = move.body["seq"]
+        own_stop = min((s for s in stops if s.body["seq"] > seq), key=lambda s: s.body["seq"])
+        if own_stop.received < move.received:
+            late += 1
+            assert not move.applied, move
+    assert late >= 11, f"only {late} of 21 moves came after their stop"
     assert all(m.body["seq"] < s.body["seq"] for m, s in zip(moves, stops, strict=True))
 
 
