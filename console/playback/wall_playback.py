@@ -31,10 +31,11 @@ from console.wall.model import WallModel
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PlaybackFeed", "WallPlayback", "playback_label"]
+__all__ = ["PlaybackFeed", "WallPlayback", "playback_label", "speed_text"]
 
 
-def _speed_text(speed: float) -> str:
+def speed_text(speed: float) -> str:
+    """A playback speed as labels write it: "2x", "1/8x"."""
     if speed >= 1:
         return f"{speed:g}x"
     return f"1/{round(1 / speed)}x"
@@ -59,7 +60,7 @@ def playback_label(state: TilePlayback) -> str:
         local = state.shown.astimezone()
         when = local.strftime("%H:%M:%S") + f".{local.microsecond // 100_000}"
     way = "◀ " if state.reverse else "▶ "
-    head = "❚❚" if state.paused else way + _speed_text(state.speed)
+    head = "❚❚" if state.paused else way + speed_text(state.speed)
     drift = f" · drift {state.drift_ms:+d} ms" if state.drift_ms is not None else ""
     return f"{own}{head} · {when}{drift}" if when else f"{own}{head}"
 

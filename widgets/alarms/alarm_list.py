@@ -21,7 +21,7 @@ import contextlib
 import functools
 import html
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -341,6 +341,24 @@ class AlarmTable(QTableView):
             super().keyPressEvent(event)
 
 
+def set_up_alarm_table(table: QTableView, widths: Sequence[int]) -> None:
+    """A list of alarms (live or replayed): whole rows, one at a time, read-only, fixed widths."""
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    # Tab leaves the table for the next control (arrows move between rows): it used to walk
+    # cell by cell and never leave.
+    table.setTabKeyNavigation(False)
+    table.verticalHeader().hide()
+    # Fixed widths, set once: sizing columns to their contents re-reads every row of a long
+    # list on each batch (hundreds of ms on the GUI thread in a burst).
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    for index, width in enumerate(widths):
+        header.resizeSection(index, width)
+    header.setStretchLastSection(True)
+
+
 class AlarmListPanel(QWidget):
     """Filters, the table and the actions. `open_camera(alert)` shows an alarm's camera live
     (the window decides where); acknowledging and closing go to the hub through the book."""
@@ -395,20 +413,7 @@ class AlarmListPanel(QWidget):
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(TIME, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        # Tab leaves the table for the next control (arrows move between rows): it used to walk
-        # cell by cell and never leave.
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
-        # Fixed widths, set once: sizing columns to their contents re-reads every row of a
-        # long list on each batch (hundreds of ms on the GUI thread in a burst).
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for index, width in enumerate(COLUMN_WIDTHS):
-            header.resizeSection(index, width)
-        header.setStretchLastSection(True)
+        set_up_alarm_table(self.table, COLUMN_WIDTHS)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.table.setToolTip(
             "N next new alarm · Enter show camera · A acknowledge · C close · R replay"

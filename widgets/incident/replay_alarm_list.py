@@ -18,8 +18,6 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -29,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.incident.replay import IncidentReplay, ReplayEntry, seconds_text
+from widgets.alarms.alarm_list import set_up_alarm_table
 from widgets.alarms.alert_overlay import alert_colour
 from widgets.common import theme
 from widgets.common.hub_text import shown
@@ -106,16 +105,7 @@ class ReplayAlarmList(QWidget):
 
         self.table = _Table(self)
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for index, width in enumerate(COLUMN_WIDTHS):
-            header.resizeSection(index, width)
-        header.setStretchLastSection(True)
+        set_up_alarm_table(self.table, COLUMN_WIDTHS)
         self.table.setToolTip("Enter or A: acknowledge the selected alert as the trainee")
         self.table.doubleClicked.connect(lambda _i: self.acknowledge_selected())
 

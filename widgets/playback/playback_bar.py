@@ -22,6 +22,7 @@ from console.base.tasks import TaskOwner
 from console.hub.base import HubClient
 from console.playback.session import PlaybackSession, PlaybackState
 from console.playback.timeline_data import TimelineData, TimelineMark, load_timeline
+from console.playback.wall_playback import speed_text
 from widgets.common import theme
 from widgets.playback.go_to_time import GoToTimeDialog
 from widgets.playback.timeline_view import TimelineView
@@ -36,8 +37,7 @@ INITIAL_RANGE = timedelta(minutes=10)
 def _speed_text(state: PlaybackState) -> str:
     if state.paused:
         return "Paused"
-    speed = f"{state.speed:g}x" if state.speed >= 1 else f"1/{round(1 / state.speed)}x"
-    return ("◀ " if state.reverse else "▶ ") + speed
+    return ("◀ " if state.reverse else "▶ ") + speed_text(state.speed)
 
 
 class PlaybackBar(QWidget):
