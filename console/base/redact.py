@@ -25,11 +25,15 @@ SECRET_QUERY_KEYS = frozenset(
         "signature",
         "sig",
         "credentials",
+        # The hub API's stream tickets (docs/hub-api.md: a signed, short-lived permission).
+        "ticket",
     }
 )
 REDACTED = "***"
 
 _URL_IN_TEXT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
+# An HTTP authorization value (a hub session token) quoted in an error or a header dump.
+_BEARER_IN_TEXT = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}")
 
 
 def redact_url(url: str) -> str:
@@ -53,4 +57,5 @@ def redact_url(url: str) -> str:
 
 def redact_text(text: str) -> str:
     """Redact every URL found inside free text (error messages from libraries, for example)."""
-    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
+    text = _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
+    return _BEARER_IN_TEXT.sub(lambda m: f"{m.group(1)} {REDACTED}", text)

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from console.hub.facets import AlertsFacet, BookmarksFacet, PtzFacet, RecordingsFacet
+from console.hub.identity import SessionFacet
 from console.hub.models import (
     Camera,
     CameraList,
@@ -96,6 +97,11 @@ class HubClient(ABC):
     @property
     def bookmarks_facet(self) -> BookmarksFacet | None:
         return self if isinstance(self, BookmarksFacet) else None
+
+    @property
+    def session_facet(self) -> SessionFacet | None:
+        """Sign-in, where the driver's hubs can ask for it (whether this hub does: `info()`)."""
+        return self if isinstance(self, SessionFacet) else None
 
     def resilient_events(
         self,

@@ -62,6 +62,79 @@ class HubAuthFailed(HubError):  # noqa: N818 (names of the public API)
     )
 
 
+class HubSignInRequired(HubAuthFailed):
+    """A hub with sign-in refused the request's session (HTTP 401): none was sent, or it
+    expired, was revoked (signed out, or by a supervisor) or is unknown. `reason` is one of
+    "missing", "expired", "revoked", "invalid" (anything else the hub says becomes "invalid")."""
+
+    REASONS = ("missing", "expired", "revoked", "invalid")
+    _MESSAGES = {
+        "missing": "The video hub asks you to sign in.",
+        "expired": "Your session on the video hub has ended. Sign in again.",
+        "revoked": "You were signed out of the video hub. Sign in again.",
+        "invalid": "The video hub does not accept this session. Sign in again.",
+    }
+
+    def __init__(self, message: str, *, reason: str = "invalid") -> None:
+        self.reason = reason if reason in self.REASONS else "invalid"
+        super().__init__(message, operator_message=self._MESSAGES[self.reason])
+
+
+class HubSignInFailed(HubAuthFailed):
+    """The hub refused a name and password (or a display token, or the start-up secret).
+    `retry_after_s`: after too many attempts, how long the hub refuses this name."""
+
+    default_operator_message = "The name or password is not right."
+
+    def __init__(
+        self, message: str, *, operator_message: str | None = None, retry_after_s: float = 0.0
+    ) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message, operator_message=operator_message)
+
+
+class HubForbidden(HubAuthFailed):
+    """The signed-in operator may not do this (HTTP 403): the hub enforces the operator's role
+    and per-camera rights. `right` and `camera_id` say which, when the hub said."""
+
+    default_operator_message = "Your role on the video hub does not allow this."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        right: str | None = None,
+        camera_id: str | None = None,
+        operator_message: str | None = None,
+    ) -> None:
+        self.right = right
+        self.camera_id = camera_id
+        super().__init__(message, operator_message=operator_message)
+
+
+class HubCertificateError(HubError):
+    """An https hub's certificate is not trusted: not signed by an authority this computer
+    trusts (`changed` False: the operator may check and confirm `fingerprint`), or different
+    from the one the operator confirmed before (`changed` True: refused)."""
+
+    def __init__(self, message: str, *, fingerprint: str | None, changed: bool) -> None:
+        self.fingerprint = fingerprint
+        self.changed = changed
+        if changed:
+            words = (
+                "The video hub's certificate is not the one you confirmed before, so the "
+                "console does not connect: someone may be between you and the hub. Ask the "
+                "hub's administrator whether its certificate was replaced."
+            )
+        else:
+            words = (
+                "The video hub's certificate is not signed by an authority this computer "
+                "trusts. Compare its fingerprint with the one the hub's administrator gives you "
+                "before you trust it."
+            )
+        super().__init__(message, operator_message=words)
+
+
 class HubProtocolError(HubError):
     """The hub answered something this console does not understand (never retried)."""
 

@@ -61,6 +61,11 @@ class HubInfo:
     version: str
     capabilities: frozenset[str]
     time: datetime | None = None
+    # "required": every request needs a session (console.hub.identity); "none": an open hub.
+    sign_in: str = "none"
+    tls: bool = False
+    # Actions the hub wants a reason for ("playback", "export", "unmask"): issue 17, section 3.
+    reasons_required: frozenset[str] = frozenset()
 
     def has(self, capability: str) -> bool:
         return capability in self.capabilities

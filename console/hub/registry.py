@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from console.base.redact import redact_url
 from console.hub.base import HubClient
+from console.hub.identity import HubAuth
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,13 @@ class HubConfig:
     credential_lookup: Callable[[str], str | None] | None = field(
         default=None, repr=False, compare=False
     )
+    # A hub with sign-in (console.hub.identity): the session token every client made from this
+    # config sends. Memory only; left out of the repr and of comparisons.
+    auth: HubAuth | None = field(default=None, repr=False, compare=False)
+    # An https hub whose certificate is self-signed: the SHA-256 fingerprint (hex) the operator
+    # confirmed. Only a certificate with exactly this fingerprint is accepted; None: the
+    # system's certificate authorities decide.
+    tls_fingerprint: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.url, str) or not self.url.strip():

@@ -23,8 +23,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import hashlib
 import json
 import logging
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -34,16 +36,21 @@ import aiohttp
 from yarl import URL
 
 from console.base.redact import redact_text, redact_url
+from console.base.safe_text import clean_text
 from console.hub.base import HubClient
 from console.hub.errors import (
     HubAuthFailed,
+    HubCertificateError,
     HubConnectionLost,
     HubError,
+    HubForbidden,
     HubHttpError,
     HubNotFound,
     HubNotSupported,
     HubProtocolError,
     HubPtzLocked,
+    HubSignInFailed,
+    HubSignInRequired,
     HubUnreachable,
 )
 from console.hub.facets import (
@@ -53,6 +60,7 @@ from console.hub.facets import (
     PtzFacet,
     RecordingsFacet,
 )
+from console.hub.identity import SessionFacet, SessionInfo, SignedIn
 from console.hub.models import (
     PLAYBACK_SPEEDS,
     Alert,
@@ -112,6 +120,7 @@ from console.hub.tessera_wire import (
     parse_ptz_tours,
     parse_recordings,
     parse_recordings_search,
+    parse_session,
     parse_stream,
     read_in_slices,
 )
@@ -154,7 +163,9 @@ _RECORDING_CODE_MESSAGES = {
 }
 
 
-class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, BookmarksFacet):
+class TesseraHubClient(
+    HubClient, PtzFacet, AlertsFacet, RecordingsFacet, BookmarksFacet, SessionFacet
+):
     """HTTP + WebSocket client of a Tessera API v1 hub (the demo hub and compatible ones): live
     video and events, and every facet (PTZ, alerts, recordings, bookmarks)."""
 
@@ -222,10 +233,33 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookma
             headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
         return aiohttp.ClientSession(
             # limit_per_host=0: no per-host limit below `limit` (0 = no limit at all).
-            connector=aiohttp.TCPConnector(limit=limit, limit_per_host=0),
+            connector=aiohttp.TCPConnector(limit=limit, limit_per_host=0, ssl=self._tls_check()),
             timeout=aiohttp.ClientTimeout(total=self.config.timeout_s),
             headers=headers,
         )
+
+    def _tls_check(self) -> aiohttp.Fingerprint | bool:
+        """How an https hub's certificate is checked: against the fingerprint the operator
+        confirmed (a self-signed hub), else by the system's authorities (True: verified)."""
+        pinned = self.config.tls_fingerprint
+        if not pinned:
+            return True
+        try:
+            return aiohttp.Fingerprint(bytes.fromhex(pinned.replace(":", "")))
+        except ValueError:
+            raise HubCertificateError(
+                "the pinned certificate fingerprint is not a SHA-256 hex digest",
+                fingerprint=None,
+                changed=True,
+            ) from None
+
+    def _auth_headers(self) -> tuple[dict[str, str], str | None]:
+        """The session header of a hub with sign-in, and the token it carries (or None)."""
+        auth = self.config.auth
+        token = auth.token if auth is not None else None
+        if token is None:
+            return {}, None
+        return {"Authorization": f"Bearer {token}"}, token
 
     def _url(self, *segments: str) -> URL:
         # Each id is quoted as one path segment: an id with "/" must not change the route.
@@ -243,6 +277,9 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookma
                     "network may be slow."
                 ),
             )
+        certificate = _certificate_error(exc, what, where, detail)
+        if certificate is not None:
+            return certificate
         if isinstance(exc, aiohttp.ClientConnectorError):
             return HubUnreachable(f"{what}: cannot connect to {where}: {detail}")
         if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError)):
@@ -302,12 +339,17 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookma
             url = url.with_query(query)
         what = f"{method} " + "/".join(segments)
         log.debug("%s %s", method, redact_url(str(url)))
+        headers, token = self._auth_headers()
         try:
             session = self._get_session(urgent=urgent)
-            async with session.request(method, url, json=body) as resp:
+            async with session.request(method, url, json=body, headers=headers) as resp:
                 if resp.status >= 400:
                     data, _ = await self._read_limited(resp, _ERROR_BODY_BYTES)
-                    raise self._http_error(resp.status, data, what)
+                    error = self._http_error(resp.status, data, what, resp.headers)
+                    if isinstance(error, HubSignInRequired) and token is not None:
+                        assert self.config.auth is not None
+                        self.config.auth.refused(token, error.reason)
+                    raise error
                 data, too_big = await self._read_limited(resp, MAX_BODY_BYTES)
                 status = resp.status
         except HubError:
@@ -332,7 +374,13 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookma
             log.debug("%s: answer is not valid JSON: %s", what, exc)
             raise HubProtocolError(f"{what}: answer is not valid JSON") from None
 
-    def _http_error(self, status: int, body: bytes | bytearray, what: str) -> HubError:
+    def _http_error(
+        self,
+        status: int,
+        body: bytes | bytearray,
+        what: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> HubError:
         code: str | None = None
         message = ""
         try:
@@ -341,6 +389,8 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookma
             payload = None
         # Tolerate anything here: proxies answer 502 with HTML, old hubs with plain text.
         err = payload.get("error") if isinstance(payload, dict) else None
+        if isinstance(err, str) and isinstance(payload, dict):
+            err = {**payload, "code": err}  # {"error": "code", "message": ...} read alike
         if isinstance(err, dict):
             if isinstance(err.get("code"), str):
                 code = err["code"][:100]
@@ -349,9 +399,8 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookma
         if not message:
             message = f"{what} failed"
         error: HubError
-        if status in (401, 403):
-            # The hub (or a proxy in front of it) refused who we are: not a fault of the hub.
-            error = HubAuthFailed(f"{what}: HTTP {status}" + (f" {code}" if code else ""))
+        if status in (401, 403, 429):
+            error = self._access_error(status, code, message, err, what, headers or {})
         elif code == "ptz_locked":
             error = HubPtzLocked(status, code, message, lock=self._error_lock(err))
         elif code == "not_supported":
@@ -366,6 +415,51 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookma
             error = HubHttpError(status, code, message, operator_message=plain)
         log.debug("%s: %s", what, error)
         return error
+
+    @staticmethod
+    def _access_error(
+        status: int,
+        code: str | None,
+        message: str,
+        err: object,
+        what: str,
+        headers: Mapping[str, str],
+    ) -> HubError:
+        """401, 403 and 429: the hub's sign-in and rights (docs/hub-api.md), or a proxy in front
+        of it refusing who we are (not a fault of the hub)."""
+        detail = f"{what}: HTTP {status}" + (f" {code}" if code else "")
+        fields = err if isinstance(err, dict) else {}
+        plain = clean_text(message) if message else None
+        if code == "sign_in_failed":
+            return HubSignInFailed(detail, operator_message=plain)
+        if code == "too_many_attempts" or status == 429:
+            wait = fields.get("retry_after_s")
+            if not isinstance(wait, (int, float)) or isinstance(wait, bool):
+                try:
+                    wait = float(headers.get("Retry-After", "0"))
+                except ValueError:
+                    wait = 0.0
+            wait = min(max(float(wait), 0.0), 3600.0)
+            return HubSignInFailed(
+                detail,
+                operator_message=(
+                    f"Too many attempts to sign in with this name. Try again in {wait:.0f} s."
+                ),
+                retry_after_s=wait,
+            )
+        if code == "unauthorized":
+            reason = fields.get("reason")
+            return HubSignInRequired(detail, reason=reason if isinstance(reason, str) else "")
+        if code == "forbidden":
+            right = fields.get("right")
+            camera = fields.get("camera")
+            return HubForbidden(
+                detail,
+                right=clean_text(right) if isinstance(right, str) else None,
+                camera_id=clean_text(camera) if isinstance(camera, str) else None,
+                operator_message=plain,
+            )
+        return HubAuthFailed(detail)
 
     @staticmethod
     def _error_lock(err: object) -> PtzLock | None:
@@ -409,9 +503,11 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookma
     ) -> AsyncIterator[HubEvent]:
         url = channel_url(self._url("events"), since, types)
         log.debug("events: connecting to %s", redact_url(str(url)))
+        headers, _ = self._auth_headers()
         try:
             ws = await self._get_session().ws_connect(
                 url,
+                headers=headers,
                 # The total request timeout must not end a long-lived channel; idleness does.
                 timeout=aiohttp.ClientWSTimeout(
                     ws_receive=None, ws_close=min(self.config.timeout_s, WS_CLOSE_TIMEOUT_S)
@@ -420,7 +516,9 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookma
                 max_msg_size=MAX_WS_MESSAGE_BYTES,
             )
         except aiohttp.WSServerHandshakeError as exc:
-            if exc.status in (401, 403):
+            if exc.status == 401:
+                raise HubSignInRequired(f"events: HTTP {exc.status}") from None
+            if exc.status == 403:
                 raise HubAuthFailed(f"events: HTTP {exc.status}") from None
             cls = HubNotFound if exc.status == 404 else HubHttpError
             raise cls(exc.status, None, "event channel refused") from None
@@ -830,12 +928,96 @@ class TesseraHubClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookma
             )
         return bookmark
 
+    # -- sign-in (console.hub.identity)
+
+    async def _new_session_for(self, body: Mapping[str, Any]) -> SignedIn:
+        payload = await self._request_json("POST", ("session",), body)
+        obj = expect_object(payload, "session")
+        token = obj.get("token")
+        if not isinstance(token, str) or not 16 <= len(token) <= 512 or not token.isprintable():
+            raise HubProtocolError("session.token: not a token", field="session.token")
+        return SignedIn(token=token, info=parse_session(obj))
+
+    async def sign_in(self, user: str, password: str) -> SignedIn:
+        return await self._new_session_for({"user": user, "password": password})
+
+    async def sign_in_display(self, display_token: str) -> SignedIn:
+        return await self._new_session_for({"display_token": display_token})
+
+    async def sign_in_bootstrap(self, secret: str) -> SignedIn:
+        return await self._new_session_for({"bootstrap": secret})
+
+    async def session_info(self) -> SessionInfo:
+        return parse_session(await self._get_json("session"))
+
+    async def sign_out(self) -> None:
+        await self._request_json("DELETE", ("session",))
+
     async def close(self) -> None:
         self._closed = True
         for session in (self._session, self._urgent_session):
             if session is not None and not session.closed:
                 await session.close()
         self._session = self._urgent_session = None
+
+
+async def peer_certificate_fingerprint(url: str, timeout_s: float = 5.0) -> str:
+    """The SHA-256 fingerprint (hex, colon separated) of the certificate an https hub presents,
+    read without trusting it: what the console shows the operator to compare before pinning it
+    (trust on first use). Raises HubUnreachable when nothing answers with TLS."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError("only an https:// hub has a certificate")
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # read only: nothing is sent over this connection
+    try:
+        _, writer = await asyncio.wait_for(
+            asyncio.open_connection(
+                parts.hostname, parts.port or 443, ssl=context, server_hostname=parts.hostname
+            ),
+            timeout_s,
+        )
+    except (OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
+        raise HubUnreachable(
+            f"certificate of {redact_url(url)}: {type(exc).__name__}: {redact_text(str(exc))}"
+        ) from None
+    try:
+        tls = writer.get_extra_info("ssl_object")
+        der = tls.getpeercert(binary_form=True) if tls is not None else None
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError, ssl.SSLError):
+            await writer.wait_closed()
+    if not der:
+        raise HubUnreachable(f"certificate of {redact_url(url)}: none presented")
+    return format_fingerprint(hashlib.sha256(der).hexdigest())
+
+
+def format_fingerprint(hex_digest: str) -> str:
+    """'ab12...' as 'AB:12:...', the way certificate viewers show it."""
+    digits = hex_digest.replace(":", "").upper()
+    return ":".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+
+
+def _certificate_error(
+    exc: BaseException, what: str, where: str, detail: str
+) -> HubCertificateError | None:
+    """An https hub's certificate refused: not the one confirmed, or not trusted at all."""
+    if isinstance(exc, aiohttp.ServerFingerprintMismatch):
+        return HubCertificateError(
+            f"{what}: {where} presented a certificate with fingerprint {exc.got.hex()}, not "
+            "the one confirmed",
+            fingerprint=exc.got.hex(),
+            changed=True,
+        )
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return HubCertificateError(
+            f"{what}: {where} presented a certificate this computer does not trust: {detail}",
+            fingerprint=None,
+            changed=False,
+        )
+    return None
 
 
 def _create(config: HubConfig) -> HubClient:

@@ -24,6 +24,7 @@ from console.base.safe_text import clean_text, is_clean
 from console.hub.errors import (
     HubProtocolError,
 )
+from console.hub.identity import SessionInfo, parse_rights
 from console.hub.models import (
     EVENT_ALERT,
     EVENT_BOOKMARK,
@@ -673,6 +674,57 @@ def parse_hub_info(payload: object) -> HubInfo:
         version=_text(obj, "version", path),
         capabilities=_str_set(obj, "capabilities", path),
         time=_time(obj["time"], f"{path}.time") if obj.get("time") is not None else None,
+        # Anything but "required" reads as an open hub: its requests then fail with 401 if
+        # that was wrong, which asks for sign-in too.
+        sign_in="required" if obj.get("sign_in") == "required" else "none",
+        tls=obj.get("tls") is True,
+        reasons_required=_reasons_required(obj.get("reasons_required")),
+    )
+
+
+def _reasons_required(value: object) -> frozenset[str]:
+    """The hub's actions that need a reason; junk reads as none (the console's own policy
+    still applies), a name this console does not know is kept and ignored."""
+    if not isinstance(value, list) or len(value) > 32:
+        return frozenset()
+    return frozenset(
+        v for v in value if isinstance(v, str) and 0 < len(v) <= 32 and v.isprintable()
+    )
+
+
+# The most cameras a session's rights may name (a hub with more is refused, not truncated).
+MAX_SESSION_CAMERAS = 100_000
+
+
+def parse_session(payload: object, path: str = "session") -> SessionInfo:
+    """Who a session is and what it may do (POST/GET /api/v1/session), strictly checked: the
+    console shows only what this says, and the hub enforces it anyway."""
+    obj = expect_object(payload, path)
+    rights = expect_object(expect_field(obj, "rights", path), f"{path}.rights")
+
+    def right_set(value: object, where: str) -> frozenset[str]:
+        try:
+            return parse_rights(value, where)
+        except ValueError as exc:
+            raise HubProtocolError(str(exc), field=where) from None
+
+    cameras = expect_object(rights.get("cameras", {}), f"{path}.rights.cameras")
+    if len(cameras) > MAX_SESSION_CAMERAS:
+        raise HubProtocolError(f"{path}.rights.cameras: too many", field=f"{path}.rights.cameras")
+    per_camera: dict[str, frozenset[str]] = {}
+    for camera_id, value in cameras.items():
+        if not isinstance(camera_id, str) or not camera_id or len(camera_id) > MAX_ID_CHARS:
+            raise HubProtocolError(f"{path}.rights.cameras: a bad camera id")
+        if not is_clean(camera_id):
+            raise HubProtocolError(f"{path}.rights.cameras: a camera id with control characters")
+        per_camera[camera_id] = right_set(value, f"{path}.rights.cameras[{camera_id!r}]")
+    expires = _time(expect_field(obj, "expires", path), f"{path}.expires")
+    return SessionInfo(
+        user=_text(obj, "user", path, empty=False),
+        role=_text(obj, "role", path, empty=False),
+        expires=expires.timestamp(),
+        rights_all=right_set(rights.get("all", []), f"{path}.rights.all"),
+        camera_rights=per_camera,
     )
 
 
