@@ -101,6 +101,9 @@ class AlarmBook:
         self.camera_changed = Signal()
         self.reset = Signal()
         self.problem = Signal()
+        # (what: "acknowledge" | "close", Alert, note): this console's operator did it (the
+        # audit trail's; `changed` also carries other consoles' changes).
+        self.acted = Signal()
         self.unreadable = 0  # alert events this console could not read
         # Open alarms a restarted hub no longer knows: kept, and acted on here only.
         self._gone: set[str] = set()
@@ -392,6 +395,7 @@ class AlarmBook:
                 self._notices.post(message, Level.WARNING)
             return None
         self.apply(alert, AlertChange.ACKNOWLEDGED if what == "acknowledge" else AlertChange.CLOSED)
+        self.acted.emit(what, alert, note)
         return alert
 
     def _act_here(self, alert_id: str, what: str) -> Alert | None:

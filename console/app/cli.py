@@ -20,7 +20,8 @@ def _console_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="tessera",
         description="Tessera video-wall operator console. `tessera hub --help` for the demo hub, "
-        "`tessera sources --help` to set up sources of cameras.",
+        "`tessera sources --help` to set up sources of cameras, `tessera audit` to verify or "
+        "read an audit log.",
     )
     p.add_argument("--hub", metavar="URL", help="connect to this hub instead of the embedded one")
     p.add_argument("--demo", action="store_true", help="use the embedded demo hub (default)")
@@ -67,11 +68,33 @@ def _console_parser() -> argparse.ArgumentParser:
         help="operator name sent to the hub (PTZ locks); default from settings, else user@host",
     )
     p.add_argument(
+        "--user",
+        metavar="NAME",
+        help="sign in as NAME: on the embedded demo hub at once (supervisor, investigator, "
+        "viewer); on another hub the sign-in dialog starts with it",
+    )
+    p.add_argument(
         "--no-joystick", action="store_true", help="do not open joysticks or gamepads (SDL)"
     )
     p.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     p.add_argument("--version", action="version", version=f"tessera {__version__}")
     return p
+
+
+def _audit(args: list[str]) -> int:
+    """`tessera audit verify|show ...`: the audit log, checked or read offline (issue 17)."""
+    from console.audit.cli import main_show, main_verify
+
+    commands = {"verify": main_verify, "show": main_show}
+    if not args or args[0] not in commands:
+        print(
+            "usage: tessera audit verify LOG_DIR [options] | tessera audit show LOG_DIR [options]"
+            "\n  verify: check every entry's inclusion, the checkpoints' signatures and their"
+            " consistency\n  show: list entries, filtered by operator, camera and time",
+            file=sys.stderr if args else sys.stdout,
+        )
+        return 2 if args else 0
+    return commands[args[0]](args[1:])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         from demohub.__main__ import main as hub_main
 
         return hub_main(args[1:])
+    if args[:1] == ["audit"]:
+        return _audit(args[1:])
     if args[:1] == ["sources"]:
         from console.sources.command import main as sources_main
 
@@ -118,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             live_buffer_ms=opts.live_buffer,
             operator=opts.operator,
             joystick=not opts.no_joystick,
+            user=opts.user,
         )
     )
     # Everything that matters is done (streams stopped, layout saved, hub stopped). Skip the

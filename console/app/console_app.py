@@ -44,10 +44,15 @@ from console.bookmarks.core import Bookmarks
 from console.bookmarks.journal import JournalError
 from console.cameras.directory import CameraDirectory
 from console.hub.base import HubClient
-from console.hub.errors import HubConnectionLost, HubError, HubUnreachable
+from console.hub.errors import HubCertificateError, HubConnectionLost, HubError, HubUnreachable
+from console.hub.identity import HubAuth
 from console.hub.models import CAPABILITY_BOOKMARKS, Alert
 from console.hub.reachability import HubReachability
 from console.hub.registry import HubConfig, create_client
+from console.hub.tessera_api import peer_certificate_fingerprint
+from console.identity.pins import PinStore
+from console.identity.reasons import ReasonPolicy
+from console.identity.signin import Identity
 from console.joystick.profiles import JoystickProfiles
 from console.joystick.sdl_input import JoystickInput
 from console.media.engine import MediaEngine, MediaUnavailable, libvlc_opens_rtsp
@@ -88,7 +93,9 @@ REPLAY_BUFFER_MS = 400
 PLAYBACK_BUFFER_MS = 300
 # An RTSP session the gateway keeps this long after its last tile left: a layout change or a
 # tile reconnecting does not reconnect to the camera (cameras allow few sessions).
-GATEWAY_LINGER_S = 10.0  # a recording is not live: a little more buffer for a steady replay
+GATEWAY_LINGER_S = 10.0
+# How long the start waits for a hub's answer to "do you ask for sign-in?".
+SIGN_IN_PROBE_S = 5.0  # a recording is not live: a little more buffer for a steady replay
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,9 @@ class ConsoleOptions:
     live_buffer_ms: int | None = None  # every wall's live buffer; None: per wall or setting
     operator: str | None = None  # the name PTZ locks show; None: settings, else user@host
     joystick: bool = True  # open joysticks and gamepads through SDL
+    # Sign in as this operator: on the embedded demo hub at once (its demo users: supervisor,
+    # investigator, viewer); on another hub, the name the sign-in dialog starts with.
+    user: str | None = None
 
 
 @dataclass(frozen=True)
@@ -178,6 +188,13 @@ class ConsoleApp:
         self._guards: list[NativeWallGuard] = []
         self.alert_settings = AlertSettings()
         self.hub_label = ""
+        # A hub with sign-in (issue 17): the token its clients share, and who is signed in.
+        self._hub_auth: HubAuth | None = None
+        self._hub_url: str | None = None
+        self.identity: Identity | None = None
+        self._hub_reasons: frozenset[str] = frozenset()
+        self._single_config: HubConfig | None = None  # actions the hub wants a reason for
+        self._reason_policy = ReasonPolicy()
 
     # What tests, benchmarks and the views read of a started console (None before `start`).
     @property
@@ -320,6 +337,11 @@ class ConsoleApp:
         if isinstance(hub, int):
             return hub
         make_client, source_names = hub
+        signed_in = await self._sign_in(make_client)
+        if isinstance(signed_in, int):
+            return signed_in
+        # On a hub with sign-in the hub names the operator, not the settings.
+        operator = signed_in or operator
         media_settings = MediaSettings(
             hw_decoding=HardwareDecoding.parse(opts.hw_decoding or settings.video.hw_decoding),
             network_caching_ms=settings.video.network_caching_ms,
@@ -369,11 +391,12 @@ class ConsoleApp:
         demo hub started only when one of them is the demo hub). Also the source names (none
         for one hub). An exit code when the demo hub cannot start."""
         opts = self._opts
+        self._reason_policy = settings.policy
         # The command line's --demo and --hub choose one hub for this run, sources aside.
         sources = [] if opts.demo or opts.hub_url else [s for s in self.sources if s.enabled]
         url = None if opts.demo or sources else (opts.hub_url or settings.hub.url)
         if (url is None and not sources) or (sources and needs_demo_hub(sources)):
-            self._hub = EmbeddedHub()
+            self._hub = EmbeddedHub(bootstrap_user=opts.user or "supervisor")
             try:
                 url = await self._blocking(self._hub.start)
             except HubStartError as e:
@@ -400,8 +423,162 @@ class ConsoleApp:
         assert url is not None
         log.info("hub: %s", redact_url(url))
         self.hub_label = f"{'Demo hub' if self._hub else 'Hub'} {redact_url(url)}"
-        single = HubConfig(url=url, driver=settings.hub.driver, operator=operator)
-        return (lambda: create_client(single)), []
+        self._hub_auth = HubAuth()
+        self._hub_url = url
+        pinned = await self._blocking(PinStore().get, url) if url.startswith("https:") else None
+        self._single_config = HubConfig(
+            url=url,
+            driver=settings.hub.driver,
+            operator=operator,
+            auth=self._hub_auth,
+            tls_fingerprint=pinned,
+        )
+
+        def make_client() -> HubClient:
+            assert self._single_config is not None  # a confirmed certificate may replace it
+            return create_client(self._single_config)
+
+        return make_client, []
+
+    async def _sign_in(self, make_client: Callable[[], HubClient]) -> int | str | None:
+        """Sign in where the hub asks for it (issue 17), before anything else talks to it: the
+        embedded demo hub with the secret handed over at its start; another hub with the
+        session kept in the keyring from the last run, else the sign-in dialog. A hub that does
+        not answer now is left to the reachability banner (its refusals later ask again).
+        The signed-in operator's name; None on a hub without sign-in; an exit code when
+        nobody signed in."""
+        auth, url = self._hub_auth, self._hub_url
+        if auth is None or url is None:
+            return None  # several sources: not yet signed in per source (see the README)
+        trusted = await self._trust_certificate(make_client, url)
+        if trusted is not None:
+            return trusted
+        client = make_client()
+        try:
+            facet = client.session_facet
+            if facet is None or not await self._asks_sign_in(client):
+                return None
+            embedded = self._hub is not None
+            identity = Identity(
+                facet,
+                auth,
+                url,
+                notices=self.notices,
+                credentials=None if embedded else self.credentials,
+            )
+            self.identity = identity
+            identity.refused.connect(lambda _message: self._ask_sign_in())
+            failed = await self._sign_in_without_asking(identity)
+            if failed is not None:
+                return failed
+            return identity.operator
+        finally:
+            await client.close()
+
+    async def _trust_certificate(
+        self, make_client: Callable[[], HubClient], url: str
+    ) -> int | None:
+        """An https hub whose certificate this computer does not trust: show its fingerprint
+        and pin it once the operator confirms it (trust on first use); a certificate other than
+        the one confirmed before is refused. An exit code when the console cannot go on."""
+        client = make_client()
+        try:
+            await asyncio.wait_for(client.info(), SIGN_IN_PROBE_S)
+            return None
+        except HubCertificateError as exc:
+            problem = exc
+        except (HubError, asyncio.TimeoutError):
+            return None  # not answering: the banner says so; its certificate is checked then
+        finally:
+            await client.close()
+        if problem.changed or self._opts.screenshot is not None:
+            return self._fatal(problem.operator_message)
+        try:
+            fingerprint = await peer_certificate_fingerprint(url)
+        except HubError as exc:
+            return self._fatal(exc.operator_message)
+        if not await self._confirm_certificate(url, fingerprint):
+            return self._fatal(
+                "The hub's certificate was not confirmed, so the console does not connect to it."
+            )
+        await self._blocking(PinStore().pin, url, fingerprint)
+        assert self._single_config is not None
+        self._single_config = dataclasses.replace(self._single_config, tls_fingerprint=fingerprint)
+        return None
+
+    async def _confirm_certificate(self, url: str, fingerprint: str) -> bool:
+        """Ask the operator (a view) whether the fingerprint is the hub's."""
+        from widgets.identity.trust_dialog import ask_trust
+
+        return await ask_trust(redact_url(url), fingerprint)
+
+    async def _asks_sign_in(self, client: HubClient) -> bool:
+        try:
+            info = await asyncio.wait_for(client.info(), SIGN_IN_PROBE_S)
+        except (HubError, asyncio.TimeoutError) as exc:
+            log.info("sign-in: the hub does not answer yet (%s)", exc)
+            return False
+        self._hub_reasons = info.reasons_required
+        return info.sign_in == "required"
+
+    async def _sign_in_without_asking(self, identity: Identity) -> int | None:
+        """The embedded hub's secret, or the kept session; else the dialog (an exit code when
+        the operator cancels it, or when nobody can be asked)."""
+        try:
+            secret = self._hub.take_secret() if self._hub is not None else None
+            if secret is not None:
+                await identity.sign_in_bootstrap(secret)
+                return None
+            if self._hub is None and await identity.resume() is not None:
+                return None
+        except HubError as exc:
+            self.notices.post(
+                f"Signing in to the hub failed: {exc.operator_message}", Level.WARNING
+            )
+        if self._opts.screenshot is not None:
+            return self._fatal(
+                "The hub asks for sign-in; a screenshot run cannot ask for a password."
+            )
+        if not await self._sign_in_dialog(identity):
+            return self._fatal("Nobody signed in to the hub, so the console cannot show it.")
+        return None
+
+    def _bind_identity(self, services: Services) -> None:
+        """The signed-in operator's rights gate what the features offer (the hub enforces
+        them too); the identity talks through the console's own client from now on."""
+        if self.identity is None:
+            return
+        facet = services.client.session_facet
+        if facet is not None:
+            self.identity.bind(facet)
+        services.ptz.gate = self.identity.refusal
+
+    async def _sign_in_dialog(self, identity: Identity) -> bool:
+        """The sign-in dialog (a view), modal until signed in or cancelled."""
+        from widgets.identity.sign_in import SignInDialog
+
+        dialog = SignInDialog(identity, self.hub_label, self._opts.user or "")
+        done: asyncio.Future[bool] = self._loop.create_future()
+
+        def finished(code: int) -> None:
+            if not done.done():
+                done.set_result(bool(code))
+
+        dialog.finished.connect(finished)
+        dialog.open()
+        try:
+            return await done
+        finally:
+            await dialog.aclose()
+            dialog.deleteLater()
+
+    def _ask_sign_in(self) -> None:
+        """The hub ended the session (expired, revoked): ask over the first window."""
+        if not self.windows or self.identity is None:
+            return
+        button = self.windows[0].identity_button
+        if button is not None and (button.dialog is None or not button.dialog.isVisible()):
+            button.open_sign_in()
 
     def _start_following(self, services: Services) -> None:
         """The tasks that load and follow the hub for as long as the console runs."""
@@ -547,7 +724,7 @@ class ConsoleApp:
             if client.bookmarks_facet is not None
             else None
         )
-        return Services(
+        services = Services(
             client=client,
             stop_line=StopLine(make_client),
             engine=engine,
@@ -575,6 +752,8 @@ class ConsoleApp:
                 for wall, feeds in zip(station.walls, station.feeds, strict=True)
             ],
         )
+        self._bind_identity(services)
+        return services
 
     def _make_playback_session(
         self, engine: MediaEngine, client: HubClient, directory: CameraDirectory
@@ -754,6 +933,8 @@ class ConsoleApp:
                 bookmarks=services.bookmarks,
                 playback=services.playbacks[index] if services.playbacks else None,
                 open_sources=functools.partial(self._open_sources_from, index),
+                identity=self.identity,
+                reasons=self._reason_policy.with_hub(self._hub_reasons),
             )
             screen = screens[min(wall.screen, len(screens) - 1)]
             window.wall_view.follow_hub(self._reachability)  # the banner while it is down
@@ -867,6 +1048,10 @@ class ConsoleApp:
         if self.attention is not None:
             self.attention.close()
         if services is not None:
+            if self.identity is not None and self._hub is not None:
+                # The embedded hub's session is not kept: end it (another hub's stays, in the
+                # keyring, for the next start).
+                await self.identity.sign_out()
             await self._close_services(services)
         if self._hub is not None:
             await self._blocking(self._hub.stop)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import secrets
 import subprocess
 import sys
 import threading
@@ -18,11 +19,14 @@ from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
-READY = re.compile(r"listening on (http://\S+)")
+READY = re.compile(r"listening on (https?://\S+)")
 START_TIMEOUT_S = 30.0
 
 
 DEMO_HISTORY_S = 3600
+# The environment variable that hands the hub its one-time sign-in secret (never the command
+# line: other users of the machine can read a process's arguments, not its environment).
+BOOTSTRAP_ENV = "TESSERA_HUB_BOOTSTRAP"
 
 
 class HubStartError(RuntimeError):
@@ -37,7 +41,11 @@ class EmbeddedHub:
         host: str = "127.0.0.1",
         port: int = 0,
         on_restart: Callable[[str], None] | None = None,
+        *,
+        bootstrap_user: str = "supervisor",
     ) -> None:
+        self._bootstrap_user = bootstrap_user
+        self._secret: str | None = None
         self._host = host
         self._port = port
         self._proc: subprocess.Popen[str] | None = None
@@ -52,6 +60,12 @@ class EmbeddedHub:
         if self._url is None:
             raise HubStartError("the demo hub is not running")
         return self._url
+
+    def take_secret(self) -> str | None:
+        """The one-time sign-in secret of the running hub (once: the hub spends it on first
+        use, and it is not kept here after this call). It signs in `bootstrap_user`."""
+        secret, self._secret = self._secret, None
+        return secret
 
     @property
     def pid(self) -> int | None:
@@ -77,8 +91,16 @@ class EmbeddedHub:
             # (the demo hub's scenes are functions of time: nothing is invented).
             "--recorded-for",
             str(DEMO_HISTORY_S),
+            # The console signs itself in with a secret only it knows (issue 17): the first
+            # command still opens on a live wall, and nobody else on the machine gets in.
+            "--bootstrap-secret-env",
+            BOOTSTRAP_ENV,
+            "--bootstrap-user",
+            self._bootstrap_user,
         ]
+        self._secret = secrets.token_urlsafe(32)
         env = dict(os.environ)
+        env[BOOTSTRAP_ENV] = self._secret
         env.setdefault("PYTHONUNBUFFERED", "1")
         # stdin stays open for the hub's life: when this process dies the pipe closes and the
         # hub exits (--stop-with-parent), so no orphan keeps encoding.

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from console.base.jsonfile import FileFormatError, LoadResult, load_versioned, save_sections
+from console.identity.reasons import ReasonPolicy
 from console.media.frame import RENDER_PATHS, RenderPath
 from console.media.live_buffer import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
 
@@ -38,6 +39,8 @@ class VideoSettings:
 class Settings:
     hub: HubSettings = field(default_factory=HubSettings)
     video: VideoSettings = field(default_factory=VideoSettings)
+    # Which sensitive actions need a reason, and the predefined reasons (issue 17, section 3).
+    policy: ReasonPolicy = field(default_factory=ReasonPolicy)
 
 
 def _section(doc: dict[str, Any], name: str) -> dict[str, Any]:
@@ -86,7 +89,11 @@ def parse(doc: dict[str, Any]) -> Settings:
             f'"video.network_caching_ms" must be between {LIVE_BUFFER_MIN_MS} and '
             f"{LIVE_BUFFER_MAX_MS}"
         )
-    return Settings(hub, VideoSettings(hw, RenderPath(path), caching))
+    try:
+        policy = ReasonPolicy.parse(doc.get("policy"))
+    except ValueError as exc:
+        raise FileFormatError(str(exc)) from None
+    return Settings(hub, VideoSettings(hw, RenderPath(path), caching), policy)
 
 
 class SettingsStore:
@@ -101,4 +108,10 @@ class SettingsStore:
     def save(self, settings: Settings) -> None:
         """Write the settings, keeping the file's other sections ("sources", kept by
         `console.sources.store`, and any a newer console added) as they are."""
-        save_sections(self.path, KIND, VERSION, asdict(settings))
+        sections = asdict(settings)
+        policy = settings.policy
+        sections["policy"] = {
+            "reasons_required": sorted(policy.required),
+            "reasons": {action: list(choices) for action, choices in policy.presets.items()},
+        }
+        save_sections(self.path, KIND, VERSION, sections)

@@ -16,7 +16,7 @@ Loop thread only.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from console.base.signals import Signal
@@ -144,6 +144,11 @@ class WallPlayback:
         self._path_before: RenderPath | None = None
         self.changed = Signal()
         self.feeds_changed = Signal()
+        # Why the operator plays back (a case number and words, where a policy asks for one):
+        # for the audit entry of this playback; None when none was asked.
+        self.reason: Mapping[str, str] | None = None
+        self.entered_at: datetime | None = None  # the recorded moment playback started from
+        self.last_position: datetime | None = None  # where the last playback was when it ended
 
     @property
     def active(self) -> bool:
@@ -156,8 +161,12 @@ class WallPlayback:
     def feed_for(self, tile_id: int) -> PlaybackFeed | None:
         return self._tile_feeds.get(tile_id)
 
-    def enter(self, at: datetime, *, paused: bool = False) -> PlaybackSession:
+    def enter(
+        self, at: datetime, *, paused: bool = False, reason: Mapping[str, str] | None = None
+    ) -> PlaybackSession:
         """Play the wall's cameras from `at` (aware); already in playback: go there."""
+        if reason is not None:
+            self.reason = reason
         if self._session is not None:
             self._session.seek(at)
             return self._session
@@ -172,6 +181,7 @@ class WallPlayback:
         self._wall.layout_changed.connect(self._on_layout)
         self._follow_layout(self._wall.layout)
         session.start(at, paused=paused)
+        self.entered_at = at
         log.info("wall enters playback at %s", at.isoformat())
         self.changed.emit(True)
         return session
@@ -183,6 +193,7 @@ class WallPlayback:
             return
         self._wall.layout_changed.disconnect(self._on_layout)
         session.tile_changed.disconnect(self._on_tile)
+        self.last_position = session.position()
         session.close()
         self._tile_feeds.clear()
         if self._path_before is not None and resume_live:
@@ -192,6 +203,8 @@ class WallPlayback:
             self._feeds.suspend(False)
         log.info("wall back to live")
         self.changed.emit(False)
+        self.reason = None
+        self.entered_at = None
 
     def close(self) -> None:
         """At shutdown: the session stops, the live streams do not start again."""

@@ -41,6 +41,7 @@ from console.hub.models import (
     PtzTour,
     PtzTourStep,
 )
+from console.identity.signin import RightsGate, no_refusal
 from console.ptz.control import PtzControl
 from console.ptz.geometry import area_zoom, click_to_centre
 
@@ -82,6 +83,20 @@ class PtzDesk:
         self._watched: set[str] = set()
         self._tasks = TaskOwner("ptz-desk")
         self._connected_once = False
+        # What the signed-in operator may do (console.identity); the hub enforces it too.
+        self.gate: RightsGate = no_refusal
+
+    def refusal(self, camera_id: str | None, priority: int = 0) -> str | None:
+        """Why the operator may not steer this camera (None: they may)."""
+        if camera_id is None:
+            return None
+        name = self.directory.get(camera_id)
+        label = name.name if name is not None else camera_id
+        for right in ("ptz", "ptz_priority") if priority > 0 else ("ptz",):
+            reason = self.gate(right, camera_id)
+            if reason is not None:
+                return reason.replace(" this camera", f" {label}")
+        return None
 
     # -- what is known ----------------------------------------------------------------------------
     def capabilities(self, camera_id: str | None) -> PtzCapabilities | None:
@@ -254,6 +269,10 @@ class PtzDesk:
         self._command(camera_id, "stop tour", lambda ptz: ptz.ptz_stop_tour(camera_id, tour_id))
 
     def take_control(self, camera_id: str, priority: int = 0) -> None:
+        reason = self.refusal(camera_id, priority)
+        if reason is not None:
+            self.problem.emit(camera_id, reason)
+            return
         self._command(camera_id, "take control", lambda ptz: ptz.ptz_lock(camera_id, priority))
 
     def give_up_control(self, camera_id: str) -> None:

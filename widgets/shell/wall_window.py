@@ -11,7 +11,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTime, QTimer
+from PySide6.QtCore import QByteArray, QObject, Qt, QTime, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QCursor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -35,6 +35,8 @@ from console.base.notices import Level, Notice
 from console.base.tasks import TaskOwner
 from console.bookmarks.core import BookmarkError, Bookmarks
 from console.hub.models import Alert, Bookmark, Camera
+from console.identity.reasons import ReasonPolicy
+from console.identity.signin import Identity
 from console.media.live_buffer import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
 from console.playback.wall_playback import WallPlayback
 from console.ptz.desk import PtzDesk
@@ -46,6 +48,8 @@ from widgets.alarms.alarm_list import AlarmListPanel
 from widgets.bookmarks.bookmark_editor import BookmarkEditor
 from widgets.bookmarks.bookmark_list import BookmarkListPanel
 from widgets.cameras.camera_tree import CameraTree
+from widgets.identity.reason_dialog import ReasonDialog
+from widgets.identity.sign_in import LOCK_KEYS, IdentityButton, LockBar
 from widgets.incident.trainer import IncidentTrainer
 from widgets.playback.playback_bar import PlaybackBar
 from widgets.ptz.ptz_panel import PtzPanel
@@ -72,8 +76,11 @@ class WallWindow(QMainWindow):
         open_sources: Callable[[], None] | None = None,
         bookmarks: Bookmarks | None = None,
         playback: WallPlayback | None = None,
+        identity: Identity | None = None,
+        reasons: ReasonPolicy | None = None,
     ) -> None:
         super().__init__(parent)
+        self._init_access(identity, reasons)
         self._bookmarks = bookmarks
         self._playback = playback
         self.bookmark_editor: BookmarkEditor | None = None
@@ -115,6 +122,8 @@ class WallWindow(QMainWindow):
                 self._add_bookmark_panel(bookmarks, replay)
         self._build_status_bar(hub_label)
         self._build_keys_and_menus()
+        if identity is not None:
+            self._add_identity(identity, hub_label)
         # Full screen shows video only (F11); F10 or the mouse at the top edge brings the bars
         # and docks back, Esc leaves full screen for the window as it was.
         self._was_maximized = True
@@ -262,6 +271,72 @@ class WallWindow(QMainWindow):
             back.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             back.activated.connect(self.focus_wall)
 
+    def _init_access(self, identity: Identity | None, reasons: ReasonPolicy | None) -> None:
+        """Who is signed in and the policy on reasons (nothing to show before the toolbar)."""
+        self._identity = identity
+        self._reasons = reasons or ReasonPolicy()
+        self.reason_dialog: ReasonDialog | None = None
+        self.identity_button: IdentityButton | None = None
+        self.lock_bar: LockBar | None = None
+        self._enabled_before_lock: dict[QObject, bool] = {}
+
+    def _add_identity(self, identity: Identity, hub_label: str) -> None:
+        """Who is signed in (toolbar), sign in as another / sign out / lock, and the lock bar,
+        which stays usable while everything else is disabled."""
+        spacer = QWidget(self)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.toolbar.addWidget(spacer)
+        self.identity_button = IdentityButton(identity, hub_label, self)
+        self.toolbar.addWidget(self.identity_button)
+        self.lock_shortcut_action = self._window_action(
+            "Lock the console", LOCK_KEYS, identity.lock
+        )
+        self.lock_toolbar = QToolBar("Locked", self)
+        self.lock_toolbar.setObjectName("lock-toolbar")
+        self.lock_toolbar.setMovable(False)
+        self.lock_bar = LockBar(identity, self.lock_toolbar)
+        self.lock_toolbar.addWidget(self.lock_bar)
+        self.lock_bar.show()
+        self.addToolBarBreak()
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.lock_toolbar)
+        self.lock_toolbar.hide()
+        identity.locked_changed.connect(self._on_locked)
+        identity.changed.connect(lambda _info: self._on_locked(identity.locked))
+
+    def _on_locked(self, locked: bool) -> None:
+        """Locked: every control of this window is disabled (the video keeps playing) and the
+        lock bar asks for the password; unlocked: everything as it was."""
+        if self.lock_bar is None or locked == bool(self._enabled_before_lock):
+            return
+        controls: list[QObject] = [self.menuBar(), self.wall_view]
+        controls += [bar for bar in self.findChildren(QToolBar) if bar is not self.lock_toolbar]
+        controls += self.findChildren(QDockWidget)
+        controls += [a for a in self.findChildren(QAction) if a is not self.lock_shortcut_action]
+        if locked:
+            for control in controls:
+                if isinstance(control, (QWidget, QAction)):
+                    self._enabled_before_lock[control] = control.isEnabled()
+                    control.setEnabled(False)
+            self.lock_toolbar.show()
+            self.lock_bar.show_locked()
+            return
+        for control, enabled in self._enabled_before_lock.items():
+            if isinstance(control, (QWidget, QAction)):
+                control.setEnabled(enabled)
+        self._enabled_before_lock.clear()
+        self.lock_toolbar.hide()
+        self.wall_view.setFocus()
+
+    def _refused(self, right: str, camera_id: str | None) -> bool:
+        """Whether the signed-in operator may not do `right` (said in a notice if so)."""
+        if self._identity is None:
+            return False
+        name = self._station.camera_name(camera_id) if camera_id else None
+        reason = self._identity.refusal(right, camera_id, name)
+        if reason is not None:
+            self._station.notices.post(reason, Level.WARNING, f"refused-{right}")
+        return reason is not None
+
     def _add_bookmark_action(self, edit: QMenu) -> None:
         # B on the wall (not in a pane: there B is a letter): the selected tile's camera, at
         # the moment on screen (now, or the playback's). The bookmark is journaled at once; the
@@ -389,8 +464,26 @@ class WallWindow(QMainWindow):
         if playback.active and at is None:
             self.go_live()
             return
+        cameras = [camera_id for camera_id, _ in self._wall_cameras()]
+        if self._identity is not None and cameras:
+            allowed = [c for c in cameras if self._identity.may("playback", c)]
+            if not allowed:
+                self._refused("playback", cameras[0] if len(cameras) == 1 else None)
+                return
         when = at or datetime.now(timezone.utc) - timedelta(seconds=PLAYBACK_LOOK_BACK_S)
-        playback.enter(when)
+        if playback.active or not self._reasons.requires("playback"):
+            playback.enter(when)
+            return
+        # A policy asks why: the wall plays back once the reason is given (Esc: it stays live).
+        dialog = self.reason_dialog = ReasonDialog(
+            "playback", self._reasons, f"wall {self._index + 1}", self
+        )
+
+        def given() -> None:
+            playback.enter(when, reason=dialog.reason().details())
+
+        dialog.accepted.connect(given)
+        dialog.open()
 
     def go_live(self) -> None:
         if self._playback is not None:
@@ -619,6 +712,8 @@ class WallWindow(QMainWindow):
                 "Select a tile with a camera to bookmark it.", Level.INFO, "bookmark-create"
             )
             return
+        if self._refused("bookmark", camera_id):
+            return
         self._run(self._create_bookmark(bookmarks, camera_id, self._moment_on_screen()))
 
     def _moment_on_screen(self) -> datetime:
@@ -828,6 +923,10 @@ class WallWindow(QMainWindow):
     async def aclose(self) -> None:
         """End what this window started (saving a layout, a close waiting out its undo time,
         ...): at shutdown."""
+        if self.identity_button is not None:
+            await self.identity_button.aclose()
+        if self.lock_bar is not None:
+            await self.lock_bar.aclose()
         if self.alarm_panel is not None:
             await self.alarm_panel.aclose()
         if self.bookmark_panel is not None:

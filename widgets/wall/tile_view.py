@@ -260,6 +260,11 @@ class TileView(QWidget):
     def set_ptz_mode(self, on: bool) -> None:
         """PTZ mode: mouse and keys steer the camera instead of arranging the wall."""
         on = on and self.can_steer
+        if on and self._ptz is not None:
+            reason = self._ptz.refusal(self._tile.camera_id)
+            if reason is not None:  # said where PTZ problems are said; the tile stays as it is
+                self._ptz.problem.emit(self._tile.camera_id, reason)
+                return
         if on == self.ptz_mode:
             return
         self.ptz_mode = on
