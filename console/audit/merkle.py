@@ -106,6 +106,17 @@ def check_inclusion(leaf: bytes, index: int, cp: Checkpoint, hashes: Sequence[by
         raise ProofError(f"Entry #{index} is not in the log of {cp.size:,} entries.") from None
 
 
+def _whole_entries(data: bytes) -> int:
+    """How many whole entries a cut entry tile still holds (each: a 2-byte length, then it)."""
+    count = pos = 0
+    while pos + 2 <= len(data):
+        pos += 2 + int.from_bytes(data[pos : pos + 2], "big")
+        if pos > len(data):
+            break
+        count += 1
+    return count
+
+
 # -- an exported log folder ---------------------------------------------------------------------
 class LogDirectory:
     """A log in the tlog-tiles layout (the hub's folder, or an exported copy unpacked), read
@@ -177,7 +188,7 @@ class LogDirectory:
             except ValueError:
                 entries = None
             if entries is None or len(entries) < want:
-                got = 0 if entries is None else len(entries)
+                got = len(entries) if entries is not None else _whole_entries(data)
                 raise ProofError(
                     f"The log is truncated: the tile of entries #{first:,} to "
                     f"#{first + want - 1:,} is cut short (entry #{first + got:,} is missing "
