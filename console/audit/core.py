@@ -221,7 +221,9 @@ def _check_record(
         raise AuditError(f"A camera id is 1 to {MAX_TEXT} characters.")
     kept = dict(details or {})
     try:
-        size = len(json.dumps(kept, sort_keys=True, separators=(",", ":")).encode())
+        size = len(
+            json.dumps(kept, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+        )
     except (TypeError, ValueError):
         raise AuditError("The details of an audit entry must be plain JSON.") from None
     if size > MAX_DETAILS_BYTES:
@@ -506,9 +508,20 @@ class AuditTrail:
                 info = await facet.audit_checkpoint()
                 pinned = await self._db(self.store.get, self.hub_key)
                 if pinned is None:
-                    cp = verify_checkpoint(
-                        info.checkpoint, info.key_name, info.public_key, info.origin
-                    )
+                    try:
+                        cp = verify_checkpoint(
+                            info.checkpoint, info.key_name, info.public_key, info.origin
+                        )
+                    except ProofError as exc:
+                        return self._report(
+                            AuditCheck(
+                                False,
+                                f"The hub's audit checkpoint does not verify with the key the "
+                                f"hub names: {exc}",
+                                0,
+                                True,
+                            )
+                        )
                     await self._store(info.key_name, info.public_key, cp)
                     return self._report(
                         AuditCheck(

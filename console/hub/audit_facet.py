@@ -55,12 +55,13 @@ class AuditCheckpointInfo:
 
 @dataclass(frozen=True, slots=True)
 class AuditProof:
-    """An inclusion proof of entry `index` in the tree of `size` entries, with the entry."""
+    """An inclusion proof of entry `index` in the tree of `size` entries, with the entry (None
+    when the caller may not read the whole log)."""
 
     index: int
     size: int
     hashes: tuple[bytes, ...]
-    entry: bytes
+    entry: bytes | None
 
 
 class AuditFacet(ABC):

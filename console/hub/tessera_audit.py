@@ -145,16 +145,17 @@ class TesseraAuditMixin(AuditFacet):
     async def audit_consistency(self, old_size: int, new_size: int) -> list[bytes]:
         query = {"from": str(int(old_size)), "to": str(int(new_size))}
         doc = _obj(await self._request_json("GET", ("audit", "consistency"), query=query), "answer")
-        if doc.get("from") != old_size or doc.get("to") != new_size:
+        if _int(doc, "from") != old_size or _int(doc, "to") != new_size:
             raise _bad("consistency", "not the proof asked for")
         return _hashes(doc)
 
     async def audit_proof(self, index: int, size: int) -> AuditProof:
         query = {"index": str(int(index)), "size": str(int(size))}
         doc = _obj(await self._request_json("GET", ("audit", "proof"), query=query), "answer")
-        if doc.get("index") != index or doc.get("size") != size:
+        if _int(doc, "index") != index or _int(doc, "size") != size:
             raise _bad("proof", "not the proof asked for")
-        entry = _b64(doc.get("entry"), "entry", limit=MAX_ENTRY_BYTES)
+        raw = doc.get("entry")
+        entry = None if raw is None else _b64(raw, "entry", limit=MAX_ENTRY_BYTES)
         return AuditProof(index, size, tuple(_hashes(doc)), entry)
 
     async def audit_entries(self, start: int, end: int) -> list[bytes]:
@@ -163,7 +164,7 @@ class TesseraAuditMixin(AuditFacet):
         query = {"start": str(start), "end": str(end)}
         doc = _obj(await self._request_json("GET", ("audit", "entries"), query=query), "answer")
         value = doc.get("entries")
-        if doc.get("start") != start or not isinstance(value, list) or len(value) > end - start:
+        if _int(doc, "start") != start or not isinstance(value, list) or len(value) > end - start:
             raise _bad("entries", "not the entries asked for")
         return [_b64(v, "entries", limit=MAX_ENTRY_BYTES) for v in value]
 

@@ -133,6 +133,10 @@ def test_entries_are_stored_once_per_seq_with_one_signed_checkpoint_per_batch(tm
         ({"console": "hub", "entries": entries(1, 1)}, "console id"),
         ({"console": "c1", "entries": []}, "1 to 1000"),
         ({"console": "c1", "entries": entries(1, 1001)}, "1 to 1000"),
+        (
+            {"console": "c1", "entries": [{**entries(1, 1)[0], "details": {"x": float("nan")}}]},
+            "plain JSON",
+        ),
         ([1, 2], "The body must be"),
     ],
 )
@@ -164,11 +168,14 @@ def test_reading_everything_and_exporting_need_the_right(tmp_path):
                 await call(s, "GET", f"{url}/api/v1/audit/proof?index=3&size=3"),
                 await call(s, "GET", f"{url}/api/v1/audit/consistency?from=2&to=9"),
                 await call(s, "GET", f"{url}/api/v1/audit/consistency?from=-1&to=2"),
+                await call(s, "GET", f"{url}/api/v1/audit/proof?index=1&size=3"),
             ]
 
-    (c1, a1), (c2, _), (c3, a3), (c4, _), (c5, _) = run(main())
+    (c1, a1), (c2, _), (c3, a3), (c4, _), (c5, _), (c6, a6) = run(main())
     assert (c1, c2) == (403, 403) and "supervisor" in a1["error"]["message"]
     assert (c3, c4, c5) == (400, 400, 400) and a3["error"]["code"] == "range"
+    # A proof without the right to read: the hashes, not what the entry says.
+    assert c6 == 200 and a6["entry"] is None and len(a6["hashes"]) == 2
 
 
 def test_the_export_is_the_log_without_its_signing_key_and_verifies_offline(tmp_path):

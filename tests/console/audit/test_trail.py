@@ -6,6 +6,7 @@ hostile answers to the client's audit facet."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import shutil
 import socket
@@ -248,6 +249,41 @@ def test_a_damaged_journal_is_moved_aside_and_a_new_one_started(tmp_path):
     journal.open()
     assert journal.console_id == console_id and len(journal.rows()) == 1
     journal.close()
+
+
+def test_a_first_checkpoint_that_its_own_key_does_not_verify_is_not_pinned(tmp_path):
+    real, other = AuditLog(tmp_path / "a"), AuditLog(tmp_path / "b")
+
+    async def main() -> tuple[AuditCheck, bool]:
+        app = web.Application()
+
+        async def handler(request: web.Request) -> web.Response:
+            return web.json_response(
+                {
+                    "checkpoint": real.checkpoint(),
+                    "size": 0,
+                    "origin": real.origin,
+                    "public_key": base64.b64encode(other.vkey.pubkey).decode(),
+                    "key_name": real.vkey.name,
+                }
+            )
+
+        app.router.add_get("/api/v1/audit/checkpoint", handler)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        try:
+            async with trail_for(f"http://127.0.0.1:{port}", tmp_path) as trail:
+                check = await trail.check_hub()
+                return check, trail.store.get("hub-1") is None
+        finally:
+            await runner.cleanup()
+
+    check, nothing_pinned = run(main())
+    assert not check.ok and check.tampered and "does not verify" in check.message
+    assert nothing_pinned
 
 
 @pytest.mark.parametrize(
