@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import json
 import shutil
 import socket
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from console.audit.cli import main_show, main_verify
 from console.audit.core import AuditCheck, AuditError, AuditTrail, CheckpointStore
 from console.audit.journal import Journal
 from console.base.notices import Level, Notices
@@ -332,3 +334,33 @@ def test_hostile_audit_answers_are_protocol_errors(tmp_path, path, answer, field
 
     error = run(main())
     assert error.field == f"audit.{field}"
+
+
+def test_show_local_lists_the_journal_and_verify_uses_what_the_console_pinned(tmp_path):
+    log = AuditLog(tmp_path / "hub")
+    log.append("other", "bob", [EntryIn(s, T, "tile.show", None, {}) for s in range(1, 21)])
+    shutil.copytree(tmp_path / "hub", tmp_path / "fork")
+
+    async def main() -> None:
+        async with serving(log) as url, trail_for(url, tmp_path) as trail:
+            assert (await trail.check_hub()).ok
+            for camera in ("cam-01", "cam-02", "cam-01"):
+                await trail.arecord("playback.start", camera, {"span_s": 30})
+            assert await trail.wait_sent(10)
+            await until(lambda: trail.last_check is not None and trail.last_check.size == 23)
+            await trail.arecord("export", "cam-01", {"file": "clip.mp4"})  # not sent
+
+    run(main())
+    out = io.StringIO()
+    journal = str(tmp_path / "audit.sqlite3")
+    assert main_show(["--local", journal, "--camera", "cam-01", "--json"], out) == 0
+    rows = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert [(r["seq"], r["acknowledged"]) for r in rows] == [(1, True), (3, True), (4, False)]
+    store = str(tmp_path / "audit-checkpoints.json")
+    out = io.StringIO()
+    assert main_verify([str(tmp_path / "hub"), "--console-store", store], out) == 0, out.getvalue()
+    fork = AuditLog(tmp_path / "fork")
+    fork.append("other", "eve", [EntryIn(s, T, "export", None, {}) for s in range(21, 40)])
+    out = io.StringIO()
+    assert main_verify([str(tmp_path / "fork"), "--console-store", store], out) == 1
+    assert "rewritten" in out.getvalue()
