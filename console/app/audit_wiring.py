@@ -4,7 +4,7 @@ The composition root connects the features' signals to `AuditTrail.record` here,
 knows about the audit and none can forget an action the others record. Recorded (the action names,
 with what each entry's details hold):
 
-- `live.show`: a camera appears on a tile (a drop, a layout recalled, a swap); wall, tile.
+- `tile.show`: a camera appears on a tile (a drop, a layout recalled, a swap); wall, tile.
 - `layout.change`: a wall's grid or tiles change; wall, grid, cameras.
 - `playback.start` / `playback.stop`: a wall enters / leaves its recordings, one entry per
   camera; wall, from, to (at the stop), the reason where one was asked.
@@ -93,7 +93,7 @@ class AuditWiring:
             self._shown[index] = now
             for tile_id, camera_id in now.items():
                 if before.get(tile_id) != camera_id:
-                    self.record("live.show", camera_id, {"wall": index + 1, "tile": tile_id})
+                    self.record("tile.show", camera_id, {"wall": index + 1, "tile": tile_id})
             if now != before:
                 self.record(
                     "layout.change",

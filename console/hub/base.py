@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from console.hub.audit_facet import AuditFacet
 from console.hub.facets import AlertsFacet, BookmarksFacet, PtzFacet, RecordingsFacet
 from console.hub.identity import SessionFacet
 from console.hub.models import (
@@ -97,6 +98,11 @@ class HubClient(ABC):
     @property
     def bookmarks_facet(self) -> BookmarksFacet | None:
         return self if isinstance(self, BookmarksFacet) else None
+
+    @property
+    def audit_facet(self) -> AuditFacet | None:
+        """The hub's tamper-evident audit log (issue 17), where the driver has one."""
+        return self if isinstance(self, AuditFacet) else None
 
     @property
     def session_facet(self) -> SessionFacet | None:

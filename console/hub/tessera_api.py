@@ -90,6 +90,7 @@ from console.hub.models import (
 from console.hub.registry import HubConfig, register_driver
 from console.hub.skip_log import SkipLog
 from console.hub.sliced_json import UnreadableJsonError, collector_paused, loads_in_slices
+from console.hub.tessera_audit import TesseraAuditMixin
 from console.hub.tessera_events import (
     DEFAULT_EVENT_IDLE_TIMEOUT_S,
     MAX_WS_MESSAGE_BYTES,
@@ -164,7 +165,13 @@ _RECORDING_CODE_MESSAGES = {
 
 
 class TesseraHubClient(
-    HubClient, PtzFacet, AlertsFacet, RecordingsFacet, BookmarksFacet, SessionFacet
+    HubClient,
+    PtzFacet,
+    AlertsFacet,
+    RecordingsFacet,
+    BookmarksFacet,
+    SessionFacet,
+    TesseraAuditMixin,
 ):
     """HTTP + WebSocket client of a Tessera API v1 hub (the demo hub and compatible ones): live
     video and events, and every facet (PTZ, alerts, recordings, bookmarks)."""

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import QApplication
 
 from console.app.console_app import ConsoleApp, ConsoleOptions
 from console.hub.errors import HubForbidden, HubSignInFailed
+from console.hub.identity import HubAuth
 from console.hub.registry import HubConfig
 from console.hub.tessera_api import TesseraHubClient
-from console.hub.identity import HubAuth
 from console.media.feed import FeedStatus
 from tests.e2e.conftest import wait_until
 from tests.support.hubproc import HubProcess

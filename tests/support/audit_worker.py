@@ -40,13 +40,12 @@ from console.audit.core import AuditTrail, CheckpointStore  # noqa: E402
 from console.hub.registry import HubConfig  # noqa: E402
 from console.hub.retry import Backoff  # noqa: E402
 from console.hub.tessera_api import TesseraHubClient  # noqa: E402
-from console.hub.tessera_audit import TesseraAuditMixin  # noqa: E402
 
 CAMERAS = ("cam-01", "cam-02", "cam-03")
 
 
-class AuditClient(TesseraAuditMixin, TesseraHubClient):
-    """The Tessera client with the audit facet (as TesseraHubClient will have it)."""
+# The Tessera client has the audit facet (TesseraAuditMixin among its bases).
+AuditClient = TesseraHubClient
 
 
 async def work(hub_url: str | None, journal: Path, report: Path, run: int | None) -> int:
