@@ -14,7 +14,10 @@ with what each entry's details hold):
   span, name.
 - `alarm.acknowledge` / `alarm.close`: this operator acts on an alarm; alarm id, note.
 
-Sign-in and sign-out are recorded by the hub itself (it knows them better than any console).
+Every entry's details also hold `signed_in`: the operator signed in on this console when it
+was recorded (the hub stamps the operator of the session that sent it; the console flushes its
+journal before a session changes, so the two differ only after a crash). Sign-in and sign-out
+are recorded by the hub itself (it knows them better than any console).
 `record` never blocks (the journal has its own thread); an action that cannot be an entry is
 logged and dropped, never raised into the feature that did it.
 """
@@ -67,8 +70,12 @@ class AuditWiring:
     def record(
         self, action: str, camera: str | None = None, details: Mapping[str, Any] | None = None
     ) -> None:
+        kept = dict(details or {})
+        # The hub stamps each entry with the operator whose session sent it; an entry that
+        # waited in the journal across a sign-in as someone else also says who did it here.
+        kept["signed_in"] = self._operator()
         try:
-            self._trail.record(action, camera, details or {})
+            self._trail.record(action, camera, kept)
         except Exception:
             # The audit must never take down the action it records; the loss is in the log.
             log.exception("audit: could not record %s on %s", action, camera)

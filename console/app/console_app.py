@@ -26,6 +26,7 @@ from console.alerts.book import AlarmBook
 from console.alerts.replay import AlarmReplay
 from console.alerts.settings import AlertSettings, AlertSettingsStore
 from console.alerts.sounds import AplayPlayer
+from console.app.audit_wiring import AuditWiring
 from console.app.hubprocess import EmbeddedHub, HubStartError
 from console.app.settings import Settings, SettingsStore
 from console.app.source_setup import demo_source, fit_saved_layouts, needs_demo_hub
@@ -34,6 +35,7 @@ from console.app.window_arrangements import (
     WindowArrangements,
     WindowArrangementStore,
 )
+from console.audit.core import AuditTrail
 from console.base.jsonfile import config_dir
 from console.base.marshal import Marshal
 from console.base.notices import Level, Notices
@@ -94,6 +96,8 @@ PLAYBACK_BUFFER_MS = 300
 # An RTSP session the gateway keeps this long after its last tile left: a layout change or a
 # tile reconnecting does not reconnect to the camera (cameras allow few sessions).
 GATEWAY_LINGER_S = 10.0
+# How long a sign-out or a change of operator waits for the audit trail to reach the hub.
+AUDIT_FLUSH_S = 3.0
 # How long the start waits for a hub's answer to "do you ask for sign-in?".
 SIGN_IN_PROBE_S = 5.0  # a recording is not live: a little more buffer for a steady replay
 
@@ -193,7 +197,11 @@ class ConsoleApp:
         self._hub_url: str | None = None
         self.identity: Identity | None = None
         self._hub_reasons: frozenset[str] = frozenset()
-        self._single_config: HubConfig | None = None  # actions the hub wants a reason for
+        self._single_config: HubConfig | None = None
+        self._hub_capabilities: frozenset[str] = frozenset()
+        # The audit trail (where the hub keeps an audit log) and what feeds it.
+        self.audit: AuditTrail | None = None
+        self._audit_wiring: AuditWiring | None = None  # actions the hub wants a reason for
         self._reason_policy = ReasonPolicy()
 
     # What tests, benchmarks and the views read of a started console (None before `start`).
@@ -361,7 +369,7 @@ class ConsoleApp:
             saved,
             loaded_layouts.kept_copy,
         )
-        services = self.services = await self._open_bookmarks(self.services)
+        services = self.services = await self._open_journals(self.services, operator)
         self._follow_reachability(services)
         self._open_windows(services)
         # An outage is known from a request that failed; a wall with no camera on it asks
@@ -519,6 +527,7 @@ class ConsoleApp:
             log.info("sign-in: the hub does not answer yet (%s)", exc)
             return False
         self._hub_reasons = info.reasons_required
+        self._hub_capabilities = info.capabilities
         return info.sign_in == "required"
 
     async def _sign_in_without_asking(self, identity: Identity) -> int | None:
@@ -622,6 +631,51 @@ class ConsoleApp:
             window.drop_bookmarks()
         self.services = dataclasses.replace(self.services, bookmarks=None)
         await bookmarks.close()
+
+    async def _open_journals(self, services: Services, operator: str) -> Services:
+        """What the console journals before the hub has it: bookmarks and the audit trail."""
+        services = await self._open_bookmarks(services)
+        await self._open_audit(services, operator)
+        return services
+
+    async def _open_audit(self, services: Services, operator: str) -> None:
+        """The audit trail (issue 17): every operator action journaled here first, sent to the
+        hub's tamper-evident log, whose history is checked against what this console verified
+        before, now and whenever the hub answers again. Only where the hub keeps a log."""
+        facet = services.client.audit_facet
+        if facet is None or "audit" not in self._hub_capabilities or self._hub_url is None:
+            return
+        trail = AuditTrail(
+            facet,
+            hub_key=redact_url(self._hub_url.rstrip("/")),
+            notices=self.notices,
+            operator=operator,
+        )
+        await trail.open()
+        self.audit = trail
+        identity = self.identity
+
+        def who() -> str | None:
+            return identity.operator if identity is not None else operator
+
+        wiring = self._audit_wiring = AuditWiring(trail, who)
+        if identity is not None:
+            identity.before_change = lambda: trail.wait_sent(AUDIT_FLUSH_S)
+        for index, wall in enumerate(services.station.walls):
+            wiring.watch_wall(index, wall)
+        for index, playback in enumerate(services.playbacks):
+            wiring.watch_playback(index, playback, services.station.walls[index])
+        wiring.watch_ptz(services.ptz)
+        wiring.watch_alarms(services.alarms)
+        if services.bookmarks is not None:
+            wiring.watch_bookmarks(services.bookmarks)
+
+        def hub_back(*_: object) -> None:
+            trail.nudge()
+            self._tasks.spawn(trail.check_hub(), "audit-check")
+
+        self._reachability.back.connect(hub_back)
+        self._tasks.spawn(trail.check_hub(), "audit-check")
 
     def _follow_reachability(self, services: Services) -> None:
         """Each source's outage (several sources); the bookmarks are sent at once when the hub
@@ -1048,10 +1102,7 @@ class ConsoleApp:
         if self.attention is not None:
             self.attention.close()
         if services is not None:
-            if self.identity is not None and self._hub is not None:
-                # The embedded hub's session is not kept: end it (another hub's stays, in the
-                # keyring, for the next start).
-                await self.identity.sign_out()
+            await self._end_session()
             await self._close_services(services)
         if self._hub is not None:
             await self._blocking(self._hub.stop)
@@ -1061,8 +1112,20 @@ class ConsoleApp:
         if left:
             log.warning("tasks still running after shutdown: %s", ", ".join(sorted(left)))
 
+    async def _end_session(self) -> None:
+        """No more audit entries; the embedded hub's session is ended (another hub's stays, in
+        the keyring, for the next start)."""
+        if self._audit_wiring is not None:
+            self._audit_wiring.disconnect()
+        if self.identity is not None and self._hub is not None:
+            await self.identity.sign_out()
+
     async def _close_services(self, services: Services) -> None:
         await self._blocking(services.stop_line.close)  # after the stick: its last stop goes out
+        if self.audit is not None:
+            # Before the client: the journal has every entry on disk already; the next start
+            # sends what the hub has not acknowledged.
+            await self.audit.close()
         services.replay.close()
         if services.bookmarks is not None:
             # Before the client: its sender stops, the journal (all on disk already) closes.

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from console.base.notices import Level, Notices
 from console.base.redact import redact_url
@@ -67,6 +67,9 @@ class Identity:
         self._remember = remember and credentials is not None
         self.info: SessionInfo | None = None
         self.locked = False
+        # Awaited before the session changes hands (sign-out, another operator): the audit
+        # trail sends what it journaled under the session that did it.
+        self.before_change: Callable[[], Awaitable[object]] | None = None
         self.changed = Signal()
         self.locked_changed = Signal()
         self.refused = Signal()
@@ -149,6 +152,7 @@ class Identity:
 
     async def sign_out(self) -> None:
         """End the session on the hub and forget its token everywhere."""
+        await self._flush()
         if self.auth.token is not None:
             try:
                 await self._facet.sign_out()
@@ -183,7 +187,16 @@ class Identity:
         self.info = signed.info
         self.changed.emit(signed.info)
 
+    async def _flush(self) -> None:
+        if self.before_change is not None and self.auth.token is not None:
+            try:
+                await self.before_change()
+            except Exception:
+                log.exception("sign-in: what had to go before the session changed did not")
+
     async def _replace(self, signed: SignedIn) -> None:
+        if self.info is not None and self.info.user != signed.info.user:
+            await self._flush()
         old = self.auth.token
         if old is not None and old != signed.token:
             try:
