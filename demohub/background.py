@@ -18,9 +18,17 @@ T = TypeVar("T")
 
 
 class BackgroundHub:
-    """A `DemoHub(**options)` serving 127.0.0.1 on a free port until `close()`."""
+    """A `DemoHub(**options)` serving 127.0.0.1 on a free port until `close()`.
+
+    The hub is open (`sign_in=False`) unless asked: the feature tests and benchmarks use an
+    open hub, where the `X-Tessera-Operator` header names the operator; the access tests sign
+    in (`sign_in=True`). Passwords are hashed with the cheapest argon2 parameters
+    (`fast_password_hashing=True`) so signing in costs a test nothing.
+    """
 
     def __init__(self, **options: Any) -> None:
+        options.setdefault("sign_in", False)
+        options.setdefault("fast_password_hashing", True)
         self.loop = asyncio.new_event_loop()
         self.hub = DemoHub(**options)
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -41,6 +49,9 @@ class BackgroundHub:
         return self.run(wrapper())
 
     def close(self) -> None:
+        """Stop the hub and its loop (again: nothing; a test may close a hub it restarts)."""
+        if self.loop.is_closed():
+            return
         try:
             self.run(self.hub.stop())
         finally:
