@@ -22,6 +22,7 @@ import pytest
 from demohub.access import RIGHTS, ROLES, token_hash
 from tests.support.hubproc import HubProcess
 from tests.support.hubthread import PTZ_CAM, HubThread
+from tests.support.openapi import openapi, validator
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -429,3 +430,42 @@ def test_python_m_demohub_requires_sign_in_and_takes_a_bootstrap_secret(monkeypa
             assert len(json.load(answer)["cameras"]) == 10
     finally:
         hub.stop()
+
+
+def test_sign_in_answers_match_the_openapi_document(hub_factory):
+    clock = FakeClock()
+    shub = hub_factory(sign_in=True, session_clock=clock)
+    paths = openapi()["paths"]
+    for path in ("/api/v1/session", "/api/v1/users", "/api/v1/users/{user}/revoke"):
+        assert path in paths, path
+    assert paths["/api/v1/hub"]["get"]["security"] == []
+    assert paths["/api/v1/session"]["post"]["security"] == []
+    validator("HubInfo").validate(shub.get_json("/api/v1/hub")[1])
+    status, signed, _ = shub.request(
+        "POST", "/api/v1/session", {"user": "supervisor", "password": "supervisor-demo"}
+    )
+    assert status == 201
+    validator("SignedIn").validate(signed)
+    token = signed["token"]
+    validator("Session").validate(shub.get_json("/api/v1/session", token)[1])
+    validator("UserList").validate(shub.get_json("/api/v1/users", token)[1])
+    viewer = shub.sign_in("viewer")
+    refusals = [
+        shub.get_json("/api/v1/cameras")[1],
+        shub.get_json("/api/v1/users", viewer)[1],
+        shub.request("POST", "/api/v1/session", raw=b"[]")[1],
+    ]
+    for _ in range(6):
+        refusals.append(
+            shub.request("POST", "/api/v1/session", {"user": "viewer", "password": "x"})[1]
+        )
+    assert {r["error"] for r in refusals} == {
+        "unauthorized",
+        "forbidden",
+        "bad_request",
+        "sign_in_failed",
+        "too_many_attempts",
+    }
+    for refusal in refusals:
+        validator("AuthError").validate(refusal)
+    assert not validator("SignIn").is_valid({"user": "x", "password": "y", "role": "admin"})
