@@ -21,6 +21,7 @@ Everything here runs on the hub's loop thread, except `PasswordBook.verify` (a w
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -29,7 +30,7 @@ import math
 import os
 import secrets
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -333,8 +334,9 @@ class AccessControl:
         self._sessions: dict[str, Session] = {}  # by token hash
         self._by_id: dict[str, Session] = {}
         # Hashes of tokens ended here (signed out, revoked), so their answer can say so.
-        self._ended: deque[str] = deque(maxlen=10000)
-        self._ended_set: set[str] = set()
+        # Hashes of tokens that ended here, and why ("revoked", "expired"), so a later request
+        # with one is told so; the oldest are forgotten (then: "invalid").
+        self._ended: OrderedDict[str, str] = OrderedDict()
         self._failures: dict[str, deque[float]] = {}
         self._ticket_key = secrets.token_bytes(32)
 
@@ -420,38 +422,51 @@ class AccessControl:
                 retry,
             )
 
-    def _failed(self, key: str) -> SignInError:
-        self._failures.setdefault(key, deque()).append(self.clock())
+    def _attempt(self, key: str) -> float:
+        """Refuse a locked-out `key` (429), else count this attempt as a failure until it
+        succeeds: attempts made at the same time cannot all pass the check while their
+        passwords are being verified. Returns the attempt's stamp for `_succeeded`."""
+        self._check_lockout(key)
+        stamp = self.clock()
+        self._failures.setdefault(key, deque()).append(stamp)
         if len(self._failures) > 10000:  # names tried at random must not fill the memory
             self._failures.pop(next(iter(self._failures)))
-        return SignInError(401, "sign_in_failed", _FAILED)
+        return stamp
+
+    def _succeeded(self, key: str, stamp: float) -> None:
+        failures = self._failures.get(key)
+        if failures is not None:
+            with contextlib.suppress(ValueError):
+                failures.remove(stamp)
 
     async def sign_in(
         self, kind: str, fields: Mapping[str, str], verify: Callable[[str | None, str], Any]
     ) -> tuple[str, Session]:
         """A new session for valid credentials: (token, session). `verify(hash, password)` is
         awaited (the hub runs argon2 on a worker thread). SignInError otherwise."""
+        failed = SignInError(401, "sign_in_failed", _FAILED)
+        key = "user:" + fields["user"] if kind == "password" else kind
+        stamp = self._attempt(key)
+        user: User | None
         if kind == "password":
-            name = fields["user"]
-            self._check_lockout("user:" + name)
-            user = self.users.get(name)
+            user = self.users.get(fields["user"])
             ok = await verify(None if user is None else user.password_hash, fields["password"])
             if not ok or user is None:
-                raise self._failed("user:" + name)
+                raise failed
         elif kind == "display_token":
-            self._check_lockout("display")
             if token_hash(fields["display_token"]) not in self._display:
-                raise self._failed("display")
+                raise failed
             user = self.users[DISPLAY_USER]
         else:
-            self._check_lockout("bootstrap")
             secret = self._bootstrap
             if secret is None or not hmac.compare_digest(
                 secret.encode("utf-8"), fields["bootstrap"].encode("utf-8")
             ):
-                raise self._failed("bootstrap")
+                raise failed
             self._bootstrap = None  # spent
             user = self.users[self.bootstrap_user]
+        self._succeeded(key, stamp)
+        self._end_expired()
         token = secrets.token_urlsafe(32)
         session = Session(
             id=secrets.token_urlsafe(12),
@@ -478,25 +493,28 @@ class AccessControl:
         digest = token_hash(token)
         session = self._sessions.get(digest)
         if session is None:
-            raise UnauthorizedError("revoked" if digest in self._ended_set else "invalid")
+            raise UnauthorizedError(self._ended.get(digest, "invalid"))
         if session.expires <= self.clock():
-            self._end(session)
+            self._end(session, "expired")
             raise UnauthorizedError("expired")
         return session
+
+    def _end_expired(self) -> None:
+        now = self.clock()
+        for session in [s for s in self._sessions.values() if s.expires <= now]:
+            self._end(session, "expired")
 
     def valid(self, session: Session) -> bool:
         return self._sessions.get(session.token_hash) is session and (
             session.expires > self.clock()
         )
 
-    def _end(self, session: Session) -> None:
+    def _end(self, session: Session, reason: str = "revoked") -> None:
         self._sessions.pop(session.token_hash, None)
         self._by_id.pop(session.id, None)
-        if session.token_hash not in self._ended_set:
-            if len(self._ended) == self._ended.maxlen:
-                self._ended_set.discard(self._ended[0])
-            self._ended.append(session.token_hash)
-            self._ended_set.add(session.token_hash)
+        self._ended[session.token_hash] = reason
+        if len(self._ended) > 10000:
+            self._ended.popitem(last=False)
         for callback in list(session.on_revoke):
             try:
                 callback()
@@ -609,6 +627,8 @@ class AccessControl:
                 "expired", "The stream ticket has expired: ask the hub for the stream again."
             )
         session = self._by_id.get(session_id)
+        if session is not None and session.expires <= self.clock():
+            raise TicketError("expired", "Your session has expired; sign in again.")
         if session is None or not self.valid(session):
             raise TicketError(
                 "revoked", "The session this stream was handed to has ended; sign in again."

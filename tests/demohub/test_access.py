@@ -7,6 +7,7 @@ Real `DemoHub`s with `sign_in=True` (cheap argon2) over real sockets, blocking u
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import logging
 import re
@@ -145,8 +146,19 @@ def test_an_expired_session_is_refused_as_expired(hub_factory):
     token = shub.sign_in("viewer")
     assert shub.get_json("/api/v1/cameras", token)[0] == 200
     clock.now += 61
-    status, answer = shub.get_json("/api/v1/cameras", token)
-    assert status == 401 and answer["reason"] == "expired"
+    for _ in range(2):  # and again: still expired, not "revoked" nor "invalid"
+        status, answer = shub.get_json("/api/v1/cameras", token)
+        assert status == 401 and answer["reason"] == "expired"
+
+
+def test_sign_ins_at_the_same_time_cannot_pass_the_lockout_together(hub_factory):
+    shub = hub_factory(sign_in=True)
+    wrong = {"user": "viewer", "password": "guess"}
+    with concurrent.futures.ThreadPoolExecutor(12) as pool:
+        answers = list(
+            pool.map(lambda _: shub.request("POST", "/api/v1/session", wrong)[0], range(12))
+        )
+    assert answers.count(401) == 5 and answers.count(429) == 7
 
 
 def test_sign_out_revokes_the_token(shub):
