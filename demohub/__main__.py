@@ -1,6 +1,7 @@
 """`python -m demohub [--host H] [--port N] [--cameras N] [--ptz-lock-idle S]
 [--alerts scripted|off] [--retention-s S] [--recording-gaps on|off] [--state DIR | --no-state]
-[--no-sign-in] [--display-token T] [--bootstrap-secret-env VAR [--bootstrap-user NAME]] [--tls]`:
+[--no-sign-in] [--users FILE] [--display-token T] [--bootstrap-secret-env VAR
+[--bootstrap-user NAME]] [--tls] [--tls-cert PEM --tls-key PEM]`:
 run the demo hub in the foreground.
 
 Prints `Tessera demo hub listening on http://HOST:PORT` once ready; stops on SIGINT/SIGTERM.
@@ -135,6 +136,21 @@ def main(argv: list[str] | None = None) -> int:
         help="serve HTTPS with a self-signed certificate made on the first start and kept in "
         "the state folder (tls/cert.pem, tls/key.pem)",
     )
+    parser.add_argument(
+        "--tls-cert",
+        type=Path,
+        metavar="PEM",
+        help="serve HTTPS with this certificate (chain) instead of the self-signed one; needs "
+        "--tls-key",
+    )
+    parser.add_argument("--tls-key", type=Path, metavar="PEM", help="the key of --tls-cert")
+    parser.add_argument(
+        "--users",
+        type=Path,
+        metavar="FILE",
+        help='the users instead of the demo ones: JSON {"users": [{"user", "role", '
+        '"password" or "password_hash" (argon2), "cameras": {"cam-01": ["view", ...]}}]}',
+    )
     parser.add_argument("--log-level", default="WARNING", help="logging level (stderr)")
     parser.add_argument(
         "--stop-with-parent",
@@ -169,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--no-sign-in leaves no use for --display-token or --bootstrap-secret-env")
     if any(len(token) < 16 for token in args.display_token):
         parser.error("a --display-token must be at least 16 characters")
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
+    if args.no_sign_in and args.users is not None:
+        parser.error("--no-sign-in leaves no use for --users")
     return run_hub(
         args.host,
         args.port,
@@ -185,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
         bootstrap_secret=bootstrap_secret,
         bootstrap_user=args.bootstrap_user,
         tls=args.tls,
+        users_file=args.users,
+        tls_files=None if args.tls_cert is None else (args.tls_cert, args.tls_key),
     )
 
 

@@ -660,3 +660,56 @@ def demo_users(passwords: PasswordBook) -> list[User]:
         User(name, role, passwords.hash(password), cameras)
         for name, role, password, cameras in DEMO_USERS
     ]
+
+
+def load_users(path: Path, passwords: PasswordBook) -> list[User]:
+    """The users of a `--users FILE` (blocking; ValueError naming what is wrong):
+
+    `{"users": [{"user": NAME, "role": ROLE, "password": PW | "password_hash": ARGON2,
+    "cameras": {CAMERA_ID or "*": [RIGHT, ...]}}]}`. Without `cameras` the role holds on every
+    camera; with it, a camera not named (and no `"*"`) gets no rights. A plain `password` is
+    for demos; it is hashed here, once."""
+    try:
+        doc = json.loads(path.read_bytes())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: cannot be read as JSON ({exc})") from None
+    entries = doc.get("users") if isinstance(doc, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise ValueError(f'{path}: expected {{"users": [...]}} with at least one user')
+    users: dict[str, User] = {}
+    allowed = {"user", "role", "password", "password_hash", "cameras"}
+    for i, entry in enumerate(entries):
+        where = f"{path}: users[{i}]"
+        if not isinstance(entry, dict) or set(entry) - allowed:
+            raise ValueError(f"{where} must be an object with only {sorted(allowed)}")
+        name, role = entry.get("user"), entry.get("role")
+        if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME or name in users:
+            raise ValueError(f"{where}.user must be a new name of 1 to {MAX_NAME} characters")
+        if role not in ROLES:
+            raise ValueError(f"{where}.role must be one of {sorted(ROLES)}")
+        plain, hashed = entry.get("password"), entry.get("password_hash")
+        if (plain is None) == (hashed is None):
+            raise ValueError(f"{where} needs one of password and password_hash")
+        if plain is not None:
+            if not isinstance(plain, str) or not plain:
+                raise ValueError(f"{where}.password must be a non-empty string")
+            hashed = passwords.hash(plain)
+        elif not isinstance(hashed, str) or not hashed.startswith("$argon2"):
+            raise ValueError(f"{where}.password_hash must be an argon2 hash ($argon2id$...)")
+        users[name] = User(name, role, hashed, _grants(entry.get("cameras"), where))
+    return list(users.values())
+
+
+def _grants(raw: object, where: str) -> Mapping[str, frozenset[str]] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ValueError(f'{where}.cameras must map camera ids (or "*") to lists of rights')
+    grants = {}
+    for camera_id, rights in raw.items():
+        if not isinstance(rights, list) or not all(r in CAMERA_RIGHTS for r in rights):
+            raise ValueError(
+                f"{where}.cameras[{camera_id!r}] must be a list of {sorted(CAMERA_RIGHTS)}"
+            )
+        grants[camera_id] = frozenset(rights)
+    return grants

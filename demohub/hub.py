@@ -20,6 +20,7 @@ import signal
 import socket
 import ssl
 import sys
+import tempfile
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -40,6 +41,7 @@ from demohub.access import (
     TicketError,
     UnauthorizedError,
     demo_users,
+    load_users,
     parse_sign_in,
 )
 from demohub.alerts import (
@@ -247,7 +249,9 @@ class DemoHub:
         bootstrap_user: str = "supervisor",
         session_lifetime_s: float = SESSION_LIFETIME_S,
         session_clock: Callable[[], float] = time.time,
+        users_file: Path | None = None,
         tls: bool = False,
+        tls_files: tuple[Path, Path] | None = None,
     ) -> None:
         self.cameras: dict[str, CameraSpec] = {c.id: c for c in catalogue(camera_count)}
         self.heartbeat_s = heartbeat_s
@@ -307,18 +311,16 @@ class DemoHub:
             "clock": session_clock,
         }
         self._passwords: PasswordBook | None = None
+        self._users_file = users_file
         self._sessions_lock = asyncio.Lock()
         # HTTPS (demohub.tls): the certificate is made on the first start, in the state folder.
-        self.tls = tls
+        self.tls = tls or tls_files is not None
+        self._tls_files = tls_files
         self.tls_fingerprint: str | None = None
         self.tls_cert_path: Path | None = None
-        self._tls_dir: Path | None = None
-        if tls and state_dir is None:
-            import tempfile
-
-            self._tls_dir = Path(tempfile.mkdtemp(prefix="tessera-demohub-tls-"))
-        elif tls:
-            self._tls_dir = state_dir
+        # Where the self-signed certificate is kept (without a state folder: made in a
+        # temporary folder on the first start).
+        self._tls_dir = state_dir
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
@@ -387,8 +389,12 @@ class DemoHub:
 
     async def _start_tls(self, host: str) -> ssl.SSLContext:
         """The certificate (made on the first start, demohub.tls) and its server context."""
-        assert self._tls_dir is not None
-        cert, key = await asyncio.to_thread(ensure_certificate, self._tls_dir, host)
+        if self._tls_files is not None:
+            cert, key = self._tls_files
+        else:
+            if self._tls_dir is None:
+                self._tls_dir = Path(tempfile.mkdtemp(prefix="tessera-demohub-tls-"))
+            cert, key = await asyncio.to_thread(ensure_certificate, self._tls_dir, host)
         self.tls_cert_path = cert
         self.tls_fingerprint = certificate_fingerprint(cert.read_text(encoding="ascii"))
         return server_context(cert, key)
@@ -397,7 +403,10 @@ class DemoHub:
         """The users (their demo passwords hashed once, here) and the kept sessions."""
         fast = self._fast_password_hashing
         self._passwords = passwords = await asyncio.to_thread(PasswordBook, fast)
-        users = await asyncio.to_thread(demo_users, passwords)
+        if self._users_file is not None:
+            users = await asyncio.to_thread(load_users, self._users_file, passwords)
+        else:
+            users = await asyncio.to_thread(demo_users, passwords)
         state_dir = None if self.state_file is None else self.state_file.directory
         self.access = AccessControl(users, passwords, state_dir=state_dir, **self._access_options)
         self._access_options["bootstrap_secret"] = None  # one use, even across stop/start
@@ -1846,6 +1855,8 @@ def run_hub(
     bootstrap_secret: str | None = None,
     bootstrap_user: str = "supervisor",
     tls: bool = False,
+    users_file: Path | None = None,
+    tls_files: tuple[Path, Path] | None = None,
 ) -> int:
     """Run the demo hub in the foreground until SIGINT/SIGTERM; returns the exit status.
 
@@ -1877,11 +1888,16 @@ def run_hub(
             bootstrap_secret=bootstrap_secret,
             bootstrap_user=bootstrap_user,
             tls=tls,
+            users_file=users_file,
+            tls_files=tls_files,
         )
         try:
             await hub.start(host, port)
         except OSError as exc:
             print(f"Tessera demo hub could not listen on {host}:{port}: {exc}", file=sys.stderr)
+            raise SystemExit(2) from exc
+        except (ValueError, ssl.SSLError) as exc:  # --users FILE, --tls-cert/--tls-key
+            print(f"Tessera demo hub cannot start: {exc}", file=sys.stderr)
             raise SystemExit(2) from exc
         print(LISTEN_LINE.format(url=hub.url), flush=True)
         if hub.tls_fingerprint is not None:

@@ -11,6 +11,8 @@ import concurrent.futures
 import json
 import logging
 import re
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -18,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import aiohttp
+import argon2
 import pytest
 
 from demohub.access import RIGHTS, ROLES, token_hash
@@ -481,3 +484,75 @@ def test_sign_in_answers_match_the_openapi_document(hub_factory):
     for refusal in refusals:
         validator("AuthError").validate(refusal)
     assert not validator("SignIn").is_valid({"user": "x", "password": "y", "role": "admin"})
+
+
+def _users_file(tmp_path: Path, users: list[dict]) -> Path:
+    path = tmp_path / "users.json"
+    path.write_text(json.dumps({"users": users}))
+    return path
+
+
+def test_a_users_file_replaces_the_demo_users_with_per_camera_grants(hub_factory, tmp_path):
+    hashed = argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST).hash("bob-pw")
+    path = _users_file(
+        tmp_path,
+        [
+            {
+                "user": "ana",
+                "role": "investigator",
+                "password": "ana-pw",
+                "cameras": {"cam-01": ["view", "ptz"], "cam-02": ["view"]},
+            },
+            {"user": "bob", "role": "supervisor", "password_hash": hashed},
+        ],
+    )
+    shub = hub_factory(sign_in=True, users_file=path)
+    assert (
+        shub.request("POST", "/api/v1/session", {"user": "viewer", "password": "viewer-demo"})[0]
+        == 401
+    )
+    status, ana, _ = shub.request("POST", "/api/v1/session", {"user": "ana", "password": "ana-pw"})
+    assert status == 201
+    assert ana["rights"] == {"all": [], "cameras": {"cam-01": ["view", "ptz"], "cam-02": ["view"]}}
+    ids = [c["id"] for c in shub.get_json("/api/v1/cameras", ana["token"])[1]["cameras"]]
+    assert ids == ["cam-01", "cam-02"]
+    status, refusal = shub.get_json("/api/v1/cameras/cam-02/recordings", ana["token"])
+    assert status == 403 and refusal["message"].startswith("Your account (ana) may not play back")
+    assert refusal["right"] == "playback" and refusal["camera"] == "cam-02"
+    status, bob, _ = shub.request("POST", "/api/v1/session", {"user": "bob", "password": "bob-pw"})
+    assert status == 201 and "admin" in bob["rights"]["all"]
+
+
+@pytest.mark.parametrize(
+    ("users", "words"),
+    [
+        ([], "at least one user"),
+        ([{"user": "a", "role": "boss", "password": "x"}], "role"),
+        ([{"user": "a", "role": "viewer"}], "one of password and password_hash"),
+        ([{"user": "a", "role": "viewer", "password_hash": "plain"}], "argon2"),
+        (
+            [{"user": "a", "role": "viewer", "password": "x", "cameras": {"cam-01": ["fly"]}}],
+            "list of",
+        ),
+        ([{"user": "a", "role": "viewer", "password": "x", "colour": "red"}], "only"),
+        ([{"user": "a", "role": "viewer", "password": "x"}] * 2, "new name"),
+    ],
+)
+def test_a_bad_users_file_is_refused_with_words(tmp_path, users, words):
+    from demohub.access import PasswordBook, load_users
+
+    with pytest.raises(ValueError, match=words):
+        load_users(_users_file(tmp_path, users), PasswordBook(cheap=True))
+
+
+def test_python_m_demohub_refuses_a_bad_users_file(tmp_path):
+    path = _users_file(tmp_path, [{"user": "a", "role": "boss", "password": "x"}])
+    done = subprocess.run(
+        [sys.executable, "-m", "demohub", "--no-state", "--users", str(path)],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2 and "role must be one of" in done.stderr

@@ -194,3 +194,13 @@ def test_python_m_demohub_tls_prints_the_fingerprint(tmp_path: Path):
             assert json.load(answer)["tls"] is True
     finally:
         hub.stop()
+
+
+def test_tls_with_a_pair_of_ones_own(hub_factory, tmp_path: Path):
+    cert, key = ensure_certificate(tmp_path / "mine")
+    shub = hub_factory(tls_files=(cert, key))
+    assert shub.url.startswith("https://")
+    assert shub.hub.tls_fingerprint == certificate_fingerprint(cert.read_text())
+    status, info = shub.get_json("/api/v1/hub")
+    assert status == 200 and info["tls"] is True and info["sign_in"] == "none"
+    assert not (tmp_path / "tls").exists()
