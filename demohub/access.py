@@ -124,10 +124,12 @@ class User:
     cameras: Mapping[str, frozenset[str]] | None = None
 
     def camera_rights(self, camera_id: str) -> frozenset[str]:
-        role = ROLES[self.role] & CAMERA_RIGHTS
-        if self.cameras is None:
-            return role
-        return role & self.cameras.get(camera_id, self.cameras.get("*", frozenset()))
+        """The rights on one camera; none at all without `view` (a camera one may not see
+        cannot be acted on either)."""
+        rights = ROLES[self.role] & CAMERA_RIGHTS
+        if self.cameras is not None:
+            rights &= self.cameras.get(camera_id, self.cameras.get("*", frozenset()))
+        return rights if "view" in rights else frozenset()
 
     def global_rights(self) -> frozenset[str]:
         return ROLES[self.role] - CAMERA_RIGHTS

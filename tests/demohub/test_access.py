@@ -556,3 +556,15 @@ def test_python_m_demohub_refuses_a_bad_users_file(tmp_path):
         check=False,
     )
     assert done.returncode == 2 and "role must be one of" in done.stderr
+
+
+def test_rights_without_view_on_a_camera_are_no_rights(hub_factory, tmp_path):
+    path = _users_file(
+        tmp_path,
+        [{"user": "eve", "role": "supervisor", "password": "pw", "cameras": {"cam-01": ["ptz"]}}],
+    )
+    shub = hub_factory(sign_in=True, users_file=path)
+    status, eve, _ = shub.request("POST", "/api/v1/session", {"user": "eve", "password": "pw"})
+    assert status == 201 and eve["rights"] == {"all": ["admin"], "cameras": {}}
+    status, _, _ = shub.request("POST", "/api/v1/cameras/cam-01/ptz/stop", {}, token=eve["token"])
+    assert status == 404  # cam-01 is not a PTZ camera, and eve may not know it anyway
