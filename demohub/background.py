@@ -54,7 +54,19 @@ class BackgroundHub:
             return
         try:
             self.run(self.hub.stop())
+            self.run(_end_leftover_tasks())
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(10)
             self.loop.close()
+
+
+async def _end_leftover_tasks(timeout: float = 2.0) -> None:
+    """Cancel what is still pending on the loop (a connection the server was still reading
+    from when it stopped), as asyncio.run does, so that closing the loop destroys no pending
+    task."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=timeout)

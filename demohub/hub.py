@@ -532,7 +532,10 @@ class DemoHub:
             return web.json_response(exc.to_json(), status=403)
         except SignInError as exc:
             headers = {"Retry-After": str(exc.retry_after_s)} if exc.status == 429 else None
-            return web.json_response(exc.to_json(), status=exc.status, headers=headers)
+            response = web.json_response(exc.to_json(), status=exc.status, headers=headers)
+            if exc.status == 400:  # the rest of an oversized body is not read: close
+                response.force_close()
+            return response
         finally:
             _request_session.reset(reset)
 
@@ -635,8 +638,13 @@ class DemoHub:
             raise SignInError(
                 400, "bad_request", f"the sign-in body is larger than {MAX_SIGN_IN_BODY} bytes"
             )
-        raw = await request.content.read(MAX_SIGN_IN_BODY + 1)
-        kind, fields = parse_sign_in(raw)
+        raw = bytearray()  # read() answers what has arrived: read until the end or the limit
+        while len(raw) <= MAX_SIGN_IN_BODY:
+            chunk = await request.content.read(MAX_SIGN_IN_BODY + 1 - len(raw))
+            if not chunk:
+                break
+            raw += chunk
+        kind, fields = parse_sign_in(bytes(raw))
 
         async def verify(password_hash: str | None, password: str) -> bool:
             return await asyncio.to_thread(passwords.verify, password_hash, password)
