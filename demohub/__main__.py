@@ -1,5 +1,7 @@
 """`python -m demohub [--host H] [--port N] [--cameras N] [--ptz-lock-idle S]
-[--alerts scripted|off] [--retention-s S] [--recording-gaps on|off] [--state DIR | --no-state]`:
+[--alerts scripted|off] [--retention-s S] [--recording-gaps on|off] [--state DIR | --no-state]
+[--no-sign-in] [--users FILE] [--display-token T] [--bootstrap-secret-env VAR
+[--bootstrap-user NAME]] [--tls] [--tls-cert PEM --tls-key PEM]`:
 run the demo hub in the foreground.
 
 Prints `Tessera demo hub listening on http://HOST:PORT` once ready; stops on SIGINT/SIGTERM.
@@ -9,6 +11,9 @@ every minute; `--alerts off` raises no alerts by itself (`POST /api/v1/alerts` s
 `--recording-gaps on` (the default) leaves cam-10 unrecorded one minute in every ten.
 `--state DIR` keeps alerts and PTZ presets, tours and homes across restarts (the default: a
 folder in the user's data directory, `demohub.state`); `--no-state` keeps them in memory only.
+Sign-in is required (the demo users of demohub/README.md; `--no-sign-in` opens the hub, for
+tests on a closed machine); `--tls` serves HTTPS with a self-signed certificate kept in the
+state folder, and prints its SHA-256 fingerprint after the listening line.
 """
 
 from __future__ import annotations
@@ -98,6 +103,54 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="keep everything in memory only: a restart starts afresh",
     )
+    parser.add_argument(
+        "--no-sign-in",
+        action="store_true",
+        help="serve without sign-in: anyone who can reach the port may do anything, and the "
+        "X-Tessera-Operator header names the operator (for old scripts and tests on a closed "
+        "machine only)",
+    )
+    parser.add_argument(
+        "--display-token",
+        action="append",
+        default=[],
+        metavar="TOKEN",
+        help="a long-lived token a wall display signs in with (as the viewer-role user "
+        "'display'); may be given more than once",
+    )
+    parser.add_argument(
+        "--bootstrap-secret-env",
+        metavar="VAR",
+        help="read a one-time sign-in secret from the environment variable VAR (the console "
+        "that starts the hub sets it); it signs in once, as --bootstrap-user",
+    )
+    parser.add_argument(
+        "--bootstrap-user",
+        default="supervisor",
+        metavar="NAME",
+        help="who the bootstrap secret signs in as (default supervisor)",
+    )
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a self-signed certificate made on the first start and kept in "
+        "the state folder (tls/cert.pem, tls/key.pem)",
+    )
+    parser.add_argument(
+        "--tls-cert",
+        type=Path,
+        metavar="PEM",
+        help="serve HTTPS with this certificate (chain) instead of the self-signed one; needs "
+        "--tls-key",
+    )
+    parser.add_argument("--tls-key", type=Path, metavar="PEM", help="the key of --tls-cert")
+    parser.add_argument(
+        "--users",
+        type=Path,
+        metavar="FILE",
+        help='the users instead of the demo ones: JSON {"users": [{"user", "role", '
+        '"password" or "password_hash" (argon2), "cameras": {"cam-01": ["view", ...]}}]}',
+    )
     parser.add_argument("--log-level", default="WARNING", help="logging level (stderr)")
     parser.add_argument(
         "--stop-with-parent",
@@ -122,6 +175,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--max-playbacks must be 0 or more")
     if not (math.isfinite(args.retention_s) and args.retention_s >= 0):
         parser.error("--retention-s must be 0 or more")
+    bootstrap_secret = None
+    if args.bootstrap_secret_env:
+        # Taken out of the environment: nothing the hub starts inherits it.
+        bootstrap_secret = os.environ.pop(args.bootstrap_secret_env, "")
+        if not bootstrap_secret:
+            parser.error(f"the environment variable {args.bootstrap_secret_env} is not set")
+    if args.no_sign_in and (bootstrap_secret or args.display_token):
+        parser.error("--no-sign-in leaves no use for --display-token or --bootstrap-secret-env")
+    if any(len(token) < 16 for token in args.display_token):
+        parser.error("a --display-token must be at least 16 characters")
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
+    if args.no_sign_in and args.users is not None:
+        parser.error("--no-sign-in leaves no use for --users")
     return run_hub(
         args.host,
         args.port,
@@ -133,6 +200,13 @@ def main(argv: list[str] | None = None) -> int:
         max_playback_sessions=args.max_playbacks,
         recorded_for_s=args.recorded_for,
         state_dir=None if args.no_state else (args.state or default_state_dir()),
+        sign_in=not args.no_sign_in,
+        display_tokens=tuple(args.display_token),
+        bootstrap_secret=bootstrap_secret,
+        bootstrap_user=args.bootstrap_user,
+        tls=args.tls,
+        users_file=args.users,
+        tls_files=None if args.tls_cert is None else (args.tls_cert, args.tls_key),
     )
 
 

@@ -18,9 +18,17 @@ T = TypeVar("T")
 
 
 class BackgroundHub:
-    """A `DemoHub(**options)` serving 127.0.0.1 on a free port until `close()`."""
+    """A `DemoHub(**options)` serving 127.0.0.1 on a free port until `close()`.
+
+    The hub is open (`sign_in=False`) unless asked: the feature tests and benchmarks use an
+    open hub, where the `X-Tessera-Operator` header names the operator; the access tests sign
+    in (`sign_in=True`). Passwords are hashed with the cheapest argon2 parameters
+    (`fast_password_hashing=True`) so signing in costs a test nothing.
+    """
 
     def __init__(self, **options: Any) -> None:
+        options.setdefault("sign_in", False)
+        options.setdefault("fast_password_hashing", True)
         self.loop = asyncio.new_event_loop()
         self.hub = DemoHub(**options)
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -41,9 +49,24 @@ class BackgroundHub:
         return self.run(wrapper())
 
     def close(self) -> None:
+        """Stop the hub and its loop (again: nothing; a test may close a hub it restarts)."""
+        if self.loop.is_closed():
+            return
         try:
             self.run(self.hub.stop())
+            self.run(_end_leftover_tasks())
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(10)
             self.loop.close()
+
+
+async def _end_leftover_tasks(timeout: float = 2.0) -> None:
+    """Cancel what is still pending on the loop (a connection the server was still reading
+    from when it stopped), as asyncio.run does, so that closing the loop destroys no pending
+    task."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=timeout)

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
 import math
 import signal
 import socket
+import ssl
 import sys
+import tempfile
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -27,6 +30,20 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from demohub.access import (
+    MAX_SIGN_IN_BODY,
+    SESSION_LIFETIME_S,
+    AccessControl,
+    AccessDeniedError,
+    PasswordBook,
+    Session,
+    SignInError,
+    TicketError,
+    UnauthorizedError,
+    demo_users,
+    load_users,
+    parse_sign_in,
+)
 from demohub.alerts import (
     DEFAULT_DURATION_S,
     Alert,
@@ -72,9 +89,11 @@ from demohub.recordings import (
 from demohub.scenes import Scene
 from demohub.state import SavedState, StateFile
 from demohub.streams import LiveEncoder, StreamManager, Viewer
+from demohub.tls import certificate_fingerprint, ensure_certificate, server_context
 
 __all__ = [
     "API_VERSION",
+    "FINGERPRINT_LINE",
     "HUB_NAME",
     "HUB_VERSION",
     "LISTEN_LINE",
@@ -91,6 +110,13 @@ HUB_NAME = "Tessera demo hub"
 HUB_SOFTWARE = "tessera-demohub"
 HUB_VERSION = "0.1.0"
 LISTEN_LINE = "Tessera demo hub listening on {url}"
+FINGERPRINT_LINE = "Tessera demo hub TLS certificate SHA-256 fingerprint {fingerprint}"
+# The session of the request being handled (DemoHub._authorize); None with sign-in off.
+_request_session: contextvars.ContextVar[Session | None] = contextvars.ContextVar(
+    "demohub_session", default=None
+)
+# The close code of an event channel whose session ended (signed out, revoked, expired).
+WS_SESSION_ENDED = 4401
 # Events whose change the state file keeps (demohub.state), and how often what the hub changes
 # by itself is saved.
 _SAVED_EVENT_TYPES = frozenset({"alert", "ptz.presets", "ptz.tours", "bookmark"})
@@ -191,6 +217,13 @@ class DemoHub:
     time; tests and demos pretend the hub has been recording longer), with the gaps of
     `demohub.recordings.GAP_SCHEDULES` unless `recording_gaps` is false. At most
     `max_playback_sessions` playback streams run at once.
+
+    `sign_in`: every /api/ request but `GET /api/v1/hub` and `POST /api/v1/session` needs a
+    bearer token, and rights decide what it may do (demohub.access; off by default here, for
+    the feature tests, on for the command line). `fast_password_hashing`: the cheapest argon2
+    parameters (tests). `session_lifetime_s`, `session_clock`: how long a session lasts, and
+    the clock it is judged by (tests expire sessions). `tls`: HTTPS with a self-signed
+    certificate kept in `state_dir/tls` (a temporary folder without a state folder).
     """
 
     def __init__(
@@ -209,6 +242,16 @@ class DemoHub:
         max_playback_sessions: int = DEFAULT_MAX_PLAYBACKS,
         recording_gaps: bool = True,
         state_dir: Path | None = None,
+        sign_in: bool = False,
+        fast_password_hashing: bool = False,
+        display_tokens: tuple[str, ...] = (),
+        bootstrap_secret: str | None = None,
+        bootstrap_user: str = "supervisor",
+        session_lifetime_s: float = SESSION_LIFETIME_S,
+        session_clock: Callable[[], float] = time.time,
+        users_file: Path | None = None,
+        tls: bool = False,
+        tls_files: tuple[Path, Path] | None = None,
     ) -> None:
         self.cameras: dict[str, CameraSpec] = {c.id: c for c in catalogue(camera_count)}
         self.heartbeat_s = heartbeat_s
@@ -256,6 +299,28 @@ class DemoHub:
         self._playbacks: set[LiveEncoder] = set()
         self._playback_encoders: list[LiveEncoder] = []
         self._playback_count = 0
+        # Sign-in (demohub.access): None until start() when the hub is open (sign_in false).
+        self.sign_in = sign_in
+        self.access: AccessControl | None = None
+        self._fast_password_hashing = fast_password_hashing
+        self._access_options: dict[str, Any] = {
+            "display_tokens": tuple(display_tokens),
+            "bootstrap_secret": bootstrap_secret,
+            "bootstrap_user": bootstrap_user,
+            "session_lifetime_s": session_lifetime_s,
+            "clock": session_clock,
+        }
+        self._passwords: PasswordBook | None = None
+        self._users_file = users_file
+        self._sessions_lock = asyncio.Lock()
+        # HTTPS (demohub.tls): the certificate is made on the first start, in the state folder.
+        self.tls = tls or tls_files is not None
+        self._tls_files = tls_files
+        self.tls_fingerprint: str | None = None
+        self.tls_cert_path: Path | None = None
+        # Where the self-signed certificate is kept (without a state folder: made in a
+        # temporary folder on the first start).
+        self._tls_dir = state_dir
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
@@ -264,9 +329,15 @@ class DemoHub:
             raise RuntimeError("the hub is already running")
         loop = asyncio.get_running_loop()
         self._restore_state()
+        if self.sign_in:
+            await self._start_access()
+        ssl_context = await self._start_tls(host) if self.tls else None
         self._streams = StreamManager(loop, self._on_viewers)
-        app = web.Application(middlewares=[_json_errors, self._save_before_answering])
+        app = web.Application(
+            middlewares=[_json_errors, self._authorize, self._save_before_answering]
+        )
         app.router.add_get("/api/v1/hub", self._hub_info)
+        self._add_session_routes(app)
         app.router.add_get("/api/v1/cameras", self._list_cameras)
         app.router.add_get("/api/v1/cameras/{camera_id}", self._get_camera)
         app.router.add_get("/api/v1/cameras/{camera_id}/streams/{profile}", self._stream_endpoint)
@@ -292,7 +363,7 @@ class DemoHub:
         app.router.add_get("/playback/{camera_id}/{profile}.ts", self._playback_stream)
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
-        site = web.TCPSite(runner, host, port)
+        site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
         try:
             await site.start()
         except BaseException:
@@ -312,7 +383,34 @@ class DemoHub:
         if self.state_file is not None:
             self._saver = loop.create_task(self._save_now_and_then(), name="demohub-state-saver")
         log.info("demo hub listening on %s", self.url)
+        if self.tls_fingerprint is not None:
+            log.info("demo hub TLS certificate SHA-256 fingerprint %s", self.tls_fingerprint)
         return self._port
+
+    async def _start_tls(self, host: str) -> ssl.SSLContext:
+        """The certificate (made on the first start, demohub.tls) and its server context."""
+        if self._tls_files is not None:
+            cert, key = self._tls_files
+        else:
+            if self._tls_dir is None:
+                self._tls_dir = Path(tempfile.mkdtemp(prefix="tessera-demohub-tls-"))
+            cert, key = await asyncio.to_thread(ensure_certificate, self._tls_dir, host)
+        self.tls_cert_path = cert
+        self.tls_fingerprint = certificate_fingerprint(cert.read_text(encoding="ascii"))
+        return server_context(cert, key)
+
+    async def _start_access(self) -> None:
+        """The users (their demo passwords hashed once, here) and the kept sessions."""
+        fast = self._fast_password_hashing
+        self._passwords = passwords = await asyncio.to_thread(PasswordBook, fast)
+        if self._users_file is not None:
+            users = await asyncio.to_thread(load_users, self._users_file, passwords)
+        else:
+            users = await asyncio.to_thread(demo_users, passwords)
+        state_dir = None if self.state_file is None else self.state_file.directory
+        self.access = AccessControl(users, passwords, state_dir=state_dir, **self._access_options)
+        self._access_options["bootstrap_secret"] = None  # one use, even across stop/start
+        await asyncio.to_thread(self.access.load)
 
     async def stop(self) -> None:
         """Stop serving: end every stream and event connection, stop the encoders."""
@@ -407,6 +505,193 @@ class DemoHub:
             await self.save_state()
         return response
 
+    # -- sign-in and rights (demohub.access) ------------------------------------------------
+    @web.middleware
+    async def _authorize(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """With sign-in on, every /api/ request but the open ones needs a valid bearer token
+        (its session is `_request_session` while the request is handled: each request is
+        handled in a task of its own, one after another on a kept-alive connection); refusals
+        are answered here, as JSON."""
+        reset = _request_session.set(None)
+        try:
+            access = self.access
+            open_path = request.path == "/api/v1/hub" or (
+                request.path == "/api/v1/session" and request.method == "POST"
+            )
+            if access is not None and request.path.startswith("/api/") and not open_path:
+                _request_session.set(access.authenticate(request.headers.get("Authorization")))
+            return await handler(request)
+        except UnauthorizedError as exc:
+            return web.json_response(
+                exc.to_json(), status=401, headers={"WWW-Authenticate": "Bearer"}
+            )
+        except TicketError as exc:
+            body = {"error": "unauthorized", "reason": exc.reason, "message": exc.message}
+            return web.json_response(body, status=401, headers={"WWW-Authenticate": "Bearer"})
+        except AccessDeniedError as exc:
+            return web.json_response(exc.to_json(), status=403)
+        except SignInError as exc:
+            headers = {"Retry-After": str(exc.retry_after_s)} if exc.status == 429 else None
+            response = web.json_response(exc.to_json(), status=exc.status, headers=headers)
+            if exc.status == 400:  # the rest of an oversized body is not read: close
+                response.force_close()
+            return response
+        finally:
+            _request_session.reset(reset)
+
+    @staticmethod
+    def _session(request: web.Request) -> Session | None:
+        """The session of the request being handled (None: sign-in is off)."""
+        return _request_session.get()
+
+    def _operator(self, request: web.Request) -> str | None:
+        """Who acts: the token's user when sign-in is on (the header is then ignored), else
+        the X-Tessera-Operator header (None when absent)."""
+        session = self._session(request)
+        if session is not None:
+            return session.user
+        return request.headers.get(OPERATOR_HEADER, "").strip() or None
+
+    def _can_see(self, request: web.Request, camera_id: str) -> bool:
+        """Whether the request may know of `camera_id` (a camera without `view` is hidden)."""
+        session = self._session(request)
+        return session is None or self._access().can(session, "view", camera_id)
+
+    def _access(self) -> AccessControl:
+        if self.access is None:
+            raise RuntimeError("sign-in is off")
+        return self.access
+
+    def _require(self, request: web.Request, right: str, camera_id: str | None = None) -> None:
+        """AccessDeniedError (403) unless the request's session holds `right` (nothing to check
+        when sign-in is off)."""
+        session = self._session(request)
+        if session is None:
+            return
+        camera = None if camera_id is None else self.cameras.get(camera_id)
+        name = camera.name if camera is not None else (camera_id or "")
+        self._access().require(session, right, camera_id, name)
+
+    def _require_any(self, request: web.Request, rights: tuple[str, ...], camera_id: str) -> None:
+        session = self._session(request)
+        if session is None:
+            return
+        if not any(self._access().can(session, r, camera_id) for r in rights):
+            self._require(request, rights[0], camera_id)
+
+    def _visible_ids(self, request: web.Request) -> list[str]:
+        return [c for c in self.cameras if self._can_see(request, c)]
+
+    def _with_ticket(
+        self, request: web.Request, url: str, kind: str, camera: str, profile: str
+    ) -> str:
+        session = self._session(request)
+        if session is None:
+            return url
+        ticket = self._access().ticket(session, kind, camera, profile)
+        return f"{url}{'&' if '?' in url else '?'}ticket={ticket}"
+
+    def _stream_session(
+        self, request: web.Request, kind: str, camera: CameraSpec, profile: Profile
+    ) -> Session | None:
+        """The session whose ticket opens this stream (None with sign-in off). The session must
+        still be valid and hold the right (`view` live, `playback` for recordings)."""
+        if self.access is None:
+            return None
+        session = self.access.check_ticket(
+            request.query.get("ticket"), kind, camera.id, profile.name
+        )
+        right = "view" if kind == "live" else "playback"
+        self.access.require(session, right, camera.id, camera.name)
+        return session
+
+    async def _save_sessions(self) -> None:
+        """Write the sessions file (hashes only) now, in order, off the loop."""
+        access = self.access
+        if access is None or access.sessions_path is None:
+            return
+        async with self._sessions_lock:
+            records = access.snapshot()
+            try:
+                await asyncio.to_thread(access.write, records)
+            except OSError as exc:
+                log.error("demo hub: cannot write %s: %s", access.sessions_path, exc)
+
+    def _no_sign_in(self) -> web.Response:
+        return error_response(
+            404, "this hub has no sign-in (its /api/v1/hub says sign_in: none)", "not_supported"
+        )
+
+    def _add_session_routes(self, app: web.Application) -> None:
+        app.router.add_post("/api/v1/session", self._post_session)
+        app.router.add_get("/api/v1/session", self._get_session)
+        app.router.add_delete("/api/v1/session", self._delete_session)
+        app.router.add_get("/api/v1/users", self._list_users)
+        app.router.add_post("/api/v1/users/{user}/revoke", self._revoke_user)
+
+    async def _post_session(self, request: web.Request) -> web.Response:
+        """Sign in: `{user, password}`, `{display_token}` or `{bootstrap}` -> a bearer token."""
+        access, passwords = self.access, self._passwords
+        if access is None or passwords is None:
+            return self._no_sign_in()
+        if (request.content_length or 0) > MAX_SIGN_IN_BODY:
+            raise SignInError(
+                400, "bad_request", f"the sign-in body is larger than {MAX_SIGN_IN_BODY} bytes"
+            )
+        raw = bytearray()  # read() answers what has arrived: read until the end or the limit
+        while len(raw) <= MAX_SIGN_IN_BODY:
+            chunk = await request.content.read(MAX_SIGN_IN_BODY + 1 - len(raw))
+            if not chunk:
+                break
+            raw += chunk
+        kind, fields = parse_sign_in(bytes(raw))
+
+        async def verify(password_hash: str | None, password: str) -> bool:
+            return await asyncio.to_thread(passwords.verify, password_hash, password)
+
+        token, session = await access.sign_in(kind, fields, verify)
+        await self._save_sessions()
+        answer = {"token": token, **access.session_json(session, self.cameras)}
+        return web.json_response(answer, status=201, headers={"Cache-Control": "no-store"})
+
+    async def _get_session(self, request: web.Request) -> web.Response:
+        session = self._session(request)
+        if session is None:
+            return self._no_sign_in()
+        return web.json_response(self._access().session_json(session, self.cameras))
+
+    async def _delete_session(self, request: web.Request) -> web.Response:
+        session = self._session(request)
+        if session is None:
+            return self._no_sign_in()
+        self._access().revoke(session)
+        await self._save_sessions()
+        return web.Response(status=204)
+
+    async def _list_users(self, request: web.Request) -> web.Response:
+        if self._session(request) is None:
+            return self._no_sign_in()
+        self._require(request, "admin")
+        access = self._access()
+        counts = access.session_counts()
+        users = [
+            {"user": u.name, "role": u.role, "sessions": counts.get(u.name, 0)}
+            for u in access.users.values()
+        ]
+        return web.json_response({"users": users})
+
+    async def _revoke_user(self, request: web.Request) -> web.Response:
+        if self._session(request) is None:
+            return self._no_sign_in()
+        self._require(request, "admin")
+        access = self._access()
+        name = request.match_info["user"]
+        if name not in access.users:
+            return error_response(404, f"no user {name!r}")
+        revoked = access.revoke_user(name)
+        await self._save_sessions()
+        return web.json_response({"revoked": revoked})
+
     async def _save_now_and_then(self) -> None:
         """What the hub changes by itself (the alert scenario), saved at most once a second."""
         while True:
@@ -415,9 +700,9 @@ class DemoHub:
 
     @property
     def url(self) -> str:
-        """`http://HOST:PORT` of the running hub."""
+        """`http://HOST:PORT` (`https://` with TLS) of the running hub."""
         host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self._port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{self._port}"
 
     @property
     def port(self) -> int:
@@ -450,9 +735,10 @@ class DemoHub:
 
     # -- helpers --------------------------------------------------------------------------------
     def _camera(self, request: web.Request) -> CameraSpec:
+        """The path's camera; one the session may not view is answered as unknown."""
         camera_id = request.match_info["camera_id"]
         camera = self.cameras.get(camera_id)
-        if camera is None:
+        if camera is None or not self._can_see(request, camera_id):
             raise web.HTTPNotFound(text=f"no camera {camera_id!r}")
         return camera
 
@@ -502,6 +788,8 @@ class DemoHub:
                 "version": HUB_VERSION,
                 "capabilities": self._capabilities(),
                 "time": iso_time(),
+                "sign_in": "required" if self.sign_in else "none",
+                "tls": self.tls,
             }
         )
 
@@ -515,7 +803,9 @@ class DemoHub:
         return camera.to_json(self.ptz_lock_idle_s, recorded=self.recorded(camera))
 
     async def _list_cameras(self, request: web.Request) -> web.Response:
-        cameras = [self._camera_json(c) for c in self.cameras.values()]
+        cameras = [
+            self._camera_json(c) for c in self.cameras.values() if self._can_see(request, c.id)
+        ]
         return web.json_response({"cameras": cameras})
 
     async def _get_camera(self, request: web.Request) -> web.Response:
@@ -525,11 +815,13 @@ class DemoHub:
         camera = self._camera(request)
         profile = self._profile(request)
         url = f"{request.scheme}://{request.host}/streams/{camera.id}/{profile.name}.ts"
+        url = self._with_ticket(request, url, "live", camera.id, profile.name)
         return web.json_response(_endpoint_json(camera, profile, url))
 
     # -- recordings -----------------------------------------------------------------------------
     async def _recordings(self, request: web.Request) -> web.Response:
         camera = self._camera(request)
+        self._require(request, "playback", camera.id)
         try:
             spans = self._recorded_spans(camera)
             start, end = _time_range(request, required=False)
@@ -560,8 +852,9 @@ class DemoHub:
             not_recorded = []
             for camera_id in camera_ids:
                 camera = self.cameras.get(camera_id)
-                if camera is None:
+                if camera is None or not self._can_see(request, camera_id):
                     raise RecordingError("not_found", f"no camera {camera_id!r} (in cameras)")
+                self._require(request, "playback", camera_id)
                 if self.recorded(camera):
                     spans = self.recorder.spans(camera.id)
                     found.append(self._recordings_json(camera, spans, start, end))
@@ -574,6 +867,7 @@ class DemoHub:
     async def _playback_endpoint(self, request: web.Request) -> web.Response:
         camera = self._camera(request)
         profile = self._profile(request)
+        self._require(request, "playback", camera.id)
         try:
             spans = self._recorded_spans(camera)
             text = request.query.get("start")
@@ -593,6 +887,7 @@ class DemoHub:
             f"{request.scheme}://{request.host}/playback/{camera.id}/{profile.name}.ts"
             f"?start={start_ms}{mode.query()}"
         )
+        url = self._with_ticket(request, url, "playback", camera.id, profile.name)
         answer = _endpoint_json(camera, profile, url)
         if mode.intra_only:
             answer["fps"] = INTRA_ONLY_FPS
@@ -648,19 +943,27 @@ class DemoHub:
         state = request.query.get("state", "open")
         if state not in ("open", "all"):
             return error_response(400, "state must be open or all")
-        alerts = [a.to_json() for a in self.alerts.alerts(open_only=state == "open")]
+        alerts = [
+            a.to_json()
+            for a in self.alerts.alerts(open_only=state == "open")
+            if self._can_see(request, a.camera_id)
+        ]
         return web.json_response({"alerts": alerts, "seq": self.events.last_seq})
 
     async def _get_alert(self, request: web.Request) -> web.Response:
         alert_id = request.match_info["alert_id"]
         alert = self.alerts.get(alert_id)
-        if alert is None:
+        if alert is None or not self._can_see(request, alert.camera_id):
             return error_response(404, f"no alert {alert_id!r}")
         return web.json_response(alert.to_json())
 
     async def _post_alert(self, request: web.Request) -> web.Response:
         try:
-            alert = self._raise(parse_raise(read_object(await request.read())))
+            raised = parse_raise(read_object(await request.read()))
+            if not self._can_see(request, raised.camera_id):
+                raise AlertError("not_found", f"no camera {raised.camera_id!r}")
+            self._require(request, "alarms", raised.camera_id)
+            alert = self._raise(raised)
         except AlertError as exc:
             return _request_error_response(exc)
         return web.json_response(alert.to_json(), status=201)
@@ -670,11 +973,13 @@ class DemoHub:
 
         async def handle(request: web.Request) -> web.Response:
             alert_id = request.match_info["alert_id"]
-            operator = request.headers.get(OPERATOR_HEADER, "").strip()
+            operator = self._operator(request) or ""
             raw = await request.read()
             try:
-                if self.alerts.get(alert_id) is None:
+                alert = self.alerts.get(alert_id)
+                if alert is None or not self._can_see(request, alert.camera_id):
                     raise AlertError("not_found", f"no alert {alert_id!r}")
+                self._require(request, "alarms", alert.camera_id)
                 if not operator:
                     raise AlertError(
                         "operator_required",
@@ -710,24 +1015,53 @@ class DemoHub:
             query = parse_query(request.query)
         except BookmarkError as exc:
             return _request_error_response(exc)
-        found = [b.to_json() for b in self.bookmarks.search(query)]
+        found = [
+            b.to_json()
+            for b in self.bookmarks.search(query)
+            if self._may_read_bookmarks(request, b.camera_id)
+        ]
         return web.json_response({"bookmarks": found, "seq": self.events.last_seq})
 
     async def _get_bookmark(self, request: web.Request) -> web.Response:
         bookmark_id = request.match_info["bookmark_id"]
         bookmark = self.bookmarks.get(bookmark_id)
-        if bookmark is None:
+        if bookmark is None or not self._can_see(request, bookmark.camera_id):
             return error_response(404, f"no bookmark {bookmark_id!r}")
+        self._require_any(request, ("playback", "bookmark"), bookmark.camera_id)
         return web.json_response(bookmark.to_json())
+
+    def _may_read_bookmarks(self, request: web.Request, camera_id: str) -> bool:
+        """Reading a camera's bookmarks: `view` and `playback` or `bookmark` on it."""
+        session = self._session(request)
+        if session is None:
+            return True
+        access = self._access()
+        return access.can(session, "view", camera_id) and (
+            access.can(session, "playback", camera_id) or access.can(session, "bookmark", camera_id)
+        )
+
+    def _bookmark_camera(self, request: web.Request, bookmark_id: str) -> None:
+        """A change to an existing bookmark needs `bookmark` on its camera (a bookmark of a
+        camera the session may not view is answered as unknown)."""
+        if self._session(request) is None:
+            return
+        bookmark = self.bookmarks.get(bookmark_id)
+        if bookmark is None:
+            return  # the book answers not_found, or gone for a deleted one
+        if not self._can_see(request, bookmark.camera_id):
+            raise BookmarkError("not_found", f"no bookmark {bookmark_id!r}")
+        self._require(request, "bookmark", bookmark.camera_id)
 
     async def _put_bookmark(self, request: web.Request) -> web.Response:
         raw = await request.read()
-        operator = request.headers.get(OPERATOR_HEADER, "").strip()[:64] or None
+        operator = (self._operator(request) or "")[:64] or None
         try:
             bookmark_id = check_id(request.match_info["bookmark_id"])
             body = parse_bookmark_body(read_bookmark_object(raw))
-            if body.camera_id not in self.cameras:
+            if body.camera_id not in self.cameras or not self._can_see(request, body.camera_id):
                 raise BookmarkError("not_found", f"no camera {body.camera_id!r}")
+            self._require(request, "bookmark", body.camera_id)
+            self._bookmark_camera(request, bookmark_id)
             bookmark, created = self.bookmarks.put(bookmark_id, body, operator)
         except BookmarkError as exc:
             return _request_error_response(exc)
@@ -735,6 +1069,7 @@ class DemoHub:
 
     async def _delete_bookmark(self, request: web.Request) -> web.Response:
         try:
+            self._bookmark_camera(request, request.match_info["bookmark_id"])
             self.bookmarks.delete(request.match_info["bookmark_id"])
         except BookmarkError as exc:
             return _request_error_response(exc)
@@ -744,6 +1079,7 @@ class DemoHub:
         async def handle(request: web.Request) -> web.Response:
             bookmark_id = request.match_info["bookmark_id"]
             try:
+                self._bookmark_camera(request, bookmark_id)
                 bookmark = self.bookmarks.get(bookmark_id)
                 camera = None if bookmark is None else self.cameras.get(bookmark.camera_id)
                 if protected and camera is not None and not self.recorded(camera):
@@ -769,6 +1105,9 @@ class DemoHub:
         except RecordingError as exc:
             return _request_error_response(exc)
         assert start is not None and end is not None  # required
+        if self._session(request) is not None:  # only the cameras the session may view
+            visible = frozenset(self._visible_ids(request))
+            cameras = [c for c in (cameras or visible) if c in visible]
         found = self.alerts.history(
             start,
             end,
@@ -831,8 +1170,10 @@ class DemoHub:
         for method, path, handler in routes:
             app.router.add_route(method, base + path, handler)
 
-    def _ptz_camera(self, camera_id: str) -> PtzCamera:
+    def _ptz_camera(self, camera_id: str, request: web.Request) -> PtzCamera:
         ptz = self._ptz.get(camera_id)
+        if not self._can_see(request, camera_id):
+            raise PtzError("not_found", f"no camera {camera_id!r}")
         if ptz is None:
             camera = self.cameras.get(camera_id)
             if camera is None:
@@ -843,7 +1184,7 @@ class DemoHub:
     def _ptz_read(self, read: Callable[[PtzCamera, Mapping[str, str]], Any]) -> Handler:
         async def handle(request: web.Request) -> web.Response:
             try:
-                ptz = self._ptz_camera(request.match_info["camera_id"])
+                ptz = self._ptz_camera(request.match_info["camera_id"], request)
                 return web.json_response(read(ptz, request.match_info))
             except PtzError as exc:
                 return _ptz_error_response(exc)
@@ -857,17 +1198,21 @@ class DemoHub:
         async def handle(request: web.Request) -> web.Response:
             received = time.monotonic()
             camera_id = request.match_info["camera_id"]
-            operator = request.headers.get(OPERATOR_HEADER, "").strip() or None
+            operator = self._operator(request)
             raw = await request.read()
             data: dict[str, Any] = {}
             applied = False
             try:
-                ptz = self._ptz_camera(camera_id)
+                ptz = self._ptz_camera(camera_id, request)
+                self._require(request, "ptz", camera_id)
                 if operator is None:
                     raise PtzError(
                         "operator_required", f"PTZ commands need the {OPERATOR_HEADER} header"
                     )
                 data = _json_object(raw)
+                priority = data.get("priority")
+                if name == "lock" and isinstance(priority, int) and priority > 0:
+                    self._require(request, "ptz_priority", camera_id)
                 payload, status = action(ptz, operator, _Body(data, fields), request.match_info)
                 applied = not (isinstance(payload, dict) and payload.get("ignored"))
                 if name == "set_home":
@@ -878,6 +1223,11 @@ class DemoHub:
                     response = web.json_response(payload, status=status)
             except PtzError as exc:
                 response = _ptz_error_response(exc)
+            except AccessDeniedError:
+                self.ptz_commands.append(
+                    PtzCommandRecord(received, camera_id, operator, name, data, False)
+                )
+                raise
             self.ptz_commands.append(
                 PtzCommandRecord(received, camera_id, operator, name, data, applied)
             )
@@ -919,9 +1269,12 @@ class DemoHub:
     async def _stream(self, request: web.Request) -> web.StreamResponse:
         camera = self._camera(request)
         profile = self._profile(request)
+        session = self._stream_session(request, "live", camera, profile)
         if request.method == "HEAD":
             return web.Response(headers=_TS_HEADERS)
         response, abort = await self._open_ts(request)
+        if session is not None:  # a revoked session's streams are cut
+            session.on_revoke.add(abort)
         viewer = Viewer(self.viewer_queue_frames, on_drop=abort)
         self._viewers.add(viewer)
         peer = request.remote
@@ -939,6 +1292,8 @@ class DemoHub:
         except (ConnectionError, OSError):
             log.debug("viewer %s of %s/%s went away", peer, camera.id, profile.name)
         finally:
+            if session is not None:
+                session.on_revoke.discard(abort)
             self._viewers.discard(viewer)
             if self._streams is not None:
                 self._streams.remove_viewer(camera.id, profile.name, viewer)
@@ -960,6 +1315,7 @@ class DemoHub:
         seconds per second, forward or backwards, until the recording ends there."""
         camera = self._camera(request)
         profile = self._profile(request)
+        session = self._stream_session(request, "playback", camera, profile)
         try:
             spans = self._recorded_spans(camera)
             start = parse_unix_ms(request.query.get("start"), "start")
@@ -995,6 +1351,8 @@ class DemoHub:
         if self._runner is None:  # the hub began stopping meanwhile: start nothing new
             self._playbacks.discard(encoder)
             return response
+        if session is not None:  # a revoked session's streams are cut
+            session.on_revoke.add(abort)
         viewer = Viewer(self.viewer_queue_frames, on_drop=abort)
         self._viewers.add(viewer)
         encoder.add(viewer)  # before the worker starts: its first frame is a key frame
@@ -1015,6 +1373,8 @@ class DemoHub:
         except (ConnectionError, OSError):
             log.debug("playback viewer %s of %s/%s went away", peer, camera.id, profile.name)
         finally:
+            if session is not None:
+                session.on_revoke.discard(abort)
             self._viewers.discard(viewer)
             encoder.remove(viewer)
             encoder.stop()
@@ -1062,15 +1422,7 @@ class DemoHub:
 
     # -- events ---------------------------------------------------------------------------------
     async def _events_ws(self, request: web.Request) -> web.StreamResponse:
-        since_text = request.query.get("since")
-        since: int | None = None
-        if since_text is not None:
-            try:
-                since = int(since_text)
-            except ValueError:
-                raise web.HTTPBadRequest(text="since must be a whole number") from None
-            if since < 0:
-                raise web.HTTPBadRequest(text="since must not be negative")
+        since = _since(request.query.get("since"))
         types = _event_types(request.query.get("types"))
         ws = web.WebSocketResponse(heartbeat=None, autoping=True, timeout=1.0)
         if not ws.can_prepare(request).ok:
@@ -1088,31 +1440,69 @@ class DemoHub:
         }
         replay = self.events.since(since, types) if since is not None else []
         reader = asyncio.create_task(self._drain_ws(ws, sub))
+        session = self._session(request)
+        ended = False  # the session ended: the channel closes with WS_SESSION_ENDED
+
+        def end_session() -> None:
+            nonlocal ended
+            ended = True
+            sub.end()
+
+        if session is not None:
+            session.on_revoke.add(end_session)
         try:
             await ws.send_str(json.dumps(hello))
-            for old in replay:
-                await ws.send_str(json.dumps(old))
-            event: Event | None
-            while not ws.closed:
-                try:
-                    event = await asyncio.wait_for(sub.queue.get(), self.heartbeat_s)
-                except asyncio.TimeoutError:
-                    await ws.send_str(json.dumps({"type": "heartbeat", "time": iso_time()}))
-                    continue
-                if event is None:
-                    break
-                await ws.send_str(json.dumps(event))
+            ended = await self._send_events(request, ws, sub, replay) or ended
         except (ConnectionError, OSError):
             log.debug("event listener went away")
         finally:
             self.events.unsubscribe(sub)
             self._subscriptions.discard(sub)
+            if session is not None:
+                session.on_revoke.discard(end_session)
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
             if not ws.closed:
-                await ws.close()
+                if ended:
+                    await ws.close(code=WS_SESSION_ENDED, message=b"session ended")
+                else:
+                    await ws.close()
         return ws
+
+    async def _send_events(
+        self,
+        request: web.Request,
+        ws: web.WebSocketResponse,
+        sub: Subscription,
+        replay: list[Event],
+    ) -> bool:
+        """Send the replay, then each event as it comes and a heartbeat when none has for
+        `heartbeat_s`, until the subscription ends; True when the session has expired. Events
+        of cameras the session may not view are left out."""
+        session = self._session(request)
+
+        def shown(event: Event) -> bool:
+            camera_id = event.get("camera_id")
+            return camera_id is None or self._can_see(request, camera_id)
+
+        for old in replay:
+            if shown(old):
+                await ws.send_str(json.dumps(old))
+        event: Event | None
+        while not ws.closed:
+            try:
+                event = await asyncio.wait_for(sub.queue.get(), self.heartbeat_s)
+            except asyncio.TimeoutError:
+                if session is not None and not self._access().valid(session):
+                    return True
+                await ws.send_str(json.dumps({"type": "heartbeat", "time": iso_time()}))
+                continue
+            if event is None:
+                break
+            if shown(event):
+                await ws.send_str(json.dumps(event))
+        return False
 
     @staticmethod
     async def _drain_ws(ws: web.WebSocketResponse, sub: Subscription) -> None:
@@ -1121,6 +1511,19 @@ class DemoHub:
             if msg.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
                 break
         sub.end()
+
+
+def _since(text: str | None) -> int | None:
+    """The `since` parameter of the event channel (None: absent)."""
+    if text is None:
+        return None
+    try:
+        since = int(text)
+    except ValueError:
+        raise web.HTTPBadRequest(text="since must be a whole number") from None
+    if since < 0:
+        raise web.HTTPBadRequest(text="since must not be negative")
+    return since
 
 
 def _event_types(text: str | None) -> frozenset[str] | None:
@@ -1454,6 +1857,14 @@ def run_hub(
     recording_gaps: bool = True,
     max_playback_sessions: int = DEFAULT_MAX_PLAYBACKS,
     recorded_for_s: float = 0.0,
+    *,
+    sign_in: bool = True,
+    display_tokens: tuple[str, ...] = (),
+    bootstrap_secret: str | None = None,
+    bootstrap_user: str = "supervisor",
+    tls: bool = False,
+    users_file: Path | None = None,
+    tls_files: tuple[Path, Path] | None = None,
 ) -> int:
     """Run the demo hub in the foreground until SIGINT/SIGTERM; returns the exit status.
 
@@ -1462,9 +1873,12 @@ def run_hub(
     `recording_gaps`: cam-10's scheduled gaps (`--recording-gaps on`, the default).
     `max_playback_sessions`: playback streams at once (`--max-playbacks`).
     `recorded_for_s`: recorded history at start (`--recorded-for`; 0: recording begins now).
+    `sign_in`: every request but the hub's description and sign-in needs a token
+    (`--no-sign-in` turns it off); `display_tokens`, `bootstrap_secret`, `bootstrap_user`: see
+    demohub.access. `tls`: serve HTTPS with the state folder's certificate (`--tls`).
 
     Prints `Tessera demo hub listening on http://HOST:PORT` (flushed) once it accepts
-    connections.
+    connections (`https://` with TLS, then a line with the certificate's SHA-256 fingerprint).
     """
 
     async def main() -> None:
@@ -1477,13 +1891,25 @@ def run_hub(
             state_dir=state_dir,
             max_playback_sessions=max_playback_sessions,
             recorded_since=time.time() - recorded_for_s if recorded_for_s > 0 else None,
+            sign_in=sign_in,
+            display_tokens=display_tokens,
+            bootstrap_secret=bootstrap_secret,
+            bootstrap_user=bootstrap_user,
+            tls=tls,
+            users_file=users_file,
+            tls_files=tls_files,
         )
         try:
             await hub.start(host, port)
         except OSError as exc:
             print(f"Tessera demo hub could not listen on {host}:{port}: {exc}", file=sys.stderr)
             raise SystemExit(2) from exc
+        except (ValueError, ssl.SSLError) as exc:  # --users FILE, --tls-cert/--tls-key
+            print(f"Tessera demo hub cannot start: {exc}", file=sys.stderr)
+            raise SystemExit(2) from exc
         print(LISTEN_LINE.format(url=hub.url), flush=True)
+        if hub.tls_fingerprint is not None:
+            print(FINGERPRINT_LINE.format(fingerprint=hub.tls_fingerprint), flush=True)
         done = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -569,7 +569,7 @@ def test_the_live_stream_follows_the_head(hub):
 
 def test_ptz_lock_idle_option(tmp_path):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "demohub", "--ptz-lock-idle", "2.5"],
+        [sys.executable, "-m", "demohub", "--no-sign-in", "--ptz-lock-idle", "2.5"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -34,8 +34,11 @@ class HubProcess:
         alerts: str | None = None,
         state_dir: Path | None = None,
         extra_args: tuple[str, ...] = (),
+        sign_in: bool = False,
     ) -> None:
         self.extra_args = extra_args  # more `python -m demohub` options
+        # The feature tests run an open hub (--no-sign-in); the access tests sign in.
+        self.sign_in = sign_in
         self.port = port or free_port()
         self.cameras = cameras
         self.alerts = alerts  # "scripted" (the hub's default) or "off"
@@ -63,6 +66,8 @@ class HubProcess:
         if self.alerts is not None:
             args += ["--alerts", self.alerts]
         args += ["--no-state"] if self.state_dir is None else ["--state", str(self.state_dir)]
+        if not self.sign_in:
+            args.append("--no-sign-in")
         args += list(self.extra_args)
         self.proc = subprocess.Popen(
             args,
