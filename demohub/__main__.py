@@ -34,7 +34,7 @@ from demohub.recordings import DEFAULT_MAX_PLAYBACKS, DEFAULT_RETENTION_S
 from demohub.state import default_state_dir
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m demohub", description="Run the Tessera demo hub."
     )
@@ -151,12 +151,25 @@ def main(argv: list[str] | None = None) -> int:
         help='the users instead of the demo ones: JSON {"users": [{"user", "role", '
         '"password" or "password_hash" (argon2), "cameras": {"cam-01": ["view", ...]}}]}',
     )
+    parser.add_argument(
+        "--require-reason",
+        action="append",
+        default=[],
+        choices=("playback", "export", "unmask"),
+        help="consoles must ask the operator for a reason (a case number and words) before "
+        "this action, kept in the audit log; may be given more than once",
+    )
     parser.add_argument("--log-level", default="WARNING", help="logging level (stderr)")
     parser.add_argument(
         "--stop-with-parent",
         action="store_true",
         help="exit when standard input closes (the console that started the hub has gone)",
     )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.stop_with_parent:
         threading.Thread(target=_exit_when_stdin_closes, name="parent-watch", daemon=True).start()
@@ -207,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         tls=args.tls,
         users_file=args.users,
         tls_files=None if args.tls_cert is None else (args.tls_cert, args.tls_key),
+        reasons_required=tuple(dict.fromkeys(args.require_reason)),
     )
 
 

@@ -59,6 +59,8 @@ from demohub.alerts import (
     read_object,
     unix_iso,
 )
+from demohub.audit import AuditLog, AuditRequestError
+from demohub.audit import add_routes as add_audit_routes
 from demohub.bookmarks import (
     BookmarkBook,
     BookmarkError,
@@ -252,6 +254,7 @@ class DemoHub:
         users_file: Path | None = None,
         tls: bool = False,
         tls_files: tuple[Path, Path] | None = None,
+        reasons_required: tuple[str, ...] = (),
     ) -> None:
         self.cameras: dict[str, CameraSpec] = {c.id: c for c in catalogue(camera_count)}
         self.heartbeat_s = heartbeat_s
@@ -259,6 +262,11 @@ class DemoHub:
         self.stream_sndbuf = stream_sndbuf
         # What outlives the process (demohub.state); None: everything is kept in memory only.
         self.state_file = None if state_dir is None else StateFile(state_dir)
+        # The tamper-evident audit log (demohub.audit): in the state folder, else a temporary
+        # folder removed at stop.
+        self.audit = AuditLog(None if state_dir is None else state_dir / "audit")
+        # Actions a console must give a reason for (issue 17, section 3), said in /api/v1/hub.
+        self.reasons_required = tuple(reasons_required)
         self._unsaved = False
         self._save_lock = asyncio.Lock()
         self._saver: asyncio.Task[None] | None = None
@@ -357,10 +365,8 @@ class DemoHub:
             "/api/v1/alerts/{alert_id}/close", self._alert_action(self.alerts.close)
         )
         self._add_bookmark_routes(app)
-        app.router.add_get("/api/v1/events", self._events_ws)
-        app.router.add_get("/api/v1/events/history", self._event_history)
-        app.router.add_get("/streams/{camera_id}/{profile}.ts", self._stream)
-        app.router.add_get("/playback/{camera_id}/{profile}.ts", self._playback_stream)
+        add_audit_routes(app, self.audit, self._operator, self._reads_all_audit)
+        self._add_channel_routes(app)
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
         site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
@@ -386,6 +392,13 @@ class DemoHub:
         if self.tls_fingerprint is not None:
             log.info("demo hub TLS certificate SHA-256 fingerprint %s", self.tls_fingerprint)
         return self._port
+
+    def _add_channel_routes(self, app: web.Application) -> None:
+        """The event channel and its history, the live and the playback streams."""
+        app.router.add_get("/api/v1/events", self._events_ws)
+        app.router.add_get("/api/v1/events/history", self._event_history)
+        app.router.add_get("/streams/{camera_id}/{profile}.ts", self._stream)
+        app.router.add_get("/playback/{camera_id}/{profile}.ts", self._playback_stream)
 
     async def _start_tls(self, host: str) -> ssl.SSLContext:
         """The certificate (made on the first start, demohub.tls) and its server context."""
@@ -438,6 +451,7 @@ class DemoHub:
             await self._streams.close()
         await self._stop_playback_encoders()
         await runner.cleanup()
+        await asyncio.to_thread(self.audit.close)
         log.info("demo hub stopped")
 
     # -- state across restarts (demohub.state) ---------------------------------------------
@@ -649,10 +663,35 @@ class DemoHub:
         async def verify(password_hash: str | None, password: str) -> bool:
             return await asyncio.to_thread(passwords.verify, password_hash, password)
 
-        token, session = await access.sign_in(kind, fields, verify)
+        who = fields.get("user") if kind == "password" else None
+        try:
+            token, session = await access.sign_in(kind, fields, verify)
+        except SignInError as exc:
+            if exc.status in (401, 429):
+                details = {"how": kind, "why": exc.code}
+                await self._audit_hub(
+                    who if isinstance(who, str) else None, "sign_in.failed", details
+                )
+            raise
         await self._save_sessions()
+        role = access.user(session).role
+        await self._audit_hub(session.user, "sign_in", {"how": kind, "role": role})
         answer = {"token": token, **access.session_json(session, self.cameras)}
         return web.json_response(answer, status=201, headers={"Cache-Control": "no-store"})
+
+    async def _audit_hub(self, operator: str | None, action: str, details: dict[str, Any]) -> None:
+        """An entry the hub writes itself (sign-in, sign-out, failed attempts): file I/O, on a
+        worker thread; a log that cannot be written is said in the hub's log, the answer
+        goes out (the operator is not locked out by a full disk)."""
+        try:
+            await asyncio.to_thread(self.audit.append_hub, operator, action, None, details)
+        except (OSError, AuditRequestError) as exc:
+            log.error("audit: cannot record %s of %s: %s", action, operator, exc)
+
+    def _reads_all_audit(self, request: web.Request) -> bool:
+        """Who may read and export the whole audit log: with sign-in, the `admin` right."""
+        session = self._session(request)
+        return session is None or self._access().can(session, "admin", None)
 
     async def _get_session(self, request: web.Request) -> web.Response:
         session = self._session(request)
@@ -666,6 +705,7 @@ class DemoHub:
             return self._no_sign_in()
         self._access().revoke(session)
         await self._save_sessions()
+        await self._audit_hub(session.user, "sign_out", {})
         return web.Response(status=204)
 
     async def _list_users(self, request: web.Request) -> web.Response:
@@ -790,11 +830,12 @@ class DemoHub:
                 "time": iso_time(),
                 "sign_in": "required" if self.sign_in else "none",
                 "tls": self.tls,
+                "reasons_required": list(self.reasons_required),
             }
         )
 
     def _capabilities(self) -> list[str]:
-        capabilities = ["live", "events", "alerts", "bookmarks"]
+        capabilities = ["live", "events", "alerts", "bookmarks", "audit"]
         if self.recorder.enabled:
             capabilities.append("recordings")
         return capabilities
@@ -1865,6 +1906,7 @@ def run_hub(
     tls: bool = False,
     users_file: Path | None = None,
     tls_files: tuple[Path, Path] | None = None,
+    reasons_required: tuple[str, ...] = (),
 ) -> int:
     """Run the demo hub in the foreground until SIGINT/SIGTERM; returns the exit status.
 
@@ -1898,6 +1940,7 @@ def run_hub(
             tls=tls,
             users_file=users_file,
             tls_files=tls_files,
+            reasons_required=reasons_required,
         )
         try:
             await hub.start(host, port)

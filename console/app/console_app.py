@@ -574,12 +574,16 @@ class ConsoleApp:
                 done.set_result(bool(code))
 
         dialog.finished.connect(finished)
+        # The dialog is the only window at start: closing it must not end the application.
+        quit_on_close = self._app.quitOnLastWindowClosed()
+        self._app.setQuitOnLastWindowClosed(False)
         dialog.open()
         try:
             return await done
         finally:
             await dialog.aclose()
             dialog.deleteLater()
+            self._app.setQuitOnLastWindowClosed(quit_on_close)
 
     def _ask_sign_in(self) -> None:
         """The hub ended the session (expired, revoked): ask over the first window."""
@@ -710,8 +714,13 @@ class ConsoleApp:
 
     async def _use_typed_passwords(self) -> None:
         typed, self._typed_passwords = self._typed_passwords, {}
+        credentials = self.credentials
         for key, password in typed.items():
-            await self._blocking(self.credentials.set, key, password)
+
+            def keep(key: str = key, password: str = password) -> None:
+                credentials.set(key, password)  # the password is no argument a log could show
+
+            await self._blocking(keep)
         self.restart_with_sources()
 
     def _report_sources(self, prepared: PreparedSources) -> None:

@@ -45,6 +45,18 @@ def session_key(hub_url: str) -> str:
     return f"hub-session/{redact_url(hub_url.rstrip('/'))}"
 
 
+class _Hidden:
+    """A secret on its way between threads, with a repr that does not show it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str | None) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<hidden>"
+
+
 class Identity:
     """Sign-in state for one hub. `facet` is the hub client's `session_facet`; `auth` the
     `HubAuth` of the config every client of that hub was made from."""
@@ -133,7 +145,12 @@ class Identity:
         """The session kept in the keyring from the last run, if the hub still honours it."""
         if not self._remember or self._credentials is None:
             return None
-        token = await asyncio.to_thread(self._credentials.get, session_key(self.hub_url))
+        credentials, key = self._credentials, session_key(self.hub_url)
+
+        def read() -> _Hidden:  # the token travels wrapped: no log of the future shows it
+            return _Hidden(credentials.get(key))
+
+        token = (await asyncio.to_thread(read)).value
         if not token:
             return None
         self.auth.set_token(token)
@@ -210,7 +227,12 @@ class Identity:
     async def _keep(self, token: str) -> None:
         assert self._credentials is not None
         try:
-            await asyncio.to_thread(self._credentials.require, session_key(self.hub_url), token)
+            credentials, key = self._credentials, session_key(self.hub_url)
+
+            def keep() -> None:  # a closure: the token is not an argument any log could show
+                credentials.require(key, token)
+
+            await asyncio.to_thread(keep)
         except KeyringUnavailable as exc:
             self._remember = False
             if self._notices is not None:
