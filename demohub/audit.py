@@ -43,7 +43,7 @@ from typing import Any
 
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from tlog_scales import backend, reader, signing, tlog, writer
+from tlog_scales import backend, reader, signing, tiles, tlog, writer
 
 log = logging.getLogger(__name__)
 
@@ -284,6 +284,29 @@ class AuditLog:
                 f"The audit log in {self.directory} is damaged: {why}. The hub does not append "
                 "to it; verify it (tessera audit verify) and move it aside to start a new log."
             )
+        self._check_entries(cp.size)
+
+    def _check_entries(self, size: int) -> None:
+        """Every stored entry against its leaf hash in the tree (an entry edited in place, its
+        hash left alone, gives the same root: only this finds it)."""
+        check = reader.TilesReader(backend.LocalBackend(self.directory))
+        check.set_size(size)
+        for index in range(size):
+            try:
+                entry = check.get_entry(index)
+                stored = check.mth(index, index + 1)
+            except Exception as exc:
+                raise AuditLogError(
+                    f"The audit log in {self.directory} is damaged: entry #{index} cannot be "
+                    f"read ({exc}). The hub does not append to it; verify it (tessera audit "
+                    "verify) and move it aside to start a new log."
+                ) from None
+            if tiles.leaf_hash(entry) != stored:
+                raise AuditLogError(
+                    f"The audit log in {self.directory} is damaged: entry #{index} was changed "
+                    "after it was logged. The hub does not append to it; verify it (tessera "
+                    "audit verify) and move it aside to start a new log."
+                )
 
     def _history_path(self) -> Path:
         return self.directory / "checkpoints"
@@ -639,6 +662,18 @@ class _Routes:
                 path.unlink()
 
 
+def add_damaged_routes(app: web.Application, problem: str) -> None:
+    """A hub whose log is damaged keeps serving everything else; every audit route answers
+    409 `audit_damaged` with the reason, so a console shows it (and its operator is not kept
+    from working by a log the hub cannot vouch for)."""
+
+    async def refuse(request: web.Request) -> web.StreamResponse:
+        return _error(409, "audit_damaged", problem)
+
+    for name in ("entries", "checkpoint", "consistency", "proof", "export"):
+        app.router.add_route("*", f"{API}/{name}", refuse)
+
+
 def add_routes(
     app: web.Application,
     log_: AuditLog,
@@ -664,6 +699,7 @@ __all__ = [
     "AuditLogError",
     "AuditRequestError",
     "EntryIn",
+    "add_damaged_routes",
     "add_routes",
     "canonical",
     "parse_entries",

@@ -59,7 +59,12 @@ from demohub.alerts import (
     read_object,
     unix_iso,
 )
-from demohub.audit import AuditLog, AuditRequestError
+from demohub.audit import (
+    AuditLog,
+    AuditLogError,
+    AuditRequestError,
+    add_damaged_routes,
+)
 from demohub.audit import add_routes as add_audit_routes
 from demohub.bookmarks import (
     BookmarkBook,
@@ -264,7 +269,7 @@ class DemoHub:
         self.state_file = None if state_dir is None else StateFile(state_dir)
         # The tamper-evident audit log (demohub.audit): in the state folder, else a temporary
         # folder removed at stop.
-        self.audit = AuditLog(None if state_dir is None else state_dir / "audit")
+        self.audit, self.audit_problem = _open_audit(state_dir)
         # Actions a console must give a reason for (issue 17, section 3), said in /api/v1/hub.
         self.reasons_required = tuple(reasons_required)
         self._unsaved = False
@@ -365,7 +370,6 @@ class DemoHub:
             "/api/v1/alerts/{alert_id}/close", self._alert_action(self.alerts.close)
         )
         self._add_bookmark_routes(app)
-        add_audit_routes(app, self.audit, self._operator, self._reads_all_audit)
         self._add_channel_routes(app)
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
@@ -394,7 +398,11 @@ class DemoHub:
         return self._port
 
     def _add_channel_routes(self, app: web.Application) -> None:
-        """The event channel and its history, the live and the playback streams."""
+        """The audit log, the event channel and its history, the live and playback streams."""
+        if self.audit is not None:
+            add_audit_routes(app, self.audit, self._operator, self._reads_all_audit)
+        else:
+            add_damaged_routes(app, self.audit_problem or "The hub's audit log cannot be opened.")
         app.router.add_get("/api/v1/events", self._events_ws)
         app.router.add_get("/api/v1/events/history", self._event_history)
         app.router.add_get("/streams/{camera_id}/{profile}.ts", self._stream)
@@ -451,7 +459,8 @@ class DemoHub:
             await self._streams.close()
         await self._stop_playback_encoders()
         await runner.cleanup()
-        await asyncio.to_thread(self.audit.close)
+        if self.audit is not None:
+            await asyncio.to_thread(self.audit.close)
         log.info("demo hub stopped")
 
     # -- state across restarts (demohub.state) ---------------------------------------------
@@ -683,9 +692,13 @@ class DemoHub:
         """An entry the hub writes itself (sign-in, sign-out, failed attempts): file I/O, on a
         worker thread; a log that cannot be written is said in the hub's log, the answer
         goes out (the operator is not locked out by a full disk)."""
+        audit = self.audit
+        if audit is None:
+            log.error("audit: %s of %s not recorded: the log is damaged", action, operator)
+            return
         try:
-            await asyncio.to_thread(self.audit.append_hub, operator, action, None, details)
-        except (OSError, AuditRequestError) as exc:
+            await asyncio.to_thread(audit.append_hub, operator, action, None, details)
+        except (OSError, AuditRequestError, AuditLogError) as exc:
             log.error("audit: cannot record %s of %s: %s", action, operator, exc)
 
     def _reads_all_audit(self, request: web.Request) -> bool:
@@ -1885,6 +1898,16 @@ def _ptz_lock(ptz: PtzCamera, operator: str, body: _Body, _: Mapping[str, str]) 
 def _ptz_unlock(ptz: PtzCamera, operator: str, body: _Body, _: Mapping[str, str]) -> PtzAnswer:
     ptz.release_lock(operator)
     return None, 204
+
+
+def _open_audit(state_dir: Path | None) -> tuple[AuditLog | None, str | None]:
+    """The audit log (in the state folder, else a temporary one), or why it cannot be used:
+    a damaged log is not appended to, and the hub says so to every console that asks."""
+    try:
+        return AuditLog(None if state_dir is None else state_dir / "audit"), None
+    except AuditLogError as exc:
+        log.error("audit: %s", exc)
+        return None, str(exc)
 
 
 def run_hub(

@@ -6,6 +6,7 @@ with what each entry's details hold):
 
 - `tile.show`: a camera appears on a tile (a drop, a layout recalled, a swap); wall, tile.
 - `layout.change`: a wall's grid or tiles change; wall, grid, cameras.
+- `settings.change`: the sources of cameras changed; the sources now.
 - `playback.start` / `playback.stop`: a wall enters / leaves its recordings, one entry per
   camera; wall, from, to (at the stop), the reason where one was asked.
 - `ptz.take` / `ptz.release`: this operator takes / gives up a PTZ camera (as the hub says);
@@ -92,7 +93,12 @@ class AuditWiring:
     # -- walls
 
     def watch_wall(self, index: int, wall: WallModel) -> None:
+        """What the wall shows from now on; what it shows at start is recorded too."""
         self._shown[index] = _tiles(wall.layout)
+        for tile_id, camera_id in self._shown[index].items():
+            self.record(
+                "tile.show", camera_id, {"wall": index + 1, "tile": tile_id, "at_start": True}
+            )
 
         def changed(layout: GridLayout) -> None:
             before = self._shown.get(index, {})

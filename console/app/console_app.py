@@ -96,6 +96,8 @@ PLAYBACK_BUFFER_MS = 300
 # An RTSP session the gateway keeps this long after its last tile left: a layout change or a
 # tile reconnecting does not reconnect to the camera (cameras allow few sessions).
 GATEWAY_LINGER_S = 10.0
+# The embedded demo hub's entry among the audit checkpoints this console verified.
+EMBEDDED_HUB_KEY = "embedded demo hub"
 # How long a sign-out or a change of operator waits for the audit trail to reach the hub.
 AUDIT_FLUSH_S = 3.0
 # How long the start waits for a hub's answer to "do you ask for sign-in?".
@@ -255,6 +257,9 @@ class ConsoleApp:
         """Start afresh on the sources as configured now: the walls come back as they are (the
         session is saved on the way out), connected to the new sources."""
         log.info("sources changed (%d configured): restarting the console", len(self.sources))
+        if self._audit_wiring is not None:
+            names = sorted(s.name for s in self.sources)
+            self._audit_wiring.record("settings.change", None, {"what": "sources", "now": names})
         self.notices.post("Connecting to the changed sources…", Level.INFO, "sources-restart")
         self.restart_requested = True
         self.quit()
@@ -651,7 +656,8 @@ class ConsoleApp:
             return
         trail = AuditTrail(
             facet,
-            hub_key=redact_url(self._hub_url.rstrip("/")),
+            # The embedded hub listens on a new port at every start: its log is known by name.
+            hub_key=EMBEDDED_HUB_KEY if self._hub is not None else redact_url(self._hub_url),
             notices=self.notices,
             operator=operator,
         )

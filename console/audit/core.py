@@ -45,10 +45,11 @@ from console.audit.merkle import (
 )
 from console.base.jsonfile import data_dir, load_versioned, save_versioned
 from console.base.notices import Level, Notices
+from console.base.safe_text import clean_text
 from console.base.signals import Signal
 from console.base.tasks import TaskOwner
 from console.hub.audit_facet import AuditEntry, AuditFacet
-from console.hub.errors import HubError, HubProtocolError
+from console.hub.errors import HubError, HubHttpError, HubProtocolError
 from console.hub.retry import Backoff
 
 log = logging.getLogger(__name__)
@@ -212,6 +213,15 @@ def _parse_store(doc: dict[str, Any]) -> dict[str, Pinned]:
 # -- the trail ------------------------------------------------------------------------------------
 def default_path() -> Path:
     return data_dir() / FILE_NAME
+
+
+def _unchecked(exc: HubError) -> AuditCheck:
+    """The hub's log could not be checked; one the hub itself found damaged (it refuses with
+    `audit_damaged`) is shown as tampered with, in the hub's words."""
+    if isinstance(exc, HubHttpError) and exc.code == "audit_damaged":
+        words = clean_text(exc.server_message) or "its log does not verify"
+        return AuditCheck(False, f"The hub says its audit log is damaged: {words}", 0, True)
+    return AuditCheck(False, f"The hub's audit log could not be checked: {exc.operator_message}")
 
 
 def _check_record(
@@ -545,12 +555,7 @@ class AuditTrail:
                     )
                 return self._report(await self._extend(pinned, info.checkpoint))
             except HubError as exc:
-                return self._report(
-                    AuditCheck(
-                        False,
-                        f"The hub's audit log could not be checked: {exc.operator_message}",
-                    )
-                )
+                return self._report(_unchecked(exc))
 
     async def _accept(self, text: str) -> None:
         """A batch answer's checkpoint: verified and checked consistent before it is kept."""
