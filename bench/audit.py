@@ -1,10 +1,11 @@
 """`python -m bench.audit`: the audit log (issue 17) through its real path.
 
 - `entries_per_s`: entries recorded by the console's `AuditTrail` (journal on disk first:
-  SQLite WAL, FULL sync), sent by its sender over a socket to the audit routes of the demo hub
-  (`demohub.audit.add_routes`, an aiohttp app on a loop of its own) and stored in the hub's
-  `AuditLog` on disk (tlog-tiles, one signed checkpoint per batch): from the first record until
-  the last entry is acknowledged. Beside it `journal_per_s`: until the last record is on disk.
+  SQLite WAL, FULL sync), sent by its sender over a socket to the demo hub (with sign-in, on a
+  loop of its own: each batch's session is checked and the hub stamps its operator) and
+  stored in the hub's `AuditLog` on disk (tlog-tiles, one signed checkpoint per batch): from
+  the first record until the last entry is acknowledged. Beside it `journal_per_s`: until the
+  last record is on disk.
 - At a log of 1,000,000 entries (`--quick`: 100,000), built with the hub's `AuditLog` in
   batches of 5,000: `consistency_ms`, the hub's consistency proof from an earlier checkpoint to
   the latest plus the console's check of it and of the checkpoint's signature (what a console
@@ -51,11 +52,14 @@ from console.audit.merkle import (  # noqa: E402
     verify_checkpoint,
 )
 from console.audit.verify import verify_log  # noqa: E402
+from console.hub.identity import HubAuth  # noqa: E402
 from console.hub.registry import HubConfig  # noqa: E402
 from console.hub.retry import Backoff  # noqa: E402
+from console.hub.tessera_api import TesseraHubClient  # noqa: E402
 from demohub.audit import AuditLog, EntryIn  # noqa: E402
 from tests.support.audit_hub import AuditHubThread  # noqa: E402
-from tests.support.audit_worker import AuditClient, kill_test  # noqa: E402
+from tests.support.audit_worker import kill_test  # noqa: E402
+from tests.support.hubthread import HubThread  # noqa: E402
 
 ACTIONS = ("tile.show", "playback.start", "ptz.take", "ptz.release", "bookmark.create")
 BUILD_BATCH = 5000
@@ -66,12 +70,17 @@ def _entry_details(n: int) -> dict[str, Any]:
 
 
 def throughput(work: Path, count: int) -> dict[str, Any]:
-    """Entries through the real path: journal -> sender -> socket -> hub log on disk."""
-    log = AuditLog(work / "hub")
-    hub = AuditHubThread(log).start()
+    """Entries through the real path: journal -> sender -> socket -> the demo hub (signed in
+    as an investigator: every batch's session checked) -> its audit log on disk."""
+    hub = HubThread(sign_in=True, state_dir=work / "hub")
+    token = hub.sign_in("investigator")
+    log = hub.hub.audit
+    assert log is not None
 
     async def main() -> dict[str, Any]:
-        client = AuditClient(HubConfig(url=hub.url, operator="bench", timeout_s=10.0))
+        client = TesseraHubClient(
+            HubConfig(url=hub.url, operator="bench", auth=HubAuth(token), timeout_s=10.0)
+        )
         trail = AuditTrail(
             client,
             work / "audit.sqlite3",
@@ -84,6 +93,7 @@ def throughput(work: Path, count: int) -> dict[str, Any]:
         try:
             check = await trail.check_hub()
             assert check.ok, check.message
+            before = log.size  # the hub's own entry: the sign-in
             started = time.perf_counter()
             futures = [
                 trail.record(ACTIONS[n % len(ACTIONS)], f"cam-{n % 10:02d}", _entry_details(n))
@@ -104,13 +114,14 @@ def throughput(work: Path, count: int) -> dict[str, Any]:
             "entries_per_s": round(count / took, 1),
             "journal_per_s": round(count / journaled, 1),
             "last_check_ok": bool(last and last.ok),
-            "hub_size": log.size,
+            "hub_size": log.size - before,
+            "hub": "demo hub, signed in (tests/support/hubthread.py)",
         }
 
     try:
         return asyncio.run(main())
     finally:
-        hub.stop()
+        hub.close()
 
 
 def big_log(work: Path, size: int, rng: random.Random) -> dict[str, Any]:
