@@ -515,6 +515,15 @@ class ConsoleApp:
                 "The hub's certificate was not confirmed, so the console does not connect to it."
             )
         await self._blocking(PinStore().pin, url, fingerprint)
+        # libvlc checks https streams against the system's authorities only (it cannot be
+        # given a fingerprint): say what makes the video play too.
+        self.notices.post(
+            "This hub's certificate is trusted by Tessera now. Its video plays once the "
+            "certificate is also trusted by this computer: ask an administrator to add it to "
+            "the system's certificates (on Debian and Ubuntu: update-ca-certificates).",
+            Level.WARNING,
+            "hub-certificate",
+        )
         assert self._single_config is not None
         self._single_config = dataclasses.replace(self._single_config, tls_fingerprint=fingerprint)
         return None
