@@ -167,6 +167,16 @@ class PtzPanel(QWidget):
             self.tours.clear()
             return
         self.title.setText(f"<b>{shown_html(self._camera_name(camera_id))}</b>")
+        refusal = self._desk.refusal(camera_id)
+        if refusal is not None:
+            # Not this operator's to steer: the panel says why and offers nothing to press.
+            for w in (self.take_button, self.release_button):
+                w.setEnabled(False)
+            self.presets_box.setVisible(False)
+            self.tours_box.setVisible(False)
+            self.home_button.setVisible(False)
+            self.set_home_button.setVisible(False)
+            self.problem_label.setText(refusal)
         self._desk.watch(camera_id)
         self._on_lock(camera_id, self._desk.lock(camera_id))
         position = self._desk.position(camera_id)
