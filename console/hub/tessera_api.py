@@ -510,7 +510,7 @@ class TesseraHubClient(
     ) -> AsyncIterator[HubEvent]:
         url = channel_url(self._url("events"), since, types)
         log.debug("events: connecting to %s", redact_url(str(url)))
-        headers, _ = self._auth_headers()
+        headers, token = self._auth_headers()
         try:
             ws = await self._get_session().ws_connect(
                 url,
@@ -524,6 +524,8 @@ class TesseraHubClient(
             )
         except aiohttp.WSServerHandshakeError as exc:
             if exc.status == 401:
+                if token is not None and self.config.auth is not None:
+                    self.config.auth.refused(token, "invalid")
                 raise HubSignInRequired(f"events: HTTP {exc.status}") from None
             if exc.status == 403:
                 raise HubAuthFailed(f"events: HTTP {exc.status}") from None
