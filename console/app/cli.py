@@ -74,6 +74,12 @@ def _console_parser() -> argparse.ArgumentParser:
         "viewer); on another hub the sign-in dialog starts with it",
     )
     p.add_argument(
+        "--display",
+        action="store_true",
+        help="run as a wall display on --hub: sign in with a display token (asked once, then "
+        "kept in the system keyring)",
+    )
+    p.add_argument(
         "--no-joystick", action="store_true", help="do not open joysticks or gamepads (SDL)"
     )
     p.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
@@ -144,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             operator=opts.operator,
             joystick=not opts.no_joystick,
             user=opts.user,
+            display=opts.display,
         )
     )
     # Everything that matters is done (streams stopped, layout saved, hub stopped). Skip the

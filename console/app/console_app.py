@@ -120,6 +120,8 @@ class ConsoleOptions:
     # Sign in as this operator: on the embedded demo hub at once (its demo users: supervisor,
     # investigator, viewer); on another hub, the name the sign-in dialog starts with.
     user: str | None = None
+    # A wall display: signs in with a display token (kept in the keyring after the first time).
+    display: bool = False
 
 
 @dataclass(frozen=True)
@@ -552,7 +554,10 @@ class ConsoleApp:
             if secret is not None:
                 await identity.sign_in_bootstrap(secret)
                 return None
-            if self._hub is None and await identity.resume() is not None:
+            if self._hub is None and self._opts.display:
+                if await identity.sign_in_kept_display() is not None:
+                    return None
+            elif self._hub is None and await identity.resume() is not None:
                 return None
         except HubError as exc:
             self.notices.post(
@@ -580,7 +585,9 @@ class ConsoleApp:
         """The sign-in dialog (a view), modal until signed in or cancelled."""
         from widgets.identity.sign_in import SignInDialog
 
-        dialog = SignInDialog(identity, self.hub_label, self._opts.user or "")
+        dialog = SignInDialog(
+            identity, self.hub_label, self._opts.user or "", display=self._opts.display
+        )
         done: asyncio.Future[bool] = self._loop.create_future()
 
         def finished(code: int) -> None:

@@ -29,13 +29,13 @@ from collections.abc import Awaitable, Callable
 from console.base.notices import Level, Notices
 from console.base.redact import redact_url
 from console.base.signals import Signal
-from console.hub.errors import HubError, HubSignInRequired
+from console.hub.errors import HubError, HubSignInFailed, HubSignInRequired
 from console.hub.identity import HubAuth, SessionFacet, SessionInfo, SignedIn
 from console.sources.credentials import Credentials, KeyringUnavailable
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Identity", "RightsGate", "no_refusal", "session_key"]
+__all__ = ["Identity", "RightsGate", "display_key", "no_refusal", "session_key"]
 
 NOTICE_KEY = "sign-in"
 
@@ -43,6 +43,11 @@ NOTICE_KEY = "sign-in"
 def session_key(hub_url: str) -> str:
     """The keyring entry of a hub's session token."""
     return f"hub-session/{redact_url(hub_url.rstrip('/'))}"
+
+
+def display_key(hub_url: str) -> str:
+    """The keyring entry of a wall display's long-lived token for a hub."""
+    return f"hub-display/{redact_url(hub_url.rstrip('/'))}"
 
 
 class _Hidden:
@@ -136,10 +141,40 @@ class Identity:
         await self._replace(signed)
         return signed.info
 
-    async def sign_in_display(self, display_token: str) -> SessionInfo:
+    async def sign_in_display(self, display_token: str, *, keep: bool = False) -> SessionInfo:
+        """A wall display's session; with `keep`, its token goes to the keyring (once the hub
+        accepted it) so the display signs in by itself at its next start."""
         signed = await self._facet.sign_in_display(display_token)
         await self._replace(signed)
+        if keep and self._credentials is not None:
+            credentials, key = self._credentials, display_key(self.hub_url)
+
+            def store() -> None:  # a closure: the token is no argument a log could show
+                credentials.require(key, display_token)
+
+            try:
+                await asyncio.to_thread(store)
+            except KeyringUnavailable as exc:
+                if self._notices is not None:
+                    self._notices.post(exc.operator_message, Level.WARNING, NOTICE_KEY)
         return signed.info
+
+    async def sign_in_kept_display(self) -> SessionInfo | None:
+        """The wall display's token kept in the keyring, if any and still accepted."""
+        if self._credentials is None:
+            return None
+        credentials, key = self._credentials, display_key(self.hub_url)
+
+        def read() -> _Hidden:
+            return _Hidden(credentials.get(key))
+
+        token = (await asyncio.to_thread(read)).value
+        if not token:
+            return None
+        try:
+            return await self.sign_in_display(token)
+        except HubSignInFailed:
+            return None
 
     async def resume(self) -> SessionInfo | None:
         """The session kept in the keyring from the last run, if the hub still honours it."""

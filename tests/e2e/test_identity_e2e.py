@@ -184,3 +184,55 @@ def test_a_hub_auth_is_left_out_of_reprs():
     auth = HubAuth("very-secret-token-value")
     config = HubConfig(url="http://hub", auth=auth)
     assert "very-secret" not in repr(config) and "very-secret" not in repr(auth)
+
+
+def test_a_wall_display_signs_in_with_its_token_once_then_by_itself(
+    qloop, qapp, tmp_path, plaintext_keyring
+):
+    token = "display-token-for-the-lobby-wall"
+    hub = HubProcess(alerts="off", sign_in=True, extra_args=("--display-token", token)).start()
+    try:
+
+        async def first_run():
+            app = ConsoleApp(ConsoleOptions(hub_url=hub.url, display=True, joystick=False), qapp)
+            started = qloop.create_task(app.start())
+            found = []
+
+            def dialog_up():
+                found[:] = [
+                    w
+                    for w in QApplication.topLevelWidgets()
+                    if w.objectName() == "sign-in-dialog" and w.isVisible()
+                ]
+                return bool(found)
+
+            await wait_until(dialog_up, 20, "the display's sign-in dialog")
+            dialog = found[0]
+            assert not dialog.user_edit.isVisible()
+            dialog.password_edit.setText(token)
+            dialog.try_sign_in()
+            assert await started == 0
+            try:
+                assert app.identity.info.user == "display"
+                assert app.identity.info.role == "viewer"
+            finally:
+                await app.shutdown()
+
+        qloop.run_until_complete(first_run())
+
+        async def second_run():
+            app = ConsoleApp(ConsoleOptions(hub_url=hub.url, display=True, joystick=False), qapp)
+            assert await app.start() == 0  # no dialog: the kept display token
+            try:
+                assert app.identity.info.user == "display"
+            finally:
+                await app.shutdown()
+
+        qloop.run_until_complete(second_run())
+    finally:
+        hub.stop()
+    assert not any(
+        token in p.read_text(errors="ignore")
+        for p in (tmp_path / "config").rglob("*")
+        if p.is_file()
+    )

@@ -45,15 +45,28 @@ class SignInDialog(QDialog):
     signed_in = Signal(object)  # SessionInfo
 
     def __init__(
-        self, identity: Identity, hub_label: str, user: str = "", parent: QWidget | None = None
+        self,
+        identity: Identity,
+        hub_label: str,
+        user: str = "",
+        parent: QWidget | None = None,
+        *,
+        display: bool = False,
     ) -> None:
         super().__init__(parent)
         self._identity = identity
+        self._display = display
         self._tasks = TaskOwner("sign-in-dialog")
         self.setWindowTitle("Sign in · Tessera")
         self.setObjectName("sign-in-dialog")
         layout = QVBoxLayout(self)
-        intro = QLabel(f"Sign in to {hub_label}.", self)
+        intro = QLabel(
+            f"Sign this wall display in to {hub_label} with the token its administrator gave "
+            "you; it is kept in the system keyring and the display signs in by itself after."
+            if display
+            else f"Sign in to {hub_label}.",
+            self,
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
@@ -62,8 +75,12 @@ class SignInDialog(QDialog):
         self.password_edit = QLineEdit(self)
         self.password_edit.setObjectName("sign-in-password")
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        form.addRow("&Name", self.user_edit)
-        form.addRow("&Password", self.password_edit)
+        if display:
+            self.user_edit.hide()
+            form.addRow("Display &token", self.password_edit)
+        else:
+            form.addRow("&Name", self.user_edit)
+            form.addRow("&Password", self.password_edit)
         layout.addLayout(form)
         self.message = QLabel("", self)
         self.message.setObjectName("sign-in-message")
@@ -83,7 +100,10 @@ class SignInDialog(QDialog):
     def try_sign_in(self) -> None:
         user = self.user_edit.text().strip()
         password = self.password_edit.text()
-        if not user or not password:
+        if self._display and not password:
+            self.message.setText("Type the display token.")
+            return
+        if not self._display and (not user or not password):
             self.message.setText("Type your name and your password.")
             return
         self.buttons.setEnabled(False)
@@ -92,7 +112,10 @@ class SignInDialog(QDialog):
 
     async def _sign_in(self, user: str, password: str) -> None:
         try:
-            info = await self._identity.sign_in(user, password)
+            if self._display:
+                info = await self._identity.sign_in_display(password, keep=True)
+            else:
+                info = await self._identity.sign_in(user, password)
         except HubError as exc:
             self.message.setText(exc.operator_message)
             self.password_edit.clear()
