@@ -25,12 +25,13 @@ import json
 import logging
 import sqlite3
 import threading
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from console.base.sqlite_files import move_aside
 
 log = logging.getLogger(__name__)
 
@@ -164,25 +165,7 @@ class Journal:
             self._db = None
 
     def _move_aside(self) -> Path | None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        target = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
-        n = 1
-        while target.exists():
-            n += 1
-            target = self.path.with_name(f"{self.path.name}.damaged-{stamp}-{n}")
-        try:
-            self.path.rename(target)
-        except OSError:
-            log.exception("could not move the damaged audit journal %s aside", self.path)
-            return None
-        for suffix in ("-wal", "-shm"):
-            side = self.path.with_name(self.path.name + suffix)
-            with contextlib.suppress(OSError):
-                if suffix == "-wal":
-                    side.rename(target.with_name(target.name + suffix))
-                else:
-                    side.unlink()
-        return target
+        return move_aside(self.path, "audit journal")
 
     def close(self) -> None:
         self._close_quietly()

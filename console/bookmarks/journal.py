@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from console.base.sqlite_files import move_aside
 from console.hub.models import Bookmark
 
 log = logging.getLogger(__name__)
@@ -259,25 +260,7 @@ class Journal:
             self._db = None
 
     def _move_aside(self) -> Path | None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        target = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
-        n = 1
-        while target.exists():
-            n += 1
-            target = self.path.with_name(f"{self.path.name}.damaged-{stamp}-{n}")
-        try:
-            self.path.rename(target)
-        except OSError:
-            log.exception("could not move the damaged bookmark journal %s aside", self.path)
-            return None
-        for suffix in ("-wal", "-shm"):
-            side = self.path.with_name(self.path.name + suffix)
-            with contextlib.suppress(OSError):
-                if suffix == "-wal":
-                    side.rename(target.with_name(target.name + suffix))
-                else:
-                    side.unlink()
-        return target
+        return move_aside(self.path, "bookmark journal")
 
     def close(self) -> None:
         self._close_quietly()
