@@ -580,6 +580,14 @@ class ConsoleApp:
         if facet is not None:
             self.identity.bind(facet)
         services.ptz.gate = self.identity.refusal
+        directory = services.directory
+
+        def signed_in_as(info: object) -> None:
+            # Another operator sees other cameras: the list is the hub's answer for them.
+            if info is not None and self.services is not None:
+                self._tasks.spawn(directory.load(), "camera-directory-signed-in")
+
+        self.identity.changed.connect(signed_in_as)
 
     async def _sign_in_dialog(self, identity: Identity) -> bool:
         """The sign-in dialog (a view), modal until signed in or cancelled."""

@@ -90,6 +90,11 @@ def test_the_first_command_opens_signed_in_and_a_viewer_sees_only_its_role(qloop
             await identity.sign_in("supervisor", "supervisor-demo")
             assert app.ptz.refusal("cam-08") is None
             assert "supervisor" in window.identity_button.text()
+            await wait_until(
+                lambda: "cam-10" in {c.id for c in app.directory.cameras},
+                20,
+                "the supervisor's camera list (cam-10 in it)",
+            )
         finally:
             await app.shutdown()
 
