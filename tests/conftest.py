@@ -108,3 +108,16 @@ def hub_factory() -> Iterator[Callable[..., HubThread]]:
 @pytest.fixture
 def hub(hub_factory: Callable[..., HubThread]) -> HubThread:
     return hub_factory()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, tests marked `serial` share one worker (group "serial"), so that a
+    parallel run that did not leave them out (`-m "not serial"`, as packaging/setup.sh test
+    does before running them alone) at least never runs two of them at once. Runs before
+    xdist's own hook, which reads the groups."""
+    if not hasattr(config, "workerinput"):
+        return
+    for item in items:
+        if item.get_closest_marker("serial") and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group("serial"))
