@@ -64,6 +64,8 @@ def run(scenario) -> None:
     asyncio.run(asyncio.wait_for(scenario, 15))
 
 
+# serial: counts ~100 Hz samples in 0.5 s and bounds their gaps (a sampling thread's pace)
+@pytest.mark.serial
 def test_attach_move_hold_and_return():
     async def scenario():
         async with running() as rig:
