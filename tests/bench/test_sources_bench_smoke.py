@@ -12,10 +12,7 @@ import pytest
 
 from tests.support.gst_rtsp_peer import gst_rtsp_available
 
-# The bench smoke tests share one pytest-xdist worker: a bench measures its own processes, so
-# two benches at once would each count the other's load. Their checks are loose enough for
-# the rest of the suite running beside them (measured: packaging/README.md, Tests).
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120), pytest.mark.xdist_group("bench")]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -168,6 +168,12 @@ def gap_of_cam10() -> tuple[float, float]:
 # -- playing in sync ---------------------------------------------------------------------------
 
 
+# serial: the steps must land within 2 ms of the clock, and the hub stamps each picture of a
+# playback with the moment its encoder made it (PlaybackClock: start + elapsed monotonic
+# time), so a prefetched picture lies off the 1/15 s grid by the encoder thread's lateness.
+# Beside the parallel suite that was 3-5 ms (a step showed the picture 3.3 ms before the
+# clock, which the session rightly takes as the one reached); alone it is under 2 ms.
+@pytest.mark.serial
 def test_tiles_play_in_sync_pause_holds_the_clock_and_steps_move_one_picture(hub):
     tiles = list(CAMERAS)
 
