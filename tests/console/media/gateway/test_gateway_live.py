@@ -212,13 +212,20 @@ def test_garbage_camera_is_a_clear_error_and_nothing_hangs(caplog):
     assert PASSWORD not in caplog.text
 
 
+# serial: it times the linger (the upstream closed 1.4-3.5 s after the last viewer, held 1 s)
+# and needs a fresh camera's first picture within the gateway's 4 s join time. Beside the
+# parallel suite (the bench smokes decoding on the same two cores) that first request got a
+# 502 once, most likely that deadline missed under load (the reason was not kept then: the
+# assertion now shows it). Alone it passed every run.
+@pytest.mark.serial
 def test_linger_closes_the_upstream_after_the_last_viewer(own_camera):
     gateway = StreamGateway(linger_s=1.5)
     gateway.start()
     try:
         url = gateway.local_url(own_camera.url("mjpeg"))
         response = _get(url)
-        assert response.status == 200 and response.read(1000)
+        assert response.status == 200, response.read().decode(errors="replace")  # the reason
+        assert response.read(1000)
         response.close()
         assert own_camera.wait_clients(1, 2)
         # Within the linger time a viewer that comes back finds the same upstream session.
