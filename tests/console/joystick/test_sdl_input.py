@@ -228,6 +228,8 @@ def test_a_profile_saved_earlier_drives_the_device_after_a_restart(tmp_path):
     run(scenario())
 
 
+# serial: the input thread must stop within 0.5 s (not under the load of tests beside it)
+@pytest.mark.serial
 def test_stop_is_quick_stops_the_camera_and_can_start_again():
     async def scenario():
         rig = Rig(JoystickProfiles())
