@@ -287,6 +287,39 @@ mode_run() {
   exec "$VENV/bin/tessera" "$@"
 }
 
+# The suite in two passes: every test not marked `serial` on TESSERA_TEST_WORKERS pytest-xdist
+# workers (default 3: the suite mostly waits on sockets, players and child processes, so a
+# third worker still gains on two cores), then the `serial` ones in one process, alone (they
+# assert wall-clock bounds or load every core on purpose). ARGS go to both passes; a pass that
+# selects no test (exit 5) is no failure unless both do. TESSERA_TEST_WORKERS=0 (or 1): one
+# pass, one process, everything in it, as with `python -m pytest ARGS` (use that with your own
+# -m, which would replace the passes' own).
+run_pytest() { # ARGS...
+  local workers="${TESSERA_TEST_WORKERS:-3}" parallel_rc=0 serial_rc=0
+  if ! [[ "$workers" =~ ^[0-9]+$ ]]; then
+    die "TESSERA_TEST_WORKERS must be a number of workers, not '$workers'"
+  fi
+  if ((workers <= 1)); then
+    say "step: pytest $*"
+    "$VENV/bin/python" -m pytest "$@"
+    return
+  fi
+  say "step: pytest, parallel pass: -n $workers --dist loadgroup -m 'not serial' $*"
+  "$VENV/bin/python" -m pytest -n "$workers" --dist loadgroup -m "not serial" "$@" ||
+    parallel_rc=$?
+  say "step: pytest, serial pass: -p no:xdist -m serial $*"
+  "$VENV/bin/python" -m pytest -p no:xdist -m serial "$@" || serial_rc=$?
+  if ((parallel_rc == 5 && serial_rc == 5)); then
+    return 5
+  fi
+  ((parallel_rc == 5)) && parallel_rc=0
+  ((serial_rc == 5)) && serial_rc=0
+  if ((parallel_rc != 0)); then
+    return "$parallel_rc"
+  fi
+  return "$serial_rc"
+}
+
 mode_test() {
   local rc=0 pytest_rc=0
   local -a failed=()
@@ -301,8 +334,7 @@ mode_test() {
   "$VENV/bin/mypy" || failed+=("mypy")
   say "step: lint-imports (layer and adapter contracts, pyproject.toml)"
   "$VENV/bin/lint-imports" --no-cache || failed+=("lint-imports")
-  say "step: pytest $*"
-  "$VENV/bin/python" -m pytest "$@" || pytest_rc=$?
+  run_pytest "$@" || pytest_rc=$?
   if ((pytest_rc != 0)); then
     failed+=("pytest (exit $pytest_rc)")
   fi

@@ -108,3 +108,36 @@ def hub_factory() -> Iterator[Callable[..., HubThread]]:
 @pytest.fixture
 def hub(hub_factory: Callable[..., HubThread]) -> HubThread:
     return hub_factory()
+
+
+# -- pytest-xdist: tests that must share one worker ---------------------------------------------
+#
+# The bench smoke tests run one after another on one worker (beside the rest of the suite):
+# a bench measures its own processes, so two at once would each count the other's load.
+# xdist's own `xdist_group` mark has no effect with pytest 9.2 (xdist 3.8 renames the test by
+# assigning `item._nodeid`, which pytest 9's node ids no longer read), so the grouping is by
+# path here, in the scheduler that `--dist loadgroup` asks for. Tests that need the whole
+# machine are marked `serial` instead and run after the parallel pass (packaging/setup.sh).
+WORKER_GROUPS = {"tests/bench/": "bench"}
+
+
+def _worker_group(nodeid: str) -> str | None:
+    for prefix, group in WORKER_GROUPS.items():
+        if nodeid.startswith(prefix):
+            return group
+    return None
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of xdist's: absent with -p no:xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class PathGroupScheduling(LoadGroupScheduling):
+        """loadgroup, with WORKER_GROUPS as groups too (a group goes to one worker whole)."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return _worker_group(nodeid) or super()._split_scope(nodeid)
+
+    return PathGroupScheduling(config, log)

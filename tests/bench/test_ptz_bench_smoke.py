@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+# serial: the bench loads every core on purpose (busy processes) and times PTZ stops in ms;
+# beside the parallel suite it would slow the other tests and its own figures would be theirs.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120), pytest.mark.serial]
 
 ROOT = Path(__file__).resolve().parents[2]
 

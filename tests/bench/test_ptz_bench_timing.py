@@ -17,7 +17,9 @@ import pytest
 from bench import ptz
 from bench._load import busy_processes
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+# serial: the bench loads every core on purpose (busy processes) and times PTZ stops in ms;
+# beside the parallel suite it would slow the other tests and its own figures would be theirs.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120), pytest.mark.serial]
 
 
 def test_a_stop_that_reaches_the_hub_before_the_bench_hears_back_is_still_counted(

@@ -66,6 +66,8 @@ def test_encoder_runs_only_while_watched(hub):
     assert hub.call(hub.hub.streams.active) == []
 
 
+# serial: the joiner's key frame within 0.6 s, from an encoder thread the load beside it slows
+@pytest.mark.serial
 def test_a_new_viewer_gets_a_key_frame_at_once(hub):
     url = f"{hub.url}/streams/cam-01/sub.ts"
     with av.open(url, options={"probesize": "65536", "analyzeduration": "500000"}) as first:

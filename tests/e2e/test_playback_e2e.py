@@ -39,6 +39,11 @@ def painted_codes(window) -> dict[int, int]:
     return codes
 
 
+# serial: every tile must paint the same moment within two pictures, and the hub process (nine
+# playback encoders) skips pictures when its encoders fall behind: beside the parallel suite
+# one tile's stream had no picture for over 400 ms, so it rightly showed its last one, 424 ms
+# behind the others. Alone, the hub keeps pace.
+@pytest.mark.serial
 def test_the_wall_plays_back_in_sync_steps_bookmarks_and_goes_live_again(qloop, qapp):
     from pytestqt.qtbot import QtBot
 

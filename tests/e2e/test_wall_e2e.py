@@ -48,6 +48,9 @@ def changed_pixels(a: np.ndarray, b: np.ndarray) -> int:
     return int((np.abs(a[:h, :w] - b[:h, :w]).max(axis=2) > 40).sum())
 
 
+# serial: asserts the GUI thread never stalled 100 ms in 3 s of a live 3x3 wall, which other
+# tests' load on the same two cores breaks (322 ms seen beside them), not the console
+@pytest.mark.serial
 def test_a_3x3_demo_wall_shows_nine_distinct_moving_feeds(qloop, qapp):
     async def scenario():
         app = ConsoleApp(ConsoleOptions(demo=True, layout="3x3"), qapp)

@@ -64,6 +64,8 @@ def run(scenario) -> None:
     asyncio.run(asyncio.wait_for(scenario, 15))
 
 
+# serial: counts ~100 Hz samples in 0.5 s and bounds their gaps (a sampling thread's pace)
+@pytest.mark.serial
 def test_attach_move_hold_and_return():
     async def scenario():
         async with running() as rig:
@@ -226,6 +228,8 @@ def test_a_profile_saved_earlier_drives_the_device_after_a_restart(tmp_path):
     run(scenario())
 
 
+# serial: the input thread must stop within 0.5 s (not under the load of tests beside it)
+@pytest.mark.serial
 def test_stop_is_quick_stops_the_camera_and_can_start_again():
     async def scenario():
         rig = Rig(JoystickProfiles())

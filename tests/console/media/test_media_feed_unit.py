@@ -184,6 +184,8 @@ def test_resolve_failure_timeout_and_redaction() -> None:
     asyncio.run(body())
 
 
+# serial: an ended stream must say so within 50 ms (a poll loop's wake-up under others' load)
+@pytest.mark.serial
 def test_connect_timeout_and_error_event_and_ended() -> None:
     async def body() -> None:
         player = FakePlayer()

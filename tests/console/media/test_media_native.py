@@ -7,13 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from console.media.player import window_setter_name
+from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.xvfb
 
@@ -22,22 +22,10 @@ pytestmark = pytest.mark.xvfb
 def xvfb_display() -> Iterator[str]:
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed")
-    display = f":{90 + os.getpid() % 500}"
-    proc = subprocess.Popen(
-        ["Xvfb", display, "-screen", "0", "640x480x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    sock = Path(f"/tmp/.X11-unix/X{display[1:]}")
-    end = time.monotonic() + 10
-    while not sock.exists():
-        if proc.poll() is not None or time.monotonic() > end:
-            proc.kill()
-            pytest.skip("Xvfb did not start")
-        time.sleep(0.05)
-    yield display
-    proc.terminate()
-    proc.wait(5)
+    # tests.support.xvfb claims a display number no other process (xdist worker) holds
+    server = Xvfb(size="640x480x24")
+    yield f":{server.display}"
+    server.stop()
 
 
 def test_window_setter_by_platform() -> None:

@@ -12,9 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
+# serial: the churn loads every core on purpose (its own busy threads), which would slow the
+# tests beside it; alone, it stays the same churn whatever else runs.
+@pytest.mark.serial
 def test_players_churned_under_cpu_load_never_crash(tmp_path: Path) -> None:
     # 120 plays (was 240: the suite must stay under 10 minutes on two cores); the soak and
     # `python -m tests.support.player_stress --plays 2000` churn longer.

@@ -145,6 +145,22 @@ def exactly_at_clock(session: PlaybackSession, tiles: list[int]) -> bool:
     return all(off is not None and abs(off) <= 2 for off in offsets(session, tiles).values())
 
 
+def at_the_step(session: PlaybackSession, tiles: list[int]) -> bool:
+    """Every tile shows the picture the step reached: at most 2 ms after the clock (a decoded
+    picture's rounding) and less than one picture interval before it, so never the picture of
+    the step before, a whole interval away (the session's own rule: `step`).
+
+    Not `exactly_at_clock`: a step onto a kept picture shows it where it was recorded, and the
+    demo hub stamps each picture of a playback with the moment its encoder made it
+    (`PlaybackClock`: the start, then the monotonic time since), so past a stream's first
+    picture the moments lie off the 1/15 s grid by the encoder thread's lateness: 3-6 ms seen
+    on a loaded machine, where the step rightly showed a picture 6.3 ms before the clock."""
+    for off in offsets(session, tiles).values():
+        if off is None or not -(FRAME_MS - 1) <= off <= 2:
+            return False
+    return True
+
+
 def recorded_moment(seconds_ago: float) -> datetime:
     """About `seconds_ago` back, where cam-10 has recordings for the next half minute."""
     schedule = GAP_SCHEDULES["cam-10"]
@@ -208,8 +224,8 @@ def test_tiles_play_in_sync_pause_holds_the_clock_and_steps_move_one_picture(hub
         assert session.position_ms() == pytest.approx(paused_at + FRAME_MS, abs=0.01)
         await until(lambda: in_sync(session, tiles), 10, "the picture after")
 
-        # A paused seek: each tile shows a picture decoded at exactly that moment, and steps
-        # from there are exact pictures too.
+        # A paused seek: each tile shows a picture decoded at exactly that moment, and each
+        # step from there the picture it reached.
         target = recorded_moment(200)
         session.seek(target)
         assert session.state.paused
@@ -220,7 +236,7 @@ def test_tiles_play_in_sync_pause_holds_the_clock_and_steps_move_one_picture(hub
             session.step(way)
             assert session.position_ms() == pytest.approx(before + way * FRAME_MS, abs=0.01)
             await until(
-                lambda: exactly_at_clock(session, tiles),
+                lambda: at_the_step(session, tiles),
                 15,
                 f"the step {way:+d}",
                 lambda: (offsets(session, tiles), rings(session, tiles)),

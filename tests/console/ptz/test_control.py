@@ -22,6 +22,11 @@ from console.hub.tessera_api import TesseraHubClient
 from console.ptz.control import PtzControl, SeqCounter, clamp_speed, next_seq
 from tests.support.hubthread import PTZ_CAM, HubThread, wait_for
 
+# serial: most of these time the chain in ms (a stop at the hub within 100 ms of release, no
+# refresh gap near the hub's 300 ms dead-man, the dead-man firing 450-750 ms after the last
+# sample); tests running beside them on two cores would be what they measure.
+pytestmark = pytest.mark.serial
+
 
 def report(name: str, values: list[float]) -> None:
     """Print a measured figure (shown with pytest -s)."""

@@ -29,6 +29,10 @@ from console.wall.workstation import Workstation
 from tests.support.hubthread import PTZ_CAM, HubThread, wait_for
 from tests.widgets.conftest import IdleFeed  # tiles without video: this is about commands
 
+# serial: stops must reach the hub within 100 ms of the stick's release (also with a busy GUI
+# thread), a bound that tests running beside them on two cores would break, not the console.
+pytestmark = pytest.mark.serial
+
 
 @pytest.fixture
 def hub() -> Iterator[HubThread]:

@@ -139,6 +139,8 @@ def test_p_toggles_ptz_mode_only_on_a_ptz_camera(rig):
     rig.run(body())
 
 
+# serial: the stop must reach the hub within 100 ms of release (not under others' load)
+@pytest.mark.serial
 def test_drag_moves_and_release_stops_within_100_ms(rig):
     async def body():
         rig.wall.select(rig.tile.tile.id)

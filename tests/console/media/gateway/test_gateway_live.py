@@ -72,6 +72,9 @@ def test_four_viewers_of_one_camera_make_one_upstream_session(camera, gateway, v
     assert stats.sessions_opened == 1
 
 
+# serial: times the joiner in fractions of a second (its first packet within 0.5 s, libvlc's
+# first picture within 0.9 s), bounds that the tests beside it on two cores would break.
+@pytest.mark.serial
 def test_a_viewer_joining_a_flowing_stream_starts_with_a_key_frame_at_once(
     camera, gateway, viewers
 ):
@@ -212,13 +215,23 @@ def test_garbage_camera_is_a_clear_error_and_nothing_hangs(caplog):
     assert PASSWORD not in caplog.text
 
 
+# serial: it times the linger (the upstream closed 1.4-3.5 s after the last viewer, held 1 s)
+# and needs a fresh camera's first picture within the gateway's 4 s join time. Beside the
+# parallel suite that first request got a 502. NOT fixed by running alone: it failed once in
+# the serial pass too ("no key frame from the camera within 4 s"). Reproduced without the
+# gateway: a fresh GStreamer peer's first PyAV open of /mjpeg hangs until PyAV's timeout in
+# about 1 in 25 tries on a loaded machine (the peer logged the client and "media-constructed
+# mjpeg", then nothing), not seen with the shared, warm peer; normally 0.1-0.3 s. A first-
+# client race in tests/support/gst_rtsp_server.py (or FFmpeg's RTSP client), still open.
+@pytest.mark.serial
 def test_linger_closes_the_upstream_after_the_last_viewer(own_camera):
     gateway = StreamGateway(linger_s=1.5)
     gateway.start()
     try:
         url = gateway.local_url(own_camera.url("mjpeg"))
         response = _get(url)
-        assert response.status == 200 and response.read(1000)
+        assert response.status == 200, response.read().decode(errors="replace")  # the reason
+        assert response.read(1000)
         response.close()
         assert own_camera.wait_clients(1, 2)
         # Within the linger time a viewer that comes back finds the same upstream session.
