@@ -200,6 +200,7 @@ class ConsoleApp:
         self._hub_auth: HubAuth | None = None
         self._hub_url: str | None = None
         self.identity: Identity | None = None
+        self.sign_in_dialog: Any = None  # the SignInDialog at start, while it is open (a view)
         self._hub_reasons: frozenset[str] = frozenset()
         self._single_config: HubConfig | None = None
         self._hub_capabilities: frozenset[str] = frozenset()
@@ -417,6 +418,7 @@ class ConsoleApp:
             except HubStartError as e:
                 return self._fatal(str(e))
         if sources:
+            demo_auth = await self._demo_session(url) if self._hub is not None else None
             prepared = await self._blocking(
                 functools.partial(
                     prepare_sources,
@@ -424,6 +426,7 @@ class ConsoleApp:
                     self.credentials,
                     operator=operator,
                     demo_url=url,
+                    demo_auth=demo_auth,
                 )
             )
             self._report_sources(prepared)
@@ -454,6 +457,30 @@ class ConsoleApp:
             return create_client(self._single_config)
 
         return make_client, []
+
+    async def _demo_session(self, url: str | None) -> HubAuth | None:
+        """The embedded demo hub's session for the sources path (the demo hub among other
+        sources): signed in with the one-time secret, as the single-hub path does."""
+        assert self._hub is not None
+        secret = self._hub.take_secret()
+        if url is None or secret is None:
+            return None
+        auth = HubAuth()
+        client = create_client(HubConfig(url=url, auth=auth))
+        try:
+            facet = client.session_facet
+            if facet is None:
+                return None
+            auth.set_token((await facet.sign_in_bootstrap(secret)).token)
+        except HubError as exc:
+            self.notices.post(
+                f"The demo hub did not sign this console in: {exc.operator_message}",
+                Level.WARNING,
+            )
+            return None
+        finally:
+            await client.close()
+        return auth
 
     async def _sign_in(self, make_client: Callable[[], HubClient]) -> int | str | None:
         """Sign in where the hub asks for it (issue 17), before anything else talks to it: the
@@ -593,7 +620,7 @@ class ConsoleApp:
         """The sign-in dialog (a view), modal until signed in or cancelled."""
         from widgets.identity.sign_in import SignInDialog
 
-        dialog = SignInDialog(
+        dialog = self.sign_in_dialog = SignInDialog(
             identity, self.hub_label, self._opts.user or "", display=self._opts.display
         )
         done: asyncio.Future[bool] = self._loop.create_future()
@@ -613,6 +640,7 @@ class ConsoleApp:
             await dialog.aclose()
             dialog.deleteLater()
             self._app.setQuitOnLastWindowClosed(quit_on_close)
+            self.sign_in_dialog = None
 
     def _ask_sign_in(self) -> None:
         """The hub ended the session (expired, revoked): ask over the first window."""

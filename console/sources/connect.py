@@ -6,6 +6,7 @@ import ipaddress
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from console.hub.identity import HubAuth
 from console.hub.registry import HubConfig
 from console.sources.model import SourceConfig, SourceError, SourceKind
 
@@ -20,6 +21,7 @@ def hub_config(
     demo_url: str | None = None,
     credential_lookup: Callable[[str], str | None] | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    demo_auth: HubAuth | None = None,
 ) -> HubConfig:
     """The driver configuration of `source` (`SourceKind.driver`): its address (the demo hub's
     `demo_url` for the demo kind), user name, and `password` in memory only. A camera list's
@@ -45,6 +47,8 @@ def hub_config(
         username=source.username or None,
         password=password,
         credential_lookup=credential_lookup,
+        # The embedded demo hub asks for sign-in: the console's session with it (issue 17).
+        auth=demo_auth if source.kind is SourceKind.DEMO else None,
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from console.base.notices import Level, Notices
 from console.base.signals import Signal
+from console.hub.identity import HubAuth
 from console.hub.reachability import HubReachability
 from console.hub.registry import HubConfig, create_client
 from console.sources.camera_lists import load_camera_list
@@ -54,6 +55,7 @@ def prepare_sources(
     *,
     operator: str | None,
     demo_url: str | None,
+    demo_auth: HubAuth | None = None,
 ) -> PreparedSources:
     """Read every password the sources need (the keyring; with no keyring backend, what the
     operator typed this session, which `Credentials` keeps in memory). Blocking (keyring,
@@ -81,6 +83,7 @@ def prepare_sources(
                 operator=operator,
                 demo_url=demo_url,
                 credential_lookup=lookup,
+                demo_auth=demo_auth,
             )
         except SourceError as e:
             problems.append(f"The source {source.display_name} is not connected: {e}")

@@ -131,6 +131,7 @@ def test_two_screens_get_one_wall_window_each(tmp_path):
 def test_tessera_hub_runs_the_demo_hub_alone_on_the_given_port():
     import subprocess
     import sys
+    import urllib.error
     import urllib.request
 
     port = free_port()
@@ -143,7 +144,22 @@ def test_tessera_hub_runs_the_demo_hub_alone_on_the_given_port():
         assert hub.stdout.readline().strip() == (
             f"Tessera demo hub listening on http://127.0.0.1:{port}"
         )
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/cameras", timeout=5) as r:
+        base = f"http://127.0.0.1:{port}/api/v1"
+        # It asks for sign-in (issue 17): nothing without a session, everything with one.
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{base}/cameras", timeout=5)
+        assert refused.value.code == 401
+        sign_in = urllib.request.Request(
+            f"{base}/session",
+            data=json.dumps({"user": "viewer", "password": "viewer-demo"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(sign_in, timeout=30) as r:
+            token = json.load(r)["token"]
+        cameras = urllib.request.Request(
+            f"{base}/cameras", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(cameras, timeout=5) as r:
             assert len(json.load(r)["cameras"]) >= 9
     finally:
         hub.terminate()

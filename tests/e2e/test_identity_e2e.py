@@ -17,7 +17,6 @@ import logging
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication
 
 from console.app.console_app import ConsoleApp, ConsoleOptions
 from console.hub.errors import HubForbidden, HubSignInFailed
@@ -114,21 +113,12 @@ def test_sign_in_to_another_hub_keeps_the_token_in_the_keyring_only(
                 ConsoleOptions(hub_url=hub.url, user="investigator", joystick=False), qapp
             )
             started = qloop.create_task(app.start())
-            dialog = None
-
-            def find_dialog():
-                nonlocal dialog
-                dialog = next(
-                    (
-                        w
-                        for w in QApplication.topLevelWidgets()
-                        if w.objectName() == "sign-in-dialog" and w.isVisible()
-                    ),
-                    None,
-                )
-                return dialog is not None
-
-            await wait_until(find_dialog, 20, "the sign-in dialog")
+            await wait_until(
+                lambda: app.sign_in_dialog is not None and app.sign_in_dialog.isVisible(),
+                20,
+                "the sign-in dialog",
+            )
+            dialog = app.sign_in_dialog
             assert dialog.user_edit.text() == "investigator"
             dialog.password_edit.setText("not-the-password")
             dialog.try_sign_in()
@@ -201,18 +191,12 @@ def test_a_wall_display_signs_in_with_its_token_once_then_by_itself(
         async def first_run():
             app = ConsoleApp(ConsoleOptions(hub_url=hub.url, display=True, joystick=False), qapp)
             started = qloop.create_task(app.start())
-            found = []
-
-            def dialog_up():
-                found[:] = [
-                    w
-                    for w in QApplication.topLevelWidgets()
-                    if w.objectName() == "sign-in-dialog" and w.isVisible()
-                ]
-                return bool(found)
-
-            await wait_until(dialog_up, 20, "the display's sign-in dialog")
-            dialog = found[0]
+            await wait_until(
+                lambda: app.sign_in_dialog is not None and app.sign_in_dialog.isVisible(),
+                20,
+                "the display's sign-in dialog",
+            )
+            dialog = app.sign_in_dialog
             assert not dialog.user_edit.isVisible()
             dialog.password_edit.setText(token)
             dialog.try_sign_in()

@@ -50,6 +50,9 @@ def shown_code(replay: AlarmReplay) -> int | None:
     return None if frame is None else timecode.read(frame.image, fmt="bgrx")
 
 
+# serial: the picture on screen must be within 0.6 s of the replay's clock; with two full
+# suites on two cores (load 7.8) the paint fell 0.61 s behind once
+@pytest.mark.serial
 def test_opening_an_alarm_replays_its_camera_from_five_seconds_before_it_fired(hub_factory):
     hub = hub_factory(recorded_since=time.time() - 600)
 
