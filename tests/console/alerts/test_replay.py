@@ -8,6 +8,8 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from console.alerts.replay import PRE_ROLL_S, AlarmReplay, Moment, ReplayStatus
 from console.base import timecode
 from console.base.marshal import Marshal
