@@ -48,7 +48,7 @@ from console.cameras.directory import CameraDirectory
 from console.hub.base import HubClient
 from console.hub.errors import HubCertificateError, HubConnectionLost, HubError, HubUnreachable
 from console.hub.identity import HubAuth
-from console.hub.models import CAPABILITY_BOOKMARKS, Alert
+from console.hub.models import CAPABILITY_BOOKMARKS, Alert, HubInfo
 from console.hub.reachability import HubReachability
 from console.hub.registry import HubConfig, create_client
 from console.hub.tessera_api import peer_certificate_fingerprint
@@ -492,13 +492,18 @@ class ConsoleApp:
         auth, url = self._hub_auth, self._hub_url
         if auth is None or url is None:
             return None  # several sources: not yet signed in per source (see the README)
-        trusted = await self._trust_certificate(make_client, url)
-        if trusted is not None:
-            return trusted
         client = make_client()
         try:
+            info = await self._hub_info(client)
+            if isinstance(info, HubCertificateError):
+                await client.close()
+                refused = await self._trust_certificate(info, url)
+                if refused is not None:
+                    return refused
+                client = make_client()  # with the confirmed fingerprint
+                info = await self._hub_info(client)
             facet = client.session_facet
-            if facet is None or not await self._asks_sign_in(client):
+            if not isinstance(info, HubInfo) or info.sign_in != "required" or facet is None:
                 return None
             embedded = self._hub is not None
             identity = Identity(
@@ -517,22 +522,25 @@ class ConsoleApp:
         finally:
             await client.close()
 
-    async def _trust_certificate(
-        self, make_client: Callable[[], HubClient], url: str
-    ) -> int | None:
+    async def _hub_info(self, client: HubClient) -> HubInfo | HubCertificateError | None:
+        """The hub's description (what it asks for, the reasons it requires, its
+        capabilities), its certificate's refusal, or None when it does not answer yet (the
+        banner says so; its refusals later ask for sign-in)."""
+        try:
+            info = await asyncio.wait_for(client.info(), SIGN_IN_PROBE_S)
+        except HubCertificateError as exc:
+            return exc
+        except (HubError, asyncio.TimeoutError) as exc:
+            log.info("sign-in: the hub does not answer yet (%s)", exc)
+            return None
+        self._hub_reasons = info.reasons_required
+        self._hub_capabilities = info.capabilities
+        return info
+
+    async def _trust_certificate(self, problem: HubCertificateError, url: str) -> int | None:
         """An https hub whose certificate this computer does not trust: show its fingerprint
         and pin it once the operator confirms it (trust on first use); a certificate other than
         the one confirmed before is refused. An exit code when the console cannot go on."""
-        client = make_client()
-        try:
-            await asyncio.wait_for(client.info(), SIGN_IN_PROBE_S)
-            return None
-        except HubCertificateError as exc:
-            problem = exc
-        except (HubError, asyncio.TimeoutError):
-            return None  # not answering: the banner says so; its certificate is checked then
-        finally:
-            await client.close()
         if problem.changed or self._opts.screenshot is not None:
             return self._fatal(problem.operator_message)
         try:
@@ -562,16 +570,6 @@ class ConsoleApp:
         from widgets.identity.trust_dialog import ask_trust
 
         return await ask_trust(redact_url(url), fingerprint)
-
-    async def _asks_sign_in(self, client: HubClient) -> bool:
-        try:
-            info = await asyncio.wait_for(client.info(), SIGN_IN_PROBE_S)
-        except (HubError, asyncio.TimeoutError) as exc:
-            log.info("sign-in: the hub does not answer yet (%s)", exc)
-            return False
-        self._hub_reasons = info.reasons_required
-        self._hub_capabilities = info.capabilities
-        return info.sign_in == "required"
 
     async def _sign_in_without_asking(self, identity: Identity) -> int | None:
         """The embedded hub's secret, or the kept session; else the dialog (an exit code when

@@ -147,13 +147,8 @@ class Identity:
         signed = await self._facet.sign_in_display(display_token)
         await self._replace(signed)
         if keep and self._credentials is not None:
-            credentials, key = self._credentials, display_key(self.hub_url)
-
-            def store() -> None:  # a closure: the token is no argument a log could show
-                credentials.require(key, display_token)
-
             try:
-                await asyncio.to_thread(store)
+                await self._store_secret(display_key(self.hub_url), display_token)
             except KeyringUnavailable as exc:
                 if self._notices is not None:
                     self._notices.post(exc.operator_message, Level.WARNING, NOTICE_KEY)
@@ -161,14 +156,7 @@ class Identity:
 
     async def sign_in_kept_display(self) -> SessionInfo | None:
         """The wall display's token kept in the keyring, if any and still accepted."""
-        if self._credentials is None:
-            return None
-        credentials, key = self._credentials, display_key(self.hub_url)
-
-        def read() -> _Hidden:
-            return _Hidden(credentials.get(key))
-
-        token = (await asyncio.to_thread(read)).value
+        token = await self._read_secret(display_key(self.hub_url))
         if not token:
             return None
         try:
@@ -178,14 +166,9 @@ class Identity:
 
     async def resume(self) -> SessionInfo | None:
         """The session kept in the keyring from the last run, if the hub still honours it."""
-        if not self._remember or self._credentials is None:
+        if not self._remember:
             return None
-        credentials, key = self._credentials, session_key(self.hub_url)
-
-        def read() -> _Hidden:  # the token travels wrapped: no log of the future shows it
-            return _Hidden(credentials.get(key))
-
-        token = (await asyncio.to_thread(read)).value
+        token = await self._read_secret(session_key(self.hub_url))
         if not token:
             return None
         self.auth.set_token(token)
@@ -259,15 +242,32 @@ class Identity:
         if self._remember and self._credentials is not None:
             await self._keep(signed.token)
 
+    # Secrets cross to the keyring's thread inside closures and come back wrapped: qasync's
+    # debug log shows every callback's arguments and every future's result.
+
+    async def _read_secret(self, key: str) -> str | None:
+        credentials = self._credentials
+        if credentials is None:
+            return None
+
+        def read() -> _Hidden:
+            return _Hidden(credentials.get(key))
+
+        return (await asyncio.to_thread(read)).value
+
+    async def _store_secret(self, key: str, secret: str) -> None:
+        """KeyringUnavailable when there is no keyring to keep it in (never a file)."""
+        credentials = self._credentials
+        assert credentials is not None
+
+        def store() -> None:
+            credentials.require(key, secret)
+
+        await asyncio.to_thread(store)
+
     async def _keep(self, token: str) -> None:
-        assert self._credentials is not None
         try:
-            credentials, key = self._credentials, session_key(self.hub_url)
-
-            def keep() -> None:  # a closure: the token is not an argument any log could show
-                credentials.require(key, token)
-
-            await asyncio.to_thread(keep)
+            await self._store_secret(session_key(self.hub_url), token)
         except KeyringUnavailable as exc:
             self._remember = False
             if self._notices is not None:
