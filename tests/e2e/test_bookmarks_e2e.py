@@ -36,6 +36,10 @@ def test_b_on_a_live_tile_bookmarks_it_and_the_dock_finds_and_plays_it(qloop, qa
                 assert app.bookmarks is not None  # the demo hub keeps bookmarks
                 window = app.windows[0]
                 wall = app.station.walls[0]
+                # The first wall is filled once the camera list is in (a task after start).
+                await wait_until(
+                    lambda: wall.layout.tile_showing("cam-01") is not None, 20, "cam-01 on the wall"
+                )
                 tile = wall.layout.tile_showing("cam-01")
                 view = next(v for v in window.wall_view.tile_views if v.tile.id == tile.id)
                 await wait_until(
@@ -79,7 +83,9 @@ def test_b_on_a_live_tile_bookmarks_it_and_the_dock_finds_and_plays_it(qloop, qa
                 qtbot.keyClicks(panel.search, "forklift #dock")
                 await wait_until(
                     lambda: (
-                        [b.id for b in panel.found.bookmarks] == [made.id]
+                        # the answer to this search, not one typed a moment before it
+                        panel.found_for == panel.query()
+                        and [b.id for b in panel.found.bookmarks] == [made.id]
                         and not panel.found.pending_ids
                         and panel.found.from_hub
                     ),

@@ -142,6 +142,9 @@ class BookmarkListPanel(QWidget):
         self._search_task: asyncio.Task[None] | None = None
         self._camera: str | None = None
         self.found = BookmarkSearch((), from_hub=False)
+        # The query `found` answers: until the newest search is back, the list is the last
+        # answer, which may be for what the search box said a moment ago.
+        self.found_for: BookmarkQuery | None = None
         self.refreshed = 0  # searches shown (tests wait on it)
 
         self._build(camera_name, replay)
@@ -231,6 +234,7 @@ class BookmarkListPanel(QWidget):
         except BookmarkError as e:  # the journal is closed or failed
             self.summary.setText(str(e))
             return
+        self.found_for = query
         self._show(found)
 
     def _show(self, found: BookmarkSearch) -> None:
