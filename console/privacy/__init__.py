@@ -1,0 +1,1 @@
+"""Privacy masks drawn into every picture Tessera shows or writes (issue 18, section 2)."""

@@ -1,0 +1,224 @@
+"""Privacy masks: polygons over a camera's picture, drawn into the pixels before anyone sees them.
+
+A mask is a polygon in the picture's own coordinates, normalised to 0..1 (x to the right, y
+down), so it lands on the same part of the scene whatever size the picture is decoded or
+scaled to (a tile's frame, the main profile, a snapshot, an exported frame). `apply_masks`
+writes the masks into a BGRA (or BGR) image in place: a *solid* mask replaces every pixel
+under it with one flat colour; a *blurred* mask replaces them with a coarse mosaic of the
+region (blocks of `MOSAIC_BLOCK_PX`, then smoothed), which keeps the gist (a car is there)
+and loses every detail. Either way no original pixel survives under a mask: pixels the
+polygon's edge only touches are covered too (the raster is drawn filled and outlined).
+
+Masks come from a hub (untrusted: `parse_masks` bounds and checks every field and says in
+plain words what it left out) or from a supervisor in the console. Rasterising uses OpenCV's
+`fillPoly` (sub-pixel precise, the library the project already ships); a `MaskSet` keeps the
+raster for each picture size it has seen, so drawing masks into a stream costs one masked copy
+per frame. Thread-safe for one writer per image: the rasters are computed once per size and
+never changed.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "MASK_STYLES",
+    "MAX_MASKS",
+    "MAX_POINTS",
+    "MOSAIC_BLOCK_PX",
+    "SOLID_BGR",
+    "MaskSet",
+    "PrivacyMask",
+    "apply_masks",
+    "mask_raster",
+    "parse_masks",
+]
+
+MASK_STYLES = ("solid", "blur")
+# Bounds on what a hub may send: more than this is not a privacy mask but an attack on the
+# frame path (each polygon costs a raster per picture size).
+MAX_MASKS = 32
+MAX_POINTS = 64
+MAX_ID_CHARS = 64
+MAX_LABEL_CHARS = 120
+# A solid mask's colour (BGR): a dark grey that reads as "covered", not as a dead picture.
+SOLID_BGR = (48, 48, 48)
+# A blurred mask's mosaic block, in pixels of the picture it is drawn into (never finer than
+# 1/40 of the picture's width, so a small tile and a main-profile frame are blurred alike).
+MOSAIC_BLOCK_PX = 16
+# Fixed-point bits for cv2.fillPoly's sub-pixel vertices.
+_SHIFT = 4
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyMask:
+    """One mask: `points` (x, y) in 0..1 of the picture, at least three; `style` solid or
+    blur; `label` what it hides, in the supervisor's words (shown in the editor and the export
+    manifest, never drawn)."""
+
+    id: str
+    points: tuple[tuple[float, float], ...]
+    style: str = "solid"
+    label: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "points": [[round(x, 5), round(y, 5)] for x, y in self.points],
+            "style": self.style,
+            "label": self.label,
+        }
+
+
+def _point(value: object) -> tuple[float, float] | None:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        return None
+    x, y = value
+    if isinstance(x, bool) or isinstance(y, bool):
+        return None
+    if not isinstance(x, (int, float)) or not isinstance(y, (int, float)):
+        return None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return None
+    # A point a little outside the picture is a polygon drawn to its edge: clamp it.
+    return (min(1.0, max(0.0, float(x))), min(1.0, max(0.0, float(y))))
+
+
+def parse_masks(data: object) -> tuple[tuple[PrivacyMask, ...], tuple[str, ...]]:
+    """The masks in a hub's answer (a list of mask objects), and what was left out, in plain
+    words. An unknown style is drawn solid (the stronger of the two), never left out."""
+    if not isinstance(data, list):
+        return (), ("the masks are not a list",) if data is not None else ()
+    masks: list[PrivacyMask] = []
+    problems: list[str] = []
+    for position, item in enumerate(data):
+        if len(masks) >= MAX_MASKS:
+            problems.append(f"more than {MAX_MASKS} masks: the rest were left out")
+            break
+        where = f"mask {position + 1}"
+        if not isinstance(item, Mapping):
+            problems.append(f"{where} is not an object")
+            continue
+        raw_id = item.get("id", f"mask-{position + 1}")
+        mask_id = raw_id if isinstance(raw_id, str) and raw_id else f"mask-{position + 1}"
+        mask_id = "".join(ch for ch in mask_id if ch.isprintable())[:MAX_ID_CHARS]
+        raw_points = item.get("points")
+        if not isinstance(raw_points, list) or not 3 <= len(raw_points) <= MAX_POINTS:
+            problems.append(f"{where} needs 3 to {MAX_POINTS} points")
+            continue
+        points = [_point(p) for p in raw_points]
+        if any(p is None for p in points):
+            problems.append(f"{where} has a point that is not two finite numbers")
+            continue
+        style = item.get("style", "solid")
+        if style not in MASK_STYLES:
+            style = "solid"
+        label = item.get("label", "")
+        label = (
+            "".join(ch for ch in label if ch.isprintable())[:MAX_LABEL_CHARS]
+            if isinstance(label, str)
+            else ""
+        )
+        masks.append(PrivacyMask(mask_id, tuple(p for p in points if p is not None), style, label))
+    return tuple(masks), tuple(problems)
+
+
+def mask_raster(masks: Iterable[PrivacyMask], width: int, height: int) -> npt.NDArray[np.bool_]:
+    """Which pixels of a `width` x `height` picture the masks cover (True: covered), edges
+    included: every pixel the polygon's outline passes through is covered."""
+    raster = np.zeros((height, width), np.uint8)
+    scale = 1 << _SHIFT
+    for mask in masks:
+        # Pixel i spans i..i+1 of the picture's width; its centre, where OpenCV puts i, is
+        # at i + 0.5.
+        polygon = np.array(
+            [
+                [round((x * width - 0.5) * scale), round((y * height - 0.5) * scale)]
+                for x, y in mask.points
+            ],
+            np.int32,
+        ).reshape(-1, 1, 2)
+        cv2.fillPoly(raster, [polygon], 1, lineType=cv2.LINE_8, shift=_SHIFT)
+        cv2.polylines(raster, [polygon], True, 1, thickness=2, lineType=cv2.LINE_8, shift=_SHIFT)
+    return raster.astype(bool)
+
+
+def _mosaic(region: npt.NDArray[np.uint8], block: int) -> npt.NDArray[np.uint8]:
+    """`region` as coarse blocks (area-averaged), smoothed: detail gone, gist kept."""
+    h, w = region.shape[:2]
+    small = cv2.resize(
+        np.ascontiguousarray(region),
+        (max(1, w // block), max(1, h // block)),
+        interpolation=cv2.INTER_AREA,
+    )
+    coarse = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
+    smoothed = cv2.blur(coarse, (max(1, block // 2), max(1, block // 2)))
+    return np.asarray(smoothed, np.uint8).reshape(region.shape)
+
+
+class MaskSet:
+    """A camera's masks with their rasters per picture size; `apply` draws them into an image.
+
+    Solid masks are drawn after blurred ones, so where both cover a pixel it is solid."""
+
+    def __init__(self, masks: Sequence[PrivacyMask] = ()) -> None:
+        self.masks: tuple[PrivacyMask, ...] = tuple(masks)
+        self._rasters: dict[tuple[int, int], tuple[Any, ...]] = {}
+        self._lock = threading.Lock()
+
+    def __bool__(self) -> bool:
+        return bool(self.masks)
+
+    def _rasters_for(self, width: int, height: int) -> tuple[Any, ...]:
+        key = (width, height)
+        found = self._rasters.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            found = self._rasters.get(key)
+            if found is None:
+                parts = []
+                for style in ("blur", "solid"):
+                    chosen = [m for m in self.masks if m.style == style]
+                    if not chosen:
+                        continue
+                    raster = mask_raster(chosen, width, height)
+                    rows = np.flatnonzero(raster.any(axis=1))
+                    cols = np.flatnonzero(raster.any(axis=0))
+                    if rows.size == 0:
+                        continue
+                    box = (int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1)
+                    y0, y1, x0, x1 = box
+                    parts.append((style, box, raster[y0:y1, x0:x1, None]))
+                found = tuple(parts)
+                if len(self._rasters) > 16:  # a tile resized many times: keep the newest
+                    self._rasters.clear()
+                self._rasters[key] = found
+        return found
+
+    def apply(self, image: npt.NDArray[np.uint8]) -> None:
+        """Draw the masks into `image` (H x W x 3 or 4, uint8, B G R [A] order) in place."""
+        if not self.masks or image.ndim != 3 or image.shape[0] == 0 or image.shape[1] == 0:
+            return
+        height, width, channels = image.shape
+        for style, (y0, y1, x0, x1), where in self._rasters_for(width, height):
+            region = image[y0:y1, x0:x1]
+            if style == "solid":
+                fill = np.array((*SOLID_BGR, 255)[:channels], np.uint8)
+                np.copyto(region, fill, where=where)
+            else:
+                block = max(MOSAIC_BLOCK_PX, width // 40)
+                np.copyto(region, _mosaic(region, block), where=where)
+
+
+def apply_masks(image: npt.NDArray[np.uint8], masks: Sequence[PrivacyMask]) -> None:
+    """Draw `masks` into `image` in place (a one-off; a stream keeps a `MaskSet`)."""
+    MaskSet(masks).apply(image)
