@@ -9,6 +9,10 @@ during a cut is delivered after it, as TCP does once a blackholed path comes bac
 When the upstream cannot be reached (the hub is down), a new connection is reset at once, so
 the client sees what it would see without the proxy: the connection refused.
 
+`stall_rtsp_media(n)`: the next `n` connections pass their RTSP conversation but none of the
+media after it (server to client, from the first interleaved `$` frame on): a camera that
+answers PLAY and then sends nothing, as GStreamer's RTSP server now and then does.
+
 It runs on an asyncio loop of its own in a daemon thread; `stop()` closes every connection.
 Used by `bench.chaos` and by tests.
 """
@@ -51,6 +55,7 @@ class BlackholeProxy:
         self._writers: set[asyncio.StreamWriter] = set()
         self._upstream_of: dict[asyncio.StreamWriter, tuple[asyncio.StreamWriter, ...]] = {}
         self.accepted = 0  # connections accepted so far
+        self._stall_media = 0  # connections still to come whose RTSP media is held
         self.forwarded_bytes = 0
 
     @property
@@ -72,6 +77,10 @@ class BlackholeProxy:
     def resume(self) -> None:
         """Forward again, what was held first."""
         self._call(self._set(True), 5)
+
+    def stall_rtsp_media(self, connections: int = 1) -> None:
+        """Hold the media (not the RTSP answers) of the next `connections` connections."""
+        self._stall_media = connections
 
     @property
     def forwarding(self) -> bool:
@@ -137,15 +146,23 @@ class BlackholeProxy:
                 return
             self._upstream_of[writer] = (up,)
             self._writers.add(up)
+            stall = self._stall_media > 0
+            self._stall_media -= stall
             a = self._own(self._pump(reader, up))
-            b = self._own(self._pump(up_reader, writer))
+            b = self._own(self._pump(up_reader, writer, stall_at=b"$" if stall else None))
             await asyncio.wait([a, b], return_when=asyncio.FIRST_EXCEPTION)
             await asyncio.gather(a, b, return_exceptions=True)
         except (ConnectionError, OSError):
             pass
 
-    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """Copy one direction; on EOF pass the half-close on; on an error reset both ends."""
+    async def _pump(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        stall_at: bytes | None = None,
+    ) -> None:
+        """Copy one direction; on EOF pass the half-close on; on an error reset both ends.
+        With `stall_at`, forward up to its first occurrence and nothing after it."""
         assert self._open is not None
         try:
             while True:
@@ -157,6 +174,14 @@ class BlackholeProxy:
                             writer.write_eof()
                     return
                 await self._open.wait()  # read just before a cut: held until the resume
+                if stall_at is not None and stall_at in data:
+                    # The client gets what came before; the rest is read and dropped (the
+                    # server is not held up: its other clients go on).
+                    writer.write(data[: data.index(stall_at)])
+                    await writer.drain()
+                    while await reader.read(CHUNK):
+                        pass
+                    return
                 writer.write(data)
                 self.forwarded_bytes += len(data)
                 await writer.drain()

@@ -14,6 +14,11 @@ stream already flowing gets them at once and starts with a key frame (an MJPEG p
 always one). The first viewer of a session that is still connecting waits for the first key
 frame.
 
+A connection that has given nothing within about twice `QUICK_OPEN_S` of being made (a camera that
+answers PLAY and then sends no picture, as GStreamer's RTSP server does about once in thirty
+fresh starts here) is given up and made again at once, with the full `open_timeout_s`, so the
+first viewer still gets its picture within the gateway's join time.
+
 When the upstream is lost (error, end, nothing for `read_timeout_s`) every viewer's response
 ends, and the session reconnects with a capped backoff while it has viewers, or within its
 linger time. A viewer that arrives while the session waits out its backoff makes it try at
@@ -64,6 +69,12 @@ CONTENT_TYPES = {
     "mjpeg": f"multipart/x-mixed-replace; boundary={MJPEG_BOUNDARY}",
 }
 CODECS = {"h264": "ts", "hevc": "ts", "mjpeg": "mjpeg"}
+# The first try of a connection gets this long to open, and as long for each read (PyAV's
+# stream probe swallows an open timeout, so a hang shows after both: 1.6 s); a try that hangs
+# is made again at once with the full timeouts (see the module's docstring). On a loopback or
+# LAN camera an open takes 0.06-0.3 s; a slower one costs one quick try. A stream flowing on a
+# quick try that stalls this long is lost and reconnected with the full timeouts.
+QUICK_OPEN_S = 0.8
 # A run of LIVE this long resets the reconnect backoff.
 STABLE_S = 10.0
 
@@ -91,6 +102,10 @@ class SessionStats:
 
 class GatewayError(RuntimeError):
     """The gateway cannot serve a stream (upstream unreachable, not a video it can remux)."""
+
+
+class _OpenHungError(GatewayError):
+    """A quick first try gave nothing in time: made again at once (not a failure yet)."""
 
 
 class Viewer:
@@ -371,6 +386,7 @@ class UpstreamSession:
 
     def _run(self) -> None:
         attempt = 0
+        quick = self._open_timeout_s > QUICK_OPEN_S
         try:
             while not self._stop.is_set() and not self._lingered():
                 with self._cond:
@@ -378,15 +394,26 @@ class UpstreamSession:
                     self._connections += 1
                 started = time.monotonic()
                 try:
-                    if self._stream_once(started):
+                    if self._stream_once(started, QUICK_OPEN_S if quick else None):
                         break  # lingered out, or the gateway is closing
                     error = "the camera ended the stream"
+                except _OpenHungError:
+                    quick = False
+                    log.info(
+                        "gateway %s (%s): nothing from the camera within %.1f s of connecting;"
+                        " connecting again",
+                        self.name,
+                        self.redacted,
+                        QUICK_OPEN_S,
+                    )
+                    continue
                 except GatewayError as exc:
                     error = str(exc)
                 except Exception as exc:  # FFmpeg's errors, whatever they are
                     error = redact_text(f"{type(exc).__name__}: {exc}")
                 if self._stop.is_set():
                     break
+                quick = self._open_timeout_s > QUICK_OPEN_S
                 ran = time.monotonic() - started
                 attempt = 1 if ran >= STABLE_S else attempt + 1
                 delay = backoff_delay(attempt)
@@ -421,14 +448,29 @@ class UpstreamSession:
                         return  # a viewer came: try now
                 self._wake.clear()
 
-    def _stream_once(self, started: float) -> bool:  # noqa: PLR0912 (one loop, read in order)
-        """Read one upstream connection until it ends (False) or the session retires (True)."""
-        container = av.open(
-            self._url,
-            options=dict(OPEN_OPTIONS),
-            timeout=(self._open_timeout_s, self._read_timeout_s),
-        )
+    def _open(self, quick_s: float | None) -> Any:
+        """The upstream container, opened within `quick_s` when given, with reads bounded by
+        it too (PyAV's read timeout cannot change once open; see `_stream_once`)."""
+        try:
+            return av.open(
+                self._url,
+                options=dict(OPEN_OPTIONS),
+                timeout=(quick_s or self._open_timeout_s, quick_s or self._read_timeout_s),
+            )
+        except av.ExitError as exc:  # FFmpeg's interrupt: the open timed out
+            if quick_s is not None and not self._stop.is_set():
+                raise _OpenHungError(str(exc)) from exc
+            raise
+
+    def _stream_once(self, started: float, quick_s: float | None) -> bool:  # noqa: PLR0912
+        """Read one upstream connection until it ends (False) or the session retires (True).
+
+        `quick_s`: the connection must open, and give each packet, within it; nothing before
+        the first key frame raises `_OpenHungError` (made again at once with the full
+        timeouts); a stall after it ends the connection as any lost stream does."""
+        container = self._open(quick_s)
         remux: _Remux | None = None
+        keyed = False
         try:
             if not container.streams.video:
                 raise GatewayError("the camera's stream has no video")
@@ -441,7 +483,6 @@ class UpstreamSession:
                 )
             remux = _TsRemux(stream) if kind == "ts" else _MjpegRemux()
             log.info("gateway %s (%s): connected, %s", self.name, self.redacted, codec)
-            keyed = False
             last_check = 0.0
             for packet in container.demux(stream):
                 if self._stop.is_set():
@@ -464,20 +505,28 @@ class UpstreamSession:
                     continue
                 if not keyed:
                     keyed = True
-                    with self._cond:
-                        self.kind, self.codec = kind, codec
-                        self._first_key_ms = (time.monotonic() - started) * 1000.0
-                        if self._delivered:
-                            self._reconnects += 1
-                        self._delivered = True
-                        self._last_error = None
-                        self._state = SessionState.FLOWING
+                    self._mark_flowing(kind, codec, started)
                 self._publish(data, key, size)
             return False
+        except av.ExitError as exc:  # a read timed out
+            if quick_s is not None and not keyed and not self._stop.is_set():
+                raise _OpenHungError(str(exc)) from exc
+            raise
         finally:
             if remux is not None:
                 remux.close()
             container.close()
+
+    def _mark_flowing(self, kind: str, codec: str, started: float) -> None:
+        """The connection's first key frame: the session flows."""
+        with self._cond:
+            self.kind, self.codec = kind, codec
+            self._first_key_ms = (time.monotonic() - started) * 1000.0
+            if self._delivered:
+                self._reconnects += 1
+            self._delivered = True
+            self._last_error = None
+            self._state = SessionState.FLOWING
 
     def _publish(self, data: bytes, key: bool, size_in: int) -> None:
         with self._cond:
