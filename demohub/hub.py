@@ -77,6 +77,7 @@ from demohub.bookmarks import read_object as read_bookmark_object
 from demohub.cameras import CAMERAS, PROFILES, CameraSpec, Profile, catalogue
 from demohub.events import Event, EventLog, Subscription, iso_time
 from demohub.ptz import DEFAULT_LOCK_IDLE_S, PtzCamera, PtzError, TourStep
+from demohub.reasons import ReasonRequiredError, reason_of
 from demohub.recordings import (
     DEFAULT_MAX_PLAYBACKS,
     DEFAULT_RETENTION_S,
@@ -272,6 +273,7 @@ class DemoHub:
         self.audit, self.audit_problem = _open_audit(state_dir)
         # Actions a console must give a reason for (issue 17, section 3), said in /api/v1/hub.
         self.reasons_required = tuple(reasons_required)
+        self._playback_reasons_audited: set[tuple[str, str, tuple[tuple[str, str], ...]]] = set()
         self._unsaved = False
         self._save_lock = asyncio.Lock()
         self._saver: asyncio.Task[None] | None = None
@@ -553,6 +555,8 @@ class DemoHub:
             return web.json_response(body, status=401, headers={"WWW-Authenticate": "Bearer"})
         except AccessDeniedError as exc:
             return web.json_response(exc.to_json(), status=403)
+        except ReasonRequiredError as exc:
+            return web.json_response(exc.to_json(), status=403)
         except SignInError as exc:
             headers = {"Retry-After": str(exc.retry_after_s)} if exc.status == 429 else None
             response = web.json_response(exc.to_json(), status=exc.status, headers=headers)
@@ -700,6 +704,24 @@ class DemoHub:
             await asyncio.to_thread(audit.append_hub, operator, action, None, details)
         except (OSError, AuditRequestError, AuditLogError) as exc:
             log.error("audit: cannot record %s of %s: %s", action, operator, exc)
+
+    async def _audit_playback(
+        self, request: web.Request, camera_id: str, reason: dict[str, str] | None
+    ) -> None:
+        """A playback the hub gave out with a reason: in the hub's own log, once per session,
+        camera and reason (a frame step asks for many playbacks; the log needs one line)."""
+        if reason is None:
+            return
+        session = self._session(request)
+        key = (session.id if session is not None else "", camera_id, tuple(sorted(reason.items())))
+        if key in self._playback_reasons_audited:
+            return
+        if len(self._playback_reasons_audited) > 10_000:
+            self._playback_reasons_audited.clear()
+        self._playback_reasons_audited.add(key)
+        await self._audit_hub(
+            self._operator(request), "playback.reason", {"camera": camera_id, "reason": reason}
+        )
 
     def _reads_all_audit(self, request: web.Request) -> bool:
         """Who may read and export the whole audit log: with sign-in, the `admin` right."""
@@ -922,6 +944,7 @@ class DemoHub:
         camera = self._camera(request)
         profile = self._profile(request)
         self._require(request, "playback", camera.id)
+        reason = reason_of(request.headers, "playback", self.reasons_required)
         try:
             spans = self._recorded_spans(camera)
             text = request.query.get("start")
@@ -942,6 +965,7 @@ class DemoHub:
             f"?start={start_ms}{mode.query()}"
         )
         url = self._with_ticket(request, url, "playback", camera.id, profile.name)
+        await self._audit_playback(request, camera.id, reason)
         answer = _endpoint_json(camera, profile, url)
         if mode.intra_only:
             answer["fps"] = INTRA_ONLY_FPS

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from console.hub.models import (
@@ -232,12 +232,14 @@ class RecordingsFacet(ABC):
         speed: float = 1.0,
         reverse: bool = False,
         intra_only: bool = False,
+        reason: Mapping[str, str] | None = None,
     ) -> PlaybackEndpoint:
         """Where to play `profile` of `camera_id` from the recorded moment `start` (aware), at
         `speed` recorded seconds per second (models.PLAYBACK_SPEEDS: 1/8 to 16; ValueError
         otherwise), backwards when `reverse`, with key frames only when `intra_only` (a fast
         scan). The stream ends where its recorded span ends (a gap, the present, or in reverse
-        the span's start).
+        the span's start). `reason`: why the operator plays back (case, reason, words), sent
+        with the request; a hub that requires one refuses without it (403 `reason_required`).
 
         Ask for a new endpoint for every playback; its url is not meant to be kept. Raises
         HubNotSupported for a camera that is not recorded or a hub that cannot play that way,

@@ -30,7 +30,7 @@ import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import aiohttp
 from yarl import URL
@@ -132,6 +132,20 @@ T = TypeVar("T")
 
 API_PREFIX = "/api/v1"
 OPERATOR_HEADER = "X-Tessera-Operator"
+# Why the operator acts (issue 17, section 3), with a sensitive request: form-encoded case,
+# reason and words (docs/hub-api.md, "Reasons").
+REASON_HEADER = "X-Tessera-Reason"
+_REASON_FIELDS = ("case", "reason", "words")
+
+
+def reason_header(reason: Mapping[str, str] | None) -> dict[str, str] | None:
+    """The header that carries `reason` (its case, reason and words; None: no reason)."""
+    if not reason:
+        return None
+    fields = {k: reason[k] for k in _REASON_FIELDS if reason.get(k)}
+    return {REASON_HEADER: urlencode(fields)} if fields else None
+
+
 # The largest answer read: a list of 50,000 cameras is about 20 MB. A larger one is refused, in
 # plain words, after reading no more than this.
 MAX_BODY_BYTES = 32 * 1024 * 1024
@@ -160,6 +174,10 @@ _RECORDING_CODE_MESSAGES = {
     "unavailable": (
         "The video hub is already playing as many recordings as it can. Close a playback and "
         "try again."
+    ),
+    "reason_required": (
+        "The video hub asks for a reason before playing back recordings. Play back the wall "
+        "(Ctrl+P) and give a case number or a reason."
     ),
 }
 
@@ -339,6 +357,7 @@ class TesseraHubClient(
         *,
         urgent: bool = False,
         query: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> object:
         """One request; the answer's JSON, or None for an empty answer (204)."""
         url = self._url(*segments)
@@ -347,6 +366,8 @@ class TesseraHubClient(
         what = f"{method} " + "/".join(segments)
         log.debug("%s %s", method, redact_url(str(url)))
         headers, token = self._auth_headers()
+        if extra_headers:
+            headers = {**headers, **extra_headers}
         try:
             session = self._get_session(urgent=urgent)
             async with session.request(method, url, json=body, headers=headers) as resp:
@@ -457,6 +478,8 @@ class TesseraHubClient(
         if code == "unauthorized":
             reason = fields.get("reason")
             return HubSignInRequired(detail, reason=reason if isinstance(reason, str) else "")
+        if code == "reason_required":  # the action needs a reason (docs/hub-api.md, Reasons)
+            return HubHttpError(status, code, message, operator_message=plain)
         if code == "forbidden":
             right = fields.get("right")
             camera = fields.get("camera")
@@ -738,11 +761,16 @@ class TesseraHubClient(
     # -- recordings
 
     async def _recording_json(
-        self, segments: Sequence[str], query: Mapping[str, str] | None
+        self,
+        segments: Sequence[str],
+        query: Mapping[str, str] | None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> object:
         """A recordings request, its refusals in plain words about recordings."""
         try:
-            return await self._request_json("GET", segments, query=query)
+            return await self._request_json(
+                "GET", segments, query=query, extra_headers=extra_headers
+            )
         except HubNotSupported as exc:
             raise HubNotSupported(
                 exc.status, exc.code, exc.server_message, operator_message=_NOT_RECORDED_MESSAGE
@@ -839,6 +867,7 @@ class TesseraHubClient(
         speed: float = 1.0,
         reverse: bool = False,
         intra_only: bool = False,
+        reason: Mapping[str, str] | None = None,
     ) -> PlaybackEndpoint:
         if speed not in PLAYBACK_SPEEDS:
             raise ValueError(f"a playback speed is a power of two from 1/8 to 16, not {speed!r}")
@@ -850,7 +879,9 @@ class TesseraHubClient(
             query["direction"] = "reverse"
         if intra_only:
             query["intra_only"] = "true"
-        payload = await self._recording_json(("cameras", camera_id, "playback", profile), query)
+        payload = await self._recording_json(
+            ("cameras", camera_id, "playback", profile), query, reason_header(reason)
+        )
         endpoint = parse_playback(payload)
         if endpoint.camera_id != camera_id:
             raise HubProtocolError(

@@ -206,6 +206,9 @@ class PlaybackSession:
         self._directory = directory
         self._make_player = make_player
         self._profile = profile
+        # Why the operator plays back (case, reason, words), sent with each playback request
+        # (a hub may require it); set by the wall before `start`.
+        self.reason: Mapping[str, str] | None = None
         self._tick_s = tick_s
         self._open_timeout_s = open_timeout_s
         self._stall_s = stall_s
@@ -758,7 +761,12 @@ class PlaybackSession:
             return
         try:
             endpoint = await recordings.playback(
-                tile.camera_id, self._profile, time_of(at), speed=speed, reverse=reverse
+                tile.camera_id,
+                self._profile,
+                time_of(at),
+                speed=speed,
+                reverse=reverse,
+                reason=self.reason,
             )
         except HubNotSupported:
             self._not_recorded.add(tile.camera_id)
@@ -850,7 +858,7 @@ class PlaybackSession:
 
         try:
             endpoint = await self._recordings.playback(
-                tile.camera_id, self._profile, time_of(wanted)
+                tile.camera_id, self._profile, time_of(wanted), reason=self.reason
             )
         except HubNotSupported:
             self._not_recorded.add(tile.camera_id)
@@ -962,7 +970,11 @@ class PlaybackSession:
         assert self._recordings is not None
         try:
             endpoint = await self._recordings.playback(
-                tile.camera_id, self._profile, time_of(wanted), reverse=way < 0
+                tile.camera_id,
+                self._profile,
+                time_of(wanted),
+                reverse=way < 0,
+                reason=self.reason,
             )
         except HubError:
             return 0

@@ -168,6 +168,8 @@ class WallPlayback:
         if reason is not None:
             self.reason = reason
         if self._session is not None:
+            if reason is not None:
+                self._session.reason = reason
             self._session.seek(at)
             return self._session
         # Live streams off first: switched to composited while they run, the wall would
@@ -177,6 +179,7 @@ class WallPlayback:
             self._path_before = RenderPath.NATIVE
             self._wall.set_render_path(RenderPath.COMPOSITED)
         session = self._session = self._make_session()
+        session.reason = self.reason
         session.tile_changed.connect(self._on_tile)
         self._wall.layout_changed.connect(self._on_layout)
         self._follow_layout(self._wall.layout)

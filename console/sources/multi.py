@@ -578,10 +578,17 @@ class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookm
         speed: float = 1.0,
         reverse: bool = False,
         intra_only: bool = False,
+        reason: Mapping[str, str] | None = None,
     ) -> PlaybackEndpoint:
         source, facet, own = self._recordings(camera_id)
         endpoint = await facet.playback(
-            own, profile, start, speed=speed, reverse=reverse, intra_only=intra_only
+            own,
+            profile,
+            start,
+            speed=speed,
+            reverse=reverse,
+            intra_only=intra_only,
+            reason=reason,
         )
         return dataclasses.replace(endpoint, camera_id=qualify(source, endpoint.camera_id))
 

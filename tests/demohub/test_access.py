@@ -596,3 +596,40 @@ def test_a_sign_in_body_sent_in_pieces_is_read_whole(shub):
         sock.shutdown(socket.SHUT_WR)  # the hub stops reading what is left, and closes
         while sock.recv(65536):
             pass
+
+
+def test_a_hub_that_requires_a_reason_refuses_playback_without_one_and_logs_the_reason(
+    hub_factory,
+):
+    from urllib.parse import urlencode
+
+    shub = hub_factory(
+        sign_in=True, recorded_since=time.time() - 600, reasons_required=("playback",)
+    )
+    token = shub.sign_in("investigator")
+    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 300))
+    path = f"/api/v1/cameras/cam-01/playback/sub?start={start}"
+    status, answer, _ = shub.request("GET", path, token=token)
+    assert status == 403 and answer["error"] == "reason_required", answer
+    assert "reason" in answer["message"]
+    # A header of nothing but separators, or of blank fields, is no reason either.
+    for junk in ("&" * 5000, "case=&words=%20%20", "case=%01%02"):
+        status, answer, _ = shub.request(
+            "GET", path, token=token, headers={"X-Tessera-Reason": junk}
+        )
+        assert status == 403 and answer["error"] == "reason_required", junk
+    reason = {"case": "CR-2026-0142", "reason": "Incident review", "words": "Fight  at gate"}
+    for _ in range(3):  # a frame step asks many times: one line in the log
+        status, answer, _ = shub.request(
+            "GET", path, token=token, headers={"X-Tessera-Reason": urlencode(reason)}
+        )
+        assert status == 200 and answer["camera_id"] == "cam-01", answer
+    audit = shub.hub.audit
+    logged = [json.loads(e) for e in shub.call(lambda: audit.entries(0, audit.size))]
+    given = [e for e in logged if e["action"] == "playback.reason"]
+    assert len(given) == 1, logged
+    assert given[0]["operator"] == "investigator"
+    assert given[0]["details"] == {
+        "camera": "cam-01",
+        "reason": {"case": "CR-2026-0142", "reason": "Incident review", "words": "Fight at gate"},
+    }

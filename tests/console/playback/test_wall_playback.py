@@ -5,6 +5,7 @@ PyAV from the hub's recordings); and the tiles' playback labels."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -236,3 +237,53 @@ def test_a_tile_in_a_gap_says_so_in_its_feed_state():
     assert playing.status is FeedStatus.LIVE and playing.reason is None
     failed = feed_state(TilePlayback(TileStatus.FAILED, "The hub refused."))
     assert failed.status is FeedStatus.SIGNAL_LOST and failed.reason == "The hub refused."
+
+
+def test_the_reason_given_for_playback_goes_with_every_playback_request():
+    """A hub that requires a reason for playback (issue 17, section 3) gets the operator's
+    reason with the request, and refuses, in plain words, a playback without one."""
+    reasoned = HubThread(recorded_since=time.time() - 600, reasons_required=("playback",))
+    try:
+
+        async def body(playback: WallPlayback, wall: WallModel, feeds: WallFeeds, log) -> None:
+            playback.enter(ago(120), paused=True)
+            await until(
+                lambda: (
+                    (f := playback.feed_for(1)) is not None
+                    and f.state.status is FeedStatus.SIGNAL_LOST
+                ),
+                15,
+                "the refusal",
+            )
+            refused = playback.feed_for(1)
+            assert refused is not None and refused.state.reason is not None
+            assert "reason" in refused.state.reason, refused.state.reason
+            playback.leave()
+
+            reason = {"case": "CR-7", "reason": "Incident review", "words": ""}
+            playback.enter(ago(120), paused=True, reason=reason)
+            for tile_id in (1, 2):
+                feed = playback.feed_for(tile_id)
+                assert feed is not None
+                feed.set_picture_box((640, 360))
+            await until(
+                lambda: all(
+                    (f := playback.feed_for(t)) is not None and f.state.status is FeedStatus.LIVE
+                    for t in (1, 2)
+                ),
+                15,
+                "the pictures played back with a reason",
+            )
+
+        run(reasoned, RenderPath.COMPOSITED, body)
+        audit = reasoned.hub.audit
+        logged = [json.loads(e) for e in reasoned.call(lambda: audit.entries(0, audit.size))]
+        given = {e["details"]["camera"] for e in logged if e["action"] == "playback.reason"}
+        assert given == {"cam-01", "cam-02"}
+        assert all(
+            e["details"]["reason"] == {"case": "CR-7", "reason": "Incident review"}
+            for e in logged
+            if e["action"] == "playback.reason"
+        )
+    finally:
+        reasoned.close()
