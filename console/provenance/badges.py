@@ -51,6 +51,12 @@ class Badge:
     text: str
     detail: str
 
+    @property
+    def brief(self) -> str:
+        """The badge in fewer words, where room is short (a camera tree row): a flag without
+        its restrictions' names ("restricted vendor"), which the tooltip gives."""
+        return self.text.split(" · ", 1)[0] if self.kind is BadgeKind.FLAGGED else self.text
+
 
 def sharing_tier(camera: object) -> str:
     """The camera's sharing tier ("public", "live", "on_request", ...): "public" when the hub

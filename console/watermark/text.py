@@ -16,7 +16,7 @@ from console.base.safe_text import clean_text
 MAX_NAME_CHARS = 64
 # Between two copies of the text, as a share of the text's own size.
 GAP_X = 1.0
-GAP_Y = 2.5
+GAP_Y = 1.5
 # Too many copies cost paint time and say nothing more.
 MAX_COPIES = 64
 
@@ -60,11 +60,14 @@ def watermark_positions(
         return []
     step_x = max(1, round(text_width * (1 + GAP_X)))
     step_y = max(1, round(text_height * (1 + GAP_Y)))
+    margin = round(text_width * GAP_X / 4)
     found: list[tuple[int, int]] = []
     row = 0
     y = round(text_height * GAP_Y / 2)
     while y + text_height <= height and len(found) < MAX_COPIES:
-        x = (step_x // 2) if row % 2 else round(text_width * GAP_X / 4)
+        x = margin + (step_x // 2 if row % 2 else 0)
+        if row % 2 and x + text_width > width:
+            x = max(0, width - text_width - margin)  # a narrow picture: the other side
         while x + text_width <= width and len(found) < MAX_COPIES:
             found.append((x, y))
             x += step_x

@@ -3,6 +3,8 @@ is elided to leave them room), in the row's own font a little smaller."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
@@ -12,6 +14,7 @@ from widgets.provenance.badge_paint import layout_badges, paint_pill
 
 BADGE_ROLE = Qt.ItemDataRole.UserRole + 3
 TREE_MARGIN = 2
+BADGE_SHARE = 0.45
 
 
 def tree_badge_font(base: QFont) -> QFont:
@@ -40,7 +43,11 @@ class BadgeDelegate(QStyledItemDelegate):
         rect = QRect(opt.rect)
         font = tree_badge_font(opt.font)
         metrics = QFontMetrics(font)
-        pills = layout_badges(metrics, rect, list(badges), TREE_MARGIN, centred=True)
+        # The camera's name keeps most of the row: the badges get its right part at most.
+        area = QRect(rect)
+        area.setLeft(rect.right() - round(rect.width() * BADGE_SHARE))
+        brief = [dataclasses.replace(b, text=b.brief) for b in badges]
+        pills = layout_badges(metrics, area, brief, TREE_MARGIN, centred=True)
         if pills:
             left = min(pill.left() for pill, _text in pills)
             room = max(0, left - rect.left() - 8)
