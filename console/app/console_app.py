@@ -199,6 +199,7 @@ class ConsoleApp:
         self.alert_settings = AlertSettings()
         # The operator watermark's words (issue 18), where the settings' policy asks for it.
         self._watermark: Callable[[], tuple[str, ...]] | None = None
+        self._watermark_policy = self._hub_watermark = False  # the settings' and the hub's
         self.hub_label = ""
         # A hub with sign-in (issue 17): the token its clients share, and who is signed in.
         self._hub_auth: HubAuth | None = None
@@ -412,7 +413,8 @@ class ConsoleApp:
         for one hub). An exit code when the demo hub cannot start."""
         opts = self._opts
         self._reason_policy = settings.policy
-        self._watermark = self._watermark_source(operator) if settings.watermark else None
+        self._watermark = self._watermark_source(operator)
+        self._watermark_policy = settings.watermark
         # The command line's --demo and --hub choose one hub for this run, sources aside.
         sources = [] if opts.demo or opts.hub_url else [s for s in self.sources if s.enabled]
         url = None if opts.demo or sources else (opts.hub_url or settings.hub.url)
@@ -539,6 +541,7 @@ class ConsoleApp:
             log.info("sign-in: the hub does not answer yet (%s)", exc)
             return None
         self._hub_reasons = info.reasons_required
+        self._hub_watermark = info.watermark
         self._hub_capabilities = info.capabilities
         return info
 
@@ -1062,7 +1065,8 @@ class ConsoleApp:
             )
             screen = screens[min(wall.screen, len(screens) - 1)]
             window.wall_view.follow_hub(self._reachability)  # the banner while it is down
-            window.wall_view.set_watermark(self._watermark)
+            watermark = self._watermark_policy or self._hub_watermark
+            window.wall_view.set_watermark(self._watermark if watermark else None)
             if window.camera_tree is not None:
                 window.camera_tree.follow_hub(self._reachability)
             window.setScreen(screen)

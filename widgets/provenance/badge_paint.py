@@ -48,8 +48,8 @@ def layout_badges(
     centred: bool = False,
 ) -> list[tuple[QRect, str]]:
     """Pills right-aligned along the bottom of `area` (or its middle: `centred`), right to left
-    in the badges' order, each with its text (elided when the room runs out; a badge with no
-    room is left out)."""
+    in the badges' order, each with its text (in brief, then elided, when the room runs out; a
+    badge with no room is left out)."""
     pad_x, height = 5, metrics.height() + 2
     right = area.right() - margin
     top = area.bottom() - margin - height + 1
@@ -60,7 +60,10 @@ def layout_badges(
         room = right - (area.left() + margin) + 1 - 2 * pad_x
         if room < metrics.horizontalAdvance("W…"):
             break
-        text = metrics.elidedText(badge.text, Qt.TextElideMode.ElideRight, room)
+        # The whole badge where it fits, else its brief form ("restricted vendor"), elided last.
+        text = badge.text
+        if metrics.horizontalAdvance(text) > room:
+            text = metrics.elidedText(badge.brief, Qt.TextElideMode.ElideRight, room)
         width = metrics.horizontalAdvance(text) + 2 * pad_x
         pill = QRect(right - width + 1, top, width, height)
         placed.append((pill, text))

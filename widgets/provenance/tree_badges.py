@@ -3,8 +3,6 @@ is elided to leave them room), in the row's own font a little smaller."""
 
 from __future__ import annotations
 
-import dataclasses
-
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
@@ -46,8 +44,7 @@ class BadgeDelegate(QStyledItemDelegate):
         # The camera's name keeps most of the row: the badges get its right part at most.
         area = QRect(rect)
         area.setLeft(rect.right() - round(rect.width() * BADGE_SHARE))
-        brief = [dataclasses.replace(b, text=b.brief) for b in badges]
-        pills = layout_badges(metrics, area, brief, TREE_MARGIN, centred=True)
+        pills = layout_badges(metrics, area, list(badges), TREE_MARGIN, centred=True)
         if pills:
             left = min(pill.left() for pill, _text in pills)
             room = max(0, left - rect.left() - 8)
