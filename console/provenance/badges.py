@@ -63,6 +63,8 @@ def sharing_tier(camera: object) -> str:
     model carries none. An unexpected value comes back cleaned and cut, never raised."""
     sharing = getattr(camera, "sharing", None)
     tier = getattr(sharing, "tier", None) if sharing is not None else None
+    if isinstance(tier, Enum):  # a model that keeps tiers as an enumeration of their names
+        tier = tier.value
     if not isinstance(tier, str) or not tier.strip():
         return TIER_PUBLIC
     return clean_text(tier.strip(), MAX_TIER_CHARS)

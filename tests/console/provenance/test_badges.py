@@ -82,3 +82,12 @@ def test_the_lookup_works_badges_out_once_per_camera_as_the_directory_holds_it()
     cams["cam-01"] = dataclasses.replace(cams["cam-01"], vendor="Axis")  # a new list arrived
     assert lookup("cam-01") == ()
     assert lookup("cam-99") == ()
+
+
+def test_a_tier_kept_as_an_enumeration_reads_as_its_name():
+    import enum
+
+    class Tier(enum.Enum):
+        ON_REQUEST = "on_request"
+
+    assert sharing_tier(PrivateCamera(Tier.ON_REQUEST)) == "on_request"
