@@ -81,12 +81,14 @@ def paint_pill(p: QPainter, pill: QRect, text: str, kind: BadgeKind) -> None:
 
 class TileBadges:
     """A tile's badges, drawn into an image once and copied on each paint (the picture under
-    them changes 15 times a second, the badges almost never)."""
+    them changes 15 times a second, the badges almost never). The image covers the pills
+    only, so each frame blends a few hundred pixels, not the tile."""
 
     def __init__(self, widget: QWidget) -> None:
         self._widget = widget
         self.key: tuple[Any, ...] | None = None
         self.image = QImage()
+        self._box = QRect()  # where the image goes, relative to the tile's rectangle
         self.pills: list[tuple[QRect, str]] = []  # as last drawn, in the tile (tests read them)
 
     def paint(self, p: QPainter, rect: QRect, badges: Sequence[Badge]) -> None:
@@ -99,25 +101,31 @@ class TileBadges:
         if key != self.key:
             self.key = key
             self.image = self._draw(rect, badges, ratio)
-        p.drawImage(rect.topLeft(), self.image)
+        if not self._box.isEmpty():
+            p.drawImage(rect.topLeft() + self._box.topLeft(), self.image)
 
     def _draw(self, rect: QRect, badges: Sequence[Badge], ratio: float) -> QImage:
+        font = badge_font(self._widget.font(), rect.height())
+        metrics = QFontMetrics(font, self._widget)
+        placed = layout_badges(metrics, QRect(0, 0, rect.width(), rect.height()), badges)
+        self.pills = [(pill.translated(rect.topLeft()), text) for pill, text in placed]
+        box = QRect()
+        for pill, _text in placed:
+            box = box.united(pill)
+        self._box = box
+        if box.isEmpty():
+            return QImage()
         image = QImage(
-            round(rect.width() * ratio),
-            round(rect.height() * ratio),
+            round(box.width() * ratio),
+            round(box.height() * ratio),
             QImage.Format.Format_ARGB32_Premultiplied,
         )
         image.setDevicePixelRatio(ratio)
         image.fill(Qt.GlobalColor.transparent)
-        font = badge_font(self._widget.font(), rect.height())
-        metrics = QFontMetrics(font, self._widget)
-        local = QRect(0, 0, rect.width(), rect.height())
-        placed = layout_badges(metrics, local, badges)
         p = QPainter(image)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setFont(font)
         for (pill, text), badge in zip(placed, badges, strict=False):
-            paint_pill(p, pill, text, badge.kind)
+            paint_pill(p, pill.translated(-box.topLeft()), text, badge.kind)
         p.end()
-        self.pills = [(pill.translated(rect.topLeft()), text) for pill, text in placed]
         return image
