@@ -9,6 +9,8 @@ import dataclasses
 import io
 
 from console.app.inventory_command import InventoryCommand
+from console.sources.model import SourceConfig, SourceKind
+from console.sources.store import SourcesStore
 
 
 def command(tmp_path, stdin=""):
@@ -76,3 +78,22 @@ def test_a_hub_that_does_not_answer_is_said_and_nothing_is_written(tmp_path):
     assert cmd.run(["--hub", "http://127.0.0.1:9", "--timeout", "2"]) == 1
     assert "could not be made" in err.getvalue()
     assert out.getvalue() == ""
+
+
+def test_configured_sources_are_each_listed_under_their_label_and_one_that_fails_is_said(
+    tmp_path, hub_factory
+):
+    hub = hub_factory()  # an open hub (no sign-in), as an old hub is
+    SourcesStore(tmp_path / "settings.json").save(
+        [
+            SourceConfig("site-a", SourceKind.TESSERA, url=hub.url, label="Site A"),
+            SourceConfig("gone", SourceKind.TESSERA, url="http://127.0.0.1:9"),
+        ]
+    )
+    cmd, out, err = command(tmp_path)
+    assert cmd.run(["--timeout", "2"]) == 0, err.getvalue()
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert {r["source"] for r in rows} == {"Site A"} and len(rows) == 10
+    assert "Not included: gone:" in err.getvalue()
+    flagged = [r["camera_id"] for r in rows if r["provenance"] == "restricted vendor"]
+    assert flagged == ["cam-07"]
