@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import subprocess
+import sys
 
 from console.app.inventory_command import InventoryCommand
 from console.sources.model import SourceConfig, SourceKind
@@ -97,3 +99,17 @@ def test_configured_sources_are_each_listed_under_their_label_and_one_that_fails
     assert "Not included: gone:" in err.getvalue()
     flagged = [r["camera_id"] for r in rows if r["provenance"] == "restricted vendor"]
     assert flagged == ["cam-07"]
+
+
+def test_tessera_inventory_is_a_command_of_tessera(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "console.app.cli", "inventory", "--demo", "--format", "csv"],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert len(rows) == 10
+    assert next(r for r in rows if r["camera_id"] == "cam-07")["provenance"] == "restricted vendor"
