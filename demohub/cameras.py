@@ -96,7 +96,16 @@ CAMERAS: tuple[CameraSpec, ...] = (
     CameraSpec("cam-04", "East Corridor", "Indoor", "Main building, floor 1", "corridor"),
     CameraSpec("cam-05", "Loading Dock", "Outdoor", "Rear yard", "loading_dock"),
     CameraSpec("cam-06", "Lobby", "Indoor", "Main building", "lobby"),
-    CameraSpec("cam-07", "Perimeter Fence West", "Outdoor", "West boundary", "perimeter"),
+    CameraSpec(
+        "cam-07",
+        "Perimeter Fence West",
+        "Outdoor",
+        "West boundary",
+        "perimeter",
+        "DS-2CD2143G2-I",
+        "Hikvision",
+        "V5.7.3 build 220112",
+    ),
     CameraSpec(
         "cam-08", "Rooftop PTZ", "Outdoor", "Main building roof", "harbour", "SYN-PTZ8", ptz=True
     ),

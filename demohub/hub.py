@@ -274,6 +274,8 @@ class DemoHub:
         # Actions a console must give a reason for (issue 17, section 3), said in /api/v1/hub.
         self.reasons_required = tuple(reasons_required)
         self._playback_reasons_audited: set[tuple[str, str, tuple[tuple[str, str], ...]]] = set()
+        # Whether consoles are asked to draw the operator watermark over video (issue 18).
+        self.watermark_policy = False
         self._unsaved = False
         self._save_lock = asyncio.Lock()
         self._saver: asyncio.Task[None] | None = None
@@ -866,6 +868,7 @@ class DemoHub:
                 "sign_in": "required" if self.sign_in else "none",
                 "tls": self.tls,
                 "reasons_required": list(self.reasons_required),
+                "policy": {"watermark": self.watermark_policy},
             }
         )
 

@@ -14,9 +14,11 @@ import gc
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -195,6 +197,9 @@ class ConsoleApp:
         self.attention: AlertAttention | None = None
         self._guards: list[NativeWallGuard] = []
         self.alert_settings = AlertSettings()
+        # The operator watermark's words (issue 18), where the settings' policy asks for it.
+        self._watermark: Callable[[], tuple[str, ...]] | None = None
+        self._watermark_policy = self._hub_watermark = False  # the settings' and the hub's
         self.hub_label = ""
         # A hub with sign-in (issue 17): the token its clients share, and who is signed in.
         self._hub_auth: HubAuth | None = None
@@ -408,6 +413,8 @@ class ConsoleApp:
         for one hub). An exit code when the demo hub cannot start."""
         opts = self._opts
         self._reason_policy = settings.policy
+        self._watermark = self._watermark_source(operator)
+        self._watermark_policy = settings.watermark
         # The command line's --demo and --hub choose one hub for this run, sources aside.
         sources = [] if opts.demo or opts.hub_url else [s for s in self.sources if s.enabled]
         url = None if opts.demo or sources else (opts.hub_url or settings.hub.url)
@@ -534,6 +541,7 @@ class ConsoleApp:
             log.info("sign-in: the hub does not answer yet (%s)", exc)
             return None
         self._hub_reasons = info.reasons_required
+        self._hub_watermark = info.watermark
         self._hub_capabilities = info.capabilities
         return info
 
@@ -1057,6 +1065,8 @@ class ConsoleApp:
             )
             screen = screens[min(wall.screen, len(screens) - 1)]
             window.wall_view.follow_hub(self._reachability)  # the banner while it is down
+            watermark = self._watermark_policy or self._hub_watermark
+            window.wall_view.set_watermark(self._watermark if watermark else None)
             if window.camera_tree is not None:
                 window.camera_tree.follow_hub(self._reachability)
             window.setScreen(screen)
@@ -1072,6 +1082,19 @@ class ConsoleApp:
                 window.showMaximized()  # the video gets the space
             self.windows.append(window)
         self._ask_passwords()  # over the first window, once the walls are up
+
+    def _watermark_source(self, operator: str) -> Callable[[], tuple[str, ...]]:
+        """The watermark's lines now: the signed-in operator (whoever holds the session when
+        the tile paints), this computer's name and the local time."""
+        from console.watermark.text import watermark_lines
+
+        console = socket.gethostname()
+
+        def lines() -> tuple[str, ...]:
+            who = self.identity.operator if self.identity is not None else None
+            return watermark_lines(who or operator, console, datetime.now().astimezone())
+
+        return lines
 
     async def _stream_gateway(self) -> StreamGateway:
         """The stream gateway (RTSP read by PyAV, served to libvlc over HTTP on loopback),

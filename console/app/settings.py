@@ -41,6 +41,9 @@ class Settings:
     video: VideoSettings = field(default_factory=VideoSettings)
     # Which sensitive actions need a reason, and the predefined reasons (issue 17, section 3).
     policy: ReasonPolicy = field(default_factory=ReasonPolicy)
+    # The operator's name and the time over the video on every tile ("policy.watermark", issue
+    # 18, section 5): a photograph of the screen shows who was watching, and when.
+    watermark: bool = False
 
 
 def _section(doc: dict[str, Any], name: str) -> dict[str, Any]:
@@ -93,7 +96,8 @@ def parse(doc: dict[str, Any]) -> Settings:
         policy = ReasonPolicy.parse(doc.get("policy"))
     except ValueError as exc:
         raise FileFormatError(str(exc)) from None
-    return Settings(hub, VideoSettings(hw, RenderPath(path), caching), policy)
+    watermark = _typed(_section(doc, "policy"), "watermark", bool, False, "policy")
+    return Settings(hub, VideoSettings(hw, RenderPath(path), caching), policy, bool(watermark))
 
 
 class SettingsStore:
@@ -113,5 +117,6 @@ class SettingsStore:
         sections["policy"] = {
             "reasons_required": sorted(policy.required),
             "reasons": {action: list(choices) for action, choices in policy.presets.items()},
+            "watermark": sections.pop("watermark"),
         }
         save_sections(self.path, KIND, VERSION, sections)

@@ -66,6 +66,9 @@ class HubInfo:
     tls: bool = False
     # Actions the hub wants a reason for ("playback", "export", "unmask"): issue 17, section 3.
     reasons_required: frozenset[str] = frozenset()
+    # The hub's policy asks every console to draw the operator watermark over video (issue 18,
+    # section 5: "policy": {"watermark": true}); a console's own settings may ask for it too.
+    watermark: bool = False
 
     def has(self, capability: str) -> bool:
         return capability in self.capabilities

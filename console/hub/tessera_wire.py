@@ -679,7 +679,14 @@ def parse_hub_info(payload: object) -> HubInfo:
         sign_in="required" if obj.get("sign_in") == "required" else "none",
         tls=obj.get("tls") is True,
         reasons_required=_reasons_required(obj.get("reasons_required")),
+        watermark=_policy_watermark(obj.get("policy")),
     )
+
+
+def _policy_watermark(policy: object) -> bool:
+    """Whether the hub's `policy` asks for the operator watermark: only a `true` does (junk
+    reads as not asked; the console's own settings still apply)."""
+    return isinstance(policy, dict) and policy.get("watermark") is True
 
 
 def _reasons_required(value: object) -> frozenset[str]:

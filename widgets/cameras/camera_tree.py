@@ -7,6 +7,7 @@ reads as "the list will come back", not as "this hub has no cameras".
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,10 +33,13 @@ from PySide6.QtWidgets import (
 
 from console.hub.models import Camera
 from console.hub.reachability import HubReachability
+from console.provenance.badges import Badge, camera_badges
 from widgets.cameras.mime import CAMERA_MIME
 from widgets.common import theme
 from widgets.common.hub_state import follow_reachability
 from widgets.common.hub_text import shown_html
+from widgets.provenance.badge_paint import badge_tooltip
+from widgets.provenance.tree_badges import BADGE_ROLE, BadgeDelegate
 
 CAMERA_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -52,12 +56,23 @@ class CameraModel(QStandardItemModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._by_id: dict[str, Camera] = {}
+        self._badges: dict[str, tuple[Badge, ...]] = {}
+
+    def badges(self, camera_id: str) -> tuple[Badge, ...]:
+        """The camera's provenance and sharing badges, worked out when a row is first shown
+        (not for every camera when the list arrives)."""
+        found = self._badges.get(camera_id)
+        if found is None:
+            cam = self._by_id.get(camera_id)
+            found = self._badges[camera_id] = camera_badges(cam) if cam is not None else ()
+        return found
 
     def set_cameras(self, cameras: Sequence[Camera]) -> None:
         # The items are made apart from the model and added in one call: made inside it, every
         # `appendRow` and `setEditable` was a signal through the filter proxy, and 2,000
         # cameras took 47 ms of the GUI thread on a loaded 2-core machine (now about 15 ms).
         self._by_id = {cam.id: cam for cam in cameras}
+        self._badges = {}
         groups: dict[tuple[str, str], QStandardItem] = {}
         rows: dict[tuple[str, str], list[QStandardItem]] = {}
         bold = QFont()
@@ -98,7 +113,10 @@ class CameraModel(QStandardItemModel):
         # (escaping six fields of 2,000 cameras doubled the time the tree took to fill).
         if role == Qt.ItemDataRole.ToolTipRole:
             cam = self._by_id.get(str(super().data(index, CAMERA_ID_ROLE)))
-            return camera_tooltip(cam) if cam is not None else None
+            return camera_tooltip(cam, self.badges(cam.id)) if cam is not None else None
+        if role == BADGE_ROLE:
+            camera_id = super().data(index, CAMERA_ID_ROLE)
+            return self.badges(str(camera_id)) if camera_id else None
         return super().data(index, role)
 
     def mimeTypes(self) -> list[str]:
@@ -114,14 +132,20 @@ class CameraModel(QStandardItemModel):
         return mime
 
 
-def camera_tooltip(cam: Camera) -> str:
-    """The camera's rich-text tooltip: every piece of hub text in it escaped and isolated."""
+def camera_tooltip(cam: Camera, badges: Sequence[Badge] = ()) -> str:
+    """The camera's rich-text tooltip: every piece of hub text in it escaped and isolated; its
+    badges' details (why a vendor is flagged, and the source) after a rule."""
     profiles = ", ".join(f"{p.name} {p.width}x{p.height}@{p.fps:g}" for p in cam.profiles)
+    details = ""
+    if badges:
+        lines = badge_tooltip(badges).splitlines()
+        details = "<hr>" + "<br>".join(html.escape(line, quote=False) for line in lines)
     return (
         f"<b>{shown_html(cam.name)}</b><br>{shown_html(cam.location)}<br>"
-        f"{shown_html(cam.vendor)} {shown_html(cam.model)} "
+        f"{shown_html(cam.vendor or 'vendor unknown')} {shown_html(cam.model)} "
         f"(firmware {shown_html(cam.firmware)})<br>{shown_html(profiles)}"
         + (f"<br>Source: {shown_html(cam.source)}" if cam.source else "")
+        + details
     )
 
 
@@ -147,6 +171,7 @@ class CameraTree(QWidget):
         self.search.installEventFilter(self)
         self.tree = QTreeView(self)
         self.tree.setModel(self.proxy)
+        self.tree.setItemDelegate(BadgeDelegate(self.tree))
         self.tree.setHeaderHidden(True)
         self.tree.setDragEnabled(True)
         self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)

@@ -39,6 +39,7 @@ from console.identity.reasons import ReasonPolicy
 from console.identity.signin import Identity
 from console.media.live_buffer import DEFAULT_LIVE_BUFFER_MS, LIVE_BUFFER_MAX_MS, LIVE_BUFFER_MIN_MS
 from console.playback.wall_playback import WallPlayback
+from console.provenance.badges import BadgeLookup
 from console.ptz.desk import PtzDesk
 from console.wall.layout import PRESETS, GridLayout, preset_name
 from console.wall.model import WallModel
@@ -103,6 +104,8 @@ class WallWindow(QMainWindow):
             ptz,
             alarms,
         )
+        # Provenance and sharing badges on the tiles (issue 18), from the camera directory.
+        self.wall_view.set_camera_badges(BadgeLookup(station.directory.get))
         self.playback_bar: PlaybackBar | None = None
         self.trainer: IncidentTrainer | None = None
         self._build_central(playback)

@@ -38,6 +38,7 @@ from console.hub.models import PtzLock
 from console.latency.meter import LatencyMeter
 from console.media.feed import FeedState, FeedStatus
 from console.media.frame import Frame
+from console.provenance.badges import Badge
 from console.ptz.desk import PtzDesk
 from console.wall.feeds import Feed
 from console.wall.layout import Tile, TileRole
@@ -51,6 +52,7 @@ from widgets.alarms.alert_overlay import (
 )
 from widgets.common import theme
 from widgets.common.hub_text import LabelLine, shown, shown_html
+from widgets.provenance.badge_paint import TileBadges, badge_tooltip
 from widgets.ptz.ptz_steering import TileSteering, paint_crosshair
 from widgets.video.video_paint import letterbox, paint_frame
 from widgets.wall.frame_clock import FrameClock
@@ -65,6 +67,7 @@ from widgets.wall.tile_labels import (
     state_detail,
 )
 from widgets.wall.tile_menu import tile_menu
+from widgets.watermark.watermark_paint import WatermarkLayer
 
 PTZ_PROBLEM_SHOWN_S = 6.0
 
@@ -94,6 +97,8 @@ class TileView(QWidget):
     """A tile. `wall_index` identifies the wall in drag-and-drop between screens."""
 
     camera_dropped = Signal(int, str)  # tile id, camera id (from the camera tree or a wall)
+    _badges_of: Callable[[str], tuple[Badge, ...]] | None = None
+    _watermark_lines: Callable[[], tuple[str, ...]] | None = None
 
     def __init__(
         self,
@@ -135,6 +140,9 @@ class TileView(QWidget):
         self._pacer: RepaintPacer | None = None
         self._clock: FrameClock | None = None
         self.last_painted = 0.0  # time.monotonic() of the last paint
+        # The camera's provenance and sharing badges (issue 18), and the operator watermark a
+        # policy may ask for over the picture (composited walls); their sources are set later.
+        self.badges, self.watermark = TileBadges(self), WatermarkLayer(self)
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setMinimumSize(64, 36)
@@ -181,6 +189,7 @@ class TileView(QWidget):
         self._tile = tile
         if camera_changed:
             self._on_camera_changed()
+            self.setToolTip(self._tooltip())
         self._refresh_strip()
         self.update()
 
@@ -404,7 +413,29 @@ class TileView(QWidget):
             lines.append(f"Stream: {self._profile_why}")
         if self._state is not None and self._state.decoding:
             lines.append(f"Decoding: {self._state.decoding}")
+        badges = self.camera_badges()
+        if badges:
+            lines.extend(badge_tooltip(badges).splitlines())
         return "<br>".join(html.escape(line, quote=False) for line in lines)
+
+    # -- badges and watermark (issue 18) -------------------------------------------------------
+    def set_badge_source(self, badges_of: Callable[[str], tuple[Badge, ...]] | None) -> None:
+        """Show the badges `badges_of(camera_id)` gives (a restricted vendor, a private
+        camera's tier) in the tile's bottom-right corner and its tooltip."""
+        self._badges_of = badges_of
+        self.setToolTip(self._tooltip())
+        self._refresh_strip()
+        self.update()
+
+    def camera_badges(self) -> tuple[Badge, ...]:
+        if self._badges_of is None or self._tile.camera_id is None:
+            return ()
+        return self._badges_of(self._tile.camera_id)
+
+    def set_watermark(self, lines: Callable[[], tuple[str, ...]] | None) -> None:
+        """Draw `lines()` (the operator and the time) over the picture; None: no watermark."""
+        self._watermark_lines = lines
+        self.update()
 
     @property
     def showing_live_picture(self) -> bool:
@@ -458,6 +489,8 @@ class TileView(QWidget):
                 f"   <b style='color:{alert_colour(top.alert.priority).name()}'>"
                 f"{html.escape(alert_text(top, len(overlays) - 1))}</b>"
             )
+        for badge in self.camera_badges():
+            extra += f"   <span style='color:{theme.MUTED.name()}'>{html.escape(badge.text)}</span>"
         self._strip.setText(f"{name}   <span style='color:{colour.name()}'>{text}</span>{extra}")
 
     # -- painting ------------------------------------------------------------------------------
@@ -467,7 +500,8 @@ class TileView(QWidget):
         rect = self.rect()
         overlays = self.overlays()
         if not self._native:
-            self._paint_video(p, rect)
+            if self._paint_video(p, rect) and self._watermark_lines is not None:
+                self.watermark.paint(p, self.picture_rect(), self._watermark_lines())
             if overlays:
                 paint_alert_boxes(p, self.picture_rect(), overlays)
             if self.ptz_mode:
@@ -475,6 +509,7 @@ class TileView(QWidget):
                 if self.steering is not None:
                     self.steering.paint(p)
             self._paint_labels(p, rect.adjusted(0, min(self.labels_top, rect.height() // 2), 0, 0))
+            self.badges.paint(p, rect, self.camera_badges())
             if overlays:
                 paint_alert_label(p, rect, overlays[0], len(overlays) - 1)
         else:
@@ -503,7 +538,8 @@ class TileView(QWidget):
         parent = self.parentWidget()
         return parent is not None and parent.hasFocus()
 
-    def _paint_video(self, p: QPainter, rect: QRect) -> None:
+    def _paint_video(self, p: QPainter, rect: QRect) -> bool:
+        """Paint the newest frame; whether there was one (else the tile is black)."""
         player = self._feed.player if self._feed else None
         frame = player.latest_frame() if player is not None else None
         self._painting_outgoing = False
@@ -517,7 +553,7 @@ class TileView(QWidget):
             p.fillRect(rect, QColor(0, 0, 0))
             if self._feed is not None:
                 self.blank_paints += 1
-            return
+            return False
         self._picture = paint_frame(
             p, rect, frame, self.devicePixelRatioF(), live=self.showing_live_picture
         )
@@ -531,6 +567,7 @@ class TileView(QWidget):
                 self.latency.offer(frame.image)
             if _paint_probe is not None:
                 _paint_probe(self, frame, time.monotonic())
+        return True
 
     def _paint_labels(self, p: QPainter, rect: QRect) -> None:
         if self._tile.camera_id is None:

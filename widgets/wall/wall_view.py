@@ -21,6 +21,7 @@ from console.alerts.book import AlarmBook, OverlaySource
 from console.hub.reachability import HubReachability
 from console.media.frame import RenderPath
 from console.playback.wall_playback import WallPlayback
+from console.provenance.badges import Badge
 from console.ptz.desk import PtzDesk
 from console.wall.feeds import WallFeeds
 from console.wall.layout import Direction, GridLayout
@@ -95,6 +96,12 @@ class WallView(QWidget):
         wall.selection_changed.connect(self._on_selection)
         wall.render_path_changed.connect(self._on_render_path)
         feeds.changed.connect(self._bind_feeds)
+        self._badges_of: Callable[[str], tuple[Badge, ...]] | None = None
+        self._watermark: Callable[[], tuple[str, ...]] | None = None
+        # The watermark's time moves on each second, on tiles whose picture does not.
+        self._watermark_timer = QTimer(self)
+        self._watermark_timer.setInterval(1000)
+        self._watermark_timer.timeout.connect(self._on_watermark_tick)
         self._on_layout(wall.layout)
 
     @property
@@ -103,6 +110,28 @@ class WallView(QWidget):
 
     def tiles_without_video(self) -> list[TileView]:
         return [v for v in self.tile_views if v.tile.camera_id and not v.has_shown_video]
+
+    def set_camera_badges(self, badges_of: Callable[[str], tuple[Badge, ...]] | None) -> None:
+        """Give every tile its camera's badges (provenance, sharing tier) from `badges_of`."""
+        self._badges_of = badges_of
+        for view in self._views.values():
+            view.set_badge_source(badges_of)
+
+    def set_watermark(self, lines: Callable[[], tuple[str, ...]] | None) -> None:
+        """Draw the operator watermark (`lines()`: the name and the time) over every tile's
+        picture (a policy asks for it); None: none."""
+        self._watermark = lines
+        for view in self._views.values():
+            view.set_watermark(lines)
+        if lines is not None and not self._native:
+            self._watermark_timer.start()
+        else:
+            self._watermark_timer.stop()
+
+    def _on_watermark_tick(self) -> None:
+        for view in self._views.values():
+            if view.tile.camera_id is not None:
+                view.repaint_soon()
 
     def show_latency(self, on: bool) -> None:
         """Read the demo hub's time code from painted frames and show the delay on each tile."""
@@ -221,6 +250,8 @@ class WallView(QWidget):
                 view.set_repaint_pacer(self.pacer)
                 view.set_frame_clock(self.frame_clock)
                 view.set_alarms(self._alarms)
+                view.set_badge_source(self._badges_of)
+                view.set_watermark(self._watermark)
             else:
                 view.set_tile(tile)
         self._place()
@@ -239,6 +270,7 @@ class WallView(QWidget):
         self.hub_banner = HubBanner(self, native)
         self._on_layout(self._wall.layout)
         self.set_hub_down(self.hub_down)
+        self.set_watermark(self._watermark)  # its clock runs on composited walls only
 
     # -- playback ------------------------------------------------------------------------------
     def set_playback(self, playback: WallPlayback | None) -> None:

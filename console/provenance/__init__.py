@@ -1,0 +1,1 @@
+"""Provenance: camera vendors checked against a list of vendors named in restrictions."""

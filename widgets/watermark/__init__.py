@@ -1,0 +1,1 @@
+"""The operator watermark painted over video."""
