@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -138,20 +138,35 @@ class MaskRegistry:
         local: LocalMaskFile | None = None,
         *,
         clock: Callable[[], float] = time.time,
+        no_masks_errors: tuple[type[BaseException], ...] = (),
     ) -> None:
         self._hub_for = hub_for
+        # What a hub raises when it keeps no masks at all (an older hub: 404): no masks then.
+        self._no_masks_errors = no_masks_errors
         self._local = local if local is not None else LocalMaskFile()
         self._clock = clock
         self._cameras: dict[str, _Camera] = {}
         self._local_masks: dict[str, tuple[PrivacyMask, ...]] = {}
         self._local_lock = asyncio.Lock()
+        self._local_load: asyncio.Task[str | None] | None = None
         self.changed = Signal()  # (camera_id)
+        # For the audit trail: (camera_id, {reason, case, minutes, until}), (camera_id),
+        # (camera_id, {masks, kept}).
+        self.lifted = Signal()
+        self.lift_ended = Signal()
+        self.saved = Signal()
         self.problem = Signal()  # (plain words): a damaged file, an unreadable answer
         self.local_problem: str | None = None
 
     # -- reading ------------------------------------------------------------------------------
     async def load_local(self) -> str | None:
-        """Read the local file (on a worker thread); its problem in plain words, else None."""
+        """Read the local file once (on a worker thread; later calls wait for that read); its
+        problem in plain words, else None."""
+        if self._local_load is None:
+            self._local_load = asyncio.get_running_loop().create_task(self._read_local())
+        return await asyncio.shield(self._local_load)
+
+    async def _read_local(self) -> str | None:
         loaded = await asyncio.to_thread(self._local.load)
         self._local_masks = dict(loaded.value)
         self.local_problem = loaded.problem
@@ -194,11 +209,24 @@ class MaskRegistry:
         A hub that cannot answer leaves the masks as they were (never fewer)."""
         found = self._hub_for(camera_id)
         if found is None:
+            await self.load_local()
             self._set(camera_id, self._local_masks.get(camera_id, ()), None, from_hub=False)
             return
         facet, own = found
         answer = await facet.camera_masks(own)
         self._apply_answer(camera_id, answer)
+
+    async def ensure(self, camera_id: str) -> None:
+        """Know the camera's masks before its first picture is played: read them once (a
+        hub that keeps none: no masks). Any other failure is raised, so the stream waits and
+        tries again rather than playing unmasked."""
+        cam = self._cameras.get(camera_id)
+        if cam is not None and cam.loaded:
+            return
+        try:
+            await self.refresh(camera_id)
+        except self._no_masks_errors:
+            self._set(camera_id, (), None, from_hub=True)
 
     async def refresh_all(self, camera_ids: list[str] | None = None) -> None:
         """Refresh every camera named (None: every camera known); errors are logged per camera
@@ -209,7 +237,7 @@ class MaskRegistry:
             except Exception as exc:  # a hub error: masks stay as they were
                 log.info("masks of %s not refreshed: %s", camera_id, exc)
 
-    async def follow_events(self, events: AsyncIterator[Any], connected: Signal | None) -> None:
+    async def follow_events(self, events: AsyncIterable[Any], connected: Signal | None) -> None:
         """Refresh a camera on its `camera.masks` event, and every camera after each reconnect
         (`connected` fires with the hello; the first one too: masks may have changed while the
         console was away). Runs until `events` ends."""
@@ -230,12 +258,14 @@ class MaskRegistry:
         if found is not None:
             facet, own = found
             self._apply_answer(camera_id, await facet.set_camera_masks(own, masks))
+            self.saved.emit(camera_id, {"masks": len(masks), "kept": "hub"})
             return
         async with self._local_lock:
             kept = {**self._local_masks, camera_id: tuple(masks)}
             await asyncio.to_thread(self._local.save, kept)
             self._local_masks = kept
         self._set(camera_id, tuple(masks), self.lifted_until(camera_id), from_hub=False)
+        self.saved.emit(camera_id, {"masks": len(masks), "kept": "console"})
 
     async def lift(
         self, camera_id: str, reason: str, case: str = "", minutes: float = DEFAULT_LIFT_MINUTES
@@ -261,14 +291,17 @@ class MaskRegistry:
         cam = self._cameras.setdefault(camera_id, _Camera())
         self._set_lift(camera_id, cam, until)
         self.changed.emit(camera_id)
+        details = {"reason": reason, "case": case, "minutes": minutes, "until": until}
+        self.lifted.emit(camera_id, details)
         return until
 
     async def end_lift(self, camera_id: str) -> None:
         """End this operator's lift now (masks return at once, whatever the hub answers)."""
         cam = self._cameras.get(camera_id)
-        if cam is not None:
+        if cam is not None and cam.lifted_until is not None:
             self._set_lift(camera_id, cam, None)
             self.changed.emit(camera_id)
+            self.lift_ended.emit(camera_id)
         found = self._hub_for(camera_id)
         if found is not None:
             facet, own = found
