@@ -1102,6 +1102,7 @@ class ConsoleApp:
         )
 
     def _open_windows(self, services: Services) -> None:
+        from widgets.privacy.tile_privacy import TilePrivacy
         from widgets.shell.wall_window import WallWindow
 
         screens = self._app.screens()
@@ -1123,6 +1124,17 @@ class ConsoleApp:
                 reasons=self._reason_policy.with_hub(self._hub_reasons),
             )
             screen = screens[min(wall.screen, len(screens) - 1)]
+            if self.masks is not None:  # privacy masks on the tiles (issue 18)
+                window.wall_view.set_privacy(
+                    TilePrivacy(
+                        self.masks,
+                        self.identity,
+                        self._reason_policy.with_hub(self._hub_reasons),
+                        services.station.camera_name,
+                        lambda words: self.notices.post(words, Level.WARNING, "masks"),
+                        parent=window,
+                    )
+                )
             window.wall_view.follow_hub(self._reachability)  # the banner while it is down
             if window.camera_tree is not None:
                 window.camera_tree.follow_hub(self._reachability)

@@ -132,6 +132,7 @@ class TileView(QWidget):
         self.labels = TileLabels(self)
         self.labels_top = 0  # the labels start this far down (below the wall's hub banner)
         self._alarms: OverlaySource | None = None
+        self._privacy: Any = None  # widgets.privacy.tile_privacy.TilePrivacy (issue 18)
         self._pacer: RepaintPacer | None = None
         self._clock: FrameClock | None = None
         self.last_painted = 0.0  # time.monotonic() of the last paint
@@ -189,6 +190,16 @@ class TileView(QWidget):
         """Draw the alerts of this tile's camera from `book` (the wall view tells us when)."""
         self._alarms = book
         self.alerts_changed()
+
+    def set_privacy(self, privacy: Any) -> None:
+        """Privacy masks: the menu's entries, the lift's countdown line, the tooltip."""
+        self._privacy = privacy
+        if privacy is not None:
+            privacy.attach(self)
+        self.refresh_tooltip()
+
+    def refresh_tooltip(self) -> None:
+        self.setToolTip(self._tooltip())
 
     def overlays(self) -> list[Overlay]:
         if self._alarms is None or self._tile.camera_id is None:
@@ -404,6 +415,9 @@ class TileView(QWidget):
             lines.append(f"Stream: {self._profile_why}")
         if self._state is not None and self._state.decoding:
             lines.append(f"Decoding: {self._state.decoding}")
+        masks = self._privacy.tooltip_line(self._tile.camera_id) if self._privacy else None
+        if masks:
+            lines.append(masks)
         return "<br>".join(html.escape(line, quote=False) for line in lines)
 
     @property
@@ -550,6 +564,9 @@ class TileView(QWidget):
         if self.latency is not None and text and not band:
             text += self._latency_text()
         ptz = self.ptz_line()
+        lifted = self._privacy.status_text(self._tile.camera_id) if self._privacy else None
+        if lifted:  # the lift's countdown shares the PTZ line
+            ptz = (f"{ptz[0]} · {lifted}", ptz[1]) if ptz else (lifted, theme.WARN)
         self.labels.paint(p, rect, name, text, colour, ptz, band, mark)
 
     def _latency_text(self) -> str:
@@ -633,4 +650,6 @@ class TileView(QWidget):
         menu = tile_menu(
             self, self._wall, self._tile, ptz_mode, lambda: self.set_ptz_mode(not self.ptz_mode)
         )
+        if self._privacy is not None:
+            self._privacy.add_menu_entries(menu, self, self._tile.camera_id)
         menu.exec(event.globalPos())
