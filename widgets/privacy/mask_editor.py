@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -187,6 +187,7 @@ class MaskEditor(QDialog):
         self.mask_list = QListWidget(self)
         self.mask_list.setObjectName("mask-list")
         self.mask_list.currentRowChanged.connect(self._select)
+        self.mask_list.installEventFilter(self)
         self.delete_button = QPushButton("&Delete mask", self)
         self.delete_button.clicked.connect(self.delete_selected)
         self.problem = QLabel("", self)
@@ -249,11 +250,17 @@ class MaskEditor(QDialog):
             del self.canvas.masks[row]
             self._refresh_list()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Delete and self.mask_list.hasFocus():
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Delete in the list of masks removes the selected one."""
+        if (
+            watched is self.mask_list
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Delete
+        ):
             self.delete_selected()
-            return
-        super().keyPressEvent(event)
+            return True
+        return super().eventFilter(watched, event)
 
     def _select(self, row: int) -> None:
         self.canvas.selected = row if row >= 0 else None
