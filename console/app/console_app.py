@@ -1054,15 +1054,11 @@ class ConsoleApp:
         masks = self.masks
 
         async def resolve() -> str:
-            if masks is not None:
-                try:  # the first picture is masked too: know the masks before playing
-                    await masks.ensure(key.camera_id)
-                except (HubError, OSError) as e:
-                    raise RuntimeError(
-                        "The privacy masks of this camera could not be read, so it is not "
-                        f"shown yet: {getattr(e, 'operator_message', e)}"
-                    ) from e
             try:
+                if masks is not None:
+                    # The first picture is masked too: know the camera's masks before playing
+                    # (a hub that cannot say holds the stream back; it is tried again).
+                    await masks.ensure(key.camera_id)
                 url = (await client.stream(key.camera_id, profile_name)).url
             except (HubUnreachable, HubConnectionLost) as e:
                 reach.failed()
@@ -1220,10 +1216,17 @@ class ConsoleApp:
             QMessageBox.critical(None, "Tessera cannot start", message)
         return EXIT_STARTUP_FAILED
 
+    async def _close_masks(self) -> None:
+        if self.privacy is not None:
+            self.privacy.disconnect()
+        if self.masks is not None:
+            await self.masks.aclose()
+
     async def shutdown(self) -> None:
         """Close every owner of tasks and threads, each waiting for what it started; nothing
         sweeps the loop (what is left is named in the log: a task without an owner is a bug)."""
         await self._tasks.close()
+        await self._close_masks()
         self._reachability.close()
         if self._sources_reach is not None:
             self._sources_reach.close()

@@ -22,7 +22,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,6 +34,7 @@ from console.base.jsonfile import (
     save_versioned,
 )
 from console.base.signals import Signal
+from console.base.tasks import TaskOwner
 from console.privacy.masks import MAX_MASKS, MaskSet, PrivacyMask, parse_masks
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,6 @@ class _Camera:
     from_hub: bool = False
     problems: tuple[str, ...] = ()
     loaded: bool = False
-    pending: set[asyncio.Task[Any]] = field(default_factory=set)
 
 
 class MaskRegistry:
@@ -149,6 +149,7 @@ class MaskRegistry:
         self._local_masks: dict[str, tuple[PrivacyMask, ...]] = {}
         self._local_lock = asyncio.Lock()
         self._local_load: asyncio.Task[str | None] | None = None
+        self._tasks = TaskOwner("privacy-masks")
         self.changed = Signal()  # (camera_id)
         # For the audit trail: (camera_id, {reason, case, minutes, until}), (camera_id),
         # (camera_id, {masks, kept}).
@@ -311,11 +312,15 @@ class MaskRegistry:
                 log.info("ending the lift of %s on the hub failed: %s", camera_id, exc)
 
     def close(self) -> None:
+        """Stop the lift timers (what is being refreshed ends with `aclose`)."""
         for cam in self._cameras.values():
             if cam.lift_timer is not None:
                 cam.lift_timer.cancel()
-            for task in cam.pending:
-                task.cancel()
+                cam.lift_timer = None
+
+    async def aclose(self) -> None:
+        self.close()
+        await self._tasks.close()
 
     # -- internals ----------------------------------------------------------------------------
     def _apply_answer(self, camera_id: str, answer: CameraMasks) -> None:
@@ -373,14 +378,4 @@ class MaskRegistry:
         self.changed.emit(camera_id)
 
     def _spawn(self, coro: Any, camera_id: str | None) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        cam = self._cameras.get(camera_id) if camera_id is not None else None
-        if cam is not None:
-            cam.pending.add(task)
-            task.add_done_callback(cam.pending.discard)
-        else:
-            _background.add(task)
-            task.add_done_callback(_background.discard)
-
-
-_background: set[asyncio.Task[Any]] = set()
+        self._tasks.spawn(coro, f"masks-refresh-{camera_id or 'all'}")

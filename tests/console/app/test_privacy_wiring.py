@@ -91,7 +91,7 @@ def test_masks_reach_every_player_and_a_native_wall_goes_composited(hub, tmp_pat
         finally:
             wiring.disconnect()
             feeds.close()
-            registry.close()
+            await registry.aclose()
             await client.close()
             assert engine.shutdown(3.0)
 

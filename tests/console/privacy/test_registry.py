@@ -70,9 +70,9 @@ def test_masks_come_from_the_hub_and_follow_its_events(shub, tmp_path: Path) -> 
             now = registry.masks_for(CAM)
             assert now is not None and now.masks == (SQUARE,)
             follower.cancel()
-            editing.close()
+            await editing.aclose()
         finally:
-            registry.close()
+            await registry.aclose()
             await watcher.close()
             await editor.close()
 
@@ -100,7 +100,7 @@ def test_a_supervisors_lift_ends_by_the_consoles_own_clock(shub, tmp_path: Path)
             entries = [e for e in shub.hub.audit.entries(0, shub.hub.audit.size) if b"lifted" in e]
             assert len(entries) == 1 and b"Identify the van" in entries[0] and b"C-12" in entries[0]
         finally:
-            registry.close()
+            await registry.aclose()
             await client.close()
 
     asyncio.run(main())
@@ -121,7 +121,7 @@ def test_a_viewers_lift_is_refused_by_the_hub_and_the_masks_stay(shub, tmp_path:
                 await registry.save(CAM, ())
             assert registry.masks_for(CAM) is not None
         finally:
-            registry.close()
+            await registry.aclose()
             await client.close()
 
     asyncio.run(main())
@@ -144,8 +144,8 @@ def test_local_masks_are_kept_and_a_damaged_file_loses_nothing(tmp_path: Path) -
         back = await _changed(again, "onvif/door")
         await asyncio.wait_for(back.wait(), 10)
         assert again.masks_for("onvif/door") is not None
-        registry.close()
-        again.close()
+        await registry.aclose()
+        await again.aclose()
 
     asyncio.run(main())
     damaged = b'{"format": "tessera-privacy-masks", "version": 1, "cameras": {"x": [{"poi'
@@ -157,6 +157,6 @@ def test_local_masks_are_kept_and_a_damaged_file_loses_nothing(tmp_path: Path) -
         assert problem is not None and "damaged" in problem and "kept as" in problem
         kept = list(tmp_path.glob("privacy-masks.json.damaged-*"))
         assert len(kept) == 1 and kept[0].read_bytes() == damaged  # byte for byte
-        registry.close()
+        await registry.aclose()
 
     asyncio.run(reload())

@@ -89,8 +89,8 @@ def test_a_viewer_is_told_why_and_a_supervisor_lifts_with_a_reason(
             await seen_by_viewer.aclose()
             await seen_by_chief.aclose()
         finally:
-            viewer_masks.close()
-            chief_masks.close()
+            await viewer_masks.aclose()
+            await chief_masks.aclose()
             await viewer_client.close()
             await chief_client.close()
 
@@ -136,7 +136,7 @@ def test_the_editor_draws_a_mask_and_saves_it_to_the_hub(qtbot, qloop, hub_facto
             assert status == 200 and [m["label"] for m in answer["masks"]][-1] == "Window"
             await editor.aclose()
         finally:
-            registry.close()
+            await registry.aclose()
             await client.close()
 
     qloop.run_until_complete(scenario())
