@@ -80,6 +80,7 @@ RIGHTS = (
     "alarms",
     "unmask",
     "admin",
+    "masks",
 )
 # Every right but admin is granted camera by camera.
 CAMERA_RIGHTS = frozenset(RIGHTS) - {"admin"}
@@ -99,6 +100,7 @@ _RIGHT_WORDS = {
     "alarms": "handle the alarms of",
     "unmask": "unmask",
     "admin": "manage users and sessions",
+    "masks": "set the privacy masks of",
 }
 
 SESSION_LIFETIME_S = 12 * 3600.0

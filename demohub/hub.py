@@ -76,6 +76,14 @@ from demohub.bookmarks import (
 from demohub.bookmarks import read_object as read_bookmark_object
 from demohub.cameras import CAMERAS, PROFILES, CameraSpec, Profile, catalogue
 from demohub.events import Event, EventLog, Subscription, iso_time
+from demohub.masks import (
+    MASKS_FILE,
+    MAX_LIFT_MINUTES,
+    MaskBook,
+    MaskError,
+    parse_lift_body,
+    parse_masks_body,
+)
 from demohub.ptz import DEFAULT_LOCK_IDLE_S, PtzCamera, PtzError, TourStep
 from demohub.reasons import ReasonRequiredError, reason_of
 from demohub.recordings import (
@@ -296,6 +304,9 @@ class DemoHub:
         self.alerts = AlertBoard(self.events, clock=alert_clock)
         # Loop thread only: the bookmarks (demohub.bookmarks).
         self.bookmarks = BookmarkBook(self.events, clock=alert_clock)
+        # Loop thread only: privacy masks and their lifts (demohub.masks), in masks.json.
+        self.masks = MaskBook(None if state_dir is None else state_dir / MASKS_FILE)
+        self._masks_lock = asyncio.Lock()
         self.alert_scenario = alert_scenario
         self._alert_clock = alert_clock
         self._scenario: ScenarioRunner | None = None
@@ -374,6 +385,7 @@ class DemoHub:
             "/api/v1/alerts/{alert_id}/close", self._alert_action(self.alerts.close)
         )
         self._add_bookmark_routes(app)
+        self._add_mask_routes(app)
         self._add_channel_routes(app)
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
@@ -469,6 +481,9 @@ class DemoHub:
 
     # -- state across restarts (demohub.state) ---------------------------------------------
     def _restore_state(self) -> None:
+        masks_problem = self.masks.load()  # masks.json (demohub.masks)
+        if masks_problem:
+            log.warning("demo hub masks: %s", masks_problem)
         if self.state_file is None:
             return
         loaded = self.state_file.load()
@@ -874,6 +889,7 @@ class DemoHub:
 
     def _capabilities(self) -> list[str]:
         capabilities = ["live", "events", "alerts", "bookmarks", "audit"]
+        capabilities.append("masks")
         if self.recorder.enabled:
             capabilities.append("recordings")
         return capabilities
@@ -1204,6 +1220,105 @@ class DemoHub:
                 "more": len(found) > limit,
             }
         )
+
+    # -- privacy masks (demohub.masks) ---------------------------------------------------------
+    def _add_mask_routes(self, app: web.Application) -> None:
+        base = "/api/v1/cameras/{camera_id}/masks"
+        app.router.add_get(base, self._get_masks)
+        app.router.add_put(base, self._put_masks)
+        app.router.add_post(base + "/lift", self._lift_masks)
+        app.router.add_delete(base + "/lift", self._end_mask_lift)
+
+    def _mask_camera(self, request: web.Request) -> CameraSpec:
+        """The camera of a masks request; 404 for one unknown or not the session's to see."""
+        camera = self._camera(request)
+        if not self._can_see(request, camera.id):
+            raise web.HTTPNotFound(text=f"no camera {camera.id!r}")
+        return camera
+
+    def _lift_key(self, request: web.Request) -> str:
+        """Whose lift: the session's id; with sign-in off, the X-Tessera-Operator."""
+        session = self._session(request)
+        return session.id if session is not None else f"operator:{self._operator(request) or ''}"
+
+    def _masks_json(self, request: web.Request, camera_id: str) -> dict[str, Any]:
+        lift = self.masks.lift_for(camera_id, self._lift_key(request))
+        return {
+            "camera_id": camera_id,
+            "masks": self.masks.masks(camera_id),
+            "lifted_until": None if lift is None else unix_iso(lift.until),
+            "lift_max_minutes": MAX_LIFT_MINUTES,
+            "seq": self.events.last_seq,
+        }
+
+    async def _audit_masks(
+        self, operator: str | None, action: str, camera_id: str, details: dict[str, Any]
+    ) -> None:
+        """A masks entry in the hub's audit log (as `_audit_hub`, with the camera)."""
+        audit = self.audit
+        if audit is None:
+            log.error("audit: %s of %s not recorded: the log is damaged", action, operator)
+            return
+        try:
+            await asyncio.to_thread(audit.append_hub, operator, action, camera_id, details)
+        except (OSError, AuditRequestError, AuditLogError) as exc:
+            log.error("audit: cannot record %s of %s: %s", action, operator, exc)
+
+    async def _get_masks(self, request: web.Request) -> web.Response:
+        camera = self._mask_camera(request)
+        return web.json_response(self._masks_json(request, camera.id))
+
+    async def _put_masks(self, request: web.Request) -> web.Response:
+        camera = self._mask_camera(request)
+        self._require(request, "masks", camera.id)
+        try:
+            masks = parse_masks_body(await request.read())
+        except MaskError as exc:
+            return error_response(exc.status, exc.message, exc.code)
+        operator = self._operator(request)
+        async with self._masks_lock:  # one write at a time: an older copy never lands last
+            self.masks.set_masks(camera.id, masks)
+            snapshot = self.masks.snapshot()
+            try:
+                await asyncio.to_thread(self.masks.write, snapshot)
+            except OSError as exc:
+                log.error("demo hub masks: cannot write %s: %s", self.masks.path, exc)
+                return error_response(500, "the hub could not keep the masks", "internal")
+        await self._audit_masks(operator, "masks.changed", camera.id, {"masks": len(masks)})
+        self.events.publish("camera.masks", camera.id, {"change": "masks", "by": operator})
+        return web.json_response(self._masks_json(request, camera.id))
+
+    async def _lift_masks(self, request: web.Request) -> web.Response:
+        camera = self._mask_camera(request)
+        self._require(request, "unmask", camera.id)
+        try:
+            lift_request = parse_lift_body(await request.read())
+        except MaskError as exc:
+            return error_response(exc.status, exc.message, exc.code)
+        operator = self._operator(request)
+        lift = self.masks.lift(camera.id, self._lift_key(request), operator or "", lift_request)
+        details = {
+            "reason": lift_request.reason,
+            "case": lift_request.case,
+            "minutes": lift_request.minutes,
+            "until": unix_iso(lift.until),
+        }
+        await self._audit_masks(operator, "masks.lifted", camera.id, details)
+        self.events.publish(
+            "camera.masks",
+            camera.id,
+            {"change": "lifted", "by": operator, "until": unix_iso(lift.until)},
+        )
+        return web.json_response(self._masks_json(request, camera.id))
+
+    async def _end_mask_lift(self, request: web.Request) -> web.Response:
+        camera = self._mask_camera(request)
+        ended = self.masks.end_lift(camera.id, self._lift_key(request))
+        if ended is not None:
+            operator = self._operator(request)
+            await self._audit_masks(operator, "masks.lift_ended", camera.id, {})
+            self.events.publish("camera.masks", camera.id, {"change": "restored", "by": operator})
+        return web.json_response(self._masks_json(request, camera.id))
 
     # -- PTZ ------------------------------------------------------------------------------------
     def _ptz_publisher(self, camera_id: str) -> Callable[[str, dict[str, Any]], None]:

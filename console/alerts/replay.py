@@ -30,6 +30,7 @@ from console.hub.facets import RecordingsFacet
 from console.hub.models import CAPABILITY_RECORDINGS, Alert
 from console.media.events import PlayerEvent, PlayerEventKind
 from console.media.frame import FrameSource
+from console.privacy.masks import MaskSet
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +94,12 @@ class AlarmReplay:
         *,
         pre_roll_s: float = PRE_ROLL_S,
         clock: Callable[[], float] = time.monotonic,
+        masks_of: Callable[[str], MaskSet | None] = lambda _camera_id: None,
     ) -> None:
         self._client = client
+        # The camera's privacy masks, drawn into the replay's pictures (issue 18).
+        self._masks_of = masks_of
+        self._camera_id: str | None = None
         # None: this hub's driver has no recordings; every replay says so.
         self._recordings: RecordingsFacet | None = client.recordings_facet
         self._directory = directory
@@ -225,9 +230,19 @@ class AlarmReplay:
             state(ReplayStatus.FAILED, e.operator_message)
             return
         player = self._ensure_player()
+        self._camera_id = camera_id
+        set_masks = getattr(player, "set_masks", None)
+        if set_masks is not None:
+            set_masks(self._masks_of(camera_id))
         self._first_frame_at = None
         self._generation = player.play(endpoint.url)
         state(ReplayStatus.LOADING, "Loading the recording…", endpoint.start)
+
+    def refresh_masks(self) -> None:
+        """A camera's masks changed or a lift began or ended: the replay draws them now."""
+        set_masks = getattr(self._player, "set_masks", None)
+        if set_masks is not None and self._camera_id is not None:
+            set_masks(self._masks_of(self._camera_id))
 
     def _ensure_player(self) -> ReplayPlayer:
         if self._player is None:

@@ -14,6 +14,9 @@ with what each entry's details hold):
 - `bookmark.create` / `bookmark.change` / `bookmark.delete`: a bookmark of this console; id,
   span, name.
 - `alarm.acknowledge` / `alarm.close`: this operator acts on an alarm; alarm id, note.
+- `mask.lift` / `mask.lift_end`: this operator lifts a camera's privacy masks (reason, case,
+  minutes, until) / ends the lift early; `mask.change`: saves a camera's masks (how many, and
+  whether the hub or this console keeps them).
 
 Every entry's details also hold `signed_in`: the operator signed in on this console when it
 was recorded (the hub stamps the operator of the session that sent it; the console flushes its
@@ -34,6 +37,7 @@ from console.alerts.book import AlarmBook
 from console.bookmarks.core import Bookmarks
 from console.hub.models import Alert, Bookmark, PtzLock
 from console.playback.wall_playback import WallPlayback
+from console.privacy.registry import MaskRegistry
 from console.ptz.desk import PtzDesk
 from console.wall.layout import GridLayout
 from console.wall.model import WallModel
@@ -189,6 +193,21 @@ class AuditWiring:
             self.record(f"alarm.{what}", alert.camera_id, {"alarm": alert.id, "note": note})
 
         self._connect(alarms.acted, acted)
+
+    def watch_masks(self, masks: MaskRegistry) -> None:
+        def lifted(camera_id: str, details: Mapping[str, Any]) -> None:
+            until = datetime.fromtimestamp(float(details["until"]), timezone.utc)
+            self.record("mask.lift", camera_id, {**details, "until": until.isoformat()})
+
+        def ended(camera_id: str) -> None:
+            self.record("mask.lift_end", camera_id, {})
+
+        def saved(camera_id: str, details: Mapping[str, Any]) -> None:
+            self.record("mask.change", camera_id, dict(details))
+
+        self._connect(masks.lifted, lifted)
+        self._connect(masks.lift_ended, ended)
+        self._connect(masks.saved, saved)
 
 
 def _tiles(layout: GridLayout) -> dict[int, str]:

@@ -30,6 +30,7 @@ from console.alerts.settings import AlertSettings, AlertSettingsStore
 from console.alerts.sounds import AplayPlayer
 from console.app.audit_wiring import AuditWiring
 from console.app.hubprocess import EmbeddedHub, HubStartError
+from console.app.privacy_wiring import PrivacyWiring, mask_player
 from console.app.settings import Settings, SettingsStore
 from console.app.source_setup import demo_source, fit_saved_layouts, needs_demo_hub
 from console.app.window_arrangements import (
@@ -48,12 +49,20 @@ from console.bookmarks.core import Bookmarks
 from console.bookmarks.journal import JournalError
 from console.cameras.directory import CameraDirectory
 from console.hub.base import HubClient
-from console.hub.errors import HubCertificateError, HubConnectionLost, HubError, HubUnreachable
+from console.hub.errors import (
+    HubCertificateError,
+    HubConnectionLost,
+    HubError,
+    HubNotFound,
+    HubNotSupported,
+    HubUnreachable,
+)
 from console.hub.identity import HubAuth
-from console.hub.models import CAPABILITY_BOOKMARKS, Alert, HubInfo
+from console.hub.models import CAPABILITY_BOOKMARKS, EVENT_CAMERA_MASKS, Alert, HubInfo
 from console.hub.reachability import HubReachability
 from console.hub.registry import HubConfig, create_client
 from console.hub.tessera_api import peer_certificate_fingerprint
+from console.hub.tessera_masks import masks_facet_for
 from console.identity.pins import PinStore
 from console.identity.reasons import ReasonPolicy
 from console.identity.signin import Identity
@@ -67,6 +76,7 @@ from console.media.media_settings import HardwareDecoding, MediaSettings
 from console.media.player import TilePlayer
 from console.playback.session import PlaybackSession
 from console.playback.wall_playback import WallPlayback
+from console.privacy.registry import LocalMaskFile, MaskRegistry
 from console.ptz.desk import PtzDesk, default_operator
 from console.ptz.joystick_steering import JoystickSteering
 from console.ptz.stop_line import StopLine
@@ -213,6 +223,9 @@ class ConsoleApp:
         self.audit: AuditTrail | None = None
         self._audit_wiring: AuditWiring | None = None  # actions the hub wants a reason for
         self._reason_policy = ReasonPolicy()
+        # Privacy masks (issue 18): every camera's, and what draws them into every player.
+        self.masks: MaskRegistry | None = None
+        self.privacy: PrivacyWiring | None = None
 
     # What tests, benchmarks and the views read of a started console (None before `start`).
     @property
@@ -662,6 +675,21 @@ class ConsoleApp:
         self._tasks.spawn(services.alarms.follow(), "alarms")
         self._tasks.spawn(services.ptz.follow_events(), "ptz-events")
         self._tasks.spawn(self._check_bookmarks_offered(), "bookmarks-offered")
+        self._tasks.spawn(self._follow_masks(services), "privacy-masks")
+
+    async def _follow_masks(self, services: Services) -> None:
+        """Read the console's own masks file, then follow the hub's mask changes (and read
+        every camera's masks again after each reconnect)."""
+        masks = self.masks
+        if masks is None:
+            return
+        masks.problem.connect(lambda words: self.notices.post(words, Level.WARNING, "masks"))
+        await masks.load_local()
+        subscription = services.client.resilient_events(types=frozenset({EVENT_CAMERA_MASKS}))
+        try:
+            await masks.follow_events(subscription, subscription.connected)
+        except HubError as e:
+            log.warning("masks: the hub refused the event channel: %s", e)
 
     async def _open_bookmarks(self, services: Services) -> Services:
         """Open the bookmark journal (in the data folder, on its own thread) where the hub's
@@ -737,6 +765,8 @@ class ConsoleApp:
         wiring.watch_alarms(services.alarms)
         if services.bookmarks is not None:
             wiring.watch_bookmarks(services.bookmarks)
+        if self.masks is not None:
+            wiring.watch_masks(self.masks)
 
         def hub_back(*_: object) -> None:
             trail.nudge()
@@ -828,6 +858,11 @@ class ConsoleApp:
         walls' feeds start, the camera list and the alarms are loaded by tasks afterwards)."""
         opts = self._opts
         client = make_client()
+        self.masks = MaskRegistry(
+            lambda camera_id: masks_facet_for(client, camera_id),
+            LocalMaskFile(),
+            no_masks_errors=(HubNotFound, HubNotSupported),
+        )
         directory = CameraDirectory(client, self.notices)
         screens = max(1, len(self._app.screens()))
         walls = initial_walls(saved, screens, opts.layout, opts.render_path)
@@ -867,6 +902,7 @@ class ConsoleApp:
                 lambda: engine.create_player(
                     RenderPath.COMPOSITED, name="alarm-replay", network_caching_ms=REPLAY_BUFFER_MS
                 ),
+                masks_of=self.masks.masks_for,
             ),
             bookmarks=bookmarks,
             playbacks=[
@@ -880,6 +916,16 @@ class ConsoleApp:
             ],
         )
         self._bind_identity(services)
+        playbacks = services.playbacks
+        self.privacy = PrivacyWiring(
+            self.masks,
+            station.walls,
+            lambda index: station.feeds[index],
+            self.notices,
+            playback_of=lambda index: playbacks[index].session if index < len(playbacks) else None,
+            replay=services.replay,
+            camera_name=station.camera_name,
+        )
         return services
 
     def _make_playback_session(
@@ -890,7 +936,13 @@ class ConsoleApp:
                 RenderPath.COMPOSITED, name=name, network_caching_ms=PLAYBACK_BUFFER_MS
             )
 
-        return PlaybackSession(client, directory, make_player)
+        masks = self.masks
+        return PlaybackSession(
+            client,
+            directory,
+            make_player,
+            masks_of=masks.masks_for if masks is not None else lambda _camera_id: None,
+        )
 
     def _without_native_windows_offscreen(self, walls: list[WallState]) -> list[WallState]:
         """A platform without a display (offscreen, minimal) has no native windows for libvlc to
@@ -1007,8 +1059,14 @@ class ConsoleApp:
             else self._reachability
         )
 
+        masks = self.masks
+
         async def resolve() -> str:
             try:
+                if masks is not None:
+                    # The first picture is masked too: know the camera's masks before playing
+                    # (a hub that cannot say holds the stream back; it is tried again).
+                    await masks.ensure(key.camera_id)
                 url = (await client.stream(key.camera_id, profile_name)).url
             except (HubUnreachable, HubConnectionLost) as e:
                 reach.failed()
@@ -1028,10 +1086,15 @@ class ConsoleApp:
 
         live_buffer = key.buffer_ms  # the wall's; None: the engine's setting
         size = (profile.width, profile.height) if profile else None
-        return LiveFeed(
-            lambda: engine.create_player(
+
+        def make_player() -> TilePlayer:
+            player = engine.create_player(
                 render, name=name, network_caching_ms=live_buffer, picture_size=size
-            ),
+            )
+            return mask_player(masks, player, key.camera_id) if masks is not None else player
+
+        return LiveFeed(
+            make_player,
             resolve,
             self._marshal,
             profile.fps if profile else 15.0,
@@ -1043,6 +1106,7 @@ class ConsoleApp:
         )
 
     def _open_windows(self, services: Services) -> None:
+        from widgets.privacy.tile_privacy import TilePrivacy
         from widgets.shell.wall_window import WallWindow
 
         screens = self._app.screens()
@@ -1064,6 +1128,17 @@ class ConsoleApp:
                 reasons=self._reason_policy.with_hub(self._hub_reasons),
             )
             screen = screens[min(wall.screen, len(screens) - 1)]
+            if self.masks is not None:  # privacy masks on the tiles (issue 18)
+                window.wall_view.set_privacy(
+                    TilePrivacy(
+                        self.masks,
+                        self.identity,
+                        self._reason_policy.with_hub(self._hub_reasons),
+                        services.station.camera_name,
+                        lambda words: self.notices.post(words, Level.WARNING, "masks"),
+                        parent=window,
+                    )
+                )
             window.wall_view.follow_hub(self._reachability)  # the banner while it is down
             watermark = self._watermark_policy or self._hub_watermark
             window.wall_view.set_watermark(self._watermark if watermark else None)
@@ -1164,10 +1239,17 @@ class ConsoleApp:
             QMessageBox.critical(None, "Tessera cannot start", message)
         return EXIT_STARTUP_FAILED
 
+    async def _close_masks(self) -> None:
+        if self.privacy is not None:
+            self.privacy.disconnect()
+        if self.masks is not None:
+            await self.masks.aclose()
+
     async def shutdown(self) -> None:
         """Close every owner of tasks and threads, each waiting for what it started; nothing
         sweeps the loop (what is left is named in the log: a task without an owner is a bug)."""
         await self._tasks.close()
+        await self._close_masks()
         self._reachability.close()
         if self._sources_reach is not None:
             self._sources_reach.close()

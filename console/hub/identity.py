@@ -43,6 +43,7 @@ RIGHTS = (
     "alarms",
     "unmask",
     "admin",
+    "masks",
 )
 # What each right lets an operator do, in the words the console uses to say why not.
 RIGHT_WORDS = {
@@ -55,6 +56,7 @@ RIGHT_WORDS = {
     "alarms": "acknowledge or close alarms of",
     "unmask": "lift privacy masks on",
     "admin": "manage operators on",
+    "masks": "set the privacy masks of",
 }
 
 

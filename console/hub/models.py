@@ -31,6 +31,8 @@ EVENT_ALERT = "alert"
 # Bookmarks (additive within v1): data {"change": ..., "bookmark": Bookmark}; the driver parses
 # it into `HubEvent.bookmark`.
 EVENT_BOOKMARK = "bookmark"
+# A camera's privacy masks changed or a lift began or ended (docs/hub-api.md "Privacy masks").
+EVENT_CAMERA_MASKS = "camera.masks"
 # Capabilities (hub-wide in HubInfo, per camera in Camera) that the console acts on.
 CAPABILITY_RECORDINGS = "recordings"
 CAPABILITY_BOOKMARKS = "bookmarks"
@@ -47,6 +49,7 @@ KNOWN_EVENT_TYPES = frozenset(
         EVENT_PTZ_TOURS,
         EVENT_ALERT,
         EVENT_BOOKMARK,
+        EVENT_CAMERA_MASKS,
     }
 )
 

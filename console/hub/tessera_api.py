@@ -98,6 +98,7 @@ from console.hub.tessera_events import (
     channel_url,
     read_channel,
 )
+from console.hub.tessera_masks import TesseraMasksMixin
 from console.hub.tessera_wire import (
     alert_history_from,
     alert_history_reader,
@@ -190,6 +191,7 @@ class TesseraHubClient(
     BookmarksFacet,
     SessionFacet,
     TesseraAuditMixin,
+    TesseraMasksMixin,
 ):
     """HTTP + WebSocket client of a Tessera API v1 hub (the demo hub and compatible ones): live
     video and events, and every facet (PTZ, alerts, recordings, bookmarks)."""

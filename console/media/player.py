@@ -32,6 +32,7 @@ from console.media.events import PlayerEvent, PlayerEventKind
 from console.media.frame import Frame, RenderPath, frame_size_for, negotiated_size
 from console.media.media_settings import MediaSettings
 from console.media.reaper import PlayerReaper
+from console.privacy.masks import MaskSet
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +179,9 @@ class FrameSink:
         self.picture_changed_at: float | None = None
         self._picture_checked_at = 0.0
         self._picture_sample: npt.NDArray[np.int16] | None = None
+        # Privacy masks drawn into every picture in `_unlock_cb`, before it is published (None:
+        # none; one attribute, set on the loop thread and read once per picture on libvlc's).
+        self.masks: MaskSet | None = None
         # Keep the ctypes callback objects alive as long as libvlc may call them.
         self._callbacks = (
             _FormatCb(self._format),
@@ -288,7 +292,29 @@ class FrameSink:
         return index + 1
 
     def _unlock_cb(self, opaque: Any, picture: Any, planes: Any) -> None:
-        return None
+        masks = self.masks
+        if masks is None or self.chroma is not FrameChroma.RV32:
+            return  # the common case: no masks, no work
+        index = (picture or 0) - 1
+        with self._lock:
+            if not 0 <= index < len(self._buffers):
+                return
+            image = self._buffers[index][: self._height, : self._width, :]
+        # Outside the lock: libvlc holds this buffer locked (neither published nor the GUI's),
+        # so nobody else reads or writes it until `_display_cb` publishes it, masked.
+        masks.apply(image)
+
+    def set_masks(self, masks: MaskSet | None) -> None:
+        """Draw `masks` into every picture from the next one on, and at once into the
+        pictures already published or held by the GUI, so none is shown unmasked (loop
+        thread)."""
+        with self._lock:
+            self.masks = masks
+            if masks is None or self.chroma is not FrameChroma.RV32:
+                return
+            for index in {self._published, self._front} - {None}:
+                assert index is not None
+                masks.apply(self._buffers[index][: self._height, : self._width, :])
 
     def _display_cb(self, opaque: Any, picture: Any) -> None:
         index = (picture or 0) - 1
@@ -472,6 +498,9 @@ class TilePlayer:
         self._closed = False
         self._playing = False
         self._software = False
+        # Privacy masks drawn into every picture (None: none); a NATIVE player with masks
+        # plays nothing (libvlc would draw outside the frame path, unmasked).
+        self._masks: MaskSet | None = None
         self.frame_ready = Signal()
         self.state_changed = Signal()
 
@@ -619,6 +648,14 @@ class TilePlayer:
         self._retire()
         self._generation += 1
         gen = self._generation
+        if self._masks and self._render_path is RenderPath.NATIVE:
+            log.warning(
+                "%s: not played: the camera has privacy masks, which the native-window path "
+                "cannot draw (it must be played composited)",
+                self._name,
+            )
+            self._marshal.call(self._deliver_refusal, gen)
+            return gen
         self._software = software
         media = self._instance.media_new(url)
         for opt in self._settings.media_options(software=software):
@@ -629,6 +666,7 @@ class TilePlayer:
         if self._render_path is RenderPath.COMPOSITED:
             sink = FrameSink(gen, self._on_sink_frame, self._picture_size, self._box)
             sink.every_frame = self._every_frame
+            sink.masks = self._masks or None
             sink.attach(mp)
         elif self._window is not None:
             self._bind_window(mp, self._window)
@@ -677,6 +715,26 @@ class TilePlayer:
         if s is not None:
             self.play(s.url, software=s.software)
 
+    @property
+    def masks(self) -> MaskSet | None:
+        return self._masks
+
+    def set_masks(self, masks: MaskSet | None) -> None:
+        """Draw `masks` into every picture of this player from now on (None or an empty set:
+        none), the last picture kept included. On the NATIVE path a player with masks stops
+        and plays nothing until they are gone: libvlc would draw the picture unmasked."""
+        masks = masks or None
+        self._masks = masks
+        s = self._session
+        if s is not None and s.sink is not None:
+            s.sink.set_masks(masks)
+        last = self._last_frame
+        current = None if s is None or s.sink is None else s.sink.generation
+        if masks is not None and last is not None and last.generation != current:
+            masks.apply(last.image)  # a retired sink's last picture: nobody writes it
+        if masks is not None and self._render_path is RenderPath.NATIVE and s is not None:
+            self.play(s.url, software=s.software)  # refused in play(): stops the picture
+
     def latest_frame(self) -> Frame | None:
         """The newest frame (valid until the next call), else the last one seen, else None."""
         s = self._session
@@ -724,6 +782,12 @@ class TilePlayer:
     def _on_vlc_event(self, event: Any, generation: int, kind: PlayerEventKind) -> None:
         # libvlc thread: libvlc is not re-entrant here, so only hand the news over.
         self._marshal.call(self._deliver_event, generation, kind)
+
+    def _deliver_refusal(self, generation: int) -> None:
+        """`play` refused a masked camera on the NATIVE path: an ERROR saying why."""
+        if not self._closed and generation == self._generation and self._session is None:
+            reason = "privacy masks are drawn only on the composited path"
+            self.state_changed.emit(PlayerEvent(PlayerEventKind.ERROR, generation, reason))
 
     def _deliver_event(self, generation: int, kind: PlayerEventKind) -> None:
         if self._closed or generation != self._generation or self._session is None:

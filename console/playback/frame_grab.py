@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from console.base import timecode
 from console.base.redact import redact_url
+from console.privacy.masks import MaskSet
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,11 @@ class GrabbedFrame:
     decoded: int  # pictures decoded to find it (1: the first one was it)
 
 
-def _pictures(url: str, size: tuple[int, int] | None, timeout_s: float) -> Iterator[GrabbedFrame]:
-    """The stream's pictures, decoded, as BGRA of `size` with their time codes."""
+def _pictures(
+    url: str, size: tuple[int, int] | None, timeout_s: float, masks: MaskSet | None = None
+) -> Iterator[GrabbedFrame]:
+    """The stream's pictures, decoded, as BGRA of `size` with their time codes, `masks` drawn
+    into each (after its time code is read: a mask may cover it) before anyone sees it."""
     try:
         options = {**_OPEN_OPTIONS, "rw_timeout": str(int(timeout_s * 1e6))}
         container = av.open(url, options=options, timeout=timeout_s)
@@ -71,7 +75,10 @@ def _pictures(url: str, size: tuple[int, int] | None, timeout_s: float) -> Itera
             image: npt.NDArray[np.uint8] = np.ascontiguousarray(
                 frame.to_ndarray(format="bgra", width=width, height=height), dtype=np.uint8
             )
-            yield GrabbedFrame(image, timecode.read(image, fmt="bgrx"), decoded)
+            shown = timecode.read(image, fmt="bgrx")
+            if masks:
+                masks.apply(image)
+            yield GrabbedFrame(image, shown, decoded)
     except av.FFmpegError as exc:
         log.info("decoding %s failed: %s", redact_url(url), exc)
         raise GrabError(f"the recording could not be decoded ({exc.__class__.__name__})") from exc
@@ -86,15 +93,17 @@ def grab_frame(
     *,
     reverse: bool = False,
     timeout_s: float = 5.0,
+    masks: MaskSet | None = None,
 ) -> GrabbedFrame:
     """The picture of the playback stream at `url` that shows `wanted_ms` (Unix ms): the first
     one whose time code is at or past it in the stream's direction (`reverse`: at or before).
 
-    `size`: (width, height) to scale it to (None: the stream's own). Raises GrabError.
+    `size`: (width, height) to scale it to (None: the stream's own); `masks`: the camera's
+    privacy masks, drawn into the picture. Raises GrabError.
     """
     deadline = time.monotonic() + timeout_s
     first: GrabbedFrame | None = None
-    for grabbed in _pictures(url, size, timeout_s):
+    for grabbed in _pictures(url, size, timeout_s, masks):
         shown = grabbed.unix_ms
         if shown is None:
             return first or grabbed  # no time code: the first picture is the moment asked
@@ -114,12 +123,13 @@ def stream_frames(
     cancelled: threading.Event,
     *,
     timeout_s: float = 5.0,
+    masks: MaskSet | None = None,
 ) -> int:
     """Decode the first `count` pictures of the stream at `url` that carry a time code and
     hand each to `deliver` (on this thread) as it comes; stop early once `cancelled` is set.
-    Returns how many were delivered. Raises GrabError."""
+    Returns how many were delivered; `masks` are drawn into each. Raises GrabError."""
     delivered = 0
-    for grabbed in _pictures(url, size, timeout_s):
+    for grabbed in _pictures(url, size, timeout_s, masks):
         if cancelled.is_set():
             break
         if grabbed.unix_ms is None:

@@ -43,6 +43,7 @@ from console.hub.models import PLAYBACK_SPEEDS
 from console.media.events import PlayerEvent, PlayerEventKind
 from console.playback.frame_grab import GrabbedFrame, GrabError, grab_frame, stream_frames
 from console.playback.synced_frames import MIN_PICTURE_WIDTH, PictureSource, SyncedFrames
+from console.privacy.masks import MaskSet
 
 log = logging.getLogger(__name__)
 
@@ -200,8 +201,11 @@ class PlaybackSession:
         pause_fill_s: float = 1.0,
         now_ms: Callable[[], float] = lambda: time.time() * 1000,
         monotonic: Callable[[], float] = time.monotonic,
+        masks_of: Callable[[str], MaskSet | None] = lambda _camera_id: None,
     ) -> None:
         self._client = client
+        # A camera's privacy masks, drawn into its played pictures and frame steps.
+        self._masks_of = masks_of
         self._recordings = client.recordings_facet
         self._directory = directory
         self._make_player = make_player
@@ -722,7 +726,24 @@ class PlaybackSession:
             tile.on_event = lambda event: self._on_player_event(tile, event)
             player.state_changed.connect(tile.on_event)
             self.set_picture_box(tile.tile_id, tile.box)
+        self._mask_player(tile)
         return tile.player
+
+    def _mask_player(self, tile: _Tile) -> None:
+        set_masks = getattr(tile.player, "set_masks", None)
+        if set_masks is not None:
+            set_masks(self._masks_of(tile.camera_id))
+
+    def refresh_masks(self) -> None:
+        """The masks of some camera changed (or a lift began or ended): every tile's player
+        draws its camera's masks from now on, and the pictures already kept for steps and
+        prefetch get them drawn in too (a lift shows original pixels from the next picture)."""
+        for tile in self._tiles.values():
+            if tile.player is not None:
+                self._mask_player(tile)
+            masks = self._masks_of(tile.camera_id)
+            if masks:
+                tile.frames.apply_masks(masks)
 
     def set_picture_box(self, tile_id: int, size: tuple[int, int] | None) -> None:
         """Where the tile paints, in device pixels: pictures are asked for at that size, but
@@ -878,7 +899,8 @@ class PlaybackSession:
         tile.fps = endpoint.fps or DEFAULT_FPS
         size = _even_size(box) or (endpoint.width, endpoint.height)
         try:
-            return await asyncio.to_thread(grab_frame, endpoint.url, wanted, size)
+            masks = self._masks_of(tile.camera_id)
+            return await asyncio.to_thread(grab_frame, endpoint.url, wanted, size, masks=masks)
         except GrabError as exc:
             fail(TileStatus.FAILED, f"The picture could not be shown: {exc}.")
             return None
@@ -985,8 +1007,15 @@ class PlaybackSession:
 
         size = _even_size(tile.box) or (endpoint.width, endpoint.height)
         try:
+            masks = self._masks_of(tile.camera_id)
             return await asyncio.to_thread(
-                stream_frames, endpoint.url, size, PREFETCH_PICTURES, deliver, cancelled
+                stream_frames,
+                endpoint.url,
+                size,
+                PREFETCH_PICTURES,
+                deliver,
+                cancelled,
+                masks=masks,
             )
         except GrabError:
             return 0

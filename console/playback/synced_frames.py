@@ -27,6 +27,7 @@ import numpy.typing as npt
 from console.base import timecode
 from console.base.signals import Signal
 from console.media.frame import Frame, FrameSource
+from console.privacy.masks import MaskSet
 
 __all__ = ["DEFAULT_CAPACITY", "MIN_PICTURE_WIDTH", "SyncedFrames", "TimedPicture"]
 
@@ -143,6 +144,17 @@ class SyncedFrames:
                 ring.popleft()
             else:
                 ring.pop()
+
+    def apply_masks(self, masks: MaskSet) -> None:
+        """Draw privacy masks into every kept picture (the shown one too): masks set while
+        pictures were kept must hold over them as well."""
+        pictures = {id(p): p for p in self._ring}
+        if self._shown is not None:
+            pictures[id(self._shown)] = self._shown
+        for picture in pictures.values():
+            masks.apply(picture.image)
+        if pictures:
+            self.frame_ready.emit()
 
     def clear(self) -> None:
         """Forget every picture except the one shown (it stays on the tile)."""

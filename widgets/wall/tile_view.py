@@ -99,6 +99,7 @@ class TileView(QWidget):
     camera_dropped = Signal(int, str)  # tile id, camera id (from the camera tree or a wall)
     _badges_of: Callable[[str], tuple[Badge, ...]] | None = None
     _watermark_lines: Callable[[], tuple[str, ...]] | None = None
+    _privacy: Any = None  # widgets.privacy.tile_privacy.TilePrivacy (issue 18)
 
     def __init__(
         self,
@@ -198,6 +199,16 @@ class TileView(QWidget):
         """Draw the alerts of this tile's camera from `book` (the wall view tells us when)."""
         self._alarms = book
         self.alerts_changed()
+
+    def set_privacy(self, privacy: Any) -> None:
+        """Privacy masks: the menu's entries, the lift's countdown line, the tooltip."""
+        self._privacy = privacy
+        if privacy is not None:
+            privacy.attach(self)
+        self.refresh_tooltip()
+
+    def refresh_tooltip(self) -> None:
+        self.setToolTip(self._tooltip())
 
     def overlays(self) -> list[Overlay]:
         if self._alarms is None or self._tile.camera_id is None:
@@ -416,6 +427,9 @@ class TileView(QWidget):
         badges = self.camera_badges()
         if badges:
             lines.extend(badge_tooltip(badges).splitlines())
+        masks = self._privacy.tooltip_line(self._tile.camera_id) if self._privacy else None
+        if masks:
+            lines.append(masks)
         return "<br>".join(html.escape(line, quote=False) for line in lines)
 
     # -- badges and watermark (issue 18) -------------------------------------------------------
@@ -587,6 +601,9 @@ class TileView(QWidget):
         if self.latency is not None and text and not band:
             text += self._latency_text()
         ptz = self.ptz_line()
+        lifted = self._privacy.status_text(self._tile.camera_id) if self._privacy else None
+        if lifted:  # the lift's countdown shares the PTZ line
+            ptz = (f"{ptz[0]} · {lifted}", ptz[1]) if ptz else (lifted, theme.WARN)
         self.labels.paint(p, rect, name, text, colour, ptz, band, mark)
 
     def _latency_text(self) -> str:
@@ -670,4 +687,6 @@ class TileView(QWidget):
         menu = tile_menu(
             self, self._wall, self._tile, ptz_mode, lambda: self.set_ptz_mode(not self.ptz_mode)
         )
+        if self._privacy is not None:
+            self._privacy.add_menu_entries(menu, self, self._tile.camera_id)
         menu.exec(event.globalPos())

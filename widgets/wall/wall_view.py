@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QPixmap, QResizeEvent
@@ -71,6 +72,7 @@ class WallView(QWidget):
         self._show_latency = False
         self._ptz = ptz
         self._alarms: OverlaySource | None = alarms
+        self._privacy: Any = None  # widgets.privacy.tile_privacy.TilePrivacy
         self._live_alarms = alarms
         self._replay_alarms: OverlaySource | None = None  # an incident replay's, while it runs
         # New frames and alert changes repaint the tiles a few at a time (see RepaintPacer).
@@ -149,6 +151,12 @@ class WallView(QWidget):
         return self.screen().grabWindow(top.winId(), at.x(), at.y(), self.width(), self.height())
 
     # -- the hub -------------------------------------------------------------------------------
+    def set_privacy(self, privacy: Any) -> None:
+        """Privacy masks on every tile (widgets.privacy.tile_privacy.TilePrivacy)."""
+        self._privacy = privacy
+        for view in self._views.values():
+            view.set_privacy(privacy)
+
     def follow_hub(self, hub: HubReachability) -> None:
         """Show the banner while `hub` does not answer."""
         follow_reachability(self, hub, self.set_hub_down)
@@ -252,6 +260,7 @@ class WallView(QWidget):
                 view.set_alarms(self._alarms)
                 view.set_badge_source(self._badges_of)
                 view.set_watermark(self._watermark)
+                view.set_privacy(self._privacy)
             else:
                 view.set_tile(tile)
         self._place()

@@ -130,3 +130,39 @@ def test_a_moment_the_stream_does_not_reach_in_time_is_a_grab_error(hub):
     url = endpoint(hub, "cam-01", at).url
     with pytest.raises(GrabError, match="did not reach the moment asked for"):
         grab_frame(url, at + 60_000, (320, 180), timeout_s=1.0)
+
+
+def test_a_frame_step_of_a_masked_camera_keeps_no_original_pixel_under_the_mask(hub):
+    """Privacy masks (issue 18): drawn into the decoded picture after its time code is read."""
+    from console.privacy.masks import SOLID_BGR, MaskSet, PrivacyMask, mask_raster
+
+    solid = PrivacyMask("desk", ((0.05, 0.55), (0.45, 0.55), (0.45, 0.95), (0.05, 0.95)))
+    blur = PrivacyMask("board", ((0.62, 0.08), (0.92, 0.08), (0.92, 0.38), (0.62, 0.38)), "blur")
+    at = moment(90)
+    url = endpoint(hub, "cam-03", at).url
+    plain = grab_frame(url, at, (640, 360))
+    masked = grab_frame(
+        endpoint(hub, "cam-03", at).url, at, (640, 360), masks=MaskSet([solid, blur])
+    )
+    assert masked.unix_ms == plain.unix_ms  # the time code is still read (the mask spares it)
+    covered = mask_raster([solid], 640, 360)
+    assert (masked.image[covered][:, :3] == SOLID_BGR).all()
+    assert not (plain.image[covered][:, :3] == SOLID_BGR).all()
+    blurred = mask_raster([blur], 640, 360)
+    same = (masked.image == plain.image).all(axis=2)
+    assert same[~(covered | blurred)].mean() > 0.99  # outside the masks: the same picture
+    expected = plain.image.copy()
+    MaskSet([blur]).apply(expected)  # under the blur: the mosaic of the picture, nothing finer
+    assert (masked.image[blurred & ~covered] == expected[blurred & ~covered]).all()
+
+    kept: list[GrabbedFrame] = []
+    stream_frames(
+        endpoint(hub, "cam-03", at).url,
+        (640, 360),
+        5,
+        kept.append,
+        threading.Event(),
+        masks=MaskSet([solid]),
+    )
+    assert len(kept) == 5
+    assert all((g.image[covered][:, :3] == SOLID_BGR).all() for g in kept)

@@ -1,0 +1,1 @@
+"""Privacy masks on screen (issue 18): the tile entries and the mask editor."""
