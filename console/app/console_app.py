@@ -84,6 +84,7 @@ from console.sources.credentials import Credentials
 from console.sources.model import SourceConfig
 from console.sources.multi import MultiSourceClient
 from console.sources.runtime import PreparedSources, SourcesReachability, prepare_sources
+from console.sources.sessions import SourceSessions
 from console.sources.store import SourcesStore
 from console.wall.feeds import FeedKey
 from console.wall.model import WallModel, WallState
@@ -201,6 +202,7 @@ class ConsoleApp:
         self._sources_dialog: Any = None  # the open SourcesDialog (a view: typed loosely here)
         # Sources whose password is needed and not kept (no keyring).
         self._passwords_to_ask: list[SourceConfig] = []
+        self._source_sessions: SourceSessions | None = None
         self._typed_passwords: dict[str, str] = {}
         self.joysticks: JoystickInput | None = None  # with options.joystick
         self.joystick_steering: JoystickSteering | None = None
@@ -450,6 +452,11 @@ class ConsoleApp:
                 )
             )
             self._report_sources(prepared)
+            # The Tessera hubs among the sources sign in with their kept passwords (issue 17).
+            if self._source_sessions is not None:
+                await self._source_sessions.close()
+            self._source_sessions = SourceSessions(prepared, self.notices)
+            await self._source_sessions.start()
             if not prepared.configs:
                 return self._fatal(
                     "None of the configured sources can be connected (see the notices); "
@@ -1250,6 +1257,8 @@ class ConsoleApp:
         sweeps the loop (what is left is named in the log: a task without an owner is a bug)."""
         await self._tasks.close()
         await self._close_masks()
+        if self._source_sessions is not None:
+            await self._source_sessions.close()
         self._reachability.close()
         if self._sources_reach is not None:
             self._sources_reach.close()
