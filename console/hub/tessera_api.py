@@ -98,6 +98,7 @@ from console.hub.tessera_events import (
     channel_url,
     read_channel,
 )
+from console.hub.tessera_export import TesseraExportMixin
 from console.hub.tessera_wire import (
     alert_history_from,
     alert_history_reader,
@@ -172,6 +173,7 @@ class TesseraHubClient(
     BookmarksFacet,
     SessionFacet,
     TesseraAuditMixin,
+    TesseraExportMixin,
 ):
     """HTTP + WebSocket client of a Tessera API v1 hub (the demo hub and compatible ones): live
     video and events, and every facet (PTZ, alerts, recordings, bookmarks)."""
