@@ -188,3 +188,21 @@ def test_the_hub_countersigns_a_manifest_with_its_audit_key_and_audits_it(hub_fa
     assert hub.request("POST", "/api/v1/exports/countersign", body, token=viewer)[0] == 403
     body = {"manifest_sha256": "not hex", "cameras": ["cam-01"]}
     assert hub.request("POST", "/api/v1/exports/countersign", body, token=token)[0] == 400
+
+
+def test_the_export_routes_are_in_the_openapi_document(hub_factory):
+    import jsonschema
+
+    from tests.support.openapi import openapi
+
+    paths = openapi()["paths"]
+    assert "get" in paths["/api/v1/cameras/{camera_id}/export"]
+    route = paths["/api/v1/exports/countersign"]["post"]
+    answer_schema = route["responses"]["200"]["content"]["application/json"]["schema"]
+    body_schema = route["requestBody"]["content"]["application/json"]["schema"]
+    hub = hub_factory()
+    body = {"manifest_sha256": "cd" * 32, "cameras": ["cam-02"]}
+    jsonschema.validate(body, body_schema)
+    status, answer, _ = hub.request("POST", "/api/v1/exports/countersign", body)
+    assert status == 200
+    jsonschema.validate(answer, answer_schema)
