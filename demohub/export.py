@@ -35,6 +35,7 @@ import json
 import logging
 import math
 import re
+import threading
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -68,6 +69,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MAX_EXPORT_S = 30 * 60.0  # the longest span one request may export
+MAX_EXPORTS = 4  # exports encoding at once (each takes a core while it runs)
 MAX_REASON_HEADER = 2048
 EXPORT_HEADER = "X-Tessera-Export"
 AUDIT_INDEX_HEADER = "X-Tessera-Audit-Index"
@@ -149,6 +151,9 @@ class TsExport:
         self._after_gap = True  # the first frame, and the first after a gap: a key frame
         self._done = False
         self.frames = 0
+        # step() runs on a worker thread; close() may come from another while a step of a
+        # request cancelled at hub shutdown still runs: the encoder must not close under it.
+        self._lock = threading.Lock()
 
     def _in_gap(self, t: float) -> bool:
         return any(g0 <= t < g1 for g0, g1 in self.gaps)
@@ -161,6 +166,10 @@ class TsExport:
         return bytes(out)
 
     def step(self) -> bytes:
+        with self._lock:
+            return self._step()
+
+    def _step(self) -> bytes:
         if self._done:
             return b""
         out = bytearray()
@@ -189,9 +198,11 @@ class TsExport:
         return bytes(out)
 
     def close(self) -> None:
-        self._muxer.close()
-        with contextlib.suppress(Exception):
-            self._codec.close()
+        with self._lock:
+            self._done = True
+            self._muxer.close()
+            with contextlib.suppress(Exception):
+                self._codec.close()
 
 
 def _gaps_in(spans: Sequence[Span], start: float, end: float) -> list[tuple[float, float]]:
@@ -216,6 +227,7 @@ class ExportRoutes:
 
     def __init__(self, hub: DemoHub) -> None:
         self.hub = hub
+        self.running = 0  # loop thread only
 
     def _plan(
         self, request: web.Request, camera: CameraSpec
@@ -266,6 +278,10 @@ class ExportRoutes:
         hub._require(request, "export", camera.id)
         try:
             profile, start, end, reason, gaps = self._plan(request, camera)
+            if self.running >= MAX_EXPORTS:
+                raise RecordingError(
+                    "unavailable", f"the hub is writing {MAX_EXPORTS} exports; try again shortly"
+                )
         except RecordingError as exc:
             return _request_error_response(exc)
         audit = hub.audit
@@ -307,16 +323,18 @@ class ExportRoutes:
         }
         response = web.StreamResponse(headers=headers)
         response.enable_chunked_encoding()
-        await response.prepare(request)
         job = TsExport(hub.scene(camera.id), profile, start, end, gaps)
         log.info("export of %s: %s to %s", camera.id, unix_iso(start), unix_iso(end))
+        self.running += 1
         try:
+            await response.prepare(request)
             while chunk := await asyncio.to_thread(job.step):
                 await response.write(chunk)
             await response.write_eof()
         except (ConnectionError, OSError):
             log.info("export of %s: the client left", camera.id)
         finally:
+            self.running -= 1
             await asyncio.to_thread(job.close)
         return response
 

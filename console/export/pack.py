@@ -40,7 +40,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from console.audit.merkle import ProofError, check_inclusion, verify_checkpoint
 from console.export import media
@@ -71,6 +71,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_SPAN = timedelta(minutes=30)  # the hub's limit per request
 PROOF_WAIT_TRIES = 20
@@ -282,6 +283,7 @@ class ExportJob:
         try:
             result = await self._write(work, final, signer)
         except BaseException:
+            self._stop.set()
             await asyncio.shield(asyncio.to_thread(shutil.rmtree, work, True))
             raise
         self._progress(1.0, "Done.")
@@ -303,7 +305,7 @@ class ExportJob:
         def make_media() -> list[dict[str, Any]]:
             return [self._make_media(item, work, watermark, i, n) for i, item in enumerate(fetched)]
 
-        cameras = await asyncio.to_thread(make_media)
+        cameras = await self._in_worker(make_media)
         self._check()
         self._progress(0.92, "Writing the manifest…")
 
@@ -369,6 +371,18 @@ class ExportJob:
             c["id"]: tuple((g["from"], g["to"]) for g in c["gaps"]) for c in cameras if c["gaps"]
         }
         return ExportResult(final, signature["hub"] is not None, gaps, tuple(notes))
+
+    async def _in_worker(self, fn: Callable[[], T]) -> T:
+        """`fn` on a worker thread; cancelled, the work is told to stop and awaited, so the
+        temporary folder is never removed under a thread still writing into it."""
+        future = asyncio.ensure_future(asyncio.to_thread(fn))
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            self._stop.set()
+            with contextlib.suppress(BaseException):
+                await future
+            raise
 
     async def _fetch(self, camera: ExportCamera, folder: Path, i: int, n: int) -> _Fetched:
         request = self.request

@@ -10,6 +10,7 @@ import ast
 import asyncio
 import base64
 import dataclasses
+import hashlib
 import json
 import math
 import re
@@ -103,6 +104,10 @@ def request_for(
     )
 
 
+def manifest_time(when: datetime) -> str:
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def recent(seconds: float = 2.0) -> tuple[datetime, datetime]:
     end = datetime.now(timezone.utc) - timedelta(seconds=20)
     return end - timedelta(seconds=seconds), end
@@ -153,9 +158,26 @@ def test_a_pack_of_a_span_verifies_authentic_with_both_verifiers(
     request = request_for(
         recorded_hub, tmp_path, (ExportCamera("cam-01", "Lobby"),), start, end, reason=reason
     )
-    result, _ = run_export(recorded_hub, request)
+    recorded: list[tuple[str, Any, Any]] = []
+    result, _ = run_export(recorded_hub, request, record=lambda *entry: recorded.append(entry))
     pack = result.path
     assert result.countersigned
+    # The console's own audit entry names the pack and the manifest's digest.
+    digest = hashlib.sha256((pack / "manifest.json").read_bytes()).hexdigest()
+    assert recorded == [
+        (
+            "export",
+            None,
+            {
+                "pack": pack.name,
+                "manifest_sha256": digest,
+                "from": manifest_time(start),
+                "to": manifest_time(end),
+                "cameras": ["cam-01"],
+                **reason.details(),
+            },
+        )
+    ]
     assert sorted(p.name for p in pack.iterdir()) == [
         "cam-01-snapshot.png",
         "cam-01.mp4",
