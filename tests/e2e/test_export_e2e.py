@@ -32,6 +32,8 @@ def test_ctrl_e_exports_a_pack_that_verifies_and_is_audited(
             actions = window.export_actions
             assert actions is not None
             assert actions.export_action.shortcut().toString() == "Ctrl+E"
+            # Also at hand on the playback bar (shown while the wall plays back).
+            assert window.export_button.defaultAction() is actions.export_action
             # Something recorded to export: the embedded hub records from its start.
             await wait_until(lambda: time.time() - began > 5, 30, "five seconds recorded")
             dialog = actions.open()

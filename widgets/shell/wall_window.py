@@ -431,6 +431,8 @@ class WallWindow(QMainWindow):
             bookmark,
             lambda words: self._station.notices.post(words, Level.INFO, "export"),
         )
+        if self.playback_bar is not None:  # Export… at hand while the wall plays back
+            self.export_button = self.playback_bar.add_button(self.export_actions.export_action)
 
     def _replay_selected_alarm(self) -> None:
         alert = self.alarm_panel.selected() if self.alarm_panel is not None else None
