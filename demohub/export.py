@@ -70,7 +70,7 @@ log = logging.getLogger(__name__)
 
 MAX_EXPORT_S = 30 * 60.0  # the longest span one request may export
 MAX_EXPORTS = 4  # exports encoding at once (each takes a core while it runs)
-MAX_REASON_HEADER = 2048
+MAX_REASON_HEADER = 4096  # 500 non-ASCII characters of words, \u-escaped
 EXPORT_HEADER = "X-Tessera-Export"
 AUDIT_INDEX_HEADER = "X-Tessera-Audit-Index"
 AUDIT_ENTRY_HEADER = "X-Tessera-Audit-Entry"

@@ -367,9 +367,9 @@ def test_an_unmasked_export_is_the_hubs_video_bit_for_bit_and_a_masked_one_hides
     with av.open(str(pack / "cam-02.mp4")) as exported:
         for frame in exported.decode(video=0):
             inside = frame.to_ndarray(format="bgr24").astype(int)[region]
-            # One flat colour (YUV 4:2:0 rounding moves it a few levels), the mask's.
-            assert np.ptp(inside, axis=(0, 1)).max() <= 8
-            assert np.abs(inside.mean(axis=(0, 1)) - np.array(SOLID_BGR)).max() <= 10
+            # The mask's colour, give or take the few levels of 4:2:0 chroma and the encoder's
+            # rounding; the picture under it spans far more (checked above).
+            assert np.abs(inside - np.array(SOLID_BGR)).max() <= 12
             count += 1
     assert count == 30
     import cv2
