@@ -456,6 +456,11 @@ class AuditLog:
             self._save_consoles(self._writer.size)
             return self._writer.size - 1
 
+    def countersign(self, message: bytes) -> bytes:
+        """An Ed25519 signature of `message` by the key that signs the checkpoints (an export
+        manifest's countersignature, demohub.export; the message carries its own prefix)."""
+        return bytes(self._signer.key.sign(message))
+
     def _commit(self, leaves: list[bytes]) -> None:
         old = self._writer.size
         for leaf in leaves:

@@ -76,6 +76,7 @@ from demohub.bookmarks import (
 from demohub.bookmarks import read_object as read_bookmark_object
 from demohub.cameras import CAMERAS, PROFILES, CameraSpec, Profile, catalogue
 from demohub.events import Event, EventLog, Subscription, iso_time
+from demohub.export import add_export_routes
 from demohub.masks import (
     MASKS_FILE,
     MAX_LIFT_MINUTES,
@@ -387,6 +388,7 @@ class DemoHub:
         self._add_bookmark_routes(app)
         self._add_mask_routes(app)
         self._add_channel_routes(app)
+        add_export_routes(app, self)  # demohub.export: evidence export, countersignature
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
         site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
@@ -892,6 +894,7 @@ class DemoHub:
         capabilities.append("masks")
         if self.recorder.enabled:
             capabilities.append("recordings")
+            capabilities.append("export")  # demohub.export
         return capabilities
 
     def _camera_json(self, camera: CameraSpec) -> dict[str, Any]:

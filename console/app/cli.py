@@ -21,7 +21,8 @@ def _console_parser() -> argparse.ArgumentParser:
         prog="tessera",
         description="Tessera video-wall operator console. `tessera hub --help` for the demo hub, "
         "`tessera sources --help` to set up sources of cameras, `tessera audit` to verify or "
-        "read an audit log, `tessera inventory` to list the camera estate.",
+        "read an audit log, `tessera inventory` to list the camera estate, `tessera verify PACK` "
+        "to check an evidence pack.",
     )
     p.add_argument("--hub", metavar="URL", help="connect to this hub instead of the embedded one")
     p.add_argument("--demo", action="store_true", help="use the embedded demo hub (default)")
@@ -115,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         from console.app.inventory_command import main as inventory_main
 
         return inventory_main(args[1:])
+    if args[:1] == ["verify"]:
+        from console.export.verify import main as verify_main
+
+        return verify_main(args[1:])
     if args[:1] == ["sources"]:
         from console.sources.command import main as sources_main
 

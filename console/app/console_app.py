@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from console.alerts.attention import AlertAttention
 from console.alerts.autopop import AutoPop
@@ -48,6 +48,8 @@ from console.base.tasks import TaskOwner, current_loop
 from console.bookmarks.core import Bookmarks
 from console.bookmarks.journal import JournalError
 from console.cameras.directory import CameraDirectory
+from console.export.desk import ExportDesk
+from console.export.pack import ExportHub
 from console.hub.base import HubClient
 from console.hub.errors import (
     HubCertificateError,
@@ -62,6 +64,7 @@ from console.hub.models import CAPABILITY_BOOKMARKS, EVENT_CAMERA_MASKS, Alert, 
 from console.hub.reachability import HubReachability
 from console.hub.registry import HubConfig, create_client
 from console.hub.tessera_api import peer_certificate_fingerprint
+from console.hub.tessera_export import TesseraExportMixin
 from console.hub.tessera_masks import masks_facet_for
 from console.identity.pins import PinStore
 from console.identity.reasons import ReasonPolicy
@@ -1133,6 +1136,7 @@ class ConsoleApp:
                 open_sources=functools.partial(self._open_sources_from, index),
                 identity=self.identity,
                 reasons=self._reason_policy.with_hub(self._hub_reasons),
+                export=self._export_desk(services),
             )
             screen = screens[min(wall.screen, len(screens) - 1)]
             if self.masks is not None:  # privacy masks on the tiles (issue 18)
@@ -1177,6 +1181,26 @@ class ConsoleApp:
             return watermark_lines(who or operator, console, datetime.now().astimezone())
 
         return lines
+
+    def _export_desk(self, services: Services) -> ExportDesk | None:
+        """Evidence export (issue 18), where the hub offers it (a Tessera hub with "export")."""
+        client = services.client
+        if not isinstance(client, TesseraExportMixin) or "export" not in self._hub_capabilities:
+            return None
+        if self._hub_url is None:
+            return None
+        wiring = self._audit_wiring
+        station = services.station
+        return ExportDesk(
+            hub=cast("ExportHub", client),
+            hub_url=redact_url(self._hub_url),
+            hub_name=self.hub_label,
+            identity=self.identity,
+            operator_name=lambda: self._opts.operator or default_operator(),
+            camera_name=station.camera_name,
+            reasons=self._reason_policy.with_hub(self._hub_reasons),
+            record=None if wiring is None else wiring.record,
+        )
 
     async def _stream_gateway(self) -> StreamGateway:
         """The stream gateway (RTSP read by PyAV, served to libvlc over HTTP on loopback),

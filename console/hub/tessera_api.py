@@ -30,7 +30,7 @@ import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 from yarl import URL
@@ -98,6 +98,7 @@ from console.hub.tessera_events import (
     channel_url,
     read_channel,
 )
+from console.hub.tessera_export import TesseraExportMixin
 from console.hub.tessera_masks import TesseraMasksMixin
 from console.hub.tessera_wire import (
     alert_history_from,
@@ -125,6 +126,7 @@ from console.hub.tessera_wire import (
     parse_session,
     parse_stream,
     read_in_slices,
+    reason_header,
 )
 
 log = logging.getLogger(__name__)
@@ -133,18 +135,6 @@ T = TypeVar("T")
 
 API_PREFIX = "/api/v1"
 OPERATOR_HEADER = "X-Tessera-Operator"
-# Why the operator acts (issue 17, section 3), with a sensitive request: form-encoded case,
-# reason and words (docs/hub-api.md, "Reasons").
-REASON_HEADER = "X-Tessera-Reason"
-_REASON_FIELDS = ("case", "reason", "words")
-
-
-def reason_header(reason: Mapping[str, str] | None) -> dict[str, str] | None:
-    """The header that carries `reason` (its case, reason and words; None: no reason)."""
-    if not reason:
-        return None
-    fields = {k: reason[k] for k in _REASON_FIELDS if reason.get(k)}
-    return {REASON_HEADER: urlencode(fields)} if fields else None
 
 
 # The largest answer read: a list of 50,000 cameras is about 20 MB. A larger one is refused, in
@@ -192,6 +182,7 @@ class TesseraHubClient(
     SessionFacet,
     TesseraAuditMixin,
     TesseraMasksMixin,
+    TesseraExportMixin,
 ):
     """HTTP + WebSocket client of a Tessera API v1 hub (the demo hub and compatible ones): live
     video and events, and every facet (PTZ, alerts, recordings, bookmarks)."""

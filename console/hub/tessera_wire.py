@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any, Generic, NoReturn, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from console.base.safe_text import clean_text, is_clean
 from console.hub.errors import (
@@ -1016,3 +1016,17 @@ def _ptz_change(kind: str, data: Mapping[str, Any]) -> PtzChange | None:
 
 
 # ---------------------------------------------------------------- the driver
+
+
+# Why the operator acts (issue 17, section 3), with a sensitive request: form-encoded case,
+# reason and words (docs/hub-api.md, "Reasons").
+REASON_HEADER = "X-Tessera-Reason"
+_REASON_FIELDS = ("case", "reason", "words")
+
+
+def reason_header(reason: Mapping[str, str] | None) -> dict[str, str] | None:
+    """The header that carries `reason` (its case, reason and words; None: no reason)."""
+    if not reason:
+        return None
+    fields = {k: reason[k] for k in _REASON_FIELDS if reason.get(k)}
+    return {REASON_HEADER: urlencode(fields)} if fields else None

@@ -16,7 +16,15 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from console.base.tasks import TaskOwner
 from console.hub.base import HubClient
@@ -135,6 +143,17 @@ class PlaybackBar(QWidget):
         row.addWidget(self.message_label, 1)
         row.addWidget(self.go_button)
         return row
+
+    def add_button(self, action: QAction) -> QToolButton:
+        """A button for a window action at the end of the transport row (Export…)."""
+        button = QToolButton(self)
+        button.setDefaultAction(action)
+        outer = self.layout()
+        first = outer.itemAt(0) if outer is not None else None
+        row = first.layout() if first is not None else None
+        if row is not None:
+            row.addWidget(button)
+        return button
 
     # -- the session -----------------------------------------------------------------------------
     @property

@@ -34,6 +34,7 @@ from console.alerts.replay import AlarmReplay
 from console.base.notices import Level, Notice
 from console.base.tasks import TaskOwner
 from console.bookmarks.core import BookmarkError, Bookmarks
+from console.export.desk import ExportDesk
 from console.hub.models import Alert, Bookmark, Camera
 from console.identity.reasons import ReasonPolicy
 from console.identity.signin import Identity
@@ -49,6 +50,7 @@ from widgets.alarms.alarm_list import AlarmListPanel
 from widgets.bookmarks.bookmark_editor import BookmarkEditor
 from widgets.bookmarks.bookmark_list import BookmarkListPanel
 from widgets.cameras.camera_tree import CameraTree
+from widgets.export.export_actions import ExportActions
 from widgets.identity.reason_dialog import ReasonDialog
 from widgets.identity.sign_in import LOCK_KEYS, IdentityButton, LockBar
 from widgets.incident.trainer import IncidentTrainer
@@ -79,9 +81,12 @@ class WallWindow(QMainWindow):
         playback: WallPlayback | None = None,
         identity: Identity | None = None,
         reasons: ReasonPolicy | None = None,
+        export: ExportDesk | None = None,
     ) -> None:
         super().__init__(parent)
         self._init_access(identity, reasons)
+        self._export_desk = export  # evidence export (widgets/export), where the hub has it
+        self.export_actions: ExportActions | None = None
         self._bookmarks = bookmarks
         self._playback = playback
         self.bookmark_editor: BookmarkEditor | None = None
@@ -238,6 +243,8 @@ class WallWindow(QMainWindow):
             self._add_bookmark_action(edit)
         if self._playback is not None:
             self._add_playback_menu()
+        if self._export_desk is not None:
+            self._add_export_menu(self._export_desk)
         view = self.menuBar().addMenu("&View")
         view.addAction(self.fullscreen_action)
         self.chrome_action = self._window_action(
@@ -407,6 +414,28 @@ class WallWindow(QMainWindow):
         training.addAction("The span shown on the timeline", self._replay_timeline_span)
         training.addAction("Open a saved incident…", self._open_incident)
         training.addAction("Summary of the replay", self._replay_summary)
+
+    def _add_export_menu(self, desk: ExportDesk) -> None:
+        def span() -> tuple[datetime, datetime] | None:
+            playing = self._playback is not None and self._playback.active
+            if not playing or self.playback_bar is None:
+                return None
+            return self.playback_bar.timeline.visible_range()
+
+        def bookmark() -> Bookmark | None:
+            panel = self.bookmark_panel
+            return panel.selected() if panel is not None else None
+
+        self.export_actions = ExportActions(
+            self,
+            desk,
+            self._wall_cameras,
+            span,
+            bookmark,
+            lambda words: self._station.notices.post(words, Level.INFO, "export"),
+        )
+        if self.playback_bar is not None:  # Export… at hand while the wall plays back
+            self.export_button = self.playback_bar.add_button(self.export_actions.export_action)
 
     def _replay_selected_alarm(self) -> None:
         alert = self.alarm_panel.selected() if self.alarm_panel is not None else None
