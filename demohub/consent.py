@@ -20,6 +20,7 @@ ends them, which errs on the owner's side. Loop thread only.
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -75,7 +76,7 @@ class AccessGrant:
             "case": self.case,
             "granted_at": _iso(self.granted_at),
             "granted_until": _iso(self.until),
-            "expires_in_s": max(0, int(self.until - time.time())),
+            "expires_in_s": max(0, math.ceil(self.until - time.time())),
         }
 
 

@@ -1008,6 +1008,22 @@ class DemoHub:
         except (OSError, AuditRequestError, AuditLogError) as exc:
             log.error("audit: cannot record %s of %s: %s", action, operator, exc)
 
+    def _cut_at_grant_end(
+        self, camera: CameraSpec, session: Session | None, abort: Callable[[], None]
+    ) -> asyncio.TimerHandle | None:
+        """A live stream that rests on an access grant is cut when the grant ends."""
+        if camera.tier != "on_request":
+            return None
+        grant = (
+            self.consent.granted(camera.id, session.user)
+            if session is not None
+            else self.consent.check(camera, "live", None, anyone=True)
+        )
+        if grant is None:
+            return None
+        delay = max(0.0, grant.until - self.consent.clock())
+        return asyncio.get_running_loop().call_later(delay, abort)
+
     async def _post_access_request(self, request: web.Request) -> web.Response:
         """`{reason, case}` -> a grant for a limited time, or a 403 saying why not."""
         camera = self._camera(request)
@@ -1441,6 +1457,7 @@ class DemoHub:
         response, abort = await self._open_ts(request)
         if session is not None:  # a revoked session's streams are cut
             session.on_revoke.add(abort)
+        grant_end = self._cut_at_grant_end(camera, session, abort)
         viewer = Viewer(self.viewer_queue_frames, on_drop=abort)
         self._viewers.add(viewer)
         peer = request.remote
@@ -1460,6 +1477,8 @@ class DemoHub:
         finally:
             if session is not None:
                 session.on_revoke.discard(abort)
+            if grant_end is not None:
+                grant_end.cancel()
             self._viewers.discard(viewer)
             if self._streams is not None:
                 self._streams.remove_viewer(camera.id, profile.name, viewer)

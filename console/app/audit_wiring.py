@@ -14,6 +14,9 @@ with what each entry's details hold):
 - `bookmark.create` / `bookmark.change` / `bookmark.delete`: a bookmark of this console; id,
   span, name.
 - `alarm.acknowledge` / `alarm.close`: this operator acts on an alarm; alarm id, note.
+- `private_access.requested` / `.granted` / `.refused` / `.ended` / `.live`: a private
+  camera's access request (case, reason), the hub's answer, the grant's end, and each live
+  call-up of a private camera on a wall (console.consent).
 
 Every entry's details also hold `signed_in`: the operator signed in on this console when it
 was recorded (the hub stamps the operator of the session that sent it; the console flushes its
@@ -32,6 +35,7 @@ from typing import Any, Protocol
 
 from console.alerts.book import AlarmBook
 from console.bookmarks.core import Bookmarks
+from console.consent.core import PrivateAccess
 from console.hub.models import Alert, Bookmark, PtzLock
 from console.playback.wall_playback import WallPlayback
 from console.ptz.desk import PtzDesk
@@ -189,6 +193,12 @@ class AuditWiring:
             self.record(f"alarm.{what}", alert.camera_id, {"alarm": alert.id, "note": note})
 
         self._connect(alarms.acted, acted)
+
+    def watch_consent(self, access: PrivateAccess) -> None:
+        def accessed(action: str, camera_id: str, details: Mapping[str, Any]) -> None:
+            self.record(action, camera_id, details)
+
+        self._connect(access.accessed, accessed)
 
 
 def _tiles(layout: GridLayout) -> dict[int, str]:

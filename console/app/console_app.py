@@ -45,6 +45,7 @@ from console.base.tasks import TaskOwner, current_loop
 from console.bookmarks.core import Bookmarks
 from console.bookmarks.journal import JournalError
 from console.cameras.directory import CameraDirectory
+from console.consent.core import PrivateAccess
 from console.hub.base import HubClient
 from console.hub.errors import HubCertificateError, HubConnectionLost, HubError, HubUnreachable
 from console.hub.identity import HubAuth
@@ -144,6 +145,8 @@ class Services:
     bookmarks: Bookmarks | None = None
     # Each wall's switch between live and its recordings (one per wall, in wall order).
     playbacks: list[WallPlayback] = dataclasses.field(default_factory=list)
+    # What private cameras' owners share, and the access requests (issue 18, console.consent).
+    private_access: PrivateAccess | None = None
 
 
 def screenshot_path(base: Path, index: int) -> Path:
@@ -654,6 +657,8 @@ class ConsoleApp:
         self._tasks.spawn(services.alarms.follow(), "alarms")
         self._tasks.spawn(services.ptz.follow_events(), "ptz-events")
         self._tasks.spawn(self._check_bookmarks_offered(), "bookmarks-offered")
+        if services.private_access is not None:
+            self._tasks.spawn(services.private_access.load_grants(), "private-access-grants")
 
     async def _open_bookmarks(self, services: Services) -> Services:
         """Open the bookmark journal (in the data folder, on its own thread) where the hub's
@@ -729,6 +734,8 @@ class ConsoleApp:
         wiring.watch_alarms(services.alarms)
         if services.bookmarks is not None:
             wiring.watch_bookmarks(services.bookmarks)
+        if services.private_access is not None:
+            wiring.watch_consent(services.private_access)
 
         def hub_back(*_: object) -> None:
             trail.nudge()
@@ -838,6 +845,8 @@ class ConsoleApp:
             damaged_copy=damaged_copy,
         )
         alarms = AlarmBook(client, self.notices)
+        private_access = PrivateAccess(directory.get, client.consent_facet)
+        station.set_live_gate(private_access)
         bookmarks = (
             Bookmarks(client, notices=self.notices, operator=operator)
             if client.bookmarks_facet is not None
@@ -861,6 +870,7 @@ class ConsoleApp:
                 ),
             ),
             bookmarks=bookmarks,
+            private_access=private_access,
             playbacks=[
                 WallPlayback(
                     wall,
@@ -1057,6 +1067,7 @@ class ConsoleApp:
             )
             screen = screens[min(wall.screen, len(screens) - 1)]
             window.wall_view.follow_hub(self._reachability)  # the banner while it is down
+            window.wall_view.set_consent(services.private_access)  # private cameras' tiles
             if window.camera_tree is not None:
                 window.camera_tree.follow_hub(self._reachability)
             window.setScreen(screen)

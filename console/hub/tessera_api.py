@@ -47,6 +47,7 @@ from console.hub.errors import (
     HubHttpError,
     HubNotFound,
     HubNotSupported,
+    HubPrivateCamera,
     HubProtocolError,
     HubPtzLocked,
     HubSignInFailed,
@@ -91,6 +92,7 @@ from console.hub.registry import HubConfig, register_driver
 from console.hub.skip_log import SkipLog
 from console.hub.sliced_json import UnreadableJsonError, collector_paused, loads_in_slices
 from console.hub.tessera_audit import TesseraAuditMixin
+from console.hub.tessera_consent import TesseraConsentMixin
 from console.hub.tessera_events import (
     DEFAULT_EVENT_IDLE_TIMEOUT_S,
     MAX_WS_MESSAGE_BYTES,
@@ -172,6 +174,7 @@ class TesseraHubClient(
     BookmarksFacet,
     SessionFacet,
     TesseraAuditMixin,
+    TesseraConsentMixin,
 ):
     """HTTP + WebSocket client of a Tessera API v1 hub (the demo hub and compatible ones): live
     video and events, and every facet (PTZ, alerts, recordings, bookmarks)."""
@@ -457,6 +460,8 @@ class TesseraHubClient(
         if code == "unauthorized":
             reason = fields.get("reason")
             return HubSignInRequired(detail, reason=reason if isinstance(reason, str) else "")
+        if status == 403 and code in HubPrivateCamera.CODES:
+            return HubPrivateCamera(detail, code=code or "", operator_message=plain)
         if code == "forbidden":
             right = fields.get("right")
             camera = fields.get("camera")

@@ -36,9 +36,7 @@ def test_renders_are_pure_functions_of_time():
 
 
 def test_any_two_cameras_look_clearly_different():
-    pictures = {
-        c.id: c.make_scene().render(T, 640, 360).astype(np.int16) for c in PUBLIC_CAMERAS
-    }
+    pictures = {c.id: c.make_scene().render(T, 640, 360).astype(np.int16) for c in PUBLIC_CAMERAS}
     for (a, pa), (b, pb) in itertools.combinations(pictures.items(), 2):
         diff = float(np.abs(pa - pb).mean())
         assert diff > 20, (a, b, diff)

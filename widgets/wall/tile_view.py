@@ -34,6 +34,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
 from console.alerts.book import Overlay, OverlaySource
 from console.base import timecode
+from console.consent.core import PrivateAccess
 from console.hub.models import PtzLock
 from console.latency.meter import LatencyMeter
 from console.media.feed import FeedState, FeedStatus
@@ -51,6 +52,7 @@ from widgets.alarms.alert_overlay import (
 )
 from widgets.common import theme
 from widgets.common.hub_text import LabelLine, shown, shown_html
+from widgets.consent.consent_panel import ConsentPanel
 from widgets.ptz.ptz_steering import TileSteering, paint_crosshair
 from widgets.video.video_paint import letterbox, paint_frame
 from widgets.wall.frame_clock import FrameClock
@@ -130,6 +132,7 @@ class TileView(QWidget):
         self._ptz_problem: tuple[str, float] | None = None  # (message, monotonic time)
         self._picture = QRect()
         self.labels = TileLabels(self)
+        self.consent_panel: ConsentPanel | None = None  # set_consent
         self.labels_top = 0  # the labels start this far down (below the wall's hub banner)
         self._alarms: OverlaySource | None = None
         self._pacer: RepaintPacer | None = None
@@ -176,9 +179,18 @@ class TileView(QWidget):
             return player is not None and (self.frames_shown > 0 or player.frame_count > 0)
         return self.frames_shown > 0
 
+    def set_consent(self, access: PrivateAccess | None) -> None:
+        """Show what a private camera's owner shares (widgets.consent): a panel instead of
+        video where there is none to show, the access left where it is granted."""
+        if self.consent_panel is None and access is not None:
+            self.consent_panel = ConsentPanel(self, access, self._camera_name)
+            self.consent_panel.set_camera(self._tile.camera_id)
+
     def set_tile(self, tile: Tile) -> None:
         camera_changed = tile.camera_id != self._tile.camera_id
         self._tile = tile
+        if self.consent_panel is not None:
+            self.consent_panel.set_camera(tile.camera_id)
         if camera_changed:
             self._on_camera_changed()
         self._refresh_strip()

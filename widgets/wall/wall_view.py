@@ -18,6 +18,7 @@ from PySide6.QtGui import QFocusEvent, QKeyEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from console.alerts.book import AlarmBook, OverlaySource
+from console.consent.core import PrivateAccess
 from console.hub.reachability import HubReachability
 from console.media.frame import RenderPath
 from console.playback.wall_playback import WallPlayback
@@ -63,6 +64,7 @@ class WallView(QWidget):
         self._camera_name = camera_name
         self._on_camera_dropped = on_camera_dropped
         self._native = wall.render_path == RenderPath.NATIVE
+        self.consent: PrivateAccess | None = None  # set_consent
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(2)
@@ -202,6 +204,12 @@ class WallView(QWidget):
             for view in self._views.values():
                 view.alerts_changed()  # the last step: fully gone
 
+    def set_consent(self, access: PrivateAccess | None) -> None:
+        """Private cameras' tiles show what their owners share (widgets.consent)."""
+        self.consent = access
+        for view in self._views.values():
+            view.set_consent(access)
+
     # -- model -> view -------------------------------------------------------------------------
     def _on_layout(self, layout: GridLayout) -> None:
         ids = {t.id for t in layout.tiles}
@@ -221,6 +229,7 @@ class WallView(QWidget):
                 view.set_repaint_pacer(self.pacer)
                 view.set_frame_clock(self.frame_clock)
                 view.set_alarms(self._alarms)
+                view.set_consent(self.consent)
             else:
                 view.set_tile(tile)
         self._place()
