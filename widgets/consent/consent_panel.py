@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from console.base.tasks import TaskOwner
 from console.consent.core import REASON_ACTION, LiveVerdict, PrivateAccess
-from console.identity.reasons import ReasonPolicy
+from console.identity.reasons import Reason, ReasonPolicy
 from widgets.common.hub_text import shown
 from widgets.identity.reason_dialog import ReasonDialog
 
@@ -162,13 +162,13 @@ class ConsentPanel(QWidget):
         def finished(code: int) -> None:
             self.dialog = None
             if code == ReasonDialog.DialogCode.Accepted:
-                self._tasks.spawn(self._request(camera_id, dialog), "consent-request")
+                # Read now: the dialog is deleted once closed.
+                self._tasks.spawn(self._request(camera_id, dialog.reason()), "consent-request")
 
         dialog.finished.connect(finished)
         dialog.open()
 
-    async def _request(self, camera_id: str, dialog: ReasonDialog) -> None:
-        reason = dialog.reason()
+    async def _request(self, camera_id: str, reason: Reason) -> None:
         self.request_button.setEnabled(False)
         self.problem.setText("Asking the hub…")
         try:
