@@ -4,6 +4,7 @@ grants an on-request camera for a limited time, and every access is in the hub's
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 import urllib.error
@@ -220,3 +221,24 @@ def test_a_public_camera_needs_no_request():
     with pytest.raises(ConsentRefusedError) as refused:
         book.grant(public, "ana", "r", "")
     assert refused.value.code == "not_private"
+
+
+def test_a_live_stream_resting_on_a_grant_is_cut_when_the_grant_ends(phub):
+    phub.call(lambda: setattr(phub.hub.consent, "grant_s", 2.0))
+    token = phub.sign_in("investigator")
+    status, _, _ = phub.request(
+        "POST", f"/api/v1/cameras/{DOORBELL}/access-requests", {"reason": "r"}, token=token
+    )
+    assert status == 201
+    status, endpoint = phub.get_json(f"/api/v1/cameras/{DOORBELL}/streams/sub", token)
+    assert status == 200
+    received = 0
+    with urllib.request.urlopen(endpoint["url"], timeout=20) as response:
+        try:
+            while chunk := response.read1(65536):  # until the hub closes it
+                received += len(chunk)
+        except (ConnectionError, http.client.IncompleteRead):
+            pass  # cut mid-chunk: what an aborted stream looks like
+    assert received > 0  # it played until then
+    status, body = phub.get_json(f"/api/v1/cameras/{DOORBELL}/streams/sub", token)
+    assert (status, _code(body)) == (403, "access_request_required")
