@@ -94,47 +94,31 @@ class PrivateAccess:
         return self._facet is not None
 
     # -- reading ---------------------------------------------------------------------------------
-    def state(self, camera_id: str) -> TileConsent:
+    def state(self, camera_id: str, *, playback: bool = False) -> TileConsent:
+        """The verdict on live video, or with `playback` on the camera's recordings (a
+        recordings-only camera plays back; a live-shared one needs a grant for its past)."""
         camera = self._camera_of(camera_id)
         sharing = camera.sharing if camera is not None else None
         if camera is None or sharing is None:
             return _PUBLIC
         owner = sharing.owner or "an owner the hub does not name"
         where = camera.location or "a place the hub does not say"
-        if sharing.tier == TIER_LIVE:
+        tier = sharing.tier
+        if tier == TIER_LIVE and not playback:
             return TileConsent(LiveVerdict.PLAY, f"Private · shared live by {owner}", owner, where)
-        if sharing.tier == TIER_RECORDINGS_ONLY:
+        if tier == TIER_RECORDINGS_ONLY:
+            if playback:
+                return TileConsent(
+                    LiveVerdict.PLAY, f"Private · recordings of {owner}", owner, where
+                )
             return TileConsent(
                 LiveVerdict.RECORDINGS_ONLY,
                 f"Recordings only: {owner} shares no live video. Play back its recordings.",
                 owner,
                 where,
             )
-        if sharing.tier == TIER_ON_REQUEST:
-            grant = self.grant(camera_id)
-            if grant is not None:
-                return TileConsent(
-                    LiveVerdict.PLAY,
-                    f"Private · access granted until {grant.until:%H:%M}",
-                    owner,
-                    where,
-                    granted_until=grant.until,
-                )
-            ended = camera_id in self._ended
-            verdict = LiveVerdict.ACCESS_ENDED if ended else LiveVerdict.NEEDS_REQUEST
-            first = "Access ended" if ended else "Access needs a request"
-            how = (
-                "request access with a reason to see it"
-                if self.can_request
-                else "this hub takes no access requests from this console"
-            )
-            return TileConsent(
-                verdict,
-                f"{first}: a private camera of {owner}; {how}.",
-                owner,
-                where,
-                may_request=self.can_request,
-            )
+        if tier in (TIER_ON_REQUEST, TIER_LIVE):
+            return self._on_request(camera_id, owner, where)
         unknown = (
             f" (the hub says tier {sharing.unknown_tier!r}, which this console does not know)"
             if sharing.unknown_tier
@@ -145,6 +129,32 @@ class PrivateAccess:
             f"Registry only: owner {owner}, location {where}; no video is shared{unknown}.",
             owner,
             where,
+        )
+
+    def _on_request(self, camera_id: str, owner: str, where: str) -> TileConsent:
+        grant = self.grant(camera_id)
+        if grant is not None:
+            return TileConsent(
+                LiveVerdict.PLAY,
+                f"Private · access granted until {grant.until:%H:%M}",
+                owner,
+                where,
+                granted_until=grant.until,
+            )
+        ended = camera_id in self._ended
+        verdict = LiveVerdict.ACCESS_ENDED if ended else LiveVerdict.NEEDS_REQUEST
+        first = "Access ended" if ended else "Access needs a request"
+        how = (
+            "request access with a reason to see it"
+            if self.can_request
+            else "this hub takes no access requests from this console"
+        )
+        return TileConsent(
+            verdict,
+            f"{first}: a private camera of {owner}; {how}.",
+            owner,
+            where,
+            may_request=self.can_request,
         )
 
     def may_play_live(self, camera_id: str) -> bool:

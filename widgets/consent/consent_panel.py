@@ -51,6 +51,7 @@ class ConsentPanel(QWidget):
         self._camera_name = camera_name  # callable: camera id -> display name, or None
         self._policy = policy or ReasonPolicy()
         self._camera_id: str | None = None
+        self._playback = False  # the wall plays its recordings: their rules apply
         self._tasks = TaskOwner("consent-panel")
         self.dialog: ReasonDialog | None = None
         box = QVBoxLayout(self)
@@ -101,13 +102,19 @@ class ConsentPanel(QWidget):
         self._camera_id = camera_id
         self.refresh()
 
+    def set_playback(self, on: bool) -> None:
+        if on != self._playback:
+            self._playback = on
+            self.refresh()
+
     def _on_changed(self, camera_id: str) -> None:
         if not camera_id or camera_id == self._camera_id:
             self.refresh()
 
     def refresh(self) -> None:
         """Show the panel, the countdown or nothing, as the core says for the camera now."""
-        state = self._access.state(self._camera_id) if self._camera_id else None
+        camera_id = self._camera_id
+        state = self._access.state(camera_id, playback=self._playback) if camera_id else None
         blocked = state is not None and state.verdict is not LiveVerdict.PLAY
         if state is not None and blocked:
             self.message.setText(shown(state.text))

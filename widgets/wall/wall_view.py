@@ -275,6 +275,8 @@ class WallView(QWidget):
 
     def _bind_playback(self, playback: WallPlayback) -> None:
         for view in self._views.values():
+            if view.consent_panel is not None:  # recordings follow their own consent rules
+                view.consent_panel.set_playback(True)
             view.bind(
                 playback.feed_for(view.tile.id),
                 profile_why="Playback: the wall's recordings, every tile on the wall's clock",
@@ -331,6 +333,8 @@ class WallView(QWidget):
             return
         feeds = self._feeds
         for view in self._views.values():
+            if view.consent_panel is not None:
+                view.consent_panel.set_playback(False)
             tile = view.tile
             key = feeds.key_for(tile)
             view.bind(

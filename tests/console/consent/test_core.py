@@ -115,6 +115,11 @@ def test_each_tier_decides_what_plays_live(phub):
         assert farm.verdict is LiveVerdict.REGISTRY_ONLY and not farm.may_request
         assert farm.text.startswith("Registry only: owner Ashby Farm, location Ashby Farm")
         assert "no video is shared" in farm.text
+        # Recordings: a recordings-only camera plays back, a live-shared one needs a grant.
+        assert access.state(GARAGE, playback=True).verdict is LiveVerdict.PLAY
+        assert access.state(SHOP, playback=True).verdict is LiveVerdict.NEEDS_REQUEST
+        assert access.state(FARM, playback=True).verdict is LiveVerdict.REGISTRY_ONLY
+        assert access.state("cam-01", playback=True).verdict is LiveVerdict.PLAY
         door = access.state(DOORBELL)
         assert door.verdict is LiveVerdict.NEEDS_REQUEST and door.may_request
         assert door.text.startswith("Access needs a request")

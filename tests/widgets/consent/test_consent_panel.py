@@ -81,3 +81,22 @@ def test_moving_a_private_camera_away_brings_the_video_back(qtbot, station):
     view = next(v for v in window.wall_view.tile_views if v.tile.id == tile)
     qtbot.waitUntil(lambda: view.feed is not None)
     assert view.consent_panel is not None and not view.consent_panel.isVisible()
+
+
+def test_a_recordings_only_tile_uncovers_its_picture_while_the_wall_plays_back(qtbot, station):
+    access = _private(
+        station,
+        {
+            "cam-01": Sharing("recordings_only", "Mill Lane Garage"),
+            "cam-02": Sharing("registry_only", "Ashby Farm"),
+        },
+    )
+    window = _window(qtbot, station, access)
+    garage, farm = _view(window, "cam-01").consent_panel, _view(window, "cam-02").consent_panel
+    assert garage is not None and farm is not None
+    garage.set_playback(True)
+    farm.set_playback(True)
+    assert not garage.isVisible()  # its recordings are shared
+    assert farm.isVisible()  # nothing is
+    garage.set_playback(False)
+    assert garage.isVisible()
