@@ -163,10 +163,13 @@ class Workstation:
     def _on_cameras(self, cameras: list[Camera]) -> None:
         for feeds in self.feeds:
             feeds.refresh()  # profiles are known now
-        fill_empty_walls(self.walls, cameras)
+        # A private camera goes on a wall only when the operator puts it there: seeing it is
+        # an access of its own (console.consent), never a side effect of filling a wall.
+        public = [c for c in cameras if c.sharing is None]
+        fill_empty_walls(self.walls, public)
         if self._fill_first_wall:
             self._fill_first_wall = False
-            fill_empty_tiles(self.walls[0], cameras)
+            fill_empty_tiles(self.walls[0], public)
 
     # -- operator actions ----------------------------------------------------------------------
     def drop_camera(self, wall_index: int, tile_id: int, camera_id: str) -> None:
