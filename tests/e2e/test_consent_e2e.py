@@ -12,6 +12,8 @@ never a feed, and the hub refuses its video to a direct call.
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 
 from console.app.console_app import ConsoleApp, ConsoleOptions
 from console.hub.errors import HubPrivateCamera
@@ -68,7 +70,9 @@ def test_a_private_doorbell_plays_only_after_an_access_request(qloop, qapp):
             finally:
                 await direct.close()
 
-            panel.request_button.click()
+            # A on the wall, the doorbell's tile selected: the reason dialog (as its button).
+            wall.select(door_tile)
+            QTest.keyClick(window.wall_view, Qt.Key.Key_A)
             await wait_until(lambda: panel.dialog is not None, 5, "the reason dialog")
             dialog = panel.dialog
             assert dialog is not None

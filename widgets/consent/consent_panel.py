@@ -2,9 +2,9 @@
 none now, and how long a granted access has left.
 
 - registry only: "Registry only: owner X, location Y; no video is shared."
-- on request: "Access needs a request ..." with a Request access button (Alt+R on the focused
-  panel); the reason dialog (`widgets.identity.reason_dialog`) asks a case number and a reason;
-  the hub grants or refuses, and a refusal is said on the panel in the hub's words.
+- on request: "Access needs a request ..." with a Request access button (A on the wall with
+  the tile selected); the reason dialog (`widgets.identity.reason_dialog`) asks a case number
+  and a reason; the hub grants or refuses, and a refusal is said on the panel in its words.
 - granted: the video plays and a small line at the foot of the tile counts down the access left;
   when the grant ends the panel comes back ("Access ended").
 - recordings only: "Recordings only ..." (playback works as for any camera).
@@ -63,7 +63,7 @@ class ConsentPanel(QWidget):
         self.message.setWordWrap(True)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         box.addWidget(self.message)
-        self.request_button = QPushButton("&Request access…", self)
+        self.request_button = QPushButton("Request access… (A)", self)
         self.request_button.setObjectName("consent-request")
         self.request_button.clicked.connect(self.open_request)
         box.addWidget(self.request_button, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -101,6 +101,11 @@ class ConsentPanel(QWidget):
             self.problem.setText("")
         self._camera_id = camera_id
         self.refresh()
+
+    @property
+    def offers_request(self) -> bool:
+        """The panel shows a request button now (A on the wall presses it)."""
+        return self.isVisible() and self.request_button.isVisible() and self.dialog is None
 
     def set_playback(self, on: bool) -> None:
         if on != self._playback:

@@ -427,6 +427,10 @@ class WallView(QWidget):
         if view is not None and key == Qt.Key.Key_P and not event.isAutoRepeat():
             view.set_ptz_mode(not view.ptz_mode)
             return
+        panel = view.consent_panel if view is not None else None
+        if key == Qt.Key.Key_A and panel is not None and panel.offers_request:
+            panel.open_request()  # a private camera's access request (widgets.consent)
+            return
         if view is not None and view.ptz_mode and view.steering is not None:
             shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
             if view.steering.key_press(key, shift, event.isAutoRepeat()):

@@ -100,3 +100,12 @@ def test_a_recordings_only_tile_uncovers_its_picture_while_the_wall_plays_back(q
     assert farm.isVisible()  # nothing is
     garage.set_playback(False)
     assert garage.isVisible()
+
+
+def test_the_request_button_is_offered_only_where_a_request_can_open_the_camera(qtbot, station):
+    access = _private(station, {"cam-01": Sharing("registry_only", "Ashby Farm")})
+    window = _window(qtbot, station, access)
+    farm = _view(window, "cam-01").consent_panel
+    public = _view(window, "cam-02").consent_panel
+    assert farm is not None and public is not None
+    assert not farm.offers_request and not public.offers_request
