@@ -1,7 +1,7 @@
 """`python -m demohub [--host H] [--port N] [--cameras N] [--ptz-lock-idle S]
 [--alerts scripted|off] [--retention-s S] [--recording-gaps on|off] [--state DIR | --no-state]
 [--no-sign-in] [--users FILE] [--display-token T] [--bootstrap-secret-env VAR
-[--bootstrap-user NAME]] [--tls] [--tls-cert PEM --tls-key PEM]`:
+[--bootstrap-user NAME]] [--tls] [--tls-cert PEM --tls-key PEM] [--private-cameras on|off]`:
 run the demo hub in the foreground.
 
 Prints `Tessera demo hub listening on http://HOST:PORT` once ready; stops on SIGINT/SIGTERM.
@@ -14,6 +14,9 @@ folder in the user's data directory, `demohub.state`); `--no-state` keeps them i
 Sign-in is required (the demo users of demohub/README.md; `--no-sign-in` opens the hub, for
 tests on a closed machine); `--tls` serves HTTPS with a self-signed certificate kept in the
 state folder, and prints its SHA-256 fingerprint after the listening line.
+`--private-cameras on` (the default) adds four private cameras after the `--cameras N` public
+ones: a doorbell shared on request, a shop shared live, a garage sharing recordings only and a
+farm gate in the registry only (demohub.consent).
 """
 
 from __future__ import annotations
@@ -159,6 +162,13 @@ def _parser() -> argparse.ArgumentParser:
         help="consoles must ask the operator for a reason (a case number and words) before "
         "this action, kept in the audit log; may be given more than once",
     )
+    parser.add_argument(
+        "--private-cameras",
+        choices=("on", "off"),
+        default="on",
+        help="on (the default): add the private cameras (a doorbell, a shop, a garage, a farm "
+        "gate), each shared as its owner chose; off: the public cameras only",
+    )
     parser.add_argument("--log-level", default="WARNING", help="logging level (stderr)")
     parser.add_argument(
         "--stop-with-parent",
@@ -221,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         users_file=args.users,
         tls_files=None if args.tls_cert is None else (args.tls_cert, args.tls_key),
         reasons_required=tuple(dict.fromkeys(args.require_reason)),
+        private_cameras=args.private_cameras == "on",
     )
 
 

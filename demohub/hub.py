@@ -74,7 +74,13 @@ from demohub.bookmarks import (
     parse_query,
 )
 from demohub.bookmarks import read_object as read_bookmark_object
-from demohub.cameras import CAMERAS, PROFILES, CameraSpec, Profile, catalogue
+from demohub.cameras import PROFILES, PUBLIC_CAMERAS, CameraSpec, Profile, catalogue
+from demohub.consent import (
+    MAX_ACCESS_REQUEST_BODY,
+    ConsentBook,
+    ConsentRefusedError,
+    parse_access_request,
+)
 from demohub.events import Event, EventLog, Subscription, iso_time
 from demohub.export import add_export_routes
 from demohub.masks import (
@@ -241,7 +247,12 @@ class DemoHub:
     parameters (tests). `session_lifetime_s`, `session_clock`: how long a session lasts, and
     the clock it is judged by (tests expire sessions). `tls`: HTTPS with a self-signed
     certificate kept in `state_dir/tls` (a temporary folder without a state folder).
+    `private_cameras`: add the private cameras (a doorbell, a shop, ...: demohub.consent) after
+    the `camera_count` public ones (off here, on for the command line).
     """
+
+    # Whether consoles are asked to draw the operator watermark over video (issue 18).
+    watermark_policy = False
 
     def __init__(
         self,
@@ -249,7 +260,7 @@ class DemoHub:
         heartbeat_s: float = 5.0,
         viewer_queue_frames: int = 30,
         stream_sndbuf: int | None = 256 * 1024,
-        camera_count: int = len(CAMERAS),
+        camera_count: int = len(PUBLIC_CAMERAS),
         ptz_lock_idle_s: float = DEFAULT_LOCK_IDLE_S,
         ptz_answer_delay_s: float = 0.0,
         alert_scenario: bool = False,
@@ -270,8 +281,13 @@ class DemoHub:
         tls: bool = False,
         tls_files: tuple[Path, Path] | None = None,
         reasons_required: tuple[str, ...] = (),
+        private_cameras: bool = False,
     ) -> None:
-        self.cameras: dict[str, CameraSpec] = {c.id: c for c in catalogue(camera_count)}
+        self.cameras: dict[str, CameraSpec] = {
+            c.id: c for c in catalogue(camera_count, private=private_cameras)
+        }
+        # Private cameras' access grants (demohub.consent); loop thread only.
+        self.consent = ConsentBook()
         self.heartbeat_s = heartbeat_s
         self.viewer_queue_frames = viewer_queue_frames
         self.stream_sndbuf = stream_sndbuf
@@ -283,8 +299,6 @@ class DemoHub:
         # Actions a console must give a reason for (issue 17, section 3), said in /api/v1/hub.
         self.reasons_required = tuple(reasons_required)
         self._playback_reasons_audited: set[tuple[str, str, tuple[tuple[str, str], ...]]] = set()
-        # Whether consoles are asked to draw the operator watermark over video (issue 18).
-        self.watermark_policy = False
         self._unsaved = False
         self._save_lock = asyncio.Lock()
         self._saver: asyncio.Task[None] | None = None
@@ -387,6 +401,7 @@ class DemoHub:
         )
         self._add_bookmark_routes(app)
         self._add_mask_routes(app)
+        self._add_consent_routes(app)
         self._add_channel_routes(app)
         add_export_routes(app, self)  # demohub.export: evidence export, countersignature
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
@@ -572,10 +587,10 @@ class DemoHub:
         except TicketError as exc:
             body = {"error": "unauthorized", "reason": exc.reason, "message": exc.message}
             return web.json_response(body, status=401, headers={"WWW-Authenticate": "Bearer"})
-        except AccessDeniedError as exc:
+        except (AccessDeniedError, ReasonRequiredError) as exc:
             return web.json_response(exc.to_json(), status=403)
-        except ReasonRequiredError as exc:
-            return web.json_response(exc.to_json(), status=403)
+        except ConsentRefusedError as exc:  # a private camera's tier (demohub.consent)
+            return error_response(exc.status, exc.message, exc.code)
         except SignInError as exc:
             headers = {"Retry-After": str(exc.retry_after_s)} if exc.status == 429 else None
             response = web.json_response(exc.to_json(), status=exc.status, headers=headers)
@@ -641,14 +656,17 @@ class DemoHub:
         self, request: web.Request, kind: str, camera: CameraSpec, profile: Profile
     ) -> Session | None:
         """The session whose ticket opens this stream (None with sign-in off). The session must
-        still be valid and hold the right (`view` live, `playback` for recordings)."""
-        if self.access is None:
+        still be valid and hold the right (`view` live, `playback` for recordings), and a
+        private camera's tier must let the video out (ConsentRefusedError)."""
+        if self.access is None:  # sign-in off: any operator's grant opens the camera
+            self.consent.check(camera, kind, None, anyone=True)
             return None
         session = self.access.check_ticket(
             request.query.get("ticket"), kind, camera.id, profile.name
         )
         right = "view" if kind == "live" else "playback"
         self.access.require(session, right, camera.id, camera.name)
+        self.consent.check(camera, kind, session.user)  # a grant may have ended since
         return session
 
     async def _save_sessions(self) -> None:
@@ -912,6 +930,7 @@ class DemoHub:
     async def _stream_endpoint(self, request: web.Request) -> web.Response:
         camera = self._camera(request)
         profile = self._profile(request)
+        await self._private_access(request, camera, "live")
         url = f"{request.scheme}://{request.host}/streams/{camera.id}/{profile.name}.ts"
         url = self._with_ticket(request, url, "live", camera.id, profile.name)
         return web.json_response(_endpoint_json(camera, profile, url))
@@ -967,6 +986,7 @@ class DemoHub:
         profile = self._profile(request)
         self._require(request, "playback", camera.id)
         reason = reason_of(request.headers, "playback", self.reasons_required)
+        await self._private_access(request, camera, "playback")
         try:
             spans = self._recorded_spans(camera)
             text = request.query.get("start")
@@ -992,6 +1012,113 @@ class DemoHub:
         if mode.intra_only:
             answer["fps"] = INTRA_ONLY_FPS
         return web.json_response({**answer, "start": unix_iso(start_ms / 1000), **mode.to_json()})
+
+    # -- private cameras (demohub.consent) -------------------------------------------------------
+    def _add_consent_routes(self, app: web.Application) -> None:
+        base = "/api/v1/cameras/{camera_id}/access-requests"
+        app.router.add_post(base, self._post_access_request)
+        app.router.add_get(base, self._list_access_grants)
+        app.router.add_get("/api/v1/access-grants", self._list_all_access_grants)
+
+    async def _private_access(self, request: web.Request, camera: CameraSpec, kind: str) -> None:
+        """Refuse video the camera's tier does not let out to this operator (ConsentRefusedError,
+        answered by `_authorize`); an access to a private camera is an audit entry."""
+        if camera.sharing is None:
+            return
+        operator = self._operator(request)
+        anyone = self._session(request) is None and self.access is None
+        try:
+            grant = self.consent.check(camera, kind, operator, anyone=anyone)
+        except ConsentRefusedError as exc:
+            await self._audit_private(
+                operator, "private_access.refused", camera, kind=kind, why=exc.code
+            )
+            raise
+        details: dict[str, Any] = {"kind": kind}
+        if grant is not None:
+            details["grant"] = grant.id
+        await self._audit_private(operator, f"private_access.{kind}", camera, **details)
+
+    async def _audit_private(
+        self, operator: str | None, action: str, camera: CameraSpec, **details: Any
+    ) -> None:
+        assert camera.sharing is not None
+        entry = {"tier": camera.sharing.tier, "owner": camera.sharing.owner, **details}
+        audit = self.audit
+        if audit is None:
+            log.error("audit: %s of %s not recorded: the log is damaged", action, operator)
+            return
+        try:
+            await asyncio.to_thread(audit.append_hub, operator, action, camera.id, entry)
+        except (OSError, AuditRequestError, AuditLogError) as exc:
+            log.error("audit: cannot record %s of %s: %s", action, operator, exc)
+
+    def _cut_at_grant_end(
+        self, camera: CameraSpec, session: Session | None, abort: Callable[[], None]
+    ) -> asyncio.TimerHandle | None:
+        """A live stream that rests on an access grant is cut when the grant ends."""
+        if camera.tier != "on_request":
+            return None
+        grant = (
+            self.consent.granted(camera.id, session.user)
+            if session is not None
+            else self.consent.check(camera, "live", None, anyone=True)
+        )
+        if grant is None:
+            return None
+        delay = max(0.0, grant.until - self.consent.clock())
+        return asyncio.get_running_loop().call_later(delay, abort)
+
+    async def _post_access_request(self, request: web.Request) -> web.Response:
+        """`{reason, case}` -> a grant for a limited time, or a 403 saying why not."""
+        camera = self._camera(request)
+        operator = self._operator(request)
+        if (request.content_length or 0) > MAX_ACCESS_REQUEST_BODY:
+            raise ConsentRefusedError("bad_request", "the request body is too large", 400)
+        reason, case = parse_access_request(await request.content.read(MAX_ACCESS_REQUEST_BODY))
+        session = self._session(request)
+        if session is not None and not self._access().can(session, "playback", camera.id):
+            await self._audit_private_request(operator, camera, reason, case, "no_right")
+            raise ConsentRefusedError(
+                "forbidden",
+                f"Your role may not request access to {camera.name}: it needs the right to "
+                "play back its recordings.",
+            )
+        try:
+            grant = self.consent.grant(camera, operator, reason, case)
+        except ConsentRefusedError as exc:
+            if camera.sharing is not None:
+                await self._audit_private_request(operator, camera, reason, case, exc.code)
+            raise
+        await self._audit_private(
+            operator,
+            "private_access.granted",
+            camera,
+            grant=grant.id,
+            reason=reason,
+            case=case,
+            until=grant.to_json()["granted_until"],
+        )
+        return web.json_response(grant.to_json(), status=201)
+
+    async def _audit_private_request(
+        self, operator: str | None, camera: CameraSpec, reason: str, case: str, why: str
+    ) -> None:
+        await self._audit_private(
+            operator, "private_access.request_refused", camera, reason=reason, case=case, why=why
+        )
+
+    async def _list_access_grants(self, request: web.Request) -> web.Response:
+        camera = self._camera(request)
+        grants = self.consent.active(self._operator(request))
+        shown = [g.to_json() for g in grants if g.camera_id == camera.id]
+        return web.json_response({"grants": shown})
+
+    async def _list_all_access_grants(self, request: web.Request) -> web.Response:
+        """The requesting operator's grants in force, on every camera it may see."""
+        grants = self.consent.active(self._operator(request))
+        shown = [g.to_json() for g in grants if self._can_see(request, g.camera_id)]
+        return web.json_response({"grants": shown})
 
     # -- alerts ---------------------------------------------------------------------------------
     def raise_alert(
@@ -1474,6 +1601,7 @@ class DemoHub:
         response, abort = await self._open_ts(request)
         if session is not None:  # a revoked session's streams are cut
             session.on_revoke.add(abort)
+        grant_end = self._cut_at_grant_end(camera, session, abort)
         viewer = Viewer(self.viewer_queue_frames, on_drop=abort)
         self._viewers.add(viewer)
         peer = request.remote
@@ -1493,6 +1621,8 @@ class DemoHub:
         finally:
             if session is not None:
                 session.on_revoke.discard(abort)
+            if grant_end is not None:
+                grant_end.cancel()
             self._viewers.discard(viewer)
             if self._streams is not None:
                 self._streams.remove_viewer(camera.id, profile.name, viewer)
@@ -2058,7 +2188,7 @@ def _open_audit(state_dir: Path | None) -> tuple[AuditLog | None, str | None]:
 def run_hub(
     host: str,
     port: int,
-    camera_count: int = len(CAMERAS),
+    camera_count: int = len(PUBLIC_CAMERAS),
     ptz_lock_idle_s: float = DEFAULT_LOCK_IDLE_S,
     alert_scenario: bool = True,
     recording_retention_s: float = DEFAULT_RETENTION_S,
@@ -2075,6 +2205,7 @@ def run_hub(
     users_file: Path | None = None,
     tls_files: tuple[Path, Path] | None = None,
     reasons_required: tuple[str, ...] = (),
+    private_cameras: bool = True,
 ) -> int:
     """Run the demo hub in the foreground until SIGINT/SIGTERM; returns the exit status.
 
@@ -2109,6 +2240,7 @@ def run_hub(
             users_file=users_file,
             tls_files=tls_files,
             reasons_required=reasons_required,
+            private_cameras=private_cameras,
         )
         try:
             await hub.start(host, port)

@@ -17,6 +17,9 @@ with what each entry's details hold):
 - `mask.lift` / `mask.lift_end`: this operator lifts a camera's privacy masks (reason, case,
   minutes, until) / ends the lift early; `mask.change`: saves a camera's masks (how many, and
   whether the hub or this console keeps them).
+- `private_access.requested` / `.granted` / `.refused` / `.ended` / `.live`: a private
+  camera's access request (case, reason), the hub's answer, the grant's end, and each live
+  call-up of a private camera on a wall (console.consent).
 
 Every entry's details also hold `signed_in`: the operator signed in on this console when it
 was recorded (the hub stamps the operator of the session that sent it; the console flushes its
@@ -35,6 +38,7 @@ from typing import Any, Protocol
 
 from console.alerts.book import AlarmBook
 from console.bookmarks.core import Bookmarks
+from console.consent.core import PrivateAccess
 from console.hub.models import Alert, Bookmark, PtzLock
 from console.playback.wall_playback import WallPlayback
 from console.privacy.registry import MaskRegistry
@@ -208,6 +212,12 @@ class AuditWiring:
         self._connect(masks.lifted, lifted)
         self._connect(masks.lift_ended, ended)
         self._connect(masks.saved, saved)
+
+    def watch_consent(self, access: PrivateAccess) -> None:
+        def accessed(action: str, camera_id: str, details: Mapping[str, Any]) -> None:
+            self.record(action, camera_id, details)
+
+        self._connect(access.accessed, accessed)
 
 
 def _tiles(layout: GridLayout) -> dict[int, str]:

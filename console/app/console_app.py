@@ -48,6 +48,7 @@ from console.base.tasks import TaskOwner, current_loop
 from console.bookmarks.core import Bookmarks
 from console.bookmarks.journal import JournalError
 from console.cameras.directory import CameraDirectory
+from console.consent.core import PrivateAccess
 from console.export.desk import ExportDesk
 from console.export.pack import ExportHub
 from console.hub.base import HubClient
@@ -160,6 +161,8 @@ class Services:
     bookmarks: Bookmarks | None = None
     # Each wall's switch between live and its recordings (one per wall, in wall order).
     playbacks: list[WallPlayback] = dataclasses.field(default_factory=list)
+    # What private cameras' owners share, and the access requests (issue 18, console.consent).
+    private_access: PrivateAccess | None = None
 
 
 def screenshot_path(base: Path, index: int) -> Path:
@@ -700,6 +703,8 @@ class ConsoleApp:
             await masks.follow_events(subscription, subscription.connected)
         except HubError as e:
             log.warning("masks: the hub refused the event channel: %s", e)
+        if services.private_access is not None:
+            self._tasks.spawn(services.private_access.load_grants(), "private-access-grants")
 
     async def _open_bookmarks(self, services: Services) -> Services:
         """Open the bookmark journal (in the data folder, on its own thread) where the hub's
@@ -777,6 +782,8 @@ class ConsoleApp:
             wiring.watch_bookmarks(services.bookmarks)
         if self.masks is not None:
             wiring.watch_masks(self.masks)
+        if services.private_access is not None:
+            wiring.watch_consent(services.private_access)
 
         def hub_back(*_: object) -> None:
             trail.nudge()
@@ -891,6 +898,8 @@ class ConsoleApp:
             damaged_copy=damaged_copy,
         )
         alarms = AlarmBook(client, self.notices)
+        private_access = PrivateAccess(directory.get, client.consent_facet)
+        station.set_live_gate(private_access)
         bookmarks = (
             Bookmarks(client, notices=self.notices, operator=operator)
             if client.bookmarks_facet is not None
@@ -915,6 +924,7 @@ class ConsoleApp:
                 masks_of=self.masks.masks_for,
             ),
             bookmarks=bookmarks,
+            private_access=private_access,
             playbacks=[
                 WallPlayback(
                     wall,
@@ -1153,6 +1163,7 @@ class ConsoleApp:
             window.wall_view.follow_hub(self._reachability)  # the banner while it is down
             watermark = self._watermark_policy or self._hub_watermark
             window.wall_view.set_watermark(self._watermark if watermark else None)
+            window.wall_view.set_consent(services.private_access)  # private cameras' tiles
             if window.camera_tree is not None:
                 window.camera_tree.follow_hub(self._reachability)
             window.setScreen(screen)

@@ -85,6 +85,11 @@ ACTIONS = (
     "mask.lift",
     "layout.change",
     "settings.change",
+    "private_access.requested",
+    "private_access.granted",
+    "private_access.refused",
+    "private_access.ended",
+    "private_access.live",
 )
 
 

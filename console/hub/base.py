@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from console.hub.audit_facet import AuditFacet
+from console.hub.consent_facet import ConsentFacet
 from console.hub.facets import AlertsFacet, BookmarksFacet, PtzFacet, RecordingsFacet
 from console.hub.identity import SessionFacet
 from console.hub.models import (
@@ -103,6 +104,11 @@ class HubClient(ABC):
     def audit_facet(self) -> AuditFacet | None:
         """The hub's tamper-evident audit log (issue 17), where the driver has one."""
         return self if isinstance(self, AuditFacet) else None
+
+    @property
+    def consent_facet(self) -> ConsentFacet | None:
+        """Access requests to private cameras (issue 18), where the driver has them."""
+        return self if isinstance(self, ConsentFacet) else None
 
     @property
     def session_facet(self) -> SessionFacet | None:

@@ -252,3 +252,23 @@ def ptz_locked_message(lock: PtzLock | None) -> str:
     since = lock.since.astimezone().strftime("%H:%M")
     # The name is the hub's text: isolated, so a right-to-left name cannot reorder the sentence.
     return f"PTZ is held by {isolate(lock.operator)} since {since}."
+
+
+class HubPrivateCamera(HubForbidden):
+    """A private camera's owner does not share this (HTTP 403, issue 18): `code` says why:
+    `access_request_required` (on request, no grant in force), `live_not_shared` (recordings
+    only), `registry_only` (no video at all). The hub's message is the operator's."""
+
+    default_operator_message = "The owner of this private camera does not share this video."
+    CODES = frozenset({"access_request_required", "live_not_shared", "registry_only"})
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str,
+        camera_id: str | None = None,
+        operator_message: str | None = None,
+    ) -> None:
+        self.code = code
+        super().__init__(message, camera_id=camera_id, operator_message=operator_message)

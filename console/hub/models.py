@@ -147,6 +147,8 @@ class Camera:
     # The source the camera comes from, as the operator named it; empty when the console talks
     # to one hub alone (set by console.sources.multi, never by a driver).
     source: str = ""
+    # A private camera's owner and sharing tier (issue 18); None: a public camera.
+    sharing: Sharing | None = None
 
     def profile(self, name: str) -> StreamProfile | None:
         """The profile called `name`, or None when the camera does not offer it."""
@@ -699,3 +701,29 @@ class AlertHistory:
         order = {change: i for i, change in enumerate(AlertChange)}
         found.sort(key=lambda m: (m.at, order[m.change]))
         return tuple(found)
+
+
+# -- private cameras (issue 18, section 3) --------------------------------------------------------
+
+# The sharing tiers of hub API v1, from the most to the least shared (docs/hub-api.md "Private
+# cameras and consent"). A tier this console does not know is read as the strictest.
+TIER_PUBLIC = "public"
+TIER_LIVE = "live"
+TIER_ON_REQUEST = "on_request"
+TIER_RECORDINGS_ONLY = "recordings_only"
+TIER_REGISTRY_ONLY = "registry_only"
+SHARING_TIERS = (TIER_PUBLIC, TIER_LIVE, TIER_ON_REQUEST, TIER_RECORDINGS_ONLY, TIER_REGISTRY_ONLY)
+
+
+@dataclass(frozen=True, slots=True)
+class Sharing:
+    """Who owns a camera and how much they share: `tier` one of SHARING_TIERS. `unknown_tier`:
+    the tier the hub sent when this console did not know it (then `tier` is registry-only)."""
+
+    tier: str
+    owner: str
+    unknown_tier: str | None = None
+
+    @property
+    def private(self) -> bool:
+        return self.tier != TIER_PUBLIC

@@ -47,6 +47,7 @@ from console.hub.errors import (
     HubHttpError,
     HubNotFound,
     HubNotSupported,
+    HubPrivateCamera,
     HubProtocolError,
     HubPtzLocked,
     HubSignInFailed,
@@ -91,6 +92,7 @@ from console.hub.registry import HubConfig, register_driver
 from console.hub.skip_log import SkipLog
 from console.hub.sliced_json import UnreadableJsonError, collector_paused, loads_in_slices
 from console.hub.tessera_audit import TesseraAuditMixin
+from console.hub.tessera_consent import TesseraConsentMixin
 from console.hub.tessera_events import (
     DEFAULT_EVENT_IDLE_TIMEOUT_S,
     MAX_WS_MESSAGE_BYTES,
@@ -173,6 +175,25 @@ _RECORDING_CODE_MESSAGES = {
 }
 
 
+def _too_many_attempts(
+    detail: str, fields: Mapping[str, Any], headers: Mapping[str, str]
+) -> HubSignInFailed:
+    """429: the hub locked the name out for a while (its body's `retry_after_s`, else the
+    Retry-After header; at most an hour)."""
+    wait = fields.get("retry_after_s")
+    if not isinstance(wait, (int, float)) or isinstance(wait, bool):
+        try:
+            wait = float(headers.get("Retry-After", "0"))
+        except ValueError:
+            wait = 0.0
+    wait = min(max(float(wait), 0.0), 3600.0)
+    return HubSignInFailed(
+        detail,
+        operator_message=f"Too many attempts to sign in with this name. Try again in {wait:.0f} s.",
+        retry_after_s=wait,
+    )
+
+
 class TesseraHubClient(
     HubClient,
     PtzFacet,
@@ -183,6 +204,7 @@ class TesseraHubClient(
     TesseraAuditMixin,
     TesseraMasksMixin,
     TesseraExportMixin,
+    TesseraConsentMixin,
 ):
     """HTTP + WebSocket client of a Tessera API v1 hub (the demo hub and compatible ones): live
     video and events, and every facet (PTZ, alerts, recordings, bookmarks)."""
@@ -451,38 +473,30 @@ class TesseraHubClient(
         detail = f"{what}: HTTP {status}" + (f" {code}" if code else "")
         fields = err if isinstance(err, dict) else {}
         plain = clean_text(message) if message else None
+        error: HubError
         if code == "sign_in_failed":
-            return HubSignInFailed(detail, operator_message=plain)
-        if code == "too_many_attempts" or status == 429:
-            wait = fields.get("retry_after_s")
-            if not isinstance(wait, (int, float)) or isinstance(wait, bool):
-                try:
-                    wait = float(headers.get("Retry-After", "0"))
-                except ValueError:
-                    wait = 0.0
-            wait = min(max(float(wait), 0.0), 3600.0)
-            return HubSignInFailed(
-                detail,
-                operator_message=(
-                    f"Too many attempts to sign in with this name. Try again in {wait:.0f} s."
-                ),
-                retry_after_s=wait,
-            )
-        if code == "unauthorized":
+            error = HubSignInFailed(detail, operator_message=plain)
+        elif code == "too_many_attempts" or status == 429:
+            error = _too_many_attempts(detail, fields, headers)
+        elif code == "unauthorized":
             reason = fields.get("reason")
-            return HubSignInRequired(detail, reason=reason if isinstance(reason, str) else "")
-        if code == "reason_required":  # the action needs a reason (docs/hub-api.md, Reasons)
-            return HubHttpError(status, code, message, operator_message=plain)
-        if code == "forbidden":
+            error = HubSignInRequired(detail, reason=reason if isinstance(reason, str) else "")
+        elif code == "reason_required":  # the action needs a reason (docs/hub-api.md, Reasons)
+            error = HubHttpError(status, code, message, operator_message=plain)
+        elif status == 403 and code in HubPrivateCamera.CODES:
+            error = HubPrivateCamera(detail, code=code or "", operator_message=plain)
+        elif code == "forbidden":
             right = fields.get("right")
             camera = fields.get("camera")
-            return HubForbidden(
+            error = HubForbidden(
                 detail,
                 right=clean_text(right) if isinstance(right, str) else None,
                 camera_id=clean_text(camera) if isinstance(camera, str) else None,
                 operator_message=plain,
             )
-        return HubAuthFailed(detail)
+        else:
+            error = HubAuthFailed(detail)
+        return error
 
     @staticmethod
     def _error_lock(err: object) -> PtzLock | None:

@@ -34,6 +34,9 @@ from console.hub.models import (
     EVENT_PTZ_TOURS,
     KNOWN_EVENT_TYPES,
     PLAYBACK_SPEEDS,
+    SHARING_TIERS,
+    TIER_PUBLIC,
+    TIER_REGISTRY_ONLY,
     AlarmAction,
     AlarmState,
     Alert,
@@ -65,6 +68,7 @@ from console.hub.models import (
     RecordingSpan,
     RecordingsSearch,
     Rejected,
+    Sharing,
     StreamEndpoint,
     StreamProfile,
 )
@@ -701,6 +705,8 @@ def _reasons_required(value: object) -> frozenset[str]:
 
 # The most cameras a session's rights may name (a hub with more is refused, not truncated).
 MAX_SESSION_CAMERAS = 100_000
+MAX_OWNER_CHARS = 200
+_told_tiers: set[str] = set()  # unknown sharing tiers already logged (a few, not per camera)
 
 
 def parse_session(payload: object, path: str = "session") -> SessionInfo:
@@ -772,7 +778,40 @@ def parse_camera(payload: object, path: str = "camera") -> Camera:
         ptz=parse_ptz_capabilities(obj["ptz"], f"{path}.ptz")
         if obj.get("ptz") is not None
         else None,
+        sharing=parse_sharing(obj.get("sharing"), f"{path}.sharing"),
     )
+
+
+def parse_sharing(payload: object, path: str = "camera.sharing") -> Sharing | None:
+    """A camera's `sharing` (absent or null: public). Never refuses the camera for it: what
+    cannot be read is taken as the strictest tier (registry only: no video), since showing a
+    private camera's video by mistake is the worse error; the tier the hub sent is kept in
+    `unknown_tier` so the operator is told why."""
+    if payload is None:
+        return None
+    if not isinstance(payload, dict):
+        _tell_tier("(unreadable)")
+        return Sharing(TIER_REGISTRY_ONLY, "", unknown_tier="(unreadable)")
+    tier = payload.get("tier")
+    owner = payload.get("owner")
+    owner_text = clean_text(owner)[:MAX_OWNER_CHARS] if isinstance(owner, str) else ""
+    if tier == TIER_PUBLIC:
+        return None
+    if isinstance(tier, str) and tier in SHARING_TIERS:
+        return Sharing(tier, owner_text)
+    shown = clean_text(tier)[:40] if isinstance(tier, str) else "(not a word)"
+    _tell_tier(shown or "(empty)")
+    return Sharing(TIER_REGISTRY_ONLY, owner_text, unknown_tier=shown or "(empty)")
+
+
+def _tell_tier(shown: str) -> None:
+    if shown not in _told_tiers and len(_told_tiers) < 20:
+        _told_tiers.add(shown)
+        log.warning(
+            "camera sharing tier %r is not known here: such cameras are treated as registry "
+            "only (no video)",
+            shown,
+        )
 
 
 def camera_list_reader(

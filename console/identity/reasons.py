@@ -25,6 +25,7 @@ REASON_ACTIONS = {
     "playback": "play back recordings",
     "export": "export video",
     "unmask": "lift a privacy mask",
+    "private_access": "see a private camera",
 }
 DEFAULT_PRESETS: Mapping[str, tuple[str, ...]] = {
     "playback": (
@@ -44,6 +45,12 @@ DEFAULT_PRESETS: Mapping[str, tuple[str, ...]] = {
         "Incident inside the masked area",
         "Request from the police",
         "Checking the mask is placed right",
+    ),
+    "private_access": (
+        "Crime reported nearby",
+        "Request from the police",
+        "Missing person",
+        "Emergency in progress",
     ),
 }
 MAX_CASE_CHARS = 64

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from console.base.signals import Signal
 from console.hub.base import HubClient
+from console.hub.consent_facet import AccessGrant, ConsentFacet
 from console.hub.errors import HubError, HubNotFound, HubNotSupported
 from console.hub.facets import AlertsFacet, BookmarksFacet, PtzFacet, RecordingsFacet
 from console.hub.models import (
@@ -70,7 +71,9 @@ T = TypeVar("T")
 F = TypeVar("F")
 
 
-class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, BookmarksFacet):
+class MultiSourceClient(
+    HubClient, PtzFacet, AlertsFacet, RecordingsFacet, BookmarksFacet, ConsentFacet
+):
     """One hub made of `sources` (name -> client, in the operator's order). `labels` gives each
     source the name the camera tree shows (Camera.source)."""
 
@@ -298,6 +301,36 @@ class MultiSourceClient(HubClient, PtzFacet, AlertsFacet, RecordingsFacet, Bookm
     @property
     def bookmarks_facet(self) -> BookmarksFacet | None:
         return self if any(c.bookmarks_facet for c in self._sources.values()) else None
+
+    @property
+    def consent_facet(self) -> ConsentFacet | None:
+        return self if any(c.consent_facet for c in self._sources.values()) else None
+
+    # private cameras (console.consent): each request goes to the camera's own source
+    async def request_private_access(
+        self, camera_id: str, reason: str, case: str = ""
+    ) -> AccessGrant:
+        source, facet, own = self._facet(
+            camera_id, lambda c: c.consent_facet, "takes no access requests"
+        )
+        grant = await facet.request_private_access(own, reason, case)
+        return dataclasses.replace(grant, camera_id=qualify(source, grant.camera_id))
+
+    async def private_access_grants(self) -> list[AccessGrant]:
+        """Every source's grants in force; a source that does not answer adds none."""
+        names = [n for n, c in self._sources.items() if c.consent_facet is not None]
+
+        async def ask(name: str) -> list[AccessGrant]:
+            facet = self._sources[name].consent_facet
+            assert facet is not None
+            return await facet.private_access_grants()
+
+        answered, _failed = await self._ask_each(names, ask)
+        return [
+            dataclasses.replace(g, camera_id=qualify(name, g.camera_id))
+            for name, grants in answered
+            for g in grants
+        ]
 
     def _ptz(self, camera_id: str) -> tuple[str, PtzFacet, str]:
         return self._facet(camera_id, lambda c: c.ptz_facet, "has no PTZ")

@@ -49,6 +49,17 @@ class Feed(Protocol):
     def set_picture_box(self, size: tuple[int, int] | None) -> None: ...
 
 
+class LiveGate(Protocol):
+    """Which cameras may play live now (`console.consent.PrivateAccess` fits): `changed` fires
+    with a camera id when its answer changes; `note_live` is told when one starts playing."""
+
+    changed: Signal  # (camera_id)
+
+    def may_play_live(self, camera_id: str) -> bool: ...
+
+    def note_live(self, camera_id: str, wall: int) -> None: ...
+
+
 @dataclass(frozen=True)
 class FeedKey:
     camera_id: str
@@ -126,8 +137,13 @@ class WallFeeds:
         make_feed: Callable[[FeedKey], Feed],
         profiles_of: Callable[[str], Sequence[StreamProfile]] = lambda _camera_id: (),
         forced_profile: str | None = None,
+        *,
+        may_play: Callable[[str], bool] | None = None,
     ) -> None:
         self._wall = wall
+        # Whether a camera's live video may play now (a private camera's owner may share none:
+        # console.consent); a tile whose camera may not gets no feed at all.
+        self._may_play = may_play
         self._make_feed = make_feed
         self._profiles_of = profiles_of
         self._forced = forced_profile
@@ -235,6 +251,8 @@ class WallFeeds:
         whys: dict[int, str] = {}
         for tile in self._wall.layout.tiles:
             if tile.camera_id is None:
+                continue
+            if self._may_play is not None and not self._may_play(tile.camera_id):
                 continue
             choice = self._choose(tile)
             keys[tile.id] = FeedKey(

@@ -19,7 +19,7 @@ from console.base.signals import Signal
 from console.cameras.directory import CameraDirectory
 from console.hub.models import Camera, StreamProfile
 from console.media.frame import RenderPath
-from console.wall.feeds import Feed, FeedKey, WallFeeds
+from console.wall.feeds import Feed, FeedKey, LiveGate, WallFeeds
 from console.wall.layout import LayoutError, TileRole, apply_preset, assign, preset, set_role
 from console.wall.model import WallModel, WallState
 from console.wall.store import DEFAULT_NAME, LayoutStore, NamedLayout, SavedLayouts
@@ -89,10 +89,6 @@ def fill_empty_tiles(wall: WallModel, cameras: Sequence[Camera]) -> None:
     wall.set_layout(layout, undoable=False)
 
 
-def _bound_factory(make_feed: FeedFactory, index: int, wall: WallModel, key: FeedKey) -> Feed:
-    return make_feed(index, key, wall)
-
-
 class Workstation:
     def __init__(
         self,
@@ -114,12 +110,15 @@ class Workstation:
         # until the operator saves a layout (closing the console does not).
         self.damaged_copy = damaged_copy
         self.walls = [WallModel(w) for w in walls]
+        # Private cameras' consent (console.consent), once the hub is known: None plays all.
+        self.live_gate: LiveGate | None = None
         self.feeds = [
             WallFeeds(
                 wall,
-                functools.partial(_bound_factory, make_feed, i, wall),
+                functools.partial(self._make_feed, make_feed, i, wall),
                 self._profiles_of,
                 forced_profile,
+                may_play=self._may_play,
             )
             for i, wall in enumerate(self.walls)
         ]
@@ -135,6 +134,28 @@ class Workstation:
         cam = self.directory.get(camera_id)
         return cam.name if cam else camera_id
 
+    def set_live_gate(self, gate: LiveGate | None) -> None:
+        """Let `gate` decide which cameras play live (a private camera's consent); the walls
+        follow its changes (a grant given or ended starts or stops the feed)."""
+        if self.live_gate is not None:
+            self.live_gate.changed.disconnect(self._on_gate)
+        self.live_gate = gate
+        if gate is not None:
+            gate.changed.connect(self._on_gate)
+        self._on_gate("")
+
+    def _on_gate(self, _camera_id: str) -> None:
+        for feeds in self.feeds:
+            feeds.refresh()
+
+    def _may_play(self, camera_id: str) -> bool:
+        return self.live_gate is None or self.live_gate.may_play_live(camera_id)
+
+    def _make_feed(self, make_feed: FeedFactory, index: int, wall: WallModel, key: FeedKey) -> Feed:
+        if self.live_gate is not None:
+            self.live_gate.note_live(key.camera_id, index)
+        return make_feed(index, key, wall)
+
     def _profiles_of(self, camera_id: str) -> tuple[StreamProfile, ...]:
         cam = self.directory.get(camera_id)
         return cam.profiles if cam else ()
@@ -142,10 +163,13 @@ class Workstation:
     def _on_cameras(self, cameras: list[Camera]) -> None:
         for feeds in self.feeds:
             feeds.refresh()  # profiles are known now
-        fill_empty_walls(self.walls, cameras)
+        # A private camera goes on a wall only when the operator puts it there: seeing it is
+        # an access of its own (console.consent), never a side effect of filling a wall.
+        public = [c for c in cameras if c.sharing is None]
+        fill_empty_walls(self.walls, public)
         if self._fill_first_wall:
             self._fill_first_wall = False
-            fill_empty_tiles(self.walls[0], cameras)
+            fill_empty_tiles(self.walls[0], public)
 
     # -- operator actions ----------------------------------------------------------------------
     def drop_camera(self, wall_index: int, tile_id: int, camera_id: str) -> None:

@@ -25,6 +25,7 @@ import argon2
 import pytest
 
 from demohub.access import RIGHTS, ROLES, token_hash
+from demohub.cameras import CAMERAS
 from tests.support.hubproc import HubProcess
 from tests.support.hubthread import PTZ_CAM, HubThread
 from tests.support.openapi import openapi, validator
@@ -443,7 +444,8 @@ def test_python_m_demohub_requires_sign_in_and_takes_a_bootstrap_secret(monkeypa
             f"{hub.url}/api/v1/cameras", headers={"Authorization": f"Bearer {token}"}
         )
         with urllib.request.urlopen(request, timeout=10) as answer:
-            assert len(json.load(answer)["cameras"]) == 10
+            # The command line adds the private cameras to the ten public ones.
+            assert len(json.load(answer)["cameras"]) == len(CAMERAS)
     finally:
         hub.stop()
 

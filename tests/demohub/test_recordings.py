@@ -20,7 +20,7 @@ import pytest
 
 from console.base import timecode
 from demohub.alerts import cycle_start, default_scene, scenario_at, unix_iso
-from demohub.cameras import CAMERAS
+from demohub.cameras import PUBLIC_CAMERAS
 from demohub.recordings import DEFAULT_MAX_PLAYBACKS, DEFAULT_RETENTION_S, PlaybackClock
 from tests.support.openapi import ROOT, openapi, validator
 
@@ -82,7 +82,7 @@ def test_hub_and_every_camera_but_the_ptz_one_are_recorded(hub):
     assert "recordings" in info["capabilities"]
     validator("HubInfo").validate(info)
     cameras = {c["id"]: c for c in hub.get_json("/api/v1/cameras")[1]["cameras"]}
-    assert set(cameras) == {c.id for c in CAMERAS}
+    assert set(cameras) == {c.id for c in PUBLIC_CAMERAS}
     for camera_id, camera in cameras.items():
         validator("Camera").validate(camera)
         assert ("recordings" in camera["capabilities"]) is (camera_id != PTZ_CAM), camera_id

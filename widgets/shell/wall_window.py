@@ -1018,6 +1018,7 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("Enter", "maximise the selected tile; Esc or Enter again restores"),
             ("Delete", "clear the selected tile"),
             ("P", "PTZ mode on the selected tile (a steerable camera)"),
+            ("A", "request access to the selected tile's private camera (with a reason)"),
             ("B", "bookmark the selected tile's camera now (10 s before, 20 s after)"),
         ),
     ),

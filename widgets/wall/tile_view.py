@@ -34,6 +34,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
 from console.alerts.book import Overlay, OverlaySource
 from console.base import timecode
+from console.consent.core import PrivateAccess
 from console.hub.models import PtzLock
 from console.latency.meter import LatencyMeter
 from console.media.feed import FeedState, FeedStatus
@@ -52,6 +53,7 @@ from widgets.alarms.alert_overlay import (
 )
 from widgets.common import theme
 from widgets.common.hub_text import LabelLine, shown, shown_html
+from widgets.consent.consent_panel import ConsentPanel
 from widgets.provenance.badge_paint import TileBadges, badge_tooltip
 from widgets.ptz.ptz_steering import TileSteering, paint_crosshair
 from widgets.video.video_paint import letterbox, paint_frame
@@ -100,6 +102,7 @@ class TileView(QWidget):
     _badges_of: Callable[[str], tuple[Badge, ...]] | None = None
     _watermark_lines: Callable[[], tuple[str, ...]] | None = None
     _privacy: Any = None  # widgets.privacy.tile_privacy.TilePrivacy (issue 18)
+    consent_panel: ConsentPanel | None = None  # set_consent (issue 18)
 
     def __init__(
         self,
@@ -185,9 +188,18 @@ class TileView(QWidget):
             return player is not None and (self.frames_shown > 0 or player.frame_count > 0)
         return self.frames_shown > 0
 
+    def set_consent(self, access: PrivateAccess | None) -> None:
+        """Show what a private camera's owner shares (widgets.consent): a panel instead of
+        video where there is none to show, the access left where it is granted."""
+        if self.consent_panel is None and access is not None:
+            self.consent_panel = ConsentPanel(self, access, self._camera_name)
+            self.consent_panel.set_camera(self._tile.camera_id)
+
     def set_tile(self, tile: Tile) -> None:
         camera_changed = tile.camera_id != self._tile.camera_id
         self._tile = tile
+        if self.consent_panel is not None:
+            self.consent_panel.set_camera(tile.camera_id)
         if camera_changed:
             self._on_camera_changed()
             self.setToolTip(self._tooltip())

@@ -19,6 +19,7 @@ from PySide6.QtGui import QFocusEvent, QKeyEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from console.alerts.book import AlarmBook, OverlaySource
+from console.consent.core import PrivateAccess
 from console.hub.reachability import HubReachability
 from console.media.frame import RenderPath
 from console.playback.wall_playback import WallPlayback
@@ -65,6 +66,7 @@ class WallView(QWidget):
         self._camera_name = camera_name
         self._on_camera_dropped = on_camera_dropped
         self._native = wall.render_path == RenderPath.NATIVE
+        self.consent: PrivateAccess | None = None  # set_consent
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(2)
@@ -239,6 +241,12 @@ class WallView(QWidget):
             for view in self._views.values():
                 view.alerts_changed()  # the last step: fully gone
 
+    def set_consent(self, access: PrivateAccess | None) -> None:
+        """Private cameras' tiles show what their owners share (widgets.consent)."""
+        self.consent = access
+        for view in self._views.values():
+            view.set_consent(access)
+
     # -- model -> view -------------------------------------------------------------------------
     def _on_layout(self, layout: GridLayout) -> None:
         ids = {t.id for t in layout.tiles}
@@ -261,6 +269,7 @@ class WallView(QWidget):
                 view.set_badge_source(self._badges_of)
                 view.set_watermark(self._watermark)
                 view.set_privacy(self._privacy)
+                view.set_consent(self.consent)
             else:
                 view.set_tile(tile)
         self._place()
@@ -307,6 +316,8 @@ class WallView(QWidget):
 
     def _bind_playback(self, playback: WallPlayback) -> None:
         for view in self._views.values():
+            if view.consent_panel is not None:  # recordings follow their own consent rules
+                view.consent_panel.set_playback(True)
             view.bind(
                 playback.feed_for(view.tile.id),
                 profile_why="Playback: the wall's recordings, every tile on the wall's clock",
@@ -363,6 +374,8 @@ class WallView(QWidget):
             return
         feeds = self._feeds
         for view in self._views.values():
+            if view.consent_panel is not None:
+                view.consent_panel.set_playback(False)
             tile = view.tile
             key = feeds.key_for(tile)
             view.bind(
@@ -454,6 +467,10 @@ class WallView(QWidget):
         view = self.selected_view()
         if view is not None and key == Qt.Key.Key_P and not event.isAutoRepeat():
             view.set_ptz_mode(not view.ptz_mode)
+            return
+        panel = view.consent_panel if view is not None else None
+        if key == Qt.Key.Key_A and panel is not None and panel.offers_request:
+            panel.open_request()  # a private camera's access request (widgets.consent)
             return
         if view is not None and view.ptz_mode and view.steering is not None:
             shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)

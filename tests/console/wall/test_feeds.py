@@ -177,3 +177,19 @@ def test_a_new_feed_knows_its_tile_size_before_it_starts():
     feeds.set_tile_size(2, 320, 180)
     wall.assign(2, "b")
     assert seen == [None, (320, 180)]
+
+
+def test_a_camera_that_may_not_play_gets_no_feed_until_it_may():
+    log = []
+    allowed = {"a"}
+    wall = WallModel(WallState(0, preset("2x2", ["a", "b"])))
+    feeds = WallFeeds(wall, lambda key: RecordingFeed(key, log), may_play=allowed.__contains__)
+    assert [k.camera_id for k in feeds.feeds] == ["a"]
+    b_tile = wall.layout.tiles[1]
+    assert feeds.feed_for(b_tile) is None and feeds.key_for(b_tile) is None
+    allowed.add("b")
+    feeds.refresh()
+    assert sorted(k.camera_id for k in feeds.feeds) == ["a", "b"]
+    allowed.discard("b")  # a grant ended: the feed stops
+    feeds.refresh()
+    assert ("close", FeedKey("b", "sub", None)) in log

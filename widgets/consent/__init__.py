@@ -1,0 +1,1 @@
+"""Views of private cameras and consent (issue 18, section 3)."""
