@@ -1,7 +1,8 @@
 """`python -m demohub [--host H] [--port N] [--cameras N] [--ptz-lock-idle S]
 [--alerts scripted|off] [--retention-s S] [--recording-gaps on|off] [--state DIR | --no-state]
 [--no-sign-in] [--users FILE] [--display-token T] [--bootstrap-secret-env VAR
-[--bootstrap-user NAME]] [--tls] [--tls-cert PEM --tls-key PEM] [--private-cameras on|off]`:
+[--bootstrap-user NAME]] [--tls] [--tls-cert PEM --tls-key PEM] [--private-cameras on|off]
+[--demo-masks on|off]`:
 run the demo hub in the foreground.
 
 Prints `Tessera demo hub listening on http://HOST:PORT` once ready; stops on SIGINT/SIGTERM.
@@ -16,7 +17,8 @@ tests on a closed machine); `--tls` serves HTTPS with a self-signed certificate 
 state folder, and prints its SHA-256 fingerprint after the listening line.
 `--private-cameras on` (the default) adds four private cameras after the `--cameras N` public
 ones: a doorbell shared on request, a shop shared live, a garage sharing recordings only and a
-farm gate in the registry only (demohub.consent).
+farm gate in the registry only (demohub.consent). `--demo-masks on` (the default) gives
+Reception Entrance (cam-03) its privacy masks until a supervisor changes them (demohub.masks).
 """
 
 from __future__ import annotations
@@ -169,6 +171,13 @@ def _parser() -> argparse.ArgumentParser:
         help="on (the default): add the private cameras (a doorbell, a shop, a garage, a farm "
         "gate), each shared as its owner chose; off: the public cameras only",
     )
+    parser.add_argument(
+        "--demo-masks",
+        choices=("on", "off"),
+        default="on",
+        help="on (the default): Reception Entrance (cam-03) has privacy masks until a "
+        "supervisor changes them; off: no camera has masks to begin with",
+    )
     parser.add_argument("--log-level", default="WARNING", help="logging level (stderr)")
     parser.add_argument(
         "--stop-with-parent",
@@ -232,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         tls_files=None if args.tls_cert is None else (args.tls_cert, args.tls_key),
         reasons_required=tuple(dict.fromkeys(args.require_reason)),
         private_cameras=args.private_cameras == "on",
+        demo_masks=args.demo_masks == "on",
     )
 
 

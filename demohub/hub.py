@@ -84,6 +84,7 @@ from demohub.consent import (
 from demohub.events import Event, EventLog, Subscription, iso_time
 from demohub.export import add_export_routes
 from demohub.masks import (
+    DEFAULT_MASKS,
     MASKS_FILE,
     MAX_LIFT_MINUTES,
     MaskBook,
@@ -282,6 +283,7 @@ class DemoHub:
         tls_files: tuple[Path, Path] | None = None,
         reasons_required: tuple[str, ...] = (),
         private_cameras: bool = False,
+        demo_masks: bool = True,
     ) -> None:
         self.cameras: dict[str, CameraSpec] = {
             c.id: c for c in catalogue(camera_count, private=private_cameras)
@@ -320,7 +322,10 @@ class DemoHub:
         # Loop thread only: the bookmarks (demohub.bookmarks).
         self.bookmarks = BookmarkBook(self.events, clock=alert_clock)
         # Loop thread only: privacy masks and their lifts (demohub.masks), in masks.json.
-        self.masks = MaskBook(None if state_dir is None else state_dir / MASKS_FILE)
+        self.masks = MaskBook(
+            None if state_dir is None else state_dir / MASKS_FILE,
+            defaults=DEFAULT_MASKS if demo_masks else {},
+        )
         self._masks_lock = asyncio.Lock()
         self.alert_scenario = alert_scenario
         self._alert_clock = alert_clock
@@ -2206,6 +2211,7 @@ def run_hub(
     tls_files: tuple[Path, Path] | None = None,
     reasons_required: tuple[str, ...] = (),
     private_cameras: bool = True,
+    demo_masks: bool = True,
 ) -> int:
     """Run the demo hub in the foreground until SIGINT/SIGTERM; returns the exit status.
 
@@ -2241,6 +2247,7 @@ def run_hub(
             tls_files=tls_files,
             reasons_required=reasons_required,
             private_cameras=private_cameras,
+            demo_masks=demo_masks,
         )
         try:
             await hub.start(host, port)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -209,9 +209,16 @@ class MaskBook:
     """Every camera's masks, and the lifts in force. `path`: where they are kept (None: in
     memory only)."""
 
-    def __init__(self, path: Path | None, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        path: Path | None,
+        clock: Callable[[], float] = time.time,
+        *,
+        defaults: Mapping[str, list[dict[str, Any]]] = DEFAULT_MASKS,
+    ) -> None:
         self.path = path
         self._clock = clock
+        self._defaults = defaults  # a camera nobody has set masks on has these
         self._masks: dict[str, list[dict[str, Any]]] = {}
         self._lifts: dict[tuple[str, str], MaskLift] = {}  # (camera, session id) -> lift
 
@@ -238,7 +245,7 @@ class MaskBook:
     def masks(self, camera_id: str) -> list[dict[str, Any]]:
         found = self._masks.get(camera_id)
         if found is None:
-            found = DEFAULT_MASKS.get(camera_id, [])
+            found = self._defaults.get(camera_id, [])
         return [dict(m) for m in found]
 
     def set_masks(self, camera_id: str, masks: list[dict[str, Any]]) -> None:

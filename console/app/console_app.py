@@ -1202,6 +1202,7 @@ class ConsoleApp:
             return None
         wiring = self._audit_wiring
         station = services.station
+        masks = self.masks
         return ExportDesk(
             hub=cast("ExportHub", client),
             hub_url=redact_url(self._hub_url),
@@ -1211,6 +1212,12 @@ class ConsoleApp:
             camera_name=station.camera_name,
             reasons=self._reason_policy.with_hub(self._hub_reasons),
             record=None if wiring is None else wiring.record,
+            # The masks as every other path draws them (console.privacy): an export of a
+            # masked camera is re-encoded with them; lifted for this operator, it says so.
+            masks_for=(lambda _c: ()) if masks is None else masks.masks,
+            masks_lifted=(
+                (lambda _c: False) if masks is None else lambda c: masks.lifted_until(c) is not None
+            ),
         )
 
     async def _stream_gateway(self) -> StreamGateway:

@@ -41,6 +41,9 @@ class ExportDesk:
     console_name: str = ""
     camera_name: Callable[[str], str] = lambda camera_id: camera_id
     masks_for: Callable[[str], Sequence[PrivacyMask]] = lambda _camera_id: ()
+    # Whether the camera's masks are lifted for this operator now (the export then draws none
+    # and its manifest says they were lifted).
+    masks_lifted: Callable[[str], bool] = lambda _camera_id: False
     reasons: ReasonPolicy | None = None
     record: Callable[[str, str | None, Mapping[str, Any]], object] | None = None
 
@@ -81,7 +84,13 @@ class ExportDesk:
         on_progress: Callable[[float, str], None] | None = None,
     ) -> ExportJob:
         cameras = tuple(
-            ExportCamera(c, self.camera_name(c), tuple(self.masks_for(c))) for c in camera_ids
+            ExportCamera(
+                c,
+                self.camera_name(c),
+                () if self.masks_lifted(c) else tuple(self.masks_for(c)),
+                masks_lifted=self.masks_lifted(c),
+            )
+            for c in camera_ids
         )
         request = ExportRequest(
             cameras=cameras,

@@ -6,15 +6,20 @@ export. Real widgets offscreen; the signing key in an explicitly chosen keyring.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import av
+import cv2
+import numpy as np
 import pytest
 from PySide6.QtCore import QDateTime, QTimeZone
 
 from console.app.cli import main as tessera
 from console.app.console_app import ConsoleApp, ConsoleOptions
+from console.privacy.masks import SOLID_BGR, mask_raster, parse_masks
 from tests.e2e.conftest import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(150)]
@@ -44,9 +49,14 @@ def test_ctrl_e_exports_a_pack_that_verifies_and_is_audited(
                 edit.setDateTime(
                     QDateTime.fromMSecsSinceEpoch(int(when.timestamp() * 1000), QTimeZone.utc())
                 )
-            for i in range(1, dialog.camera_list.count()):
+            # cam-01 (no masks: remuxed) and cam-03 (the demo hub's masks: re-encoded with
+            # them drawn in, as every other path draws them).
+            for i in range(dialog.camera_list.count()):
                 item = dialog.camera_list.item(i)
-                item.setCheckState(item.checkState().Unchecked)
+                keep = any(c in item.text() for c in ("Main Street", "Reception Entrance"))
+                item.setCheckState(
+                    item.checkState().Checked if keep else item.checkState().Unchecked
+                )
             dialog.folder_edit.setText(str(tmp_path / "packs"))
             ended: list[Any] = []
             dialog.finished_export.connect(ended.append)
@@ -58,6 +68,22 @@ def test_ctrl_e_exports_a_pack_that_verifies_and_is_audited(
             assert tessera(["verify", str(pack)]) == 0
             said = capsys.readouterr().out
             assert said.startswith("AUTHENTIC") and "countersigned by the hub" in said
+            manifest = json.loads((pack / "manifest.json").read_text())
+            by_id = {c["id"]: c for c in manifest["cameras"]}
+            assert set(by_id) == {"cam-01", "cam-03"}
+            assert (
+                by_id["cam-01"]["masks"] == []
+                and by_id["cam-01"]["encoding"] != by_id["cam-03"]["encoding"]
+            )
+            masked = by_id["cam-03"]
+            assert masked["masks"] and masked["masks_lifted"] is False
+            solid = [m for m in parse_masks(masked["masks"])[0] if m.style == "solid"]
+            with av.open(str(pack / masked["files"]["video"])) as video:
+                frame = next(video.decode(video=0)).to_ndarray(format="bgr24")
+            covered = mask_raster(solid, frame.shape[1], frame.shape[0])
+            inner = cv2.erode(covered.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+            # Re-encoded (lossy): within a few levels of the mask's colour, no scene left.
+            assert np.abs(frame[inner].astype(int) - SOLID_BGR).max() <= 12
             assert app.audit is not None
             exports: list[Any] = []
             deadline = time.monotonic() + 20

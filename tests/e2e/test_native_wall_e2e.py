@@ -21,7 +21,9 @@ pytestmark = pytest.mark.xvfb
 
 def test_native_3x3_wall_holds_every_tile_live_with_a_true_label(xvfb):
     server = xvfb()
-    hub = HubProcess(alerts="off").start()  # no alarm may take over a tile mid-test
+    # No alarm may take over a tile mid-test, and no camera has masks: a masked camera never
+    # plays on the native path (the wall would go composited, as tested in the masks tests).
+    hub = HubProcess(alerts="off", extra_args=("--demo-masks", "off")).start()
     try:
         out = subprocess.run(
             [sys.executable, str(Path(__file__).with_name("native_wall_child.py")), hub.url],
