@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from console.privacy.masks import MaskSet, PrivacyMask
+from console.watermark.text import watermark_text as shared_watermark_text
 
 __all__ = [
     "ExportCancelled",
@@ -53,10 +54,9 @@ class MediaError(Exception):
 
 
 def watermark_text(operator: str, console: str, when: datetime) -> str:
-    """ "OPERATOR · CONSOLE · YYYY-MM-DD HH:MM:SS UTC" (private to the export; the on-screen
-    watermark has its own, to be unified)."""
-    utc = when.astimezone(timezone.utc)
-    return SEPARATOR.join([operator, console, utc.strftime("%Y-%m-%d %H:%M:%S UTC")])
+    """ "OPERATOR · CONSOLE · YYYY-MM-DD HH:MM:SS UTC": the on-screen watermark's words
+    (console.watermark), in UTC, so an export and a tile say the same thing."""
+    return shared_watermark_text(operator, when.astimezone(timezone.utc), console)
 
 
 def burn_watermark(image: npt.NDArray[np.uint8], text: str) -> None:
