@@ -64,7 +64,7 @@ from console.hub.identity import HubAuth
 from console.hub.models import CAPABILITY_BOOKMARKS, EVENT_CAMERA_MASKS, Alert, HubInfo
 from console.hub.reachability import HubReachability
 from console.hub.registry import HubConfig, create_client
-from console.hub.tessera_api import peer_certificate_fingerprint
+from console.hub.tessera_api import peer_certificate
 from console.hub.tessera_export import TesseraExportMixin
 from console.hub.tessera_masks import masks_facet_for
 from console.identity.pins import PinStore
@@ -387,6 +387,7 @@ class ConsoleApp:
         media_settings = MediaSettings(
             hw_decoding=HardwareDecoding.parse(opts.hw_decoding or settings.video.hw_decoding),
             network_caching_ms=settings.video.network_caching_ms,
+            trusted_certificates_dir=await self._blocking(PinStore().trust_dir),
         )
         try:
             # Creating the libvlc instance loads its plugins: not on the GUI thread.
@@ -477,6 +478,8 @@ class ConsoleApp:
         self._hub_auth = HubAuth()
         self._hub_url = url
         pinned = await self._blocking(PinStore().get, url) if url.startswith("https:") else None
+        if pinned is not None:
+            await self._keep_pinned_certificate(url, pinned)
         self._single_config = HubConfig(
             url=url,
             driver=settings.hub.driver,
@@ -578,26 +581,32 @@ class ConsoleApp:
         if problem.changed or self._opts.screenshot is not None:
             return self._fatal(problem.operator_message)
         try:
-            fingerprint = await peer_certificate_fingerprint(url)
+            fingerprint, certificate = await peer_certificate(url)
         except HubError as exc:
             return self._fatal(exc.operator_message)
         if not await self._confirm_certificate(url, fingerprint):
             return self._fatal(
                 "The hub's certificate was not confirmed, so the console does not connect to it."
             )
-        await self._blocking(PinStore().pin, url, fingerprint)
-        # libvlc checks https streams against the system's authorities only (it cannot be
-        # given a fingerprint): say what makes the video play too.
-        self.notices.post(
-            "This hub's certificate is trusted by Tessera now. Its video plays once the "
-            "certificate is also trusted by this computer: ask an administrator to add it to "
-            "the system's certificates (on Debian and Ubuntu: update-ca-certificates).",
-            Level.WARNING,
-            "hub-certificate",
-        )
+        # The certificate itself is kept too: libvlc trusts it for the hub's https video.
+        await self._blocking(PinStore().pin, url, fingerprint, certificate)
         assert self._single_config is not None
         self._single_config = dataclasses.replace(self._single_config, tls_fingerprint=fingerprint)
         return None
+
+    async def _keep_pinned_certificate(self, url: str, fingerprint: str) -> None:
+        """A hub pinned before the console kept certificates: keep its certificate now, when
+        the hub still presents the one confirmed (libvlc needs it for the hub's https video)."""
+        store = PinStore()
+        if await self._blocking(store.has_certificate, fingerprint):
+            return
+        try:
+            found, certificate = await peer_certificate(url)
+        except HubError as exc:
+            log.info("hub certificate not kept now: %s", exc)
+            return
+        if found == fingerprint:
+            await self._blocking(store.keep_certificate, fingerprint, certificate)
 
     async def _confirm_certificate(self, url: str, fingerprint: str) -> bool:
         """Ask the operator (a view) whether the fingerprint is the hub's."""

@@ -10,6 +10,7 @@ import glob
 import os
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 from console.media.frame import RenderPath
@@ -112,6 +113,9 @@ class MediaSettings:
     stop_timeout_s: float = 3.0
     hardware_present: bool = field(default_factory=hardware_decoder_present)
     native_output: NativeOutput = NativeOutput.AUTO
+    # Certificates of self-signed hubs the operator confirmed (console.identity.pins): libvlc
+    # trusts them for https video besides the system's authorities.
+    trusted_certificates_dir: Path | None = None
     extra_options: tuple[str, ...] = (
         # Late frames are dropped, never waited for: latency cannot grow over time.
         "--clock-jitter=0",
@@ -150,6 +154,8 @@ class MediaSettings:
         args = [f"--network-caching={self.network_caching_ms}"]
         args += [f"--{opt}" for opt in self.hw_decoding.vlc_options()]
         args += list(self.extra_options)
+        if self.trusted_certificates_dir is not None:
+            args.append(f"--gnutls-dir-trust={self.trusted_certificates_dir}")
         if render_path is RenderPath.COMPOSITED or self.native_x11:
             args.append("--no-xlib")
         if render_path is RenderPath.NATIVE:
