@@ -16,7 +16,7 @@ import contextlib
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 
@@ -28,11 +28,7 @@ from console.hub.audit_facet import (
     AuditProof,
 )
 from console.hub.errors import HubError, HubProtocolError
-
-if TYPE_CHECKING:
-    from yarl import URL
-
-    from console.hub.registry import HubConfig
+from console.hub.tessera_requests import TesseraRequests
 
 MAX_APPEND = 1000  # entries in one request (the hub's limit)
 MAX_HASHES = 128  # a proof of a tree of 2**64 entries has at most 128
@@ -86,29 +82,8 @@ def _hashes(doc: Mapping[str, Any]) -> list[bytes]:
     return [_b64(h, "hashes", size=32) for h in value]
 
 
-class TesseraAuditMixin(AuditFacet):
+class TesseraAuditMixin(TesseraRequests, AuditFacet):
     """The audit facet of a Tessera API v1 hub (`/api/v1/audit/...`)."""
-
-    if TYPE_CHECKING:
-        config: HubConfig
-
-        async def _request_json(
-            self,
-            method: str,
-            segments: Sequence[str],
-            body: Mapping[str, Any] | None = None,
-            *,
-            urgent: bool = False,
-            query: Mapping[str, str] | None = None,
-        ) -> object: ...
-
-        def _get_session(self, *, urgent: bool = False) -> aiohttp.ClientSession: ...
-
-        def _url(self, *segments: str) -> URL: ...
-
-        def _map_client_error(self, exc: BaseException, what: str) -> HubError: ...
-
-        def _http_error(self, status: int, body: bytes | bytearray, what: str) -> HubError: ...
 
     async def audit_append(self, console_id: str, entries: Sequence[AuditEntry]) -> AuditAck:
         if not 1 <= len(entries) <= MAX_APPEND:

@@ -7,16 +7,14 @@ one asked for, or whose time cannot be read, is a `HubProtocolError`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from console.base.safe_text import clean_text
 from console.hub.consent_facet import AccessGrant, ConsentFacet
 from console.hub.errors import HubProtocolError
-
-if TYPE_CHECKING:
-    from console.hub.registry import HubConfig
+from console.hub.tessera_requests import TesseraRequests
 
 __all__ = ["MAX_GRANT_S", "TesseraConsentMixin", "parse_grant"]
 
@@ -54,21 +52,8 @@ def parse_grant(payload: object, now: datetime | None = None) -> AccessGrant:
     )
 
 
-class TesseraConsentMixin(ConsentFacet):
+class TesseraConsentMixin(TesseraRequests, ConsentFacet):
     """The consent facet of a Tessera API v1 hub."""
-
-    if TYPE_CHECKING:
-        config: HubConfig
-
-        async def _request_json(
-            self,
-            method: str,
-            segments: Sequence[str],
-            body: Mapping[str, Any] | None = None,
-            *,
-            urgent: bool = False,
-            query: Mapping[str, str] | None = None,
-        ) -> object: ...
 
     async def request_private_access(
         self, camera_id: str, reason: str, case: str = ""

@@ -22,17 +22,13 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 
 from console.hub.errors import HubError, HubProtocolError
+from console.hub.tessera_requests import TesseraRequests
 from console.hub.tessera_wire import reason_header
-
-if TYPE_CHECKING:
-    from yarl import URL
-
-    from console.hub.registry import HubConfig
 
 __all__ = [
     "Countersignature",
@@ -142,33 +138,8 @@ def parse_export_header(text: str | None, camera_id: str) -> dict[str, Any]:
     return out
 
 
-class TesseraExportMixin:
+class TesseraExportMixin(TesseraRequests):
     """The export routes of a Tessera API v1 hub."""
-
-    if TYPE_CHECKING:
-        config: HubConfig
-
-        async def _request_json(
-            self,
-            method: str,
-            segments: Sequence[str],
-            body: Mapping[str, Any] | None = None,
-            *,
-            urgent: bool = False,
-            query: Mapping[str, str] | None = None,
-        ) -> object: ...
-
-        def _get_session(self, *, urgent: bool = False) -> aiohttp.ClientSession: ...
-
-        def _url(self, *segments: str) -> URL: ...
-
-        def _auth_headers(self) -> tuple[dict[str, str], str | None]: ...
-
-        def _map_client_error(self, exc: BaseException, what: str) -> HubError: ...
-
-        def _http_error(
-            self, status: int, body: bytes | bytearray, what: str, headers: Any = None
-        ) -> HubError: ...
 
     @asynccontextmanager
     async def export_open(

@@ -9,10 +9,9 @@ plain words), the camera id must be the one asked for, `lifted_until` a hub time
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
-from typing import Any
 
 from console.hub.errors import HubProtocolError
+from console.hub.tessera_requests import TesseraRequests
 from console.hub.tessera_wire import _time, expect_object
 from console.privacy.masks import PrivacyMask, parse_masks
 from console.privacy.registry import MAX_LIFT_MINUTES, CameraMasks, HubMasks
@@ -57,19 +56,8 @@ def parse_camera_masks(payload: object, camera_id: str) -> CameraMasks:
     return CameraMasks(camera_id, masks, until, problems)
 
 
-class TesseraMasksMixin(MasksFacet):
+class TesseraMasksMixin(TesseraRequests, MasksFacet):
     """Mixed into `TesseraHubClient` (which provides `_request_json`)."""
-
-    async def _request_json(
-        self,
-        method: str,
-        segments: Sequence[str],
-        body: Mapping[str, Any] | None = None,
-        *,
-        urgent: bool = False,
-        query: Mapping[str, str] | None = None,
-    ) -> object:
-        raise NotImplementedError  # the client's
 
     async def camera_masks(self, camera_id: str) -> CameraMasks:
         payload = await self._request_json("GET", ("cameras", camera_id, "masks"))

@@ -36,7 +36,10 @@ def test_with_nothing_configured_the_report_covers_the_embedded_demo_hub_and_fla
     assert "restricted vendor" in row and "US NDAA s.889" in row
     cam01 = page[page.index("<td>cam-01</td>") :].split("</tr>", 1)[0]
     assert "not on the list" in cam01
-    assert "Wrote 10 cameras" in err.getvalue()
+    # The ten public cameras and the four private ones, each with its owner's sharing tier.
+    assert "Wrote 14 cameras" in err.getvalue()
+    doorbell = page[page.index("<td>doorbell-14</td>") :].split("</tr>", 1)[0]
+    assert "on request" in doorbell.replace("_", " "), doorbell
 
 
 def test_a_hub_with_sign_in_is_read_as_the_user_given_and_an_unknown_vendor_says_unknown(
@@ -111,5 +114,7 @@ def test_tessera_inventory_is_a_command_of_tessera(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
-    assert len(rows) == 10
+    assert len(rows) == 14  # the embedded hub's ten public and four private cameras
+    tiers = {r["camera_id"]: r["sharing_tier"] for r in rows}
+    assert tiers["cam-01"] == "public" and tiers["farm-gate"] == "registry_only"
     assert next(r for r in rows if r["camera_id"] == "cam-07")["provenance"] == "restricted vendor"
