@@ -955,6 +955,7 @@ class ConsoleApp:
             replay=services.replay,
             camera_name=station.camera_name,
             ptz=services.ptz,
+            live_buffer_ms=engine.settings.network_caching_ms,
         )
         self.privacy.follow_ptz()  # masks anchored to a PTZ head follow it
         return services

@@ -31,7 +31,8 @@ from typing import Any
 
 from console.base.notices import Level, Notices
 from console.media.frame import RenderPath
-from console.privacy.registry import MaskRegistry
+from console.media.live_buffer import DEFAULT_LIVE_BUFFER_MS
+from console.privacy.registry import VIEW_TRAIL_S, MaskRegistry
 from console.wall.model import WallModel
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class PrivacyWiring:
         replay: Any = None,
         camera_name: Callable[[str], str] = lambda camera_id: camera_id,
         ptz: Any = None,
+        live_buffer_ms: int = DEFAULT_LIVE_BUFFER_MS,
     ) -> None:
         self.registry = registry
         self._walls = list(walls)
@@ -78,6 +80,7 @@ class PrivacyWiring:
         self._undo: list[Callable[[], None]] = []
         # The PTZ desk (console.ptz.desk.PtzDesk) whose positions anchored masks follow.
         self._ptz = ptz
+        self._live_buffer_ms = live_buffer_ms  # a wall's live buffer when it names none
         self._ptz_wake = asyncio.Event()
         self._ptz_task: asyncio.Task[None] | None = None
         self._connect(registry.changed, self._on_changed)
@@ -85,6 +88,8 @@ class PrivacyWiring:
             self._connect(wall.layout_changed, lambda _layout: self.check_native_walls())
             self._connect(wall.render_path_changed, lambda _path: self.check_native_walls())
             self._connect(wall.layout_changed, lambda _layout: self._ptz_wake.set())
+            self._connect(wall.live_buffer_changed, lambda _ms: self._set_view_trail())
+        self._set_view_trail()
         if ptz is not None:
             self._connect(ptz.position_changed, self._on_position)
 
@@ -107,6 +112,13 @@ class PrivacyWiring:
             self._ptz_task = asyncio.get_running_loop().create_task(
                 self._poll_ptz(), name="privacy-ptz-follow"
             )
+
+    def _set_view_trail(self) -> None:
+        """A view the head left stays covered while the pictures on screen may still show it:
+        the longest live buffer of any wall (libvlc plays that far behind), plus the default
+        trail for the encoder and the network."""
+        longest_ms = max((w.live_buffer_ms or self._live_buffer_ms for w in self._walls), default=0)
+        self.registry.view_trail_s = VIEW_TRAIL_S + longest_ms / 1000.0
 
     def _on_position(self, camera_id: str, position: Any) -> None:
         self.registry.set_view(camera_id, position, self._ptz.capabilities(camera_id))

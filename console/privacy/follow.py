@@ -23,9 +23,13 @@ hub driver's `PtzPosition`, a `MaskAnchor`) and the camera's field of view anyth
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from typing import Protocol
+
+import cv2
+import numpy as np
 
 from console.privacy.masks import MaskAnchor, PrivacyMask
 
@@ -178,19 +182,30 @@ def project_mask(
     return PrivacyMask(mask.id, points, mask.style, mask.label)
 
 
+def _sweep(a: PrivacyMask, b: PrivacyMask) -> PrivacyMask:
+    """The convex hull of two places of one mask: what it passes over between them when the
+    head moves steadily from one view to the next (more, for a concave mask)."""
+    both = np.array([*a.points, *b.points], np.float32).reshape(-1, 1, 2)
+    hull = cv2.convexHull(both).reshape(-1, 2)
+    return PrivacyMask(a.id, tuple((float(x), float(y)) for x, y in hull), a.style, a.label)
+
+
 def project_masks(
     masks: Iterable[PrivacyMask], views: Sequence[HeadPosition], fov: FieldOfView | None
 ) -> tuple[PrivacyMask, ...]:
-    """Every mask as drawn over the pictures at any of `views` (a mask anchored and in view
-    in several is drawn once per view: their union); `views` empty: as drawn. The union is how
-    the console over-covers while the head moves (the picture shown lags the position read)."""
+    """Every mask as drawn over the pictures at `views` (oldest first; empty: as drawn): an
+    anchored mask at each view it is in, and over what it sweeps between two consecutive ones.
+    That union is how the console over-covers while the head moves: the picture on screen lags
+    the position read, and a mask smaller than one step of the head would otherwise leave gaps
+    where it passed."""
     out: list[PrivacyMask] = []
     for mask in masks:
         if mask.anchor is None or not views or fov is None:
             out.append(mask)
             continue
-        for view in views:
-            projected = project_mask(mask, view, fov)
-            if projected is not None:
-                out.append(projected)
+        shown = [project_mask(mask, view, fov) for view in views]
+        out.extend(p for p in shown if p is not None)
+        for a, b in itertools.pairwise(shown):
+            if a is not None and b is not None and a.points != b.points:
+                out.append(_sweep(a, b))
     return tuple(out)

@@ -66,7 +66,8 @@ VIEW_REBUILD_S = 0.1
 # How long a view the head has left is still covered: the live picture lags the position read
 # (the player's buffer, the encoder), so the masks of the last second are drawn too.
 VIEW_TRAIL_S = 1.0
-MAX_TRAIL_VIEWS = 16
+# At most this many views in the trail (the oldest go first).
+MAX_TRAIL_VIEWS = 24
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,9 @@ class MaskRegistry:
         self.saved = Signal()
         self.problem = Signal()  # (plain words): a damaged file, an unreadable answer
         self.local_problem: str | None = None
+        # How long a view the PTZ head left stays covered: at least the players' live buffer
+        # (the wiring raises it for a wall with a longer one).
+        self.view_trail_s = VIEW_TRAIL_S
 
     # -- reading ------------------------------------------------------------------------------
     async def load_local(self) -> str | None:
@@ -225,7 +229,12 @@ class MaskRegistry:
             cam.fov = fov
         now = asyncio.get_running_loop().time()
         views = cam.views if cam.views is not None else []
-        if views and views[-1][1] == position:
+        # Views closer in time than a sixteenth of the trail are thinned (the one between two
+        # kept ones is dropped: the sweep between its neighbours passes over it), so the trail
+        # costs at most about sixteen places per mask, whatever the trail's length.
+        spacing = max(VIEW_REBUILD_S, self.view_trail_s / 16)
+        same = bool(views) and views[-1][1] == position
+        if same or (len(views) >= 2 and now - views[-2][0] < spacing):
             views[-1] = (now, position)
         else:
             views.append((now, position))
@@ -249,7 +258,7 @@ class MaskRegistry:
         self.changed.emit(camera_id)
         if cam.views and len(cam.views) > 1:
             # The trail shrinks when its oldest view is older than VIEW_TRAIL_S.
-            due = cam.views[0][0] + VIEW_TRAIL_S - asyncio.get_running_loop().time()
+            due = cam.views[0][0] + self.view_trail_s - asyncio.get_running_loop().time()
             self._schedule_view(camera_id, cam, max(VIEW_REBUILD_S, due))
 
     def _build(self, cam: _Camera) -> MaskSet | None:
@@ -263,7 +272,7 @@ class MaskRegistry:
             cam.built_at = now
         if cam.views:
             if now is not None:
-                recent = [v for v in cam.views[:-1] if now - v[0] < VIEW_TRAIL_S]
+                recent = [v for v in cam.views[:-1] if now - v[0] < self.view_trail_s]
                 cam.views = [*recent, cam.views[-1]]
             views = [position for _seen, position in cam.views]
         masks = project_masks(cam.masks, views, cam.fov)

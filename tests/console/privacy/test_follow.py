@@ -185,3 +185,19 @@ def test_the_raster_covers_every_pixel_whose_scene_the_mask_covers(current):
     assert covered[inside].all()  # never less
     # ...and not much more: the outline's own width, no more than a few percent.
     assert covered.sum() <= inside.sum() * 1.25 + 4 * (width + height)
+
+
+def test_between_two_views_the_mask_covers_what_it_swept_over():
+    # A narrow mask; the head pans 10 degrees between two position reads: the picture may show
+    # any view in between, so the place the mask had at 5 degrees is covered too.
+    mask = PrivacyMask("m", _square(0.5, 0.5, 0.01), anchor=HOME)
+    views = [PtzPosition(0.0, 0.0, 1.0), PtzPosition(10.0, 0.0, 1.0)]
+    drawn = project_masks([mask], views, CAPS)
+    assert len(drawn) == 3  # each place, and the sweep between them
+    width, height = 320, 180
+    covered = mask_raster(drawn, width, height)
+    between = project_mask(mask, PtzPosition(5.0, 0.0, 1.0), CAPS)
+    assert between is not None
+    assert covered[mask_raster([between], width, height)].all()
+    # Not the whole picture: the rows above and below stay free.
+    assert not covered[: height // 3].any() and not covered[-height // 3 :].any()
