@@ -128,10 +128,11 @@ def test_masks_without_an_anchor_or_without_a_position_stay_as_drawn():
     assert project_mask(plain, PtzPosition(40.0, 0.0, 3.0), CAPS) is plain
     assert project_mask(anchored, None, CAPS) is anchored
     assert project_masks([plain, anchored], [], CAPS) == (plain, anchored)
-    # Several views: the anchored mask once per view it is in (their union), the plain once.
+    # Several views: the anchored mask once per view it is in and once for the sweep between
+    # two in view (their union); the plain one once.
     views = [PtzPosition(0.0, 0.0, 1.0), PtzPosition(5.0, 0.0, 1.0), PtzPosition(90.0, 0.0, 1.0)]
     out = project_masks([plain, anchored], views, CAPS)
-    assert [m.id for m in out] == ["p", "a", "a"]
+    assert [m.id for m in out] == ["p", "a", "a", "a"]
 
 
 def test_anchor_of_a_position():
