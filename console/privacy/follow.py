@@ -204,8 +204,12 @@ def project_masks(
             out.append(mask)
             continue
         shown = [project_mask(mask, view, fov) for view in views]
-        out.extend(p for p in shown if p is not None)
-        for a, b in itertools.pairwise(shown):
+        swept = [False] * len(shown)  # a place inside a sweep needs no raster of its own
+        for i, (a, b) in enumerate(itertools.pairwise(shown)):
             if a is not None and b is not None and a.points != b.points:
                 out.append(_sweep(a, b))
+                swept[i] = swept[i + 1] = True
+        out.extend(
+            p for p, inside in zip(shown, swept, strict=True) if p is not None and not inside
+        )
     return tuple(out)

@@ -196,9 +196,10 @@ def test_a_mask_anchored_on_the_ptz_camera_follows_its_scene_in_the_pictures(hub
             # Pan right and zoom in: the window goes left and grows.
             await client.ptz_absolute(PTZ_CAM, pan=target.pan, zoom=target.zoom)
             await _until(lambda: registry.view(PTZ_CAM) == target, 20, "the head's arrival")
+            exact = project_mask(anchored, target, caps)
             await _until(
                 lambda: (
-                    (found := registry.masks_for(PTZ_CAM)) is not None and len(found.masks) == 1
+                    (found := registry.masks_for(PTZ_CAM)) is not None and found.masks == (exact,)
                 ),
                 20,
                 "the trail of the move to end",

@@ -128,11 +128,18 @@ def test_masks_without_an_anchor_or_without_a_position_stay_as_drawn():
     assert project_mask(plain, PtzPosition(40.0, 0.0, 3.0), CAPS) is plain
     assert project_mask(anchored, None, CAPS) is anchored
     assert project_masks([plain, anchored], [], CAPS) == (plain, anchored)
-    # Several views: the anchored mask once per view it is in and once for the sweep between
-    # two in view (their union); the plain one once.
-    views = [PtzPosition(0.0, 0.0, 1.0), PtzPosition(5.0, 0.0, 1.0), PtzPosition(90.0, 0.0, 1.0)]
+    # Several views: the anchored mask over the sweep between two in view (which holds both
+    # places), at a place in view alone, never out of view; the plain one once.
+    views = [
+        PtzPosition(0.0, 0.0, 1.0),
+        PtzPosition(5.0, 0.0, 1.0),
+        PtzPosition(90.0, 0.0, 1.0),
+        PtzPosition(-10.0, 0.0, 1.0),
+    ]
     out = project_masks([plain, anchored], views, CAPS)
-    assert [m.id for m in out] == ["p", "a", "a", "a"]
+    assert [m.id for m in out] == ["p", "a", "a"]
+    alone = project_mask(anchored, views[3], CAPS)
+    assert alone is not None and out[2].points == alone.points
 
 
 def test_anchor_of_a_position():
@@ -194,7 +201,7 @@ def test_between_two_views_the_mask_covers_what_it_swept_over():
     mask = PrivacyMask("m", _square(0.5, 0.5, 0.01), anchor=HOME)
     views = [PtzPosition(0.0, 0.0, 1.0), PtzPosition(10.0, 0.0, 1.0)]
     drawn = project_masks([mask], views, CAPS)
-    assert len(drawn) == 3  # each place, and the sweep between them
+    assert len(drawn) == 1  # the sweep between the two places, which holds both
     width, height = 320, 180
     covered = mask_raster(drawn, width, height)
     between = project_mask(mask, PtzPosition(5.0, 0.0, 1.0), CAPS)

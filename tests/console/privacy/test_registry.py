@@ -17,7 +17,7 @@ from console.hub.registry import HubConfig
 from console.hub.tessera_api import TesseraHubClient
 from console.hub.tessera_masks import masks_facet_for
 from console.privacy.follow import project_mask
-from console.privacy.masks import MaskAnchor, PrivacyMask
+from console.privacy.masks import MaskAnchor, PrivacyMask, mask_raster
 from console.privacy.registry import LocalMaskFile, MaskActionError, MaskRegistry
 from demohub.masks import DEFAULT_MASKS
 
@@ -210,21 +210,20 @@ def test_anchored_masks_follow_the_ptz_head_throttled_and_cover_their_trail(
             assert len(rebuilds) - before <= 2
             mask_set = registry.masks_for(PTZ_CAM)
             assert mask_set is not None
-            # The latest view is drawn, the ones just left too (the picture lags the status).
-            centres = sorted(sum(x for x, _y in m.points) / len(m.points) for m in mask_set.masks)
-            assert len(centres) >= 2
+            # The latest view is drawn, and the way from the one just left (the picture lags the
+            # status): one sweep from home to pan 10, holding both places.
             latest = project_mask(ANCHORED, PtzPosition(10.0, 0.0, 1.0), caps)
+            at_home_place = at_home.masks[0]
             assert latest is not None
-            assert centres[0] == pytest.approx(
-                sum(x for x, _y in latest.points) / len(latest.points)
-            )
-            # The trail ends by itself: only the latest view is left.
-            while len(mask_set.masks) > 1:
+            trail = mask_raster(mask_set.masks, 320, 180)
+            assert trail[mask_raster([latest], 320, 180)].all()
+            assert trail[mask_raster([at_home_place], 320, 180)].all()
+            # The trail ends by itself: only the latest view is left, exactly.
+            while mask_set.masks != (latest,):
                 fired.clear()
                 await asyncio.wait_for(fired.wait(), 10)
                 mask_set = registry.masks_for(PTZ_CAM)
                 assert mask_set is not None
-            assert mask_set.masks[0].points == latest.points
             # Out of view: the camera still has masks, none is drawn into this view.
             fired.clear()
             registry.set_view(PTZ_CAM, PtzPosition(120.0, 0.0, 1.0), caps)
