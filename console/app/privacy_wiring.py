@@ -122,7 +122,8 @@ class PrivacyWiring:
 
     def _on_position(self, camera_id: str, position: Any) -> None:
         self.registry.set_view(camera_id, position, self._ptz.capabilities(camera_id))
-        self._ptz_wake.set()  # a command answered: the head may be moving now
+        if self.registry.anchored(camera_id):
+            self._ptz_wake.set()  # a command answered: the head may be moving now
 
     def _followed_cameras(self) -> list[str]:
         shown = {t.camera_id for wall in self._walls for t in wall.layout.tiles if t.camera_id}
@@ -150,8 +151,12 @@ class PrivacyWiring:
 
     # -- players ------------------------------------------------------------------------------
     def _on_changed(self, camera_id: str) -> None:
-        if self._ptz is not None and self.registry.view(camera_id) is None:
-            self._ptz_wake.set()  # masks newly known: read where the head is at once
+        if (
+            self._ptz is not None
+            and self.registry.view(camera_id) is None
+            and self.registry.anchored(camera_id)
+        ):
+            self._ptz_wake.set()  # anchored masks newly known: read where the head is at once
         for index, wall in enumerate(self._walls):
             feeds = self._feeds_of(index)
             if feeds is not None:
