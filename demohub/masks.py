@@ -100,8 +100,29 @@ def _point(value: object, where: str) -> list[float]:
     return out
 
 
+# An anchor's bounds: wide enough for any PTZ head (pan may be given as -360..360), tight enough
+# that a client's projection never meets an infinity.
+ANCHOR_BOUNDS = {"pan": (-360.0, 360.0), "tilt": (-90.0, 90.0), "zoom": (0.01, 1000.0)}
+
+
+def _anchor(value: object, where: str) -> dict[str, float]:
+    """A mask's PTZ anchor: the head's position when its polygon was drawn."""
+    if not isinstance(value, dict) or set(value) != set(ANCHOR_BOUNDS):
+        raise MaskError("bad_request", f"{where} must be {{pan, tilt, zoom}}")
+    out = {}
+    for axis, (low, high) in ANCHOR_BOUNDS.items():
+        v = value[axis]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise MaskError("bad_request", f"{where}.{axis} must be a finite number")
+        if not low <= v <= high:
+            raise MaskError("bad_request", f"{where}.{axis} must lie in {low:g} to {high:g}")
+        out[axis] = round(float(v), 4)
+    return out
+
+
 def parse_masks_body(raw: bytes) -> list[dict[str, Any]]:
-    """`{"masks": [{id?, points: [[x, y], ...], style?, label?}, ...]}` -> the masks as kept."""
+    """`{"masks": [{id?, points: [[x, y], ...], style?, label?, anchor?}, ...]}` -> the masks
+    as kept. `anchor` (PTZ cameras): the position the polygon was drawn at, kept as given."""
     if len(raw) > MAX_BODY_BYTES:
         raise MaskError("bad_request", f"the body is larger than {MAX_BODY_BYTES} bytes")
     try:
@@ -119,7 +140,7 @@ def parse_masks_body(raw: bytes) -> list[dict[str, Any]]:
         where = f"masks[{n - 1}]"
         if not isinstance(item, dict):
             raise MaskError("bad_request", f"{where} must be an object")
-        unknown = set(item) - {"id", "points", "style", "label"}
+        unknown = set(item) - {"id", "points", "style", "label", "anchor"}
         if unknown:
             raise MaskError("bad_request", f"{where} has an unknown field {sorted(unknown)[0]!r}")
         points = item.get("points")
@@ -132,14 +153,15 @@ def parse_masks_body(raw: bytes) -> list[dict[str, Any]]:
         if mask_id in seen:
             raise MaskError("bad_request", f"{where}.id {mask_id!r} is used twice")
         seen.add(mask_id)
-        masks.append(
-            {
-                "id": mask_id,
-                "points": [_point(p, f"{where}.points[{i}]") for i, p in enumerate(points)],
-                "style": style,
-                "label": _text(item.get("label", ""), MAX_LABEL_CHARS),
-            }
-        )
+        mask: dict[str, Any] = {
+            "id": mask_id,
+            "points": [_point(p, f"{where}.points[{i}]") for i, p in enumerate(points)],
+            "style": style,
+            "label": _text(item.get("label", ""), MAX_LABEL_CHARS),
+        }
+        if item.get("anchor") is not None:
+            mask["anchor"] = _anchor(item["anchor"], f"{where}.anchor")
+        masks.append(mask)
     return masks
 
 

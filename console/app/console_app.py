@@ -954,7 +954,10 @@ class ConsoleApp:
             playback_of=lambda index: playbacks[index].session if index < len(playbacks) else None,
             replay=services.replay,
             camera_name=station.camera_name,
+            ptz=services.ptz,
+            live_buffer_ms=engine.settings.network_caching_ms,
         )
+        self.privacy.follow_ptz()  # masks anchored to a PTZ head follow it
         return services
 
     def _make_playback_session(
@@ -1166,6 +1169,7 @@ class ConsoleApp:
                         self._reason_policy.with_hub(self._hub_reasons),
                         services.station.camera_name,
                         lambda words: self.notices.post(words, Level.WARNING, "masks"),
+                        ptz=services.ptz,
                         parent=window,
                     )
                 )

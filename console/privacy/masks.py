@@ -35,6 +35,7 @@ __all__ = [
     "MAX_POINTS",
     "MOSAIC_BLOCK_PX",
     "SOLID_BGR",
+    "MaskAnchor",
     "MaskSet",
     "PrivacyMask",
     "apply_masks",
@@ -58,24 +59,63 @@ MOSAIC_BLOCK_PX = 16
 _SHIFT = 4
 
 
+# An anchor's bounds (as the hub's): any PTZ head fits, and no projection meets an infinity.
+ANCHOR_BOUNDS = {"pan": (-360.0, 360.0), "tilt": (-90.0, 90.0), "zoom": (0.01, 1000.0)}
+
+
+@dataclass(frozen=True, slots=True)
+class MaskAnchor:
+    """Where a PTZ head pointed when a mask was drawn: pan and tilt in degrees (right and up
+    grow), zoom the magnification. The mask covers that part of the scene, wherever the head
+    points now (`console.privacy.follow`)."""
+
+    pan: float
+    tilt: float
+    zoom: float
+
+    def to_json(self) -> dict[str, float]:
+        return {"pan": round(self.pan, 4), "tilt": round(self.tilt, 4), "zoom": round(self.zoom, 4)}
+
+
 @dataclass(frozen=True, slots=True)
 class PrivacyMask:
     """One mask: `points` (x, y) in 0..1 of the picture, at least three; `style` solid or
     blur; `label` what it hides, in the supervisor's words (shown in the editor and the export
-    manifest, never drawn)."""
+    manifest, never drawn); `anchor` (PTZ cameras) the head's position the points were drawn
+    at, None for a mask that stays on the same part of the picture."""
 
     id: str
     points: tuple[tuple[float, float], ...]
     style: str = "solid"
     label: str = ""
+    anchor: MaskAnchor | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "points": [[round(x, 5), round(y, 5)] for x, y in self.points],
             "style": self.style,
             "label": self.label,
         }
+        if self.anchor is not None:
+            out["anchor"] = self.anchor.to_json()
+        return out
+
+
+def _anchor(value: object) -> MaskAnchor | None:
+    """A hub's anchor, checked: None when it is not {pan, tilt, zoom} of finite numbers within
+    `ANCHOR_BOUNDS`."""
+    if not isinstance(value, Mapping):
+        return None
+    axes = []
+    for axis, (low, high) in ANCHOR_BOUNDS.items():
+        v = value.get(axis)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            return None
+        if not low <= v <= high:
+            return None
+        axes.append(float(v))
+    return MaskAnchor(*axes)
 
 
 def _point(value: object) -> tuple[float, float] | None:
@@ -94,7 +134,8 @@ def _point(value: object) -> tuple[float, float] | None:
 
 def parse_masks(data: object) -> tuple[tuple[PrivacyMask, ...], tuple[str, ...]]:
     """The masks in a hub's answer (a list of mask objects), and what was left out, in plain
-    words. An unknown style is drawn solid (the stronger of the two), never left out."""
+    words. An unknown style is drawn solid (the stronger of the two), never left out. A mask
+    whose anchor cannot be read is drawn without it (where it was drawn), and said."""
     if not isinstance(data, list):
         return (), ("the masks are not a list",) if data is not None else ()
     masks: list[PrivacyMask] = []
@@ -127,7 +168,16 @@ def parse_masks(data: object) -> tuple[tuple[PrivacyMask, ...], tuple[str, ...]]
             if isinstance(label, str)
             else ""
         )
-        masks.append(PrivacyMask(mask_id, tuple(p for p in points if p is not None), style, label))
+        anchor = None
+        if item.get("anchor") is not None:
+            anchor = _anchor(item.get("anchor"))
+            if anchor is None:
+                problems.append(
+                    f"{where} has an anchor that is not a PTZ position: it stays where it was drawn"
+                )
+        masks.append(
+            PrivacyMask(mask_id, tuple(p for p in points if p is not None), style, label, anchor)
+        )
     return tuple(masks), tuple(problems)
 
 

@@ -9,7 +9,12 @@ Masks come from two places:
   and atomically; a damaged file is kept byte for byte beside it and said in plain words).
 
 `masks_for(camera_id)` is what every frame path draws: a `MaskSet` (rasters cached per picture
-size), or None when the camera has no masks or this operator lifted them. A lift lasts until
+size), or None when the camera has no masks or this operator lifted them. On a PTZ camera a
+mask with an anchor follows the scene: `set_view` tells the registry where the head points (at
+most one rebuild every `VIEW_REBUILD_S`, always with the latest position), and the masks are
+projected into that view (`console.privacy.follow`), together with the views of the last
+`VIEW_TRAIL_S` seconds: the picture on screen lags the position the hub reports, so a moving
+mask covers its trail rather than leak what the picture still shows. A lift lasts until
 `lifted_until` by this console's own clock too (a local timer), so a lost event or a dead hub
 never leaves a camera unmasked. `changed(camera_id)` fires on the loop thread after each change.
 
@@ -35,6 +40,7 @@ from console.base.jsonfile import (
 )
 from console.base.signals import Signal
 from console.base.tasks import TaskOwner
+from console.privacy.follow import FieldOfView, HeadPosition, project_masks
 from console.privacy.masks import MAX_MASKS, MaskSet, PrivacyMask, parse_masks
 
 log = logging.getLogger(__name__)
@@ -54,6 +60,14 @@ LOCAL_VERSION = 1
 LOCAL_FILE = "privacy-masks.json"
 DEFAULT_LIFT_MINUTES = 5
 MAX_LIFT_MINUTES = 30
+# A PTZ head's position rebuilds its camera's masks at most this often (a joystick move sends
+# many statuses), always with the latest position.
+VIEW_REBUILD_S = 0.1
+# How long a view the head has left is still covered: the live picture lags the position read
+# (the player's buffer, the encoder), so the masks of the last second are drawn too.
+VIEW_TRAIL_S = 1.0
+# At most this many views in the trail (the oldest go first).
+MAX_TRAIL_VIEWS = 24
 
 
 @dataclass(frozen=True)
@@ -125,6 +139,11 @@ class _Camera:
     from_hub: bool = False
     problems: tuple[str, ...] = ()
     loaded: bool = False
+    # PTZ: the field of view, and the views (loop time seen, position) of the trail, newest last.
+    fov: FieldOfView | None = None
+    views: list[tuple[float, HeadPosition]] | None = None
+    view_timer: asyncio.TimerHandle | None = None
+    built_at: float = -1e9
 
 
 class MaskRegistry:
@@ -158,6 +177,9 @@ class MaskRegistry:
         self.saved = Signal()
         self.problem = Signal()  # (plain words): a damaged file, an unreadable answer
         self.local_problem: str | None = None
+        # How long a view the PTZ head left stays covered: at least the players' live buffer
+        # (the wiring raises it for a wall with a longer one).
+        self.view_trail_s = VIEW_TRAIL_S
 
     # -- reading ------------------------------------------------------------------------------
     async def load_local(self) -> str | None:
@@ -186,6 +208,84 @@ class MaskRegistry:
         if cam.lifted_until is not None and cam.lifted_until > self._clock():
             return None
         return cam.mask_set
+
+    def anchored(self, camera_id: str) -> bool:
+        """Whether any of the camera's masks follows its PTZ head (has an anchor)."""
+        return any(m.anchor is not None for m in self.masks(camera_id))
+
+    def anchored_cameras(self) -> list[str]:
+        return [cid for cid in self._cameras if self.anchored(cid)]
+
+    def view(self, camera_id: str) -> HeadPosition | None:
+        """The latest PTZ position `set_view` gave (None: not known yet)."""
+        cam = self._cameras.get(camera_id)
+        return cam.views[-1][1] if cam is not None and cam.views else None
+
+    def set_view(self, camera_id: str, position: HeadPosition, fov: FieldOfView | None) -> None:
+        """Where the camera's PTZ head points now, and its field of view: its anchored masks
+        follow (rebuilt at most every `VIEW_REBUILD_S`, with the latest position). Loop thread."""
+        cam = self._cameras.setdefault(camera_id, _Camera())
+        if fov is not None:
+            cam.fov = fov
+        now = asyncio.get_running_loop().time()
+        views = cam.views if cam.views is not None else []
+        # Views closer in time than a sixteenth of the trail are thinned (the one between two
+        # kept ones is dropped: the sweep between its neighbours passes over it), so the trail
+        # costs at most about sixteen places per mask, whatever the trail's length.
+        spacing = max(VIEW_REBUILD_S, self.view_trail_s / 16)
+        same = bool(views) and views[-1][1] == position
+        if same or (len(views) >= 2 and now - views[-2][0] < spacing):
+            views[-1] = (now, position)
+        else:
+            views.append((now, position))
+        cam.views = views[-MAX_TRAIL_VIEWS:]
+        if not any(m.anchor is not None for m in cam.masks):
+            return
+        self._schedule_view(camera_id, cam, max(0.0, cam.built_at + VIEW_REBUILD_S - now))
+
+    def _schedule_view(self, camera_id: str, cam: _Camera, delay: float) -> None:
+        if cam.view_timer is not None:
+            return  # one is due: it takes the latest position
+        loop = asyncio.get_running_loop()
+        cam.view_timer = loop.call_later(delay, self._rebuild_view, camera_id)
+
+    def _rebuild_view(self, camera_id: str) -> None:
+        cam = self._cameras.get(camera_id)
+        if cam is None:
+            return
+        cam.view_timer = None
+        cam.mask_set = self._build(cam)
+        self.changed.emit(camera_id)
+        if cam.views and len(cam.views) > 1:
+            # The trail shrinks when its oldest view is older than VIEW_TRAIL_S.
+            due = cam.views[0][0] + self.view_trail_s - asyncio.get_running_loop().time()
+            self._schedule_view(camera_id, cam, max(VIEW_REBUILD_S, due))
+
+    def _build(self, cam: _Camera) -> MaskSet | None:
+        """The camera's masks as drawn now: anchored ones projected into the views of the trail
+        (the newest always), others as they are."""
+        if not cam.masks:
+            return None
+        views: list[HeadPosition] = []
+        now = self._loop_time()
+        if now is not None:
+            cam.built_at = now
+        if cam.views:
+            if now is not None:
+                recent = [v for v in cam.views[:-1] if now - v[0] < self.view_trail_s]
+                cam.views = [*recent, cam.views[-1]]
+            views = [position for _seen, position in cam.views]
+        masks = project_masks(cam.masks, views, cam.fov)
+        # Every anchored mask out of view: nothing to draw, but the camera still has masks (a
+        # MaskSet without masks draws nothing and keeps the native-window path off).
+        return MaskSet(masks)
+
+    @staticmethod
+    def _loop_time() -> float | None:
+        try:
+            return asyncio.get_running_loop().time()
+        except RuntimeError:
+            return None
 
     def masks(self, camera_id: str) -> tuple[PrivacyMask, ...]:
         """The camera's masks, lifted or not."""
@@ -317,6 +417,9 @@ class MaskRegistry:
             if cam.lift_timer is not None:
                 cam.lift_timer.cancel()
                 cam.lift_timer = None
+            if cam.view_timer is not None:
+                cam.view_timer.cancel()
+                cam.view_timer = None
 
     async def aclose(self) -> None:
         self.close()
@@ -350,7 +453,7 @@ class MaskRegistry:
         same = cam.loaded and cam.masks == masks and cam.lifted_until == lifted_until
         if cam.masks != masks or cam.mask_set is None:
             cam.masks = masks
-            cam.mask_set = MaskSet(masks) if masks else None
+            cam.mask_set = self._build(cam)
         cam.from_hub, cam.problems, cam.loaded = from_hub, problems, True
         if cam.lifted_until != lifted_until:
             self._set_lift(camera_id, cam, lifted_until)

@@ -340,6 +340,21 @@ class PtzDesk:
         """Where the camera pointed in the last status the hub gave (None: none read yet)."""
         return self._positions.get(camera_id)
 
+    async def read_status(self, camera_id: str) -> PtzStatus | None:
+        """Read the camera's status now (its position: `position_changed` fires when it moved);
+        None when it cannot be steered here or the hub did not answer. Takes no lock: privacy
+        masks that follow the head poll it (console/app/privacy_wiring.py)."""
+        ptz = self.ptz
+        if ptz is None or self.capabilities(camera_id) is None:
+            return None
+        try:
+            status = await ptz.ptz_status(camera_id)
+        except HubError as e:
+            log.info("ptz %s: status not read: %s", camera_id, e)
+            return None
+        self._on_status(camera_id, status)
+        return status
+
     def _on_status(self, camera_id: str, status: PtzStatus) -> None:
         self._set_lock(camera_id, status.lock)
         if self._positions.get(camera_id) != status.position:

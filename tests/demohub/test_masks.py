@@ -156,3 +156,25 @@ def test_changes_and_lifts_are_announced_on_the_event_channel(hub):
     events = [e for e in hub.hub.events.since(seq) if e["type"] == "camera.masks"]
     assert [e["data"]["change"] for e in events] == ["masks", "lifted", "restored"]
     assert all(e["camera_id"] == CAM and e["data"]["by"] == "sam" for e in events)
+
+
+def test_a_mask_keeps_its_ptz_anchor_and_a_bad_anchor_is_refused_by_name(hub):
+    anchored = {**SQUARE, "anchor": {"pan": 12.5, "tilt": -3, "zoom": 2}}
+    status, answer, _ = hub.request("PUT", "/api/v1/cameras/cam-08/masks", {"masks": [anchored]})
+    assert status == 200
+    assert answer["masks"][0]["anchor"] == {"pan": 12.5, "tilt": -3.0, "zoom": 2.0}
+    validator("CameraMasks").validate(answer)
+    assert hub.get_json("/api/v1/cameras/cam-08/masks")[1]["masks"][0]["anchor"]["pan"] == 12.5
+    for anchor, words in (
+        ({"pan": 0, "tilt": 0}, "masks[0].anchor must be"),
+        ({"pan": 0, "tilt": 0, "zoom": 0}, "masks[0].anchor.zoom"),
+        ({"pan": "x", "tilt": 0, "zoom": 1}, "masks[0].anchor.pan"),
+        ({"pan": 0, "tilt": 91, "zoom": 1}, "masks[0].anchor.tilt"),
+    ):
+        status, answer, _ = hub.request(
+            "PUT", "/api/v1/cameras/cam-08/masks", {"masks": [{**SQUARE, "anchor": anchor}]}
+        )
+        assert status == 400 and words in answer["error"]["message"], anchor
+    # A mask without one has none (it stays on the picture).
+    status, answer, _ = hub.request("PUT", "/api/v1/cameras/cam-08/masks", {"masks": [SQUARE]})
+    assert status == 200 and "anchor" not in answer["masks"][0]

@@ -6,6 +6,10 @@ style and label chosen; Backspace takes the last corner back; Escape drops the p
 drawn (a second Escape closes the editor). Masks are listed below the picture; Delete removes
 the selected one. Nothing changes for anyone until Save; the registry then says whether the hub
 took them (a refusal is shown in plain words).
+
+On a PTZ camera whose position is known (`set_view`), a new mask carries that position as its
+anchor, so it follows the scene when the head moves; the masks already there are shown where
+their part of the scene is in the current view.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.base.tasks import TaskOwner
+from console.privacy.follow import FieldOfView, HeadPosition, anchor_of, project_mask
 from console.privacy.masks import MAX_MASKS, MAX_POINTS, PrivacyMask
 from console.privacy.registry import MaskRegistry
 
@@ -65,6 +70,9 @@ class MaskCanvas(QWidget):
             fmt = QImage.Format.Format_RGB32  # BGRA in memory
             self._image = QImage(data.data, width, height, width * 4, fmt).copy()
         self.masks: list[PrivacyMask] = []
+        # PTZ: where the head points in this picture, and the field of view (None: unknown).
+        self.view: HeadPosition | None = None
+        self.fov: FieldOfView | None = None
         self.drawing: list[tuple[float, float]] = []
         self.selected: int | None = None
         self.on_close_polygon: Callable[[], None] = lambda: None
@@ -134,7 +142,10 @@ class MaskCanvas(QWidget):
             p.setPen(QColor(160, 160, 160))
             p.drawText(r, Qt.AlignmentFlag.AlignCenter, "No picture of this camera yet")
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for index, mask in enumerate(self.masks):
+        for index, drawn in enumerate(self.masks):
+            mask = project_mask(drawn, self.view, self.fov)
+            if mask is None:
+                continue  # its part of the scene is out of view
             chosen = index == self.selected
             p.setPen(QPen(QColor(255, 200, 0) if chosen else QColor(230, 230, 230), 2))
             fill = QColor(48, 48, 48, 200) if mask.style == "solid" else QColor(120, 160, 255, 90)
@@ -218,6 +229,13 @@ class MaskEditor(QDialog):
     def masks(self) -> list[PrivacyMask]:
         return list(self.canvas.masks)
 
+    def set_view(self, position: HeadPosition | None, fov: FieldOfView | None) -> None:
+        """The PTZ head's position the picture shows, and the camera's field of view: new
+        masks are anchored there (None: not a PTZ camera, or not known; masks stay on the
+        picture)."""
+        self.canvas.view, self.canvas.fov = position, fov
+        self.canvas.update()
+
     def close_polygon(self) -> None:
         """Make the polygon being drawn a mask (at least three corners)."""
         points = self.canvas.drawing
@@ -235,6 +253,7 @@ class MaskEditor(QDialog):
             tuple(points),
             str(self.style_box.currentData()),
             self.label_edit.text().strip(),
+            anchor_of(self.canvas.view) if self.canvas.view is not None else None,
         )
         self.canvas.masks.append(mask)
         self.canvas.drawing = []

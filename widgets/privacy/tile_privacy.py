@@ -48,6 +48,7 @@ class TilePrivacy(QObject):
         notify: Callable[[str], object],
         *,
         clock: Callable[[], float] = time.time,
+        ptz: Any = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -57,6 +58,9 @@ class TilePrivacy(QObject):
         self._camera_name = camera_name
         self._notify = notify
         self._clock = clock
+        # The PTZ desk (console.ptz.desk.PtzDesk): the editor anchors new masks of a PTZ camera
+        # at its head's position. None: masks stay on the picture.
+        self._ptz = ptz
         self._tasks = TaskOwner("tile-privacy")
         self._views: weakref.WeakSet[QWidget] = weakref.WeakSet()
         self._timer = QTimer(self)
@@ -163,6 +167,12 @@ class TilePrivacy(QObject):
         image = None if frame is None else frame.image.copy()
         editor = MaskEditor(self.registry, camera_id, self._camera_name(camera_id), image, parent)
         self.dialog = editor
+        caps = self._ptz.capabilities(camera_id) if self._ptz is not None else None
+        if caps is not None:
+            # The position last known at once, then read again (the head may have moved since
+            # the last answer): a mask is anchored where the head points when it is closed.
+            editor.set_view(self._ptz.position(camera_id), caps)
+            self._tasks.spawn(self._read_view(editor, camera_id, caps), "mask-editor-view")
 
         def done(_code: int) -> None:
             self.dialog = None
@@ -171,6 +181,12 @@ class TilePrivacy(QObject):
 
         editor.finished.connect(done)
         editor.open()
+
+    async def _read_view(self, editor: Any, camera_id: str, caps: Any) -> None:
+        status = await self._ptz.read_status(camera_id)
+        still_open = self.dialog is editor
+        if status is not None and still_open:  # no answer, or the editor closed: nothing
+            editor.set_view(status.position, caps)
 
     # -- the countdown ------------------------------------------------------------------------
     def _on_changed(self, camera_id: str) -> None:

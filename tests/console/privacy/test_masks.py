@@ -9,6 +9,7 @@ import pytest
 from console.privacy.masks import (
     MAX_MASKS,
     SOLID_BGR,
+    MaskAnchor,
     MaskSet,
     PrivacyMask,
     apply_masks,
@@ -94,3 +95,29 @@ def test_round_trip_through_json():
     masks, problems = parse_masks([m.to_json() for m in (TRIANGLE, SQUARE_BLUR)])
     assert problems == ()
     assert masks == (TRIANGLE, SQUARE_BLUR)
+
+
+def test_a_masks_ptz_anchor_is_read_bounded_and_written_back():
+    raw = [
+        {
+            "id": "a",
+            "points": [[0, 0], [1, 0], [1, 1]],
+            "anchor": {"pan": 10, "tilt": -2.5, "zoom": 2},
+        },
+        {
+            "id": "b",
+            "points": [[0, 0], [1, 0], [1, 1]],
+            "anchor": {"pan": 1e9, "tilt": 0, "zoom": 1},
+        },
+        {"id": "c", "points": [[0, 0], [1, 0], [1, 1]], "anchor": "home"},
+        {"id": "d", "points": [[0, 0], [1, 0], [1, 1]], "anchor": None},
+    ]
+    masks, problems = parse_masks(raw)
+    assert masks[0].anchor == MaskAnchor(10.0, -2.5, 2.0)
+    # An anchor that is no PTZ position: the mask is kept, drawn where it was drawn, and said.
+    assert [m.anchor for m in masks[1:]] == [None, None, None]
+    assert len(problems) == 2 and all("anchor" in p for p in problems)
+    assert masks[0].to_json()["anchor"] == {"pan": 10.0, "tilt": -2.5, "zoom": 2.0}
+    assert "anchor" not in masks[3].to_json()
+    again, none = parse_masks([m.to_json() for m in masks])
+    assert again == masks and none == ()

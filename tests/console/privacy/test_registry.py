@@ -12,11 +12,12 @@ import pytest
 
 from console.hub.errors import HubForbidden
 from console.hub.identity import HubAuth
-from console.hub.models import EVENT_CAMERA_MASKS
+from console.hub.models import EVENT_CAMERA_MASKS, PtzPosition
 from console.hub.registry import HubConfig
 from console.hub.tessera_api import TesseraHubClient
 from console.hub.tessera_masks import masks_facet_for
-from console.privacy.masks import PrivacyMask
+from console.privacy.follow import project_mask
+from console.privacy.masks import MaskAnchor, PrivacyMask, mask_raster
 from console.privacy.registry import LocalMaskFile, MaskActionError, MaskRegistry
 from demohub.masks import DEFAULT_MASKS
 
@@ -24,6 +25,14 @@ pytestmark = pytest.mark.timeout(60)
 
 CAM = "cam-03"
 SQUARE = PrivacyMask("sq", ((0.1, 0.1), (0.3, 0.1), (0.3, 0.3), (0.1, 0.3)), "solid", "Door")
+PTZ_CAM = "cam-08"
+ANCHORED = PrivacyMask(
+    "win",
+    ((0.45, 0.4), (0.55, 0.4), (0.55, 0.6), (0.45, 0.6)),
+    "solid",
+    "Window",
+    MaskAnchor(0, 0, 1),
+)
 
 
 @pytest.fixture
@@ -160,3 +169,71 @@ def test_local_masks_are_kept_and_a_damaged_file_loses_nothing(tmp_path: Path) -
         await registry.aclose()
 
     asyncio.run(reload())
+
+
+def test_anchored_masks_follow_the_ptz_head_throttled_and_cover_their_trail(
+    shub, tmp_path: Path
+) -> None:
+    """cam-08 (the demo's PTZ camera) with a mask anchored at home: positions from its real
+    PTZ status move the mask; a burst of positions rebuilds a few times, the last one always;
+    a view the head left stays covered for VIEW_TRAIL_S, then only the latest is drawn."""
+
+    async def main() -> None:
+        client = _client(shub, "supervisor")
+        caps = (await client.camera(PTZ_CAM)).ptz
+        assert caps is not None
+        registry = MaskRegistry(
+            lambda cid: masks_facet_for(client, cid), LocalMaskFile(tmp_path / "m.json")
+        )
+        try:
+            await registry.save(PTZ_CAM, (ANCHORED,))
+            # No position known yet: drawn where it was drawn.
+            drawn = registry.masks_for(PTZ_CAM)
+            assert drawn is not None and drawn.masks == (ANCHORED,)
+            assert registry.anchored_cameras() == [PTZ_CAM]
+            home = (await client.ptz_status(PTZ_CAM)).position
+            rebuilds: list[int] = []
+            registry.changed.connect(lambda cid: rebuilds.append(len(rebuilds)))
+            fired = await _changed(registry, PTZ_CAM)
+            registry.set_view(PTZ_CAM, home, caps)
+            await asyncio.wait_for(fired.wait(), 10)
+            at_home = registry.masks_for(PTZ_CAM)
+            assert at_home is not None and len(at_home.masks) == 1
+            assert at_home.masks[0].anchor is None  # drawn projected
+            # A joystick's burst: twenty positions at once, panning right step by step.
+            fired.clear()
+            before = len(rebuilds)
+            for step in range(1, 21):
+                registry.set_view(PTZ_CAM, PtzPosition(step * 0.5, 0.0, 1.0), caps)
+            await asyncio.wait_for(fired.wait(), 10)
+            assert registry.view(PTZ_CAM) == PtzPosition(10.0, 0.0, 1.0)
+            assert len(rebuilds) - before <= 2
+            mask_set = registry.masks_for(PTZ_CAM)
+            assert mask_set is not None
+            # The latest view is drawn, and the way from the one just left (the picture lags the
+            # status): one sweep from home to pan 10, holding both places.
+            latest = project_mask(ANCHORED, PtzPosition(10.0, 0.0, 1.0), caps)
+            at_home_place = at_home.masks[0]
+            assert latest is not None
+            trail = mask_raster(mask_set.masks, 320, 180)
+            assert trail[mask_raster([latest], 320, 180)].all()
+            assert trail[mask_raster([at_home_place], 320, 180)].all()
+            # The trail ends by itself: only the latest view is left, exactly.
+            while mask_set.masks != (latest,):
+                fired.clear()
+                await asyncio.wait_for(fired.wait(), 10)
+                mask_set = registry.masks_for(PTZ_CAM)
+                assert mask_set is not None
+            # Out of view: the camera still has masks, none is drawn into this view.
+            fired.clear()
+            registry.set_view(PTZ_CAM, PtzPosition(120.0, 0.0, 1.0), caps)
+            await asyncio.wait_for(fired.wait(), 10)
+            while (found := registry.masks_for(PTZ_CAM)) is not None and found.masks:
+                fired.clear()
+                await asyncio.wait_for(fired.wait(), 10)
+            assert found is not None and registry.masks(PTZ_CAM) == (ANCHORED,)
+        finally:
+            await registry.aclose()
+            await client.close()
+
+    asyncio.run(main())

@@ -13,13 +13,18 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMenu, QWidget
 
+from console.base.notices import Notices
+from console.cameras.directory import CameraDirectory
 from console.hub.identity import HubAuth
+from console.hub.models import PtzPosition
 from console.hub.registry import HubConfig
 from console.hub.tessera_api import TesseraHubClient
 from console.hub.tessera_masks import masks_facet_for
 from console.identity.reasons import ReasonPolicy
 from console.identity.signin import Identity
+from console.privacy.masks import MaskAnchor
 from console.privacy.registry import LocalMaskFile, MaskRegistry
+from console.ptz.desk import PtzDesk
 from widgets.privacy.mask_editor import MaskEditor
 from widgets.privacy.tile_privacy import TilePrivacy, lifted_text
 
@@ -153,3 +158,56 @@ async def _until(predicate, what: str, timeout: float = 10.0) -> None:
     while not predicate():
         assert loop.time() < end, f"timed out waiting for {what}"
         await asyncio.sleep(0.02)
+
+
+def test_the_editor_anchors_a_new_mask_of_the_ptz_camera_where_its_head_points(
+    qtbot, qloop, hub_factory, tmp_path
+):
+    shub = hub_factory(sign_in=True)
+    ptz_cam = "cam-08"
+
+    async def scenario() -> None:
+        client, identity, registry = await _signed_in(shub, "supervisor", tmp_path)
+        directory = CameraDirectory(client, Notices())
+        await directory.load()
+        desk = PtzDesk(client, directory, "supervisor")
+        parent = QWidget()
+        qtbot.addWidget(parent)
+        privacy = TilePrivacy(registry, identity, ReasonPolicy(), str, lambda _w: None, ptz=desk)
+        try:
+            await registry.refresh(ptz_cam)
+            # The head moves (another console): the editor reads where it is when it opens.
+            await client.ptz_absolute(ptz_cam, pan=20.0, tilt=5.0, zoom=2.0)
+            await _until_async(
+                lambda: client.ptz_status(ptz_cam), lambda s: not s.moving, "the head at rest"
+            )
+            privacy.open_editor(parent, ptz_cam)
+            editor = privacy.dialog
+            assert isinstance(editor, MaskEditor)
+            await _until(lambda: editor.canvas.view is not None, "the head's position")
+            await _until(
+                lambda: editor.canvas.view == PtzPosition(20.0, 5.0, 2.0), "the read position"
+            )
+            editor.canvas.drawing = [(0.4, 0.4), (0.6, 0.4), (0.6, 0.6)]
+            editor.close_polygon()
+            assert editor.masks[-1].anchor == MaskAnchor(20.0, 5.0, 2.0)
+            editor.save()
+            await _until(lambda: privacy.dialog is None, "saved")  # closed, and deleted
+            _status, answer = shub.get_json(
+                f"/api/v1/cameras/{ptz_cam}/masks", shub.sign_in("viewer")
+            )
+            assert answer["masks"][-1]["anchor"] == {"pan": 20.0, "tilt": 5.0, "zoom": 2.0}
+            await privacy.aclose()
+        finally:
+            await desk.close()
+            await registry.aclose()
+            await client.close()
+
+    qloop.run_until_complete(scenario())
+
+
+async def _until_async(read, pred, what: str, timeout: float = 20.0) -> None:
+    end = asyncio.get_running_loop().time() + timeout
+    while not pred(await read()):
+        assert asyncio.get_running_loop().time() < end, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
