@@ -956,8 +956,10 @@ class ConsoleApp:
             camera_name=station.camera_name,
             ptz=services.ptz,
             live_buffer_ms=engine.settings.network_caching_ms,
+            watermark_on=lambda: self._watermark_policy or self._hub_watermark,
         )
         self.privacy.follow_ptz()  # masks anchored to a PTZ head follow it
+        self.privacy.check_native_walls()  # the watermark policy: no native-window wall
         return services
 
     def _make_playback_session(

@@ -69,8 +69,12 @@ class PrivacyWiring:
         camera_name: Callable[[str], str] = lambda camera_id: camera_id,
         ptz: Any = None,
         live_buffer_ms: int = DEFAULT_LIVE_BUFFER_MS,
+        watermark_on: Callable[[], bool] = lambda: False,
     ) -> None:
         self.registry = registry
+        # Whether a policy asks for the operator watermark over video: like masks, libvlc's
+        # own video windows cannot carry it, so no wall stays on the native path then.
+        self.watermark_on = watermark_on
         self._walls = list(walls)
         self._feeds_of = feeds_of
         self._notices = notices
@@ -176,9 +180,20 @@ class PrivacyWiring:
 
     # -- the native-window path ---------------------------------------------------------------
     def check_native_walls(self) -> None:
-        """A native-window wall that shows a camera with masks goes composited (once)."""
+        """A native-window wall that shows a camera with masks, or any wall while the
+        watermark policy is on, goes composited (once)."""
         for index, wall in enumerate(self._walls):
             if wall.render_path != RenderPath.NATIVE:
+                continue
+            if self.watermark_on():
+                text = (
+                    f"Wall {index + 1}: the watermark policy puts the operator's name and the "
+                    "time over every picture, which video windows on the native-window path "
+                    "cannot draw; the wall now uses the composited path, where it is drawn."
+                )
+                log.warning("%s", text)
+                self._notices.post(text, Level.WARNING, f"watermark-native-{index}")
+                wall.set_render_path(RenderPath.COMPOSITED)
                 continue
             masked = [
                 t.camera_id

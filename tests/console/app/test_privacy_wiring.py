@@ -116,6 +116,35 @@ def test_masks_reach_every_player_and_a_native_wall_goes_composited(hub, tmp_pat
     asyncio.run(main())
 
 
+def test_with_the_watermark_policy_no_wall_stays_on_the_native_path(tmp_path) -> None:
+    """libvlc's video windows cannot carry the watermark any more than masks: every native
+    wall goes composited while the policy is on, said once in plain words; off, they stay."""
+
+    async def main() -> None:
+        registry = MaskRegistry(lambda _cid: None, LocalMaskFile(tmp_path / "m.json"))
+        native = WallModel(WallState(0, preset("2x2", ["cam-01"]), RenderPath.NATIVE))
+        notices = Notices()
+        policy = [False]
+        wiring = PrivacyWiring(
+            registry, [native], lambda _i: None, notices, watermark_on=lambda: policy[0]
+        )
+        try:
+            wiring.check_native_walls()
+            assert native.render_path == RenderPath.NATIVE and not notices.items
+            policy[0] = True
+            wiring.check_native_walls()
+            assert native.render_path == RenderPath.COMPOSITED
+            (notice,) = notices.items
+            assert "watermark" in notice.text and "composited" in notice.text
+            native.set_render_path(RenderPath.NATIVE)  # the operator switches back: refused
+            assert native.render_path == RenderPath.COMPOSITED
+        finally:
+            wiring.disconnect()
+            await registry.aclose()
+
+    asyncio.run(main())
+
+
 class _PlayingFeed(_PlayerFeed):
     """A feed around a real TilePlayer that plays its camera's stream from the demo hub."""
 
