@@ -2,8 +2,10 @@
 
 - `remux`: the hub's MPEG-TS into MP4 packet by packet, never decoded (the evidence is the
   hub's own bits). The watermark cannot be burned into pictures that are not re-encoded, so it
-  goes beside the video as an `.srt` subtitle file (PyAV writes no mov_text track without
-  encoding subtitles by hand), and into the manifest.
+  goes into the MP4 as a subtitle track that players show by default (default and forced):
+  the `.srt` beside the video read by FFmpeg's own SRT demuxer and decoder and written by its
+  mov_text encoder (nothing hand-made), and into the manifest. Where FFmpeg cannot write the
+  track, the `.srt` alone carries it and the manifest says so.
 - `reencode_masked`: a camera with privacy masks is decoded frame by frame, the masks drawn
   into the pixels (`console.privacy.masks.MaskSet`), the watermark burned in, and the frames
   encoded again as H.264 (libx264, a key frame every 2 s, no B-frames, like the hub's). Only a
@@ -117,19 +119,72 @@ def _video(container: Any) -> Any:
     return container.streams.video[0]
 
 
+def _subtitles(srt: Path) -> tuple[bytes, list[tuple[Any, int, int]]] | None:
+    """The `.srt`'s subtitles decoded by FFmpeg (with the ASS header its decoder makes), as
+    (subtitle set, pts ms, duration ms); None when FFmpeg cannot read them."""
+    try:
+        with av.open(str(srt)) as src:
+            stream = src.streams.subtitles[0]
+            found = []
+            for packet in src.demux(stream):
+                if packet.size == 0 or packet.pts is None:
+                    continue
+                decoded = stream.codec_context.decode2(packet)
+                if decoded is not None:
+                    found.append((decoded, int(packet.pts), int(packet.duration or 0)))
+            header = stream.codec_context.subtitle_header
+    except (av.error.FFmpegError, OSError, IndexError):
+        return None
+    return (header, found) if header and found else None
+
+
+def _add_watermark_track(out: Any, srt: Path) -> Callable[[], bool] | None:
+    """A mov_text track of the `.srt`'s text in `out` (added before anything is written),
+    and the call that writes its packets (True when written); None when it cannot be."""
+    read = _subtitles(srt)
+    if read is None:
+        return None
+    header, found = read
+    try:
+        track = out.add_stream("mov_text")
+        track.codec_context.subtitle_header = header
+        track.time_base = Fraction(1, 1000)
+        track.disposition = av.stream.Disposition.default | av.stream.Disposition.forced
+    except (av.error.FFmpegError, ValueError, AttributeError):
+        return None
+
+    def write() -> bool:
+        try:
+            for subtitle, pts, duration in found:
+                packet = track.codec_context.encode_subtitle(subtitle)
+                packet.stream = track
+                packet.pts = packet.dts = pts
+                packet.duration = duration
+                packet.time_base = track.time_base
+                out.mux(packet)
+        except (av.error.FFmpegError, ValueError, TypeError):
+            return False
+        return True
+
+    return write
+
+
 def remux(
     source: Path,
     dest: Path,
     expected_packets: int,
     progress: Progress,
     should_stop: Callable[[], bool],
-) -> int:
-    """Copy the video packets of `source` (MPEG-TS) into `dest` (MP4) without decoding them;
-    the count of packets."""
+    watermark_srt: Path | None = None,
+) -> tuple[int, bool]:
+    """Copy the video packets of `source` (MPEG-TS) into `dest` (MP4) without decoding them,
+    with the watermark of `watermark_srt` as a subtitle track shown by default; the count of
+    packets, and whether the track was written."""
     count = 0
     with _open(source) as src, av.open(str(dest), "w", format="mp4") as out:
         stream = _video(src)
         target = out.add_stream_from_template(stream)
+        write_track = None if watermark_srt is None else _add_watermark_track(out, watermark_srt)
         for packet in src.demux(stream):
             if should_stop():
                 raise ExportCancelled
@@ -140,10 +195,11 @@ def remux(
             count += 1
             if count % 15 == 0:
                 progress(min(1.0, count / max(1, expected_packets)))
+        tracked = write_track is not None and count > 0 and write_track()
     if count == 0:
         raise MediaError("The hub's export holds no video.")
     progress(1.0)
-    return count
+    return count, tracked
 
 
 def _encoder_options(fps: int) -> dict[str, str]:

@@ -497,12 +497,20 @@ class ExportJob:
             encoding = "re-encoded: privacy masks and the watermark drawn into every frame"
             watermark_in = "burned into every frame"
         else:
-            frames = media.remux(item.ts, video, expected, progress, self._stop.is_set)
-            encoding = "remuxed from the hub's export without re-encoding"
+            # The watermark over the whole span (a subtitle may outlast the video; never less).
             srt = work / f"{stem}.srt"
-            media.write_srt(srt, watermark, media.duration_s(video))
+            media.write_srt(srt, watermark, span_s)
+            frames, tracked = media.remux(
+                item.ts, video, expected, progress, self._stop.is_set, watermark_srt=srt
+            )
+            encoding = "remuxed from the hub's export without re-encoding"
             files["watermark"] = srt.name
-            watermark_in = f"in {srt.name} beside the video (the video is not re-encoded)"
+            watermark_in = (
+                f"in the video's subtitle track (shown by default) and in {srt.name} beside it"
+                " (the pictures are not re-encoded)"
+                if tracked
+                else f"in {srt.name} beside the video (the video is not re-encoded)"
+            )
         self._check()
         if request.snapshots:
             shot = work / f"{stem}-snapshot.png"

@@ -202,6 +202,21 @@ def test_a_pack_of_a_span_verifies_authentic_with_both_verifiers(
     assert camera["masks"] == [] and camera["masks_lifted"] is False
     assert camera["encoding"].startswith("remuxed")
     assert manifest["watermark"]["text"] in (pack / "cam-01.srt").read_text()
+    # ... and inside the MP4: a subtitle track players show by default, the same words.
+    assert camera["watermark"].startswith("in the video's subtitle track")
+    with av.open(str(pack / "cam-01.mp4")) as mp4:
+        (track,) = mp4.streams.subtitles
+        assert track.codec_context.name == "mov_text"
+        assert track.disposition & av.stream.Disposition.default
+        texts = [
+            bytes(sub.dialogue if hasattr(sub, "dialogue") else b"").decode()
+            for packet in mp4.demux(track)
+            if packet.size
+            for subset in [track.codec_context.decode2(packet)]
+            if subset is not None
+            for sub in subset
+        ]
+    assert any(manifest["watermark"]["text"] in text for text in texts), texts
     video = next(f for f in manifest["files"] if f["path"] == "cam-01.mp4")
     assert sum(s["length"] for s in video["segments"]) == video["size"]
     assert "tessera verify" in result.words() and str(pack) in result.words()
