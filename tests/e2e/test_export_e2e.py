@@ -81,9 +81,12 @@ def test_ctrl_e_exports_a_pack_that_verifies_and_is_audited(
             with av.open(str(pack / masked["files"]["video"])) as video:
                 frame = next(video.decode(video=0)).to_ndarray(format="bgr24")
             covered = mask_raster(solid, frame.shape[1], frame.shape[0])
-            inner = cv2.erode(covered.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-            # Re-encoded (lossy): within a few levels of the mask's colour, no scene left.
-            assert np.abs(frame[inner].astype(int) - SOLID_BGR).max() <= 12
+            # Eight pixels in from the mask's edge (past the encoder's blur of the border).
+            inner = cv2.erode(covered.astype(np.uint8), np.ones((17, 17), np.uint8)).astype(bool)
+            # Re-encoded (lossy): within a few levels of the mask's colour and flat: no scene.
+            assert inner.sum() > 1000
+            assert np.abs(frame[inner].astype(int) - SOLID_BGR).max() <= 20
+            assert frame[inner].std(axis=0).max() < 4
             assert app.audit is not None
             exports: list[Any] = []
             deadline = time.monotonic() + 20
