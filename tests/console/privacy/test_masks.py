@@ -121,3 +121,28 @@ def test_a_masks_ptz_anchor_is_read_bounded_and_written_back():
     assert "anchor" not in masks[3].to_json()
     again, none = parse_masks([m.to_json() for m in masks])
     assert again == masks and none == ()
+
+
+def test_overlapping_masks_leave_no_hole_where_they_overlap():
+    """OpenCV fills several polygons of one call by the even-odd rule: drawn one by one, two
+    masks that overlap cover their overlap too."""
+    left = PrivacyMask("a", ((0.1, 0.1), (0.6, 0.1), (0.6, 0.6), (0.1, 0.6)))
+    right = PrivacyMask("b", ((0.4, 0.4), (0.9, 0.4), (0.9, 0.9), (0.4, 0.9)))
+    image = _noise(360, 640)
+    MaskSet([left, right]).apply(image)
+    overlap = image[int(0.45 * 360) : int(0.55 * 360), int(0.45 * 640) : int(0.55 * 640)]
+    assert (overlap[:, :, :3] == SOLID_BGR).all()
+    both = mask_raster([left, right], 640, 360)
+    assert both[int(0.5 * 360), int(0.5 * 640)]
+
+
+def test_a_picture_with_padded_rows_is_masked_in_place():
+    """libvlc's buffers are padded to whole blocks: the picture is a view with longer rows."""
+    buffer = _noise(368, 648)
+    picture = buffer[:360, :640, :]
+    original = picture.copy()
+    MaskSet([TRIANGLE, SQUARE_BLUR]).apply(picture)
+    covered = mask_raster([TRIANGLE, SQUARE_BLUR], 640, 360)
+    same = (picture == original).all(axis=2)
+    assert not same[covered].any() and same[~covered].all()
+    assert (buffer[:, 640:] == _noise(368, 648)[:, 640:]).all()  # the padding untouched
