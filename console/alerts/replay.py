@@ -16,7 +16,7 @@ import asyncio
 import enum
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -25,7 +25,7 @@ from console.base.signals import Signal
 from console.base.tasks import TaskOwner
 from console.cameras.directory import CameraDirectory
 from console.hub.base import HubClient
-from console.hub.errors import HubError, HubNotSupported
+from console.hub.errors import HubError, HubHttpError, HubNotSupported
 from console.hub.facets import RecordingsFacet
 from console.hub.models import CAPABILITY_RECORDINGS, Alert
 from console.media.events import PlayerEvent, PlayerEventKind
@@ -60,6 +60,8 @@ class ReplayStatus(enum.Enum):
     LOADING = "loading"  # asking the hub, or waiting for the first picture
     PLAYING = "playing"
     FAILED = "failed"  # the hub refused or the stream broke (the message says why)
+    # The hub asks a reason before playback (issue 17): `give_reason` replays with one.
+    REASON_NEEDED = "reason_needed"
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,9 @@ class AlarmReplay:
         self._tasks = TaskOwner("alarm-replay")
         self._hub_records: bool | None = None  # asked once: does the hub keep recordings?
         self._state = ReplayState(ReplayStatus.IDLE)
+        # Why the operator plays back, where the hub asks (case, reason, words): sent with
+        # every replay until `forget_reason` (the console calls it when the operator changes).
+        self.reason: Mapping[str, str] | None = None
         self.changed = Signal()
         self.frame_ready = Signal()
 
@@ -150,6 +155,20 @@ class AlarmReplay:
             self._open_at(moment.camera_id, moment.at, moment.until or moment.at, None, moment),
             "alarm-replay-open",
         )
+
+    def give_reason(self, reason: Mapping[str, str]) -> None:
+        """The operator's reason for playback (case, reason, words): this replay opens again
+        with it, and later ones carry it too."""
+        self.reason = dict(reason)
+        state = self._state
+        if state.alert is not None:
+            self.show(state.alert)
+        elif state.moment is not None:
+            self.show_moment(state.moment)
+
+    def forget_reason(self) -> None:
+        """Another operator: the last one's reason is not theirs."""
+        self.reason = None
 
     def stop(self) -> None:
         self._cancel()
@@ -222,9 +241,21 @@ class AlarmReplay:
                     f"The recordings of {name} do not reach back to {when}.",
                 )
                 return
-            endpoint = await self._recordings.playback(camera_id, REPLAY_PROFILE, start)
+            endpoint = await self._recordings.playback(
+                camera_id, REPLAY_PROFILE, start, reason=self.reason
+            )
         except HubNotSupported:
             state(ReplayStatus.UNAVAILABLE, NO_RECORDINGS)
+            return
+        except HubHttpError as e:
+            if e.code == "reason_required":
+                state(
+                    ReplayStatus.REASON_NEEDED,
+                    "The video hub asks for a reason before playing back recordings: give one "
+                    "to replay.",
+                )
+            else:
+                state(ReplayStatus.FAILED, e.operator_message)
             return
         except HubError as e:
             state(ReplayStatus.FAILED, e.operator_message)

@@ -654,6 +654,7 @@ class ConsoleApp:
             # Another operator sees other cameras: the list is the hub's answer for them.
             if info is not None and self.services is not None:
                 self._tasks.spawn(directory.load(), "camera-directory-signed-in")
+            services.replay.forget_reason()  # a reason is its operator's
 
         self.identity.changed.connect(signed_in_as)
 

@@ -18,9 +18,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from console.alerts.book import AlarmBook, Overlay
 from console.alerts.replay import AlarmReplay, ReplayState, ReplayStatus
 from console.hub.models import Alert
+from console.identity.reasons import ReasonPolicy
 from widgets.alarms.alert_overlay import paint_alert_border, paint_alert_label
 from widgets.common import theme
 from widgets.common.hub_text import shown
+from widgets.identity.reason_dialog import ReasonDialog
 from widgets.video.video_paint import paint_frame
 
 
@@ -102,9 +104,16 @@ class ReplayPanel(QWidget):
         self.again_button.clicked.connect(self.replay_again)
         self.stop_button = QPushButton("Stop", self)
         self.stop_button.clicked.connect(replay.stop)
+        # Where the hub asks a reason before playback (issue 17): asked here, once, and kept
+        # by the replay for the next ones (until another operator signs in).
+        self.reasons = ReasonPolicy()
+        self.reason_button = QPushButton("Give a reason…", self)
+        self.reason_button.clicked.connect(self.ask_reason)
+        self.reason_dialog: ReasonDialog | None = None
         buttons = QHBoxLayout()
         buttons.addWidget(self.again_button)
         buttons.addWidget(self.stop_button)
+        buttons.addWidget(self.reason_button)
         buttons.addStretch(1)
         column = QVBoxLayout(self)
         column.setContentsMargins(4, 4, 4, 4)
@@ -128,7 +137,14 @@ class ReplayPanel(QWidget):
         elif state.moment is not None:
             self._replay.show_moment(state.moment)
 
+    def ask_reason(self) -> None:
+        """The reason dialog; once given, the replay opens again with it."""
+        dialog = self.reason_dialog = ReasonDialog("playback", self.reasons, "alarm replay", self)
+        dialog.accepted.connect(lambda: self._replay.give_reason(dialog.reason().details()))
+        dialog.open()
+
     def _on_state(self, state: ReplayState) -> None:
+        self.reason_button.setVisible(state.status is ReplayStatus.REASON_NEEDED)
         self.again_button.setEnabled(state.alert is not None or state.moment is not None)
         self.stop_button.setEnabled(state.status in (ReplayStatus.LOADING, ReplayStatus.PLAYING))
         self._refresh_caption()

@@ -689,6 +689,8 @@ class WallWindow(QMainWindow):
             replay=replay,
             refresh_hz=refresh if refresh > 0 else 60.0,
         )
+        if panel.replay_panel is not None:  # its reason dialog offers the policy's presets
+            panel.replay_panel.reasons = self._reasons
         # Tall enough for about eight rows (at 200 px it showed two or three).
         self.alarm_dock = self._add_dock(
             "Alarms", "alarms-dock", panel, Qt.DockWidgetArea.BottomDockWidgetArea, 320
@@ -707,6 +709,8 @@ class WallWindow(QMainWindow):
         panel = self.bookmark_panel = BookmarkListPanel(
             bookmarks, self._station.camera_name, self.edit_bookmark, self, replay=replay
         )
+        if panel.replay_panel is not None:
+            panel.replay_panel.reasons = self._reasons
         self.bookmark_dock = self._add_dock(
             "Bookmarks", "bookmarks-dock", panel, Qt.DockWidgetArea.BottomDockWidgetArea, 320
         )

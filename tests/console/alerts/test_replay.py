@@ -4,6 +4,7 @@ the picture shown is the recorded moment, read back from the time code the hub b
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
@@ -153,5 +154,40 @@ def test_a_moment_plays_from_exactly_its_time_and_says_why_when_it_cannot(hub_fa
         replay.show_moment(Moment("cam-08", at, "PTZ"))
         await until(lambda: replay.state.status is ReplayStatus.UNAVAILABLE, 5, "the answer")
         assert replay.state.message == "Rooftop PTZ is not recorded: only live video can be shown."
+
+    run(hub, body)
+
+
+def test_a_hub_that_asks_a_reason_for_playback_gets_the_operators_with_every_replay(hub_factory):
+    """Issue 17, section 3: without a reason the replay says what it needs; given once, it
+    replays and every later replay carries it; the hub logs it; another operator's console
+    forgets it."""
+    hub = hub_factory(recorded_since=time.time() - 600, reasons_required=("playback",))
+
+    async def body(replay: AlarmReplay, client) -> None:
+        alert = await client.raise_alert(
+            AlertKind.OBJECT, "cam-02", AlertPriority.HIGH, label="person", duration_s=5
+        )
+        replay.show(alert)
+        await until(lambda: replay.state.status is ReplayStatus.REASON_NEEDED, 15, "the ask")
+        assert "reason" in replay.state.message and replay.state.alert == alert
+        replay.give_reason({"case": "CR-9", "reason": "Alarm review", "words": ""})
+        await until(lambda: replay.state.status is ReplayStatus.PLAYING, 15, "the replay")
+        replay.show_moment(Moment("cam-01", datetime.now(timezone.utc) - timedelta(seconds=30)))
+        await until(lambda: replay.state.status is ReplayStatus.PLAYING, 15, "the next replay")
+        audit = hub.hub.audit
+        logged = [json.loads(e) for e in hub.call(lambda: audit.entries(0, audit.size))]
+        given = {
+            e["details"]["camera"]: e["details"]["reason"]
+            for e in logged
+            if e["action"] == "playback.reason"
+        }
+        assert given == {
+            "cam-02": {"case": "CR-9", "reason": "Alarm review"},
+            "cam-01": {"case": "CR-9", "reason": "Alarm review"},
+        }
+        replay.forget_reason()
+        replay.show(alert)
+        await until(lambda: replay.state.status is ReplayStatus.REASON_NEEDED, 15, "asked again")
 
     run(hub, body)

@@ -4,15 +4,21 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
+from PySide6.QtWidgets import QDialogButtonBox
 
 from console.alerts.replay import AlarmReplay, ReplayStatus
+from console.base.marshal import Marshal
 from console.base.notices import Notices
 from console.cameras.directory import CameraDirectory
 from console.hub.registry import HubConfig, create_client
+from console.identity.reasons import ReasonPolicy
+from console.media.engine import MediaEngine
+from console.media.media_settings import HardwareDecoding, MediaSettings
 from tests.console.alerts.alertdata import T0, make_alert
 from tests.support.hubthread import HubThread
 from widgets.alarms.alarm_replay import ReplayPanel, offset_text
@@ -54,6 +60,41 @@ def test_the_pane_says_why_there_is_no_replay_and_can_replay_again(qtbot, qloop)
         replay.close()
     finally:
         qloop.run_until_complete(client.close())
+        hub.close()
+
+
+def test_where_the_hub_asks_a_reason_the_pane_asks_it_and_replays_with_it(qtbot, qloop):
+    hub = HubThread(recorded_since=time.time() - 600, reasons_required=("playback",))
+    client = create_client(HubConfig(url=hub.url))
+    engine = MediaEngine(
+        MediaSettings(hw_decoding=HardwareDecoding.OFF), Marshal(asyncio.get_event_loop())
+    )
+    try:
+        directory = CameraDirectory(client, Notices())
+        qloop.run_until_complete(directory.load())
+        replay = AlarmReplay(client, directory, lambda: engine.create_player(name="replay"))
+        panel = ReplayPanel(replay, directory_name(directory))
+        panel.reasons = ReasonPolicy(presets={"playback": ("Alarm review",)})
+        qtbot.addWidget(panel)
+        panel.show()
+        assert not panel.reason_button.isVisible()
+        recorded = datetime.now(timezone.utc) - timedelta(seconds=60)  # the hub has it
+        replay.show(dataclasses.replace(make_alert("al-1", "cam-02"), started=recorded))
+        qloop.run_until_complete(until(lambda: replay.state.status is ReplayStatus.REASON_NEEDED))
+        assert panel.reason_button.isVisible()
+        panel.reason_button.click()
+        dialog = panel.reason_dialog
+        assert dialog is not None and dialog.isVisible()
+        assert dialog.preset_box.itemText(0) == "Alarm review"  # the wall's policy's presets
+        dialog.case_edit.setText("CR-11")
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+        assert replay.reason == {"case": "CR-11", "reason": "Alarm review", "words": ""}
+        qloop.run_until_complete(until(lambda: replay.state.status is ReplayStatus.PLAYING, 15))
+        assert not panel.reason_button.isVisible()
+        replay.close()
+    finally:
+        qloop.run_until_complete(client.close())
+        assert engine.shutdown(3.0)
         hub.close()
 
 
