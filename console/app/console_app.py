@@ -32,7 +32,12 @@ from console.app.audit_wiring import AuditWiring
 from console.app.hubprocess import EmbeddedHub, HubStartError
 from console.app.privacy_wiring import PrivacyWiring, mask_player
 from console.app.settings import Settings, SettingsStore
-from console.app.source_setup import demo_source, fit_saved_layouts, needs_demo_hub
+from console.app.source_setup import (
+    demo_source,
+    fit_saved_layouts,
+    needs_demo_hub,
+    with_pinned_certificates,
+)
 from console.app.window_arrangements import (
     Arrangement,
     WindowArrangements,
@@ -459,6 +464,7 @@ class ConsoleApp:
                 )
             )
             self._report_sources(prepared)
+            prepared = await self._blocking(with_pinned_certificates, prepared, PinStore().get)
             # The Tessera hubs among the sources sign in with their kept passwords (issue 17).
             if self._source_sessions is not None:
                 await self._source_sessions.close()

@@ -14,6 +14,7 @@ import dataclasses
 from collections.abc import Callable
 
 from console.sources.model import SourceConfig, SourceKind, qualify, split_camera_id
+from console.sources.runtime import PreparedSources
 from console.wall.layout import GridLayout
 from console.wall.model import WallState
 from console.wall.store import NamedLayout, SavedLayouts
@@ -69,3 +70,20 @@ def fit_saved_layouts(saved: SavedLayouts, sources: list[str]) -> SavedLayouts:
         return own if source == DEMO_SOURCE_NAME else camera_id
 
     return map_saved_camera_ids(saved, to_single_hub)
+
+
+def with_pinned_certificates(
+    prepared: PreparedSources, pinned: Callable[[str], str | None]
+) -> PreparedSources:
+    """The https Tessera hubs among the sources accept the certificate the operator confirmed
+    for them (`pinned(url)`: console.identity.pins; confirmed on the single-hub path, `tessera
+    --hub URL`), as that path does; the others are verified against the system's authorities.
+    Blocking (the pins file): run it in an executor."""
+    kinds = {s.name: s.kind for s in prepared.sources}
+    for name, config in list(prepared.configs.items()):
+        if kinds.get(name) is not SourceKind.TESSERA or not config.url.startswith("https:"):
+            continue
+        fingerprint = pinned(config.url)
+        if fingerprint is not None:
+            prepared.configs[name] = dataclasses.replace(config, tls_fingerprint=fingerprint)
+    return prepared

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from console.app.source_setup import demo_source, fit_saved_layouts, needs_demo_hub
+import pytest
+
+from console.app.source_setup import (
+    demo_source,
+    fit_saved_layouts,
+    needs_demo_hub,
+    with_pinned_certificates,
+)
 from console.sources.model import SourceConfig, SourceKind
 from console.wall.layout import preset
 from console.wall.model import WallState
@@ -45,3 +52,40 @@ def test_the_demo_hub_runs_without_sources_or_when_one_of_them_is_it():
     assert not needs_demo_hub([onvif])
     assert needs_demo_hub([demo_source(), onvif])
     assert needs_demo_hub([dataclasses.replace(onvif, enabled=False)])  # none enabled
+
+
+def test_an_https_tessera_source_accepts_the_certificate_confirmed_for_its_hub(
+    hub_factory, tmp_path
+):
+    """A self-signed hub among the sources: refused until its certificate is confirmed (on the
+    single-hub path), then accepted with exactly that certificate, as the single-hub path does."""
+    import asyncio
+
+    from console.hub.errors import HubCertificateError
+    from console.hub.registry import HubConfig, create_client
+    from console.hub.tessera_api import peer_certificate
+    from console.identity.pins import PinStore
+    from console.sources.runtime import PreparedSources
+
+    hub = hub_factory(tls=True, state_dir=tmp_path / "hub")
+    source = SourceConfig("north", SourceKind.TESSERA, hub.url)
+
+    def prepared() -> PreparedSources:
+        config = HubConfig(url=hub.url, driver="tessera", timeout_s=5.0)
+        return PreparedSources([source], {"north": config}, {"north": "north"})
+
+    async def info(ready: PreparedSources) -> object:
+        client = create_client(ready.configs["north"])
+        try:
+            return await client.info()
+        finally:
+            await client.close()
+
+    pins = PinStore(tmp_path / "config" / "pinned-certificates.json")
+    with pytest.raises(HubCertificateError):
+        asyncio.run(info(with_pinned_certificates(prepared(), pins.get)))
+    fingerprint, certificate = asyncio.run(peer_certificate(hub.url))
+    pins.pin(hub.url, fingerprint, certificate)
+    ready = with_pinned_certificates(prepared(), pins.get)
+    assert ready.configs["north"].tls_fingerprint == fingerprint
+    assert asyncio.run(info(ready)).tls is True
