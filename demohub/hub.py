@@ -734,16 +734,22 @@ class DemoHub:
         answer = {"token": token, **access.session_json(session, self.cameras)}
         return web.json_response(answer, status=201, headers={"Cache-Control": "no-store"})
 
-    async def _audit_hub(self, operator: str | None, action: str, details: dict[str, Any]) -> None:
-        """An entry the hub writes itself (sign-in, sign-out, failed attempts): file I/O, on a
-        worker thread; a log that cannot be written is said in the hub's log, the answer
-        goes out (the operator is not locked out by a full disk)."""
+    async def _audit_hub(
+        self,
+        operator: str | None,
+        action: str,
+        details: dict[str, Any],
+        camera_id: str | None = None,
+    ) -> None:
+        """An entry the hub writes itself (sign-in and out, masks, private cameras, reasons):
+        file I/O, on a worker thread; a log that cannot be written is said in the hub's log,
+        the answer goes out (the operator is not locked out by a full disk)."""
         audit = self.audit
         if audit is None:
             log.error("audit: %s of %s not recorded: the log is damaged", action, operator)
             return
         try:
-            await asyncio.to_thread(audit.append_hub, operator, action, None, details)
+            await asyncio.to_thread(audit.append_hub, operator, action, camera_id, details)
         except (OSError, AuditRequestError, AuditLogError) as exc:
             log.error("audit: cannot record %s of %s: %s", action, operator, exc)
 
@@ -762,7 +768,10 @@ class DemoHub:
             self._playback_reasons_audited.clear()
         self._playback_reasons_audited.add(key)
         await self._audit_hub(
-            self._operator(request), "playback.reason", {"camera": camera_id, "reason": reason}
+            self._operator(request),
+            "playback.reason",
+            {"camera": camera_id, "reason": reason},
+            camera_id,  # `tessera audit show --camera` finds it
         )
 
     def _reads_all_audit(self, request: web.Request) -> bool:
@@ -1049,14 +1058,7 @@ class DemoHub:
     ) -> None:
         assert camera.sharing is not None
         entry = {"tier": camera.sharing.tier, "owner": camera.sharing.owner, **details}
-        audit = self.audit
-        if audit is None:
-            log.error("audit: %s of %s not recorded: the log is damaged", action, operator)
-            return
-        try:
-            await asyncio.to_thread(audit.append_hub, operator, action, camera.id, entry)
-        except (OSError, AuditRequestError, AuditLogError) as exc:
-            log.error("audit: cannot record %s of %s: %s", action, operator, exc)
+        await self._audit_hub(operator, action, entry, camera.id)
 
     def _cut_at_grant_end(
         self, camera: CameraSpec, session: Session | None, abort: Callable[[], None]
@@ -1389,15 +1391,8 @@ class DemoHub:
     async def _audit_masks(
         self, operator: str | None, action: str, camera_id: str, details: dict[str, Any]
     ) -> None:
-        """A masks entry in the hub's audit log (as `_audit_hub`, with the camera)."""
-        audit = self.audit
-        if audit is None:
-            log.error("audit: %s of %s not recorded: the log is damaged", action, operator)
-            return
-        try:
-            await asyncio.to_thread(audit.append_hub, operator, action, camera_id, details)
-        except (OSError, AuditRequestError, AuditLogError) as exc:
-            log.error("audit: cannot record %s of %s: %s", action, operator, exc)
+        """A masks entry in the hub's audit log."""
+        await self._audit_hub(operator, action, details, camera_id)
 
     async def _get_masks(self, request: web.Request) -> web.Response:
         camera = self._mask_camera(request)
