@@ -464,7 +464,8 @@ class ConsoleApp:
                 )
             )
             self._report_sources(prepared)
-            prepared = await self._blocking(with_pinned_certificates, prepared, PinStore().get)
+            pins = await self._blocking(PinStore().load)  # read once for every source
+            prepared = with_pinned_certificates(prepared, pins.get)
             # The Tessera hubs among the sources sign in with their kept passwords (issue 17).
             if self._source_sessions is not None:
                 await self._source_sessions.close()
@@ -963,7 +964,7 @@ class ConsoleApp:
             camera_name=station.camera_name,
             ptz=services.ptz,
             live_buffer_ms=engine.settings.network_caching_ms,
-            watermark_on=lambda: self._watermark_policy or self._hub_watermark,
+            watermark_on=lambda: self.watermark_on,
         )
         self.privacy.follow_ptz()  # masks anchored to a PTZ head follow it
         self.privacy.check_native_walls()  # the watermark policy: no native-window wall
@@ -1183,8 +1184,7 @@ class ConsoleApp:
                     )
                 )
             window.wall_view.follow_hub(self._reachability)  # the banner while it is down
-            watermark = self._watermark_policy or self._hub_watermark
-            window.wall_view.set_watermark(self._watermark if watermark else None)
+            window.wall_view.set_watermark(self._watermark if self.watermark_on else None)
             window.wall_view.set_consent(services.private_access)  # private cameras' tiles
             if window.camera_tree is not None:
                 window.camera_tree.follow_hub(self._reachability)
@@ -1201,6 +1201,11 @@ class ConsoleApp:
                 window.showMaximized()  # the video gets the space
             self.windows.append(window)
         self._ask_passwords()  # over the first window, once the walls are up
+
+    @property
+    def watermark_on(self) -> bool:
+        """Whether the settings' policy or the hub asks for the operator watermark."""
+        return self._watermark_policy or self._hub_watermark
 
     def _watermark_source(self, operator: str) -> Callable[[], tuple[str, ...]]:
         """The watermark's lines now: the signed-in operator (whoever holds the session when

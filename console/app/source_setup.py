@@ -77,8 +77,8 @@ def with_pinned_certificates(
 ) -> PreparedSources:
     """The https Tessera hubs among the sources accept the certificate the operator confirmed
     for them (`pinned(url)`: console.identity.pins; confirmed on the single-hub path, `tessera
-    --hub URL`), as that path does; the others are verified against the system's authorities.
-    Blocking (the pins file): run it in an executor."""
+    --hub URL`), as that path does; the others are verified against the system's
+    authorities."""
     kinds = {s.name: s.kind for s in prepared.sources}
     for name, config in list(prepared.configs.items()):
         if kinds.get(name) is not SourceKind.TESSERA or not config.url.startswith("https:"):

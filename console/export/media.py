@@ -278,16 +278,5 @@ def snapshot(
     return image.shape[1], image.shape[0]
 
 
-def duration_s(path: Path) -> float:
-    """The duration of a video file in seconds (0 when it cannot be told)."""
-    with _open(path) as src:
-        stream = _video(src)
-        if stream.duration is not None and stream.time_base is not None:
-            return float(stream.duration * stream.time_base)
-        if src.duration is not None:
-            return float(src.duration) / 1_000_000
-    return 0.0
-
-
 def expected_frames(span_s: float, gaps_s: float, fps: int) -> int:
     return max(1, math.ceil((span_s - gaps_s) * fps))

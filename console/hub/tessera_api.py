@@ -1008,16 +1008,10 @@ class TesseraHubClient(
         self._session = self._urgent_session = None
 
 
-async def peer_certificate_fingerprint(url: str, timeout_s: float = 5.0) -> str:
-    """The SHA-256 fingerprint (hex, colon separated) of the certificate an https hub presents,
-    read without trusting it: what the console shows the operator to compare before pinning it
-    (trust on first use). Raises HubUnreachable when nothing answers with TLS."""
-    return (await peer_certificate(url, timeout_s))[0]
-
-
 async def peer_certificate(url: str, timeout_s: float = 5.0) -> tuple[str, bytes]:
     """The certificate an https hub presents (DER) and its SHA-256 fingerprint, read without
-    trusting it (`peer_certificate_fingerprint`)."""
+    trusting it: what the console shows the operator to compare before pinning it (trust on
+    first use). Raises HubUnreachable when nothing answers with TLS."""
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
         raise ValueError("only an https:// hub has a certificate")

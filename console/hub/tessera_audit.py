@@ -10,8 +10,6 @@ Mixed in before the client: `class C(TesseraAuditMixin, TesseraHubClient)`.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
 import os
 from collections.abc import Mapping, Sequence
@@ -29,6 +27,7 @@ from console.hub.audit_facet import (
 )
 from console.hub.errors import HubError, HubProtocolError
 from console.hub.tessera_requests import TesseraRequests
+from console.hub.tessera_wire import decode_base64
 
 MAX_APPEND = 1000  # entries in one request (the hub's limit)
 MAX_HASHES = 128  # a proof of a tree of 2**64 entries has at most 128
@@ -64,15 +63,7 @@ def _str(doc: Mapping[str, Any], key: str, limit: int) -> str:
 
 
 def _b64(value: object, key: str, *, size: int | None = None, limit: int = 65536) -> bytes:
-    if not isinstance(value, str) or len(value) > limit * 4 // 3 + 4:
-        raise _bad(key, "not base64 text of a fitting size")
-    try:
-        raw = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise _bad(key, "not base64") from None
-    if size is not None and len(raw) != size:
-        raise _bad(key, f"not {size} bytes")
-    return raw
+    return decode_base64(value, f"audit.{key}", size=size, limit=limit)
 
 
 def _hashes(doc: Mapping[str, Any]) -> list[bytes]:

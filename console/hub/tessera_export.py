@@ -14,8 +14,6 @@ Mixed in before the client: `class C(TesseraExportMixin, TesseraHubClient)`.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import json
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -28,7 +26,7 @@ import aiohttp
 
 from console.hub.errors import HubError, HubProtocolError
 from console.hub.tessera_requests import TesseraRequests
-from console.hub.tessera_wire import reason_header
+from console.hub.tessera_wire import decode_base64, format_time, reason_header
 
 __all__ = [
     "Countersignature",
@@ -156,7 +154,7 @@ class TesseraExportMixin(TesseraRequests):
         right, or 403 `reason_required`: the hub's policy wants a reason)."""
         what = f"GET cameras/{camera_id}/export"
         url = self._url("cameras", camera_id, "export").with_query(
-            {"from": _iso(start), "to": _iso(end), "profile": profile}
+            {"from": format_time(start), "to": format_time(end), "profile": profile}
         )
         headers, _ = self._auth_headers()
         headers.update(reason_header(reason) or {})
@@ -215,20 +213,8 @@ class TesseraExportMixin(TesseraRequests):
         )
 
 
-def _iso(when: datetime) -> str:
-    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _b64(value: object, field: str, size: int | None = None, limit: int = 4096) -> bytes:
-    if not isinstance(value, str) or len(value) > limit:
-        raise _bad(field, "not base64")
-    try:
-        raw = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise _bad(field, "not base64") from None
-    if size is not None and len(raw) != size:
-        raise _bad(field, f"not {size} bytes")
-    return raw
+    return decode_base64(value, f"export.{field}", size=size, limit=limit)
 
 
 def _audit_headers(headers: Mapping[str, str]) -> tuple[int | None, bytes | None]:
@@ -238,7 +224,7 @@ def _audit_headers(headers: Mapping[str, str]) -> tuple[int | None, bytes | None
         return None, None
     if not index_text.isdigit() or len(index_text) > 18:
         raise _bad("audit_index", "not a whole number")
-    entry = _b64(entry_text, "audit_entry", limit=MAX_HEADER_CHARS)
+    entry = _b64(entry_text, "audit_entry", limit=MAX_HEADER_CHARS * 3 // 4)
     if len(entry) > MAX_ENTRY_BYTES:
         raise _bad("audit_entry", "too large")
     return int(index_text), entry

@@ -11,6 +11,8 @@ answers and the event channel and hands them to these parsers.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import logging
 import math
 import re
@@ -1069,3 +1071,19 @@ def reason_header(reason: Mapping[str, str] | None) -> dict[str, str] | None:
         return None
     fields = {k: reason[k] for k in _REASON_FIELDS if reason.get(k)}
     return {REASON_HEADER: urlencode(fields)} if fields else None
+
+
+def decode_base64(
+    value: object, field: str, *, size: int | None = None, limit: int = 65536
+) -> bytes:
+    """Base64 text from a hub (`field` names it in the error): at most `limit` bytes once
+    decoded, exactly `size` when given; HubProtocolError otherwise."""
+    if not isinstance(value, str) or len(value) > limit * 4 // 3 + 4:
+        raise HubProtocolError(f"{field}: not base64 text of a fitting size", field=field)
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise HubProtocolError(f"{field}: not base64", field=field) from None
+    if size is not None and len(raw) != size:
+        raise HubProtocolError(f"{field}: not {size} bytes", field=field)
+    return raw

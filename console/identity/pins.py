@@ -41,6 +41,10 @@ class Pins:
     by_hub: dict[str, str] = field(default_factory=dict)
     problem: str | None = None
 
+    def get(self, url: str) -> str | None:
+        """The fingerprint confirmed for the hub at `url` (None: none)."""
+        return self.by_hub.get(_key(url))
+
 
 def _key(url: str) -> str:
     return redact_url(url.rstrip("/"))
@@ -70,7 +74,7 @@ class PinStore:
         return Pins(loaded.value, loaded.problem)
 
     def get(self, url: str) -> str | None:
-        return self.load().by_hub.get(_key(url))
+        return self.load().get(url)
 
     def pin(self, url: str, fingerprint: str, certificate: bytes | None = None) -> None:
         """Trust `fingerprint` for `url`; with the `certificate` (DER) it names, keep that too

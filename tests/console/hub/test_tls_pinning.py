@@ -12,7 +12,7 @@ import pytest
 from console.hub.errors import HubCertificateError
 from console.hub.identity import HubAuth
 from console.hub.registry import HubConfig
-from console.hub.tessera_api import TesseraHubClient, peer_certificate_fingerprint
+from console.hub.tessera_api import TesseraHubClient, peer_certificate
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -38,7 +38,7 @@ def test_a_self_signed_hub_is_trusted_only_with_its_confirmed_fingerprint(hub_fa
         asyncio.run(_info(first.url, None))
     assert not untrusted.value.changed and "fingerprint" in untrusted.value.operator_message
     # What the operator is shown is what the hub prints at start.
-    shown = asyncio.run(peer_certificate_fingerprint(first.url))
+    shown, _ = asyncio.run(peer_certificate(first.url))
     assert shown == first.hub.tls_fingerprint
     # Pinned: the hub answers, sign-in included.
     info = asyncio.run(_info(first.url, shown))

@@ -9,25 +9,12 @@ import cv2
 import numpy as np
 import pytest
 
-from console.hub.models import PtzCapabilities, PtzPosition, PtzRange
+from console.hub.models import PtzPosition
 from console.privacy.follow import anchor_of, project_mask, project_masks, project_points
 from console.privacy.masks import MaskAnchor, PrivacyMask, mask_raster
+from tests.support.ptz_caps import DEMO_PTZ_CAPS
 
-# The demo hub's PTZ camera (docs/hub-api.md "PTZ").
-CAPS = PtzCapabilities(
-    continuous=True,
-    absolute=True,
-    relative=True,
-    presets=True,
-    home=True,
-    tours=True,
-    pan=PtzRange(-170.0, 170.0),
-    tilt=PtzRange(-30.0, 30.0),
-    zoom=PtzRange(1.0, 8.0),
-    fov_h=60.0,
-    fov_v=33.75,
-    lock_idle_s=5.0,
-)
+CAPS = DEMO_PTZ_CAPS
 HOME = MaskAnchor(0.0, 0.0, 1.0)
 
 

@@ -8,21 +8,9 @@ import pytest
 
 from console.hub.models import PtzCapabilities, PtzPosition, PtzRange
 from console.ptz.geometry import area_zoom, click_to_centre, drag_velocity
+from tests.support.ptz_caps import DEMO_PTZ_CAPS
 
-CAPS = PtzCapabilities(
-    continuous=True,
-    absolute=True,
-    relative=True,
-    presets=True,
-    home=True,
-    tours=True,
-    pan=PtzRange(-170.0, 170.0),
-    tilt=PtzRange(-30.0, 30.0),
-    zoom=PtzRange(1.0, 8.0),
-    fov_h=60.0,
-    fov_v=33.75,
-    lock_idle_s=5.0,
-)
+CAPS = DEMO_PTZ_CAPS
 
 
 def approx(value: float) -> object:
